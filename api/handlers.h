@@ -1,0 +1,44 @@
+#ifndef ZSZ_HANDLERS_H
+#define ZSZ_HANDLERS_H
+/* HTTP callbacks of every resource; the route table binds them. */
+
+struct req_ctx;
+
+/* ops.c-like endpoints live in server.c */
+void healthz_get(struct req_ctx *c);
+void readyz_get(struct req_ctx *c);
+void metrics_get(struct req_ctx *c);
+void openapi_get(struct req_ctx *c);
+
+/* me.c */
+void me_get(struct req_ctx *c);
+void organisation_get(struct req_ctx *c);
+
+/* users.c */
+void user_list(struct req_ctx *c);
+void user_get(struct req_ctx *c);
+void user_update(struct req_ctx *c);
+
+/* org_units.c */
+void org_unit_list(struct req_ctx *c);
+void org_unit_create(struct req_ctx *c);
+void org_unit_get(struct req_ctx *c);
+void org_unit_update(struct req_ctx *c);
+
+/* processes.c */
+void process_list(struct req_ctx *c);
+void process_create(struct req_ctx *c);
+void process_get(struct req_ctx *c);
+void process_update(struct req_ctx *c);
+void process_retire(struct req_ctx *c);
+void process_transition(struct req_ctx *c);
+void process_version_list(struct req_ctx *c);
+void change_request_list(struct req_ctx *c);
+void change_request_create(struct req_ctx *c);
+void change_request_get(struct req_ctx *c);
+void change_request_transition(struct req_ctx *c);
+
+/* changes.c */
+void change_list(struct req_ctx *c);
+
+#endif

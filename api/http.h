@@ -1,0 +1,66 @@
+#ifndef ZSZ_HTTP_H
+#define ZSZ_HTTP_H
+/* The HTTP side of a request: query parsing, problem+json, ETag/If-Match, paging output,
+ * and running a unit of work in a transaction then rendering its result. */
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "auth.h"
+#include "db.h"
+#include "messages.h"
+#include "process_code.h"
+#include "result.h"
+
+struct route;
+
+struct req_ctx {
+  const struct _u_request *req;  /* borrowed from Ulfius */
+  struct _u_response *resp;      /* borrowed from Ulfius */
+  const struct route *route;
+  char request_id[129];
+  struct principal who;          /* valid on authenticated routes */
+  long long org_id;              /* the caller's organisation */
+  char org_param[24];            /* org_id as a SQL text parameter */
+  process_scheme scheme;
+  json_t *body;                  /* owned: the parsed body on routes that take one */
+  int rendered;                  /* a response has been set */
+};
+
+/* Renders a problem with a catalogue detail. */
+void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...);
+/* Renders a problem for one bad query parameter (400). */
+void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...);
+/* Renders a result (body or problem, ETag, Location, Link). res keeps its ownership. */
+void http_render(struct req_ctx *c, const struct result *res);
+/* Renders 422 listing errors (stolen). */
+void http_invalid(struct req_ctx *c, json_t *errors);
+/* Sets a JSON body (borrowed) with a status. */
+void http_json(struct req_ctx *c, int status, const json_t *body);
+
+/* Query parameters. Each returns 0 when fine (absent leaves the output untouched) and -1
+ * after rendering a 400 naming the parameter. Text is checked for NUL bytes and UTF-8. */
+int http_query_text(struct req_ctx *c, const char *name, size_t max_chars, const char **out);
+int http_query_int(struct req_ctx *c, const char *name, long long min, long long max, const char **out);
+int http_query_enum(struct req_ctx *c, const char *name, const char *const *allowed, const char **out);
+int http_query_limit(struct req_ctx *c, int *limit);
+/* Decodes the cursor parameter for sort into nkeys strings; *after (owned by the caller)
+ * stays NULL when absent. -1 after a 400. */
+int http_query_cursor(struct req_ctx *c, const char *sort, size_t nkeys, json_t **after);
+
+/* A positive integer path parameter; -1 after rendering 404 (a non-number names nothing). */
+int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_found);
+
+/* If-Match: 1 with *revision (0 for "*") when present, 0 when absent and not required,
+ * -1 after rendering 428 (required and absent) or 412 (unparseable). */
+int http_if_match(struct req_ctx *c, int required, long long *revision);
+
+/* Runs work in a transaction as the caller and renders what it produced. */
+void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg);
+
+/* Builds a list page from rows whose column 0 is a JSON document and columns 1..nkeys the
+ * keyset values of the sort (text). Fetch limit+1 rows: the extra one only says there is a
+ * next page. Sets res to 200 with {"items": [...], "next_cursor": ...}. */
+void page_result(struct result *res, PGresult *rows, int limit, int nkeys, const char *sort);
+
+#endif

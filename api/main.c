@@ -1,0 +1,223 @@
+/* zsz-api: config -> logging -> contract -> db pool -> migrations -> routes -> wait for a
+ * signal -> teardown. Also the token, migrate and routes commands. */
+#include <getopt.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include <yder.h>
+
+#include "config.h"
+#include "migrate.h"
+#include "openapi.h"
+#include "routes.h"
+#include "server.h"
+
+#define STARTUP_DB_WAIT_SECONDS 30
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: zsz-api [serve]\n"
+          "       zsz-api migrate\n"
+          "       zsz-api token --sub U --org O [--name N] [--role R]... [--unit CODE] [--ttl SECONDS]\n"
+          "       zsz-api routes\n"
+          "Configuration comes from ZSZ_* environment variables (see README.md).\n");
+}
+
+static int report_config(json_t *problems) {
+  size_t i;
+  json_t *p;
+  fprintf(stderr, "zsz-api: configuration is invalid:\n");
+  json_array_foreach(problems, i, p) { fprintf(stderr, "  %s\n", json_string_value(p)); }
+  return 2;
+}
+
+static int cmd_token(int argc, char **argv) {
+  static const struct option opts[] = {
+    {"sub", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
+    {"org", required_argument, NULL, 'o'}, {"role", required_argument, NULL, 'r'},
+    {"unit", required_argument, NULL, 'u'}, {"ttl", required_argument, NULL, 't'},
+    {NULL, 0, NULL, 0},
+  };
+  const char *sub = NULL, *name = "", *org = NULL, *unit = NULL;
+  const char *roles[16] = {0};
+  size_t nroles = 0;
+  long ttl = 3600;
+  int opt, code = 2;
+  struct config cfg;
+  json_t *problems = json_array();
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+    switch (opt) {
+    case 's': sub = optarg; break;
+    case 'n': name = optarg; break;
+    case 'o': org = optarg; break;
+    case 'u': unit = optarg; break;
+    case 'r':
+      if (nroles < 15) roles[nroles++] = optarg;
+      break;
+    case 't': {
+      char *end = NULL;
+      ttl = strtol(optarg, &end, 10);
+      if (*end != '\0' || ttl < 1 || ttl > 31L * 24 * 3600) {
+        fprintf(stderr, "zsz-api token: --ttl must be 1..2678400 seconds\n");
+        goto out;
+      }
+      break;
+    }
+    default:
+      usage(stderr);
+      goto out;
+    }
+  }
+  if (sub == NULL || org == NULL) {
+    fprintf(stderr, "zsz-api token: --sub and --org are required\n");
+    goto out;
+  }
+  if (config_load(&cfg, NULL, NULL, CONFIG_NEED_TOKEN, problems) > 0) {
+    code = report_config(problems);
+    config_free(&cfg);
+    goto out;
+  }
+  char *token = auth_issue_hs256(cfg.jwt_key, cfg.jwt_key_len, sub, name, org, roles, unit, ttl, time(NULL));
+  config_free(&cfg);
+  if (token == NULL) {
+    fprintf(stderr, "zsz-api token: cannot sign the token\n");
+    code = 1;
+    goto out;
+  }
+  printf("%s\n", token);
+  free(token);
+  code = 0;
+out:
+  json_decref(problems);
+  return code;
+}
+
+static int cmd_routes(void) {
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    printf("%s %s\n", ROUTES[i].method, ROUTES[i].path);
+  }
+  return 0;
+}
+
+/* Cursors must verify on every instance sharing a secret, so with HS256 the key derives
+ * from it; otherwise each process draws its own (cursors then live as long as the process). */
+static void derive_cursor_key(void) {
+  if (APP.cfg.jwt_has_secret) {
+    unsigned int len = 0;
+    unsigned char out[EVP_MAX_MD_SIZE];
+    HMAC(EVP_sha256(), APP.cfg.jwt_key, (int)APP.cfg.jwt_key_len, (const unsigned char *)"zsz-api cursor", 14,
+         out, &len);
+    memcpy(APP.cursor_key, out, CURSOR_KEY_LEN);
+  } else if (getrandom(APP.cursor_key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "getrandom failed; cursor key from time");
+    srand((unsigned)time(NULL));
+    for (int i = 0; i < CURSOR_KEY_LEN; i++) APP.cursor_key[i] = (unsigned char)rand();
+  }
+}
+
+static int apply_migrations(int wait_seconds) {
+  char err[1024] = "";
+  for (int waited = 0;; waited++) {
+    int v = migrate_apply(APP.cfg.database_url, APP.cfg.migrations_dir, err, sizeof err);
+    if (v >= 0) {
+      return v;
+    }
+    /* a database still starting (compose, a restarting cluster) gets some time */
+    if (waited >= wait_seconds || strstr(err, "migration ") == err) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "migrations: %s", err);
+      return -1;
+    }
+    if (waited == 0) {
+      y_log_message(Y_LOG_LEVEL_WARNING, "waiting for the database: %s", err);
+    }
+    sleep(1);
+  }
+}
+
+static int cmd_serve_or_migrate(int serve) {
+  json_t *problems = json_array();
+  int code = 1;
+  char err[1024] = "";
+  json_t *doc = NULL;
+  sigset_t stop;
+  /* block before any thread exists, so only sigwait() in server_serve sees them */
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  if (config_load(&APP.cfg, NULL, NULL, serve ? CONFIG_NEED_SERVE : CONFIG_NEED_MIGRATE, problems) > 0) {
+    code = report_config(problems);
+    goto out;
+  }
+  y_init_logs("zsz-api", Y_LOG_MODE_CONSOLE, APP.cfg.log_level, NULL, serve ? "starting" : "migrating");
+  if (!serve) {
+    int v = apply_migrations(STARTUP_DB_WAIT_SECONDS);
+    code = v >= 0 ? 0 : 1;
+    if (v >= 0) y_log_message(Y_LOG_LEVEL_INFO, "database at migration %d", v);
+    goto out_logs;
+  }
+  doc = openapi_load(APP.cfg.openapi_file, err, sizeof err);
+  if (doc == NULL) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "contract: %s", err);
+    goto out_logs;
+  }
+  APP.openapi_json = json_dumps(doc, JSON_COMPACT);
+  APP.auth = (struct auth_config){
+    .alg = APP.cfg.jwt_alg, .key = APP.cfg.jwt_key, .key_len = APP.cfg.jwt_key_len,
+    .issuer = APP.cfg.jwt_issuer, .audience = APP.cfg.jwt_audience, .role_map = &APP.cfg.role_map,
+    .leeway = 60,
+  };
+  derive_cursor_key();
+  APP.migration_version = apply_migrations(STARTUP_DB_WAIT_SECONDS);
+  if (APP.migration_version < 0) {
+    goto out_logs;
+  }
+  APP.pool = db_pool_new(APP.cfg.database_url, APP.cfg.pool_size);
+  if (APP.pool == NULL) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the database pool");
+    goto out_logs;
+  }
+  code = server_serve();
+out_logs:
+  y_close_logs();
+out:
+  db_pool_free(APP.pool);
+  APP.pool = NULL;
+  free(APP.openapi_json);
+  APP.openapi_json = NULL;
+  json_decref(doc);
+  config_free(&APP.cfg);
+  json_decref(problems);
+  return code;
+}
+
+int main(int argc, char **argv) {
+  const char *cmd = argc > 1 ? argv[1] : "serve";
+  if (strcmp(cmd, "serve") == 0) {
+    return cmd_serve_or_migrate(1);
+  }
+  if (strcmp(cmd, "migrate") == 0) {
+    return cmd_serve_or_migrate(0);
+  }
+  if (strcmp(cmd, "token") == 0) {
+    return cmd_token(argc - 1, argv + 1);
+  }
+  if (strcmp(cmd, "routes") == 0) {
+    return cmd_routes();
+  }
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,102 @@
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "messages.h"
+
+static const struct problem_info PROBLEMS[PROBLEM__COUNT] = {
+  [PROBLEM_MALFORMED_JSON] = {"malformed-json", 400, "request body is not valid JSON"},
+  [PROBLEM_INVALID_PARAMETER] = {"invalid-parameter", 400, "a query parameter is invalid"},
+  [PROBLEM_INVALID_CURSOR] = {"invalid-cursor", 400, "the paging cursor is invalid"},
+  [PROBLEM_UNAUTHORIZED] = {"unauthorized", 401, "authentication is required"},
+  [PROBLEM_FORBIDDEN] = {"forbidden", 403, "the caller may not do this"},
+  [PROBLEM_UNKNOWN_ORGANISATION] = {"unknown-organisation", 403, "the token names an unknown organisation"},
+  [PROBLEM_NOT_FOUND] = {"not-found", 404, "resource not found"},
+  [PROBLEM_METHOD_NOT_ALLOWED] = {"method-not-allowed", 405, "method not allowed on this resource"},
+  [PROBLEM_CONFLICT] = {"conflict", 409, "the request conflicts with the current state"},
+  [PROBLEM_INVALID_TRANSITION] = {"invalid-transition", 409, "this step is not allowed from the current state"},
+  [PROBLEM_PAYLOAD_TOO_LARGE] = {"payload-too-large", 413, "request body is too large"},
+  [PROBLEM_UNSUPPORTED_MEDIA_TYPE] = {"unsupported-media-type", 415, "request body must be JSON"},
+  [PROBLEM_VALIDATION] = {"validation", 422, "request body is invalid"},
+  [PROBLEM_PRECONDITION_FAILED] = {"precondition-failed", 412, "the resource has changed"},
+  [PROBLEM_PRECONDITION_REQUIRED] = {"precondition-required", 428, "If-Match is required"},
+  [PROBLEM_SERVICE_UNAVAILABLE] = {"service-unavailable", 503, "the service is temporarily unavailable"},
+  [PROBLEM_INTERNAL] = {"internal", 500, "internal error"},
+};
+
+static const char *const MESSAGES_EN[MSG__COUNT] = {
+  [MSG_REQUIRED] = "is required",
+  [MSG_UNKNOWN_FIELD] = "is not a known field",
+  [MSG_MUST_BE_STRING] = "must be a string",
+  [MSG_MUST_BE_INTEGER] = "must be an integer",
+  [MSG_MUST_BE_BOOLEAN] = "must be true or false",
+  [MSG_MUST_BE_ARRAY_OF_STRINGS] = "must be an array of strings",
+  [MSG_MUST_NOT_BE_NULL] = "must not be null",
+  [MSG_TOO_SHORT] = "must have at least %zu characters",
+  [MSG_TOO_LONG] = "must have at most %zu characters",
+  [MSG_OUT_OF_RANGE] = "must be between %lld and %lld",
+  [MSG_NOT_ONE_OF] = "must be one of: %s",
+  [MSG_CONTROL_CHARS] = "must not contain control characters",
+  [MSG_BAD_CODE_CHARS] = "may contain only letters, digits, '.', '_' and '-'",
+  [MSG_BODY_NOT_OBJECT] = "request body must be a JSON object",
+  [MSG_PROCESS_CODE] = "must start with %s followed by a number (e.g. %s)",
+  [MSG_NO_SUCH_ORG_UNIT] = "names no org unit of this organisation",
+  [MSG_NO_SUCH_PROCESS] = "names no process of this organisation",
+  [MSG_NO_SUCH_RECORD] = "names no record of this organisation",
+  [MSG_PARENT_CYCLE] = "would make the record its own ancestor",
+  [MSG_DUPLICATE_CODE] = "code is already used in this organisation",
+  [MSG_NOT_FOUND_PROCESS] = "process not found",
+  [MSG_NOT_FOUND_ORG_UNIT] = "org unit not found",
+  [MSG_NOT_FOUND_USER] = "user not found",
+  [MSG_NOT_FOUND_CHANGE_REQUEST] = "change request not found",
+  [MSG_NOT_FOUND_ROUTE] = "no such route",
+  [MSG_METHOD_NOT_ALLOWED] = "this route does not accept this method",
+  [MSG_LIMIT] = "must be an integer from 1 to 200",
+  [MSG_PARAM_INTEGER] = "must be an integer",
+  [MSG_PARAM_NUL] = "must not contain NUL bytes",
+  [MSG_PARAM_UTF8] = "must be valid UTF-8",
+  [MSG_PARAM_TOO_LONG] = "is too long",
+  [MSG_PARAM_ENUM] = "must be one of: %s",
+  [MSG_CURSOR] = "cursor was not issued by this server for this query",
+  [MSG_TOKEN_MISSING] = "a bearer token is required",
+  [MSG_TOKEN_INVALID] = "the bearer token is invalid or expired",
+  [MSG_ROLE_FORBIDDEN] = "the caller's roles do not allow this",
+  [MSG_NOT_PROCESS_OWNER] = "only the owner of the process may do this",
+  [MSG_UNKNOWN_ORGANISATION] = "the token's organisation is not known here",
+  [MSG_MALFORMED_JSON] = "body is not valid JSON: %s",
+  [MSG_CONTENT_TYPE] = "Content-Type must be application/json",
+  [MSG_BODY_TOO_LARGE] = "request body exceeds %zu bytes",
+  [MSG_IF_MATCH_REQUIRED] = "send If-Match with the ETag of the record you changed",
+  [MSG_IF_MATCH_STALE] = "the record has changed since the ETag you sent",
+  [MSG_DB_UNAVAILABLE] = "the database is unavailable, try again shortly",
+  [MSG_INTERNAL] = "an internal error occurred; quote the request id when reporting it",
+  [MSG_TRANSITION_FROM] = "cannot go from %s to %s",
+  [MSG_TRANSITION_UNKNOWN] = "must be one of: %s",
+  [MSG_REASON_REQUIRED] = "is required for this step",
+  [MSG_NO_SUCH_USER] = "names no user of this organisation",
+  [MSG_FIELDS_INVALID] = "%d field(s) are invalid",
+};
+
+const struct problem_info *problem_info(problem_kind kind) {
+  if ((unsigned)kind >= PROBLEM__COUNT) {
+    kind = PROBLEM_INTERNAL;
+  }
+  return &PROBLEMS[kind];
+}
+
+const char *msg_text(msg_id id) {
+  if ((unsigned)id >= MSG__COUNT || MESSAGES_EN[id] == NULL) {
+    return "invalid";
+  }
+  return MESSAGES_EN[id];
+}
+
+char *msg_format(char *buf, size_t len, msg_id id, ...) {
+  va_list ap;
+  va_start(ap, id);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf(buf, len, msg_text(id), ap);
+#pragma GCC diagnostic pop
+  va_end(ap);
+  return buf;
+}

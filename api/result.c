@@ -1,0 +1,49 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+void result_reset(struct result *r) {
+  json_decref(r->errors);
+  json_decref(r->body);
+  free(r->raw_body);
+  free(r->next_cursor);
+  memset(r, 0, sizeof *r);
+}
+
+void result_problem(struct result *r, problem_kind kind, msg_id detail, ...) {
+  va_list ap;
+  json_decref(r->body);
+  r->body = NULL;
+  free(r->raw_body);
+  r->raw_body = NULL;
+  r->kind = kind;
+  r->status = problem_info(kind)->status;
+  va_start(ap, detail);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf(r->detail, sizeof r->detail, msg_text(detail), ap);
+#pragma GCC diagnostic pop
+  va_end(ap);
+}
+
+void result_invalid(struct result *r, json_t *errors) {
+  int n = (int)json_array_size(errors);
+  result_problem(r, PROBLEM_VALIDATION, MSG_FIELDS_INVALID, n);
+  json_decref(r->errors);
+  r->errors = errors;
+}
+
+void result_json(struct result *r, int status, json_t *body) {
+  json_decref(r->body);
+  r->status = status;
+  r->body = body;
+}
+
+void result_raw(struct result *r, int status, const char *text) {
+  free(r->raw_body);
+  r->status = status;
+  r->raw_body = strdup(text);
+}

@@ -1,0 +1,32 @@
+#ifndef ZSZ_RESULT_H
+#define ZSZ_RESULT_H
+/* What a unit of work produced: a status and a body, or a problem. Plain data, so the
+ * functions that do the work know nothing of HTTP beyond the status number. */
+
+#include <jansson.h>
+
+#include "messages.h"
+
+struct result {
+  int status;          /* 0 = not set yet */
+  problem_kind kind;   /* when status >= 400 */
+  char detail[256];
+  json_t *errors;      /* owned; {field, message} array or NULL */
+  json_t *body;        /* owned; JSON body or NULL */
+  char *raw_body;      /* owned; already-serialised JSON body (from SQL) or NULL */
+  long long etag;      /* > 0: the record's revision, sent as ETag */
+  char location[256];  /* "" or the Location of a created record */
+  char *next_cursor;   /* owned; the next page's cursor, sent in a Link header too */
+};
+
+/* Frees owned members and zeroes the struct. */
+void result_reset(struct result *r);
+/* Sets a problem with a catalogue detail message. */
+void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
+/* Sets a 422 listing errors (stolen). */
+void result_invalid(struct result *r, json_t *errors);
+/* Sets a success with a JSON body (stolen) or a raw JSON text (copied). */
+void result_json(struct result *r, int status, json_t *body);
+void result_raw(struct result *r, int status, const char *text);
+
+#endif

@@ -1,0 +1,428 @@
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <ulfius.h>
+#include <yder.h>
+
+#include "handlers.h"
+#include "http.h"
+#include "metrics.h"
+#include "routes.h"
+#include "server.h"
+
+struct app APP;
+
+#define ORG_CACHE_SLOTS 64
+#define ORG_CACHE_TTL 60
+#define USER_CACHE_SLOTS 4096
+#define USER_RECORD_INTERVAL 300
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- request id ---------------------------------------------------------------------- */
+
+static int request_id_acceptable(const char *v) {
+  size_t n = strlen(v);
+  if (n == 0 || n > 128) {
+    return 0;
+  }
+  return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static void assign_request_id(struct req_ctx *c) {
+  static unsigned long counter;
+  const char *given = u_map_get_case(c->req->map_header, "X-Request-Id");
+  if (given != NULL && request_id_acceptable(given)) {
+    snprintf(c->request_id, sizeof c->request_id, "%s", given);
+  } else {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    snprintf(c->request_id, sizeof c->request_id, "%08lx%05lx-%06lx", (unsigned long)ts.tv_sec,
+             (unsigned long)(ts.tv_nsec / 10000) & 0xFFFFF, n & 0xFFFFFF);
+  }
+  u_map_put(c->resp->map_header, "X-Request-Id", c->request_id);
+}
+
+static void apply_cors(struct req_ctx *c) {
+  const char *origin = u_map_get_case(c->req->map_header, "Origin");
+  if (origin && config_cors_allows(&APP.cfg, origin)) {
+    u_map_put(c->resp->map_header, "Access-Control-Allow-Origin", origin);
+    u_map_put(c->resp->map_header, "Vary", "Origin");
+    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers", "ETag, Link, Location, X-Request-Id, Retry-After");
+  }
+}
+
+/* ---- organisations --------------------------------------------------------------------- */
+
+struct org_slot {
+  struct org_info info;
+  time_t fetched;
+};
+static struct org_slot g_orgs[ORG_CACHE_SLOTS];
+static pthread_mutex_t g_orgs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct org_fetch {
+  const char *code;
+  struct org_info *out;
+  int found;
+};
+
+static void org_fetch_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct org_fetch *f = arg;
+  const char *params[] = {f->code};
+  PGresult *r = db_exec(tx, "SELECT id, process_scheme, name FROM organisations WHERE code = $1", 1, params);
+  if (r == NULL) {
+    return;
+  }
+  if (PQntuples(r) == 1) {
+    f->found = 1;
+    f->out->id = atoll(PQgetvalue(r, 0, 0));
+    process_scheme_parse(PQgetvalue(r, 0, 1), &f->out->scheme);
+    snprintf(f->out->code, sizeof f->out->code, "%s", f->code);
+    snprintf(f->out->name, sizeof f->out->name, "%s", PQgetvalue(r, 0, 2));
+  }
+  PQclear(r);
+  res->status = 200;
+}
+
+int org_lookup(const char *code, struct org_info *out, const char *request_id) {
+  time_t now = time(NULL);
+  pthread_mutex_lock(&g_orgs_mu);
+  for (int i = 0; i < ORG_CACHE_SLOTS; i++) {
+    if (g_orgs[i].info.id > 0 && strcmp(g_orgs[i].info.code, code) == 0 && now - g_orgs[i].fetched < ORG_CACHE_TTL) {
+      *out = g_orgs[i].info;
+      pthread_mutex_unlock(&g_orgs_mu);
+      return 1;
+    }
+  }
+  pthread_mutex_unlock(&g_orgs_mu);
+
+  struct org_fetch f = {.code = code, .out = out};
+  struct result res = {0};
+  struct db_tx_opts opts = {.read_only = 1};
+  db_run(APP.pool, &opts, org_fetch_work, &f, &res, request_id);
+  int status = res.status;
+  result_reset(&res);
+  if (status != 200) {
+    return -1;
+  }
+  if (!f.found) {
+    return 0;
+  }
+  pthread_mutex_lock(&g_orgs_mu);
+  int slot = 0;
+  for (int i = 0; i < ORG_CACHE_SLOTS; i++) {
+    if (strcmp(g_orgs[i].info.code, code) == 0 || g_orgs[i].fetched < g_orgs[slot].fetched) {
+      slot = i;
+      if (strcmp(g_orgs[i].info.code, code) == 0) break;
+    }
+  }
+  g_orgs[slot].info = *out;
+  g_orgs[slot].fetched = now;
+  pthread_mutex_unlock(&g_orgs_mu);
+  return 1;
+}
+
+/* ---- users seen in tokens -------------------------------------------------------------- */
+
+struct user_slot {
+  unsigned long long key, content;
+  time_t written;
+};
+static struct user_slot g_users[USER_CACHE_SLOTS];
+static pthread_mutex_t g_users_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned long long fnv1a(unsigned long long h, const char *s) {
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h ^ 0xFF; /* separator, so "ab"+"c" differs from "a"+"bc" */
+}
+
+static void user_record_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct req_ctx *c = arg;
+  char org[24], roles[256];
+  size_t used = 0;
+  snprintf(org, sizeof org, "%lld", c->org_id);
+  roles[used++] = '{';
+  for (unsigned i = 0; i < ROLE_COUNT; i++) {
+    if (c->who.roles & (1u << i)) {
+      int w = snprintf(roles + used, sizeof roles - used, "%s%s", used > 1 ? "," : "", role_name(1u << i));
+      used += (size_t)w;
+    }
+  }
+  snprintf(roles + used, sizeof roles - used, "}");
+  const char *params[] = {org, c->who.sub, c->who.name, roles, c->who.unit[0] ? c->who.unit : NULL};
+  PGresult *r = db_exec(tx,
+                        "INSERT INTO users (org_id, sub, name, roles, unit_id, last_seen_at) "
+                        "VALUES ($1, $2, $3, $4::text[], "
+                        "(SELECT id FROM org_units WHERE org_id = $1 AND code = $5), now()) "
+                        "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles, "
+                        "unit_id = coalesce(EXCLUDED.unit_id, users.unit_id), last_seen_at = now()",
+                        5, params);
+  if (r != NULL) {
+    PQclear(r);
+    res->status = 204;
+  }
+}
+
+/* Records the caller at most every few minutes, or at once when what the token says of it
+ * changed, so that records can name people without a write on every request. */
+static void user_record(struct req_ctx *c) {
+  char org[24];
+  snprintf(org, sizeof org, "%lld", c->org_id);
+  unsigned long long key = fnv1a(fnv1a(1469598103934665603ULL, org), c->who.sub);
+  char roles[16];
+  snprintf(roles, sizeof roles, "%u", c->who.roles);
+  unsigned long long content = fnv1a(fnv1a(fnv1a(key, c->who.name), roles), c->who.unit);
+  time_t now = time(NULL);
+  struct user_slot *slot = &g_users[key % USER_CACHE_SLOTS];
+  pthread_mutex_lock(&g_users_mu);
+  int fresh = slot->key == key && slot->content == content && now - slot->written < USER_RECORD_INTERVAL;
+  pthread_mutex_unlock(&g_users_mu);
+  if (fresh) {
+    return;
+  }
+  struct result res = {0};
+  struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub};
+  db_run(APP.pool, &opts, user_record_work, c, &res, c->request_id);
+  if (res.status == 204) {
+    pthread_mutex_lock(&g_users_mu);
+    slot->key = key;
+    slot->content = content;
+    slot->written = now;
+    pthread_mutex_unlock(&g_users_mu);
+  }
+  result_reset(&res);
+}
+
+/* ---- the pipeline ---------------------------------------------------------------------- */
+
+static int content_type_is_json(const char *ct) {
+  if (ct == NULL) {
+    return 0;
+  }
+  while (*ct == ' ') ct++;
+  size_t n = strcspn(ct, "; ");
+  return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+         (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
+}
+
+/* Authenticates, picks the tenant, checks the route's roles and reads the body. 0 when the
+ * handler may run; otherwise a response has been rendered. */
+static int admit(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  if (rt->flags & ROUTE_PUBLIC) {
+    return 0;
+  }
+  const char *token = auth_bearer(u_map_get_case(c->req->map_header, "Authorization"));
+  const char *why = NULL;
+  if (token == NULL) {
+    http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_MISSING);
+    return -1;
+  }
+  if (auth_verify(&APP.auth, token, time(NULL), &c->who, &why) != AUTH_OK) {
+    y_log_message(Y_LOG_LEVEL_DEBUG, "request %s: token refused: %s", c->request_id, why);
+    http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_INVALID);
+    return -1;
+  }
+  struct org_info org;
+  int found = org_lookup(c->who.org, &org, c->request_id);
+  if (found < 0) {
+    http_problem(c, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+    return -1;
+  }
+  if (found == 0) {
+    http_problem(c, PROBLEM_UNKNOWN_ORGANISATION, MSG_UNKNOWN_ORGANISATION);
+    return -1;
+  }
+  c->org_id = org.id;
+  snprintf(c->org_param, sizeof c->org_param, "%lld", org.id);
+  c->scheme = org.scheme;
+  user_record(c);
+  if ((rt->roles & c->who.roles) == 0) {
+    http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
+    return -1;
+  }
+  if (rt->flags & ROUTE_BODY) {
+    const char *length = u_map_get_case(c->req->map_header, "Content-Length");
+    if ((length && strtoull(length, NULL, 10) > APP.cfg.max_body_bytes) ||
+        c->req->binary_body_length > APP.cfg.max_body_bytes) {
+      http_problem(c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, APP.cfg.max_body_bytes);
+      return -1;
+    }
+    if (!content_type_is_json(u_map_get_case(c->req->map_header, "Content-Type"))) {
+      http_problem(c, PROBLEM_UNSUPPORTED_MEDIA_TYPE, MSG_CONTENT_TYPE);
+      return -1;
+    }
+    json_error_t err;
+    c->body = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
+                         JSON_REJECT_DUPLICATES, &err);
+    if (c->body == NULL) {
+      http_problem(c, PROBLEM_MALFORMED_JSON, MSG_MALFORMED_JSON, err.text);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void finish(struct req_ctx *c, int route_index, double started) {
+  double took = now_seconds() - started;
+  int status = (int)c->resp->status;
+  metrics_observe(route_index, status, took);
+  y_log_message(status >= 500 ? Y_LOG_LEVEL_ERROR : Y_LOG_LEVEL_INFO,
+                "request_id=%s method=%s route=%s status=%d duration_ms=%.2f org=%s sub=%s", c->request_id,
+                c->req->http_verb, c->route ? c->route->path : "-", status, took * 1000.0,
+                c->who.org[0] ? c->who.org : "-", c->who.sub[0] ? c->who.sub : "-");
+  json_decref(c->body);
+  c->body = NULL;
+}
+
+static int dispatch(const struct _u_request *req, struct _u_response *resp, void *user_data) {
+  const struct route *rt = user_data;
+  struct req_ctx c = {.req = req, .resp = resp, .route = rt};
+  double started = now_seconds();
+  assign_request_id(&c);
+  apply_cors(&c);
+  if (admit(&c) == 0) {
+    rt->handler(&c);
+    if (!c.rendered) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "request %s: handler rendered nothing", c.request_id);
+      http_problem(&c, PROBLEM_INTERNAL, MSG_INTERNAL);
+    }
+  }
+  if (!(rt->flags & ROUTE_PUBLIC)) {
+    u_map_put(resp->map_header, "Cache-Control", "no-store");
+  }
+  finish(&c, (int)(rt - ROUTES), started);
+  return U_CALLBACK_COMPLETE;
+}
+
+/* No route matched this method and path: 405 with Allow when the path exists, a CORS
+ * preflight answer for OPTIONS, else 404. */
+static int fallback(const struct _u_request *req, struct _u_response *resp, void *user_data) {
+  (void)user_data;
+  struct req_ctx c = {.req = req, .resp = resp};
+  double started = now_seconds();
+  char allow[128] = "";
+  size_t used = 0;
+  assign_request_id(&c);
+  apply_cors(&c);
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    if (route_path_matches(ROUTES[i].path, req->url_path)) {
+      int w = snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", ROUTES[i].method);
+      if (w > 0 && (size_t)w < sizeof allow - used) used += (size_t)w;
+    }
+  }
+  if (used && strcmp(req->http_verb, "OPTIONS") == 0) {
+    resp->status = 204;
+    u_map_put(resp->map_header, "Allow", allow);
+    if (u_map_get_case(req->map_header, "Origin") && config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
+      u_map_put(resp->map_header, "Access-Control-Allow-Methods", allow);
+      u_map_put(resp->map_header, "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, X-Request-Id");
+      u_map_put(resp->map_header, "Access-Control-Max-Age", "600");
+    }
+  } else if (used) {
+    u_map_put(resp->map_header, "Allow", allow);
+    http_problem(&c, PROBLEM_METHOD_NOT_ALLOWED, MSG_METHOD_NOT_ALLOWED);
+  } else {
+    http_problem(&c, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_ROUTE);
+  }
+  finish(&c, -1, started);
+  return U_CALLBACK_COMPLETE;
+}
+
+/* ---- operations endpoints -------------------------------------------------------------- */
+
+void healthz_get(struct req_ctx *c) {
+  json_t *body = json_pack("{s:s}", "status", "ok");
+  http_json(c, 200, body);
+  json_decref(body);
+}
+
+void readyz_get(struct req_ctx *c) {
+  if (!db_ready(APP.pool, APP.migration_version)) {
+    http_problem(c, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+    return;
+  }
+  json_t *body = json_pack("{s:s, s:i}", "status", "ready", "migration", APP.migration_version);
+  http_json(c, 200, body);
+  json_decref(body);
+}
+
+void metrics_get(struct req_ctx *c) {
+  char *text = metrics_render(db_pool_in_use(APP.pool), db_pool_size(APP.pool));
+  ulfius_set_string_body_response(c->resp, 200, text ? text : "");
+  u_map_put(c->resp->map_header, "Content-Type", "text/plain; version=0.0.4");
+  free(text);
+  c->rendered = 1;
+}
+
+void openapi_get(struct req_ctx *c) {
+  ulfius_set_string_body_response(c->resp, 200, APP.openapi_json);
+  u_map_put(c->resp->map_header, "Content-Type", "application/json");
+  c->rendered = 1;
+}
+
+/* ---- serving ----------------------------------------------------------------------------- */
+
+int server_serve(void) {
+  struct _u_instance instance;
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)APP.cfg.port)};
+  int code = 1;
+  inet_pton(AF_INET, APP.cfg.bind, &addr.sin_addr);
+  if (ulfius_init_instance(&instance, (unsigned int)APP.cfg.port, &addr, NULL) != U_OK) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot initialise the HTTP server");
+    return 1;
+  }
+  /* one byte over the limit tells a body that was cut from one that fits */
+  instance.max_post_body_size = APP.cfg.max_body_bytes + 1;
+  /* query values are checked by the handlers, which can say which one is bad */
+  instance.check_utf8 = 0;
+  instance.allowed_post_processor = U_POST_PROCESS_NONE;
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    char pattern[256];
+    size_t o = 0;
+    for (const char *p = ROUTES[i].path; *p && o < sizeof pattern - 2; p++) {
+      if (*p == '{') {
+        pattern[o++] = ':';
+      } else if (*p != '}') {
+        pattern[o++] = *p;
+      }
+    }
+    pattern[o] = '\0';
+    if (ulfius_add_endpoint_by_val(&instance, ROUTES[i].method, NULL, pattern, 0, dispatch,
+                                   (void *)&ROUTES[i]) != U_OK) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "cannot register %s %s", ROUTES[i].method, ROUTES[i].path);
+      goto out;
+    }
+  }
+  ulfius_set_default_endpoint(&instance, fallback, NULL);
+  if (ulfius_start_framework(&instance) != U_OK) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot listen on %s:%d", APP.cfg.bind, APP.cfg.port);
+    goto out;
+  }
+  y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s:%d", ZSZ_VERSION, APP.cfg.bind, APP.cfg.port);
+  sigset_t stop;
+  int sig = 0;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigwait(&stop, &sig);
+  y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
+  ulfius_stop_framework(&instance);
+  code = 0;
+out:
+  ulfius_clean_instance(&instance);
+  return code;
+}

@@ -1,0 +1,18 @@
+#ifndef ZSZ_STRBUF_H
+#define ZSZ_STRBUF_H
+#include <stddef.h>
+
+/* A growable byte string. The buffer is owned by the strbuf until strbuf_steal(). */
+struct strbuf {
+  char *data;
+  size_t len, cap;
+  int oom;
+};
+
+void strbuf_append(struct strbuf *b, const char *s, size_t len);
+void strbuf_puts(struct strbuf *b, const char *s);
+/* Returns the NUL-terminated buffer (caller frees) or NULL after an allocation failure. */
+char *strbuf_steal(struct strbuf *b);
+void strbuf_free(struct strbuf *b);
+
+#endif

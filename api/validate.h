@@ -1,0 +1,56 @@
+#ifndef ZSZ_VALIDATE_H
+#define ZSZ_VALIDATE_H
+/* Schema-driven validation of request bodies. Reports every problem at once as
+ * {field, message} objects appended to a JSON array. Pure: no I/O. */
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "messages.h"
+
+typedef enum {
+  VT_STRING,
+  VT_INTEGER,
+  VT_BOOLEAN,
+  VT_STRING_ARRAY,
+} value_type;
+
+enum {
+  V_REQUIRED = 1u << 0,    /* must be present when validating a create */
+  V_NULLABLE = 1u << 1,    /* null is accepted (clears the value) */
+  V_SINGLE_LINE = 1u << 2, /* no control characters at all */
+  V_CODE_CHARS = 1u << 3,  /* only [A-Za-z0-9._-] */
+  V_TEXT = 1u << 4,        /* control characters other than \n \r \t refused */
+};
+
+struct field_spec {
+  const char *name;
+  value_type type;
+  unsigned flags;
+  size_t min_len;                /* strings: characters (code points) */
+  size_t max_len;
+  long long min, max;            /* integers, when min < max */
+  const char *const *one_of;     /* strings: NULL-terminated allow-list */
+};
+
+enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
+
+/* Validates body against a NULL-name-terminated spec list. Unknown keys are errors. In
+ * VALIDATE_CREATE mode missing V_REQUIRED fields are errors. Appends to errors (borrowed,
+ * must be a JSON array). Returns the number of errors appended. */
+int validate_object(const json_t *body, const struct field_spec *specs, enum validate_mode mode,
+                    json_t *errors);
+
+/* Appends {field, message} with a catalogue message. errors is borrowed. */
+void errors_add(json_t *errors, const char *field, msg_id id, ...);
+
+/* 1 when errors already names field. */
+int field_has_error(const json_t *errors, const char *field);
+
+/* Number of Unicode code points in a valid UTF-8 string of len bytes. */
+size_t utf8_length(const char *s, size_t len);
+
+/* 1 when s (len bytes) is valid UTF-8 without NUL. */
+int utf8_valid(const char *s, size_t len);
+
+#endif
