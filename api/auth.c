@@ -1,9 +1,11 @@
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth.h"
 #include "b64url.h"
+#include "validate.h"
 
 static const char *const ROLE_NAMES[ROLE_COUNT] = {
   "president", "plenipotentiary", "process_owner", "iod", "auditor", "employee",
@@ -196,7 +198,7 @@ auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t
     goto out;
   }
   json_t *exp = json_object_get(claims, "exp");
-  if (!json_is_integer(exp) && !json_is_real(exp)) {
+  if (!json_is_number(exp)) {
     *reason = "exp claim is missing";
     goto out;
   }
@@ -226,7 +228,8 @@ auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t
   const char *org = json_string_value(json_object_get(claims, "org"));
   const char *name = json_string_value(json_object_get(claims, "name"));
   const char *unit = json_string_value(json_object_get(claims, "unit"));
-  if (sub == NULL || *sub == '\0' || copy_claim(out->sub, sizeof out->sub, sub) != 0) {
+  if (sub == NULL || *sub == '\0' || utf8_length(sub, strlen(sub)) > PRINCIPAL_SUB_CHARS ||
+      copy_claim(out->sub, sizeof out->sub, sub) != 0) {
     *reason = "sub claim is missing or too long";
     goto out;
   }
@@ -251,6 +254,8 @@ auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t
       out->roles |= role_lookup(cfg->role_map, json_string_value(r));
     }
   }
+  out->exp = json_number_value(exp);
+  out->nbf = nbf ? json_number_value(nbf) : 0;
   *reason = NULL;
   rc = AUTH_OK;
 out:
@@ -289,4 +294,75 @@ out:
   free(grants);
   json_decref(doc);
   return token;
+}
+
+#define TOKEN_CACHE_SLOTS 256
+
+struct token_slot {
+  char *token; /* owned */
+  struct principal who;
+};
+static struct token_slot g_tokens[TOKEN_CACHE_SLOTS];
+static pthread_mutex_t g_tokens_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t token_hash(const char *t) {
+  size_t h = 1469598103934665603ULL;
+  for (; *t; t++) {
+    h = (h ^ (unsigned char)*t) * 1099511628211ULL;
+  }
+  return h % TOKEN_CACHE_SLOTS;
+}
+
+static int still_valid(const struct auth_config *cfg, const struct principal *p, time_t now, const char **reason) {
+  if ((double)now > p->exp + (double)cfg->leeway) {
+    *reason = "token has expired";
+    return 0;
+  }
+  if (p->nbf > 0 && (double)now + (double)cfg->leeway < p->nbf) {
+    *reason = "token is not yet valid";
+    return 0;
+  }
+  return 1;
+}
+
+auth_result auth_verify_cached(const struct auth_config *cfg, const char *token, time_t now,
+                               struct principal *out, const char **reason) {
+  if (token == NULL) {
+    return auth_verify(cfg, token, now, out, reason);
+  }
+  size_t h = token_hash(token);
+  int hit = 0;
+  pthread_mutex_lock(&g_tokens_mu);
+  if (g_tokens[h].token != NULL && strcmp(g_tokens[h].token, token) == 0) {
+    *out = g_tokens[h].who;
+    hit = 1;
+  }
+  pthread_mutex_unlock(&g_tokens_mu);
+  if (hit) {
+    if (still_valid(cfg, out, now, reason)) {
+      *reason = NULL;
+      return AUTH_OK;
+    }
+    memset(out, 0, sizeof *out);
+    return AUTH_INVALID;
+  }
+  auth_result rc = auth_verify(cfg, token, now, out, reason);
+  if (rc == AUTH_OK) {
+    char *copy = strdup(token);
+    pthread_mutex_lock(&g_tokens_mu);
+    free(g_tokens[h].token);
+    g_tokens[h].token = copy;
+    g_tokens[h].who = *out;
+    pthread_mutex_unlock(&g_tokens_mu);
+  }
+  return rc;
+}
+
+void auth_cache_clear(void) {
+  pthread_mutex_lock(&g_tokens_mu);
+  for (size_t i = 0; i < TOKEN_CACHE_SLOTS; i++) {
+    free(g_tokens[i].token);
+    g_tokens[i].token = NULL;
+  }
+  pthread_mutex_unlock(&g_tokens_mu);
 }

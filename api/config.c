@@ -53,7 +53,7 @@ static int parse_cors(struct config *cfg, const char *spec, json_t *problems) {
   char *copy = strdup(spec), *save = NULL;
   size_t cap = 1;
   int bad = 0;
-  for (const char *p = spec; *p; p++) cap += (*p == ',');
+  for (const char *p = spec; *p; p++) cap += (*p == ',' || *p == ' ');
   cfg->cors_origins = calloc(cap, sizeof(char *));
   if (copy == NULL || cfg->cors_origins == NULL) {
     free(copy);

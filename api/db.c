@@ -16,6 +16,7 @@
 struct db_conn {
   PGconn *pg;
   int ready;                    /* connected, role set */
+  long long session_org;        /* zsz.org_id set at session level for reads; 0 none */
   const char *stmt_sql[STMT_SLOTS];
 };
 
@@ -52,6 +53,7 @@ static void conn_close(struct db_conn *c) {
   PQfinish(c->pg);
   c->pg = NULL;
   c->ready = 0;
+  c->session_org = 0;
   memset(c->stmt_sql, 0, sizeof c->stmt_sql);
 }
 
@@ -311,21 +313,36 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
   for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     struct db_tx tx = {.conn = c};
     int committing = 0;
+    PGresult *r;
     result_reset(res);
     if (conn_prepare(c) != 0 && conn_open(c, pool->url) != 0) {
       result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
       break;
     }
-    PGresult *r = db_exec(&tx, opts->read_only ? "BEGIN READ ONLY" : "BEGIN", 0, NULL);
-    PQclear(r);
-    if (r != NULL) {
-      r = db_exec(&tx,
-                  "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)",
-                  2, begin_params);
+    if (opts->read_only) {
+      /* A read is one or a few statements, each its own (autocommit) transaction: one round
+       * trip instead of four. The tenant is a session setting of the connection, re-set
+       * only when the connection last served another organisation. */
+      long long want = opts->org_id > 0 ? opts->org_id : -1;
+      if (c->session_org != want) {
+        r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, false)", 1, begin_params);
+        PQclear(r);
+        if (r != NULL) {
+          c->session_org = want;
+        }
+      }
+    } else {
+      r = db_exec(&tx, "BEGIN", 0, NULL);
+      PQclear(r);
+      r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2,
+                  begin_params);
       PQclear(r);
     }
     if (!tx.failed) {
       work(&tx, arg, res);
+    }
+    if (!tx.failed && res->status > 0 && res->status < 400 && opts->read_only) {
+      break;
     }
     if (!tx.failed && res->status > 0 && res->status < 400) {
       committing = 1;

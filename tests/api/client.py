@@ -1,0 +1,606 @@
+"""Helpers for the black-box API tests: HTTP, tokens, unique test data, psql, assertions.
+
+Standard library only. Environment (set by scripts/test.sh):
+
+  ZSZ_TEST_BASE_URL   base URL of the running server (default http://127.0.0.1:18080)
+  ZSZ_JWT_SECRET      the HS256 secret the server was started with
+  ZSZ_DATABASE_URL    libpq URL of the test database, as the schema owner (zsz_owner)
+  ZSZ_BIN             path of the zsz-api binary (for the `token` sub-command)
+  ZSZ_TEST_PG_DIR     cluster directory, and
+  ZSZ_TEST_PG_SCRIPT  `$ZSZ_TEST_PG_SCRIPT stop|start|restart $ZSZ_TEST_PG_DIR`
+"""
+
+import base64
+import concurrent.futures
+import datetime
+import hashlib
+import hmac
+import http.client
+import itertools
+import json
+import os
+import random
+import re
+import subprocess
+import threading
+import time
+import unittest
+import urllib.parse
+
+BASE_URL = os.environ.get("ZSZ_TEST_BASE_URL", "http://127.0.0.1:18080").rstrip("/")
+JWT_SECRET = os.environ.get("ZSZ_JWT_SECRET", "")
+DATABASE_URL = os.environ.get("ZSZ_DATABASE_URL", "")
+ZSZ_BIN = os.environ.get("ZSZ_BIN", "")
+PG_DIR = os.environ.get("ZSZ_TEST_PG_DIR", "")
+PG_SCRIPT = os.environ.get("ZSZ_TEST_PG_SCRIPT", "")
+HTTP_TIMEOUT = float(os.environ.get("ZSZ_TEST_HTTP_TIMEOUT", "30"))
+
+_base = urllib.parse.urlsplit(BASE_URL)
+if _base.scheme not in ("http", ""):
+    raise SystemExit(f"ZSZ_TEST_BASE_URL must be an http:// URL, not {BASE_URL!r}")
+HOST = _base.hostname or "127.0.0.1"
+PORT = _base.port or 80
+PATH_PREFIX = _base.path.rstrip("/")
+
+PROBLEM_BASE = "https://zsz.example/problems/"
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+ETAG_RE = re.compile(r'^"[^"]+"$')
+
+ROLES = ("president", "plenipotentiary", "process_owner", "iod", "auditor", "employee")
+
+# Names of the seeded demo users (db/seed/0001_demo.sql). Tokens for these subjects carry the
+# same names, so the tests never overwrite the seeded names through the user upsert.
+DEMO_NAMES = {
+    "krakow.president": "Jan Nowak (Prezydent)",
+    "krakow.plenipotentiary": "Agnieszka Górecka (Pełnomocnik)",
+    "krakow.process_owner": "Łukasz Żółkiewski (Właściciel procesu)",
+    "krakow.iod": "Małgorzata Śliwińska (IOD)",
+    "krakow.auditor": "Piotr Wójcik (Audytor)",
+    "krakow.employee": "Zofia Kowalczyk (Pracownik)",
+    "lublin.president": "Krzysztof Zięba (Prezydent)",
+    "lublin.plenipotentiary": "Ewa Lis (Pełnomocnik)",
+    "lublin.process_owner": "Tomasz Ząbek (Właściciel procesu)",
+    "lublin.iod": "Anna Dąbrowska (IOD)",
+    "lublin.auditor": "Marek Sęk (Audytor)",
+    "lublin.employee": "Katarzyna Łęcka (Pracownik)",
+}
+
+
+class ServerUnreachable(ConnectionError):
+    """The server is not listening: every test that talks HTTP fails with this."""
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class Headers:
+    """Response headers, looked up case-insensitively; repeated headers are kept."""
+
+    def __init__(self, pairs):
+        self._pairs = list(pairs)
+
+    def get_all(self, name):
+        n = name.lower()
+        return [v for k, v in self._pairs if k.lower() == n]
+
+    def get(self, name, default=None):
+        values = self.get_all(name)
+        return ", ".join(values) if values else default
+
+    def __getitem__(self, name):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name):
+        return bool(self.get_all(name))
+
+    def items(self):
+        return list(self._pairs)
+
+    def __repr__(self):
+        return "Headers(%r)" % (self._pairs,)
+
+
+class Response(tuple):
+    """(status, headers, body) with the request kept for failure messages: .method, .path,
+    .raw (the body bytes)."""
+
+    def __new__(cls, status, headers, body, raw=b"", method="", path=""):
+        self = tuple.__new__(cls, (status, headers, body))
+        self.raw = raw
+        self.method = method
+        self.path = path
+        return self
+
+    status = property(lambda self: self[0])
+    headers = property(lambda self: self[1])
+    body = property(lambda self: self[2])
+
+    def describe(self):
+        body = self.body
+        text = json.dumps(body, ensure_ascii=False) if not isinstance(body, str) else body
+        if len(text) > 1500:
+            text = text[:1500] + "..."
+        return f"{self.method} {self.path} -> {self.status}: {text}"
+
+
+_NO_BODY = object()
+
+
+def _decode_body(raw, content_type):
+    if not raw:
+        return None
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in (content_type or "").lower():
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def api(method, path, token=None, body=_NO_BODY, raw_body=None, headers=None, timeout=None):
+    """One HTTP request on a fresh connection (safe from several threads).
+
+    body: a JSON value sent as application/json (omit for no body; pass raw_body="null" to
+    send JSON null). raw_body: bytes or str sent as-is (Content-Type application/json unless
+    headers say otherwise). headers: extra headers; a value of None removes a default one.
+    Returns Response (status, headers, parsed JSON or text)."""
+    hdrs = {}
+    if token is not None:
+        hdrs["Authorization"] = f"Bearer {token}"
+    data = None
+    if raw_body is not None:
+        data = raw_body if isinstance(raw_body, bytes) else raw_body.encode("utf-8")
+        hdrs["Content-Type"] = "application/json"
+    elif body is not _NO_BODY:
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        hdrs["Content-Type"] = "application/json"
+    for k, v in (headers or {}).items():
+        for existing in [e for e in hdrs if e.lower() == k.lower()]:
+            del hdrs[existing]
+        if v is not None:
+            hdrs[k] = v
+    url = PATH_PREFIX + path
+    conn = http.client.HTTPConnection(HOST, PORT, timeout=timeout or HTTP_TIMEOUT)
+    try:
+        try:
+            conn.request(method, url, body=data, headers=hdrs)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server may answer (413) and close before reading a large body; the
+            # answer can still be read.
+            pass
+        except ConnectionRefusedError as e:
+            raise ServerUnreachable(
+                f"cannot connect to {BASE_URL} ({e}); is zsz-api running? "
+                "(scripts/test.sh starts it and sets ZSZ_TEST_BASE_URL)") from None
+        try:
+            resp = conn.getresponse()
+            raw = resp.read()
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as e:
+            raise AssertionError(f"{method} {path}: connection dropped without an answer ({e!r})")
+        hdr = Headers(resp.getheaders())
+        return Response(resp.status, hdr, _decode_body(raw, hdr.get("Content-Type")), raw,
+                        method, path)
+    finally:
+        conn.close()
+
+
+def qs(**params):
+    """Query string (with leading '?') from keyword arguments; None values are left out."""
+    items = [(k, v) for k, v in params.items() if v is not None]
+    return ("?" + urllib.parse.urlencode(items)) if items else ""
+
+
+def with_query(path, **params):
+    extra = qs(**params)
+    if not extra:
+        return path
+    return path + ("&" + extra[1:] if "?" in path else extra)
+
+
+def server_reachable():
+    try:
+        api("GET", "/healthz", timeout=5)
+        return True, ""
+    except ServerUnreachable as e:
+        return False, str(e)
+    except Exception as e:  # noqa: BLE001 - only a diagnostic
+        return False, repr(e)
+
+
+def parse_link_next(link_header):
+    """The target of rel="next" in a Link header, as a path with query, or None."""
+    if not link_header:
+        return None
+    for part in link_header.split(","):
+        m = re.match(r'\s*<([^>]*)>\s*;(.*)$', part)
+        if m and re.search(r'rel\s*=\s*"?next"?', m.group(2)):
+            target = urllib.parse.urlsplit(m.group(1))
+            path = target.path
+            if PATH_PREFIX and path.startswith(PATH_PREFIX):
+                path = path[len(PATH_PREFIX):]
+            return path + ("?" + target.query if target.query else "")
+    return None
+
+
+def run_concurrently(fns, timeout=60):
+    """Runs the callables at the same moment (a barrier releases them together) and returns
+    their results in order. An exception in one is re-raised."""
+    barrier = threading.Barrier(len(fns))
+
+    def wrap(fn):
+        barrier.wait(timeout)
+        return fn()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(fns)) as pool:
+        futures = [pool.submit(wrap, fn) for fn in fns]
+        return [f.result(timeout) for f in futures]
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def b64url(data):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_json(obj):
+    return b64url(json.dumps(obj, separators=(",", ":"), ensure_ascii=False))
+
+
+def sign_jwt(payload, header=None, secret=None, digest=hashlib.sha256):
+    """A JWS compact token: base64url(header).base64url(payload).HMAC(secret)."""
+    header = header if header is not None else {"alg": "HS256", "typ": "JWT"}
+    signing_input = f"{b64url_json(header)}.{b64url_json(payload)}"
+    key = (secret if secret is not None else JWT_SECRET).encode("utf-8")
+    sig = hmac.new(key, signing_input.encode("ascii"), digest).digest()
+    return f"{signing_input}.{b64url(sig)}"
+
+
+def claims(sub, org="krakow", roles=(), name=None, unit=None, ttl=3600, now=None,
+           omit=(), **extra):
+    """JWT claims: sub, name, org, roles, iat, exp (+ optional unit and extra claims).
+    roles=None leaves the roles claim out; name=None uses the seeded demo name (or the sub);
+    omit names claims to drop."""
+    now = int(time.time()) if now is None else now
+    c = {"sub": sub, "name": name if name is not None else DEMO_NAMES.get(sub, sub),
+         "org": org, "iat": now, "exp": now + ttl}
+    if roles is not None:
+        c["roles"] = list(roles)
+    if unit is not None:
+        c["unit"] = unit
+    c.update(extra)
+    for k in omit:
+        c.pop(k, None)
+    return c
+
+
+def make_token(sub, org="krakow", roles=(), name=None, unit=None, ttl=3600, omit=(), **extra):
+    return sign_jwt(claims(sub, org, roles, name, unit, ttl, omit=omit, **extra))
+
+
+def role_token(role, org="krakow", sub=None, **kw):
+    """Token of the demo user `<org>.<role>`; the employee has no roles claim entries."""
+    roles = [] if role == "employee" else [role]
+    return make_token(sub or f"{org}.{role}", org=org, roles=roles, **kw)
+
+
+def plenipotentiary(org="krakow"):
+    return role_token("plenipotentiary", org)
+
+
+def president(org="krakow"):
+    return role_token("president", org)
+
+
+def owner(org="krakow"):
+    return role_token("process_owner", org)
+
+
+def employee(org="krakow"):
+    return role_token("employee", org)
+
+
+OWNER_SUB = "krakow.process_owner"
+OTHER_OWNER_SUB = "krakow.process_owner_other"
+
+
+def other_owner(org="krakow"):
+    """A process owner who owns none of the processes the tests use."""
+    return make_token(f"{org}.process_owner_other", org=org, roles=["process_owner"],
+                      name="Inny Właściciel (test)")
+
+
+# Bad tokens, each for an otherwise valid employee of krakow.
+
+def bad_token_alg_none():
+    header = {"alg": "none", "typ": "JWT"}
+    return f"{b64url_json(header)}.{b64url_json(claims('krakow.employee'))}."
+
+
+def bad_token_rs256_header():
+    """RS256 in the header, signed with HMAC-SHA256 and the shared secret (alg confusion)."""
+    return sign_jwt(claims("krakow.employee"), header={"alg": "RS256", "typ": "JWT"})
+
+
+def bad_token_hs512():
+    return sign_jwt(claims("krakow.employee"), header={"alg": "HS512", "typ": "JWT"},
+                    digest=hashlib.sha512)
+
+
+def bad_token_wrong_secret():
+    return sign_jwt(claims("krakow.employee"), secret="not-the-secret-" + "x" * 40)
+
+
+def bad_token_tampered():
+    """A valid token whose payload was changed after signing (roles raised)."""
+    good = role_token("employee")
+    h, _, s = good.split(".")
+    forged = claims("krakow.employee", roles=["plenipotentiary"])
+    return f"{h}.{b64url_json(forged)}.{s}"
+
+
+def bad_token_expired():
+    """Expired 10 minutes ago: far beyond the 60 s leeway."""
+    now = int(time.time())
+    return sign_jwt(claims("krakow.employee", now=now - 4200, ttl=3600))
+
+
+def token_expired_within_leeway():
+    """Expired 20 s ago: inside the 60 s leeway, so accepted."""
+    now = int(time.time())
+    return sign_jwt(claims("krakow.employee", now=now - 3620, ttl=3600))
+
+
+def bad_token_nbf_future():
+    now = int(time.time())
+    return sign_jwt(claims("krakow.employee", nbf=now + 600))
+
+
+def token_nbf_within_leeway():
+    now = int(time.time())
+    return sign_jwt(claims("krakow.employee", nbf=now + 20))
+
+
+def bad_token_missing_exp():
+    return sign_jwt(claims("krakow.employee", omit=("exp",)))
+
+
+def bad_token_missing_sub():
+    return sign_jwt(claims("krakow.employee", omit=("sub",)))
+
+
+def bad_token_missing_org():
+    return sign_jwt(claims("krakow.employee", omit=("org",)))
+
+
+# --------------------------------------------------------------------------- unique data
+
+RUN = random.randint(100, 999)
+_RUN2 = random.randint(1, 9999)
+_counter = itertools.count(1)
+_counter_lock = threading.Lock()
+
+
+def _next():
+    with _counter_lock:
+        return next(_counter)
+
+
+def uniq(prefix="t"):
+    """A short unique token for codes and names: letters, digits, '-'."""
+    return f"{prefix}{RUN}x{_RUN2}-{_next()}{random.choice('abcdefghjkmnpqrstuvwxyz')}"
+
+
+def kr_code(prefix="GR"):
+    """A fresh Kraków process code: `GR 9nnn.nnnn.n` (each number at most 4 digits)."""
+    return f"{prefix} 9{RUN}.{_RUN2}.{_next()}"
+
+
+def lu_code(prefix="PZ", sep="."):
+    """A fresh Lublin process code: `PZ.9nnn.nnnn.n` or `PG 9nnn.nnnn.n`."""
+    return f"{prefix}{sep}9{RUN}.{_RUN2}.{_next()}"
+
+
+# --------------------------------------------------------------------------- resources
+
+
+def expect(resp, *statuses):
+    """Asserts the status (any of statuses) and returns the body."""
+    if resp.status not in statuses:
+        raise AssertionError(f"expected {'/'.join(map(str, statuses))}: {resp.describe()}")
+    return resp.body
+
+
+def ensure_user(token):
+    """Calls GET /me so the caller is recorded as a user; returns the /me body."""
+    return expect(api("GET", "/api/v1/me", token), 200)
+
+
+def create_org_unit(token=None, org="krakow", **fields):
+    body = {"code": uniq("ou-"), "name": f"Komórka testowa {uniq('')}"}
+    body.update(fields)
+    return expect(api("POST", "/api/v1/org-units", token or plenipotentiary(org), body), 201)
+
+
+def create_process(token=None, org="krakow", **fields):
+    body = {"code": kr_code() if org == "krakow" else lu_code(),
+            "name": f"Proces testowy {uniq('')}"}
+    body.update(fields)
+    return expect(api("POST", "/api/v1/processes", token or plenipotentiary(org), body), 201)
+
+
+def create_owned_process(**fields):
+    """A fresh Kraków process owned by krakow.process_owner."""
+    fields.setdefault("owner", OWNER_SUB)
+    fields.setdefault("description", "Opis pierwotny procesu.")
+    return create_process(**fields)
+
+
+def create_change_request(process_id, token=None, **fields):
+    body = {"proposed_description": f"Nowy opis {uniq('')}",
+            "reason": "Aktualizacja opisu po przeglądzie procesu"}
+    body.update(fields)
+    return expect(api("POST", f"/api/v1/processes/{process_id}/change-requests",
+                      token or owner(), body), 201)
+
+
+def get_etag(path, token=None):
+    r = api("GET", path, token or plenipotentiary())
+    expect(r, 200)
+    etag = r.headers.get("ETag")
+    if not etag:
+        raise AssertionError(f"no ETag: {r.describe()}")
+    return etag
+
+
+def parse_ts(value):
+    """An RFC 3339 UTC timestamp as an aware datetime."""
+    return datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def items_of(body):
+    """The items of a list answer ({"items": [...]}) or a bare JSON array."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict) and isinstance(body.get("items"), list):
+        return body["items"]
+    raise AssertionError(f"not a list answer: {body!r}")
+
+
+def list_all(path, token=None, max_pages=200, **params):
+    """Follows next_cursor until null; returns every item."""
+    token = token or plenipotentiary()
+    params.setdefault("limit", 200)
+    out, cursor = [], None
+    for _ in range(max_pages):
+        r = api("GET", with_query(path, cursor=cursor, **params), token)
+        body = expect(r, 200)
+        out.extend(items_of(body))
+        cursor = body.get("next_cursor") if isinstance(body, dict) else None
+        if not cursor:
+            return out
+    raise AssertionError(f"{path}: more than {max_pages} pages")
+
+
+# --------------------------------------------------------------------------- PostgreSQL
+
+
+def psql(sql, timeout=60):
+    """Runs SQL (several statements allowed) through psql as the schema owner. Returns
+    CompletedProcess; stdout holds unaligned tuples only (-A -t -q)."""
+    if not DATABASE_URL:
+        raise unittest.SkipTest("ZSZ_DATABASE_URL is not set")
+    return subprocess.run(
+        ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", DATABASE_URL, "-f", "-"],
+        input=sql, capture_output=True, text=True, timeout=timeout)
+
+
+def psql_value(sql):
+    """The last output line of sql, which must succeed."""
+    cp = psql(sql)
+    if cp.returncode != 0:
+        raise AssertionError(f"psql failed ({cp.returncode}): {cp.stderr.strip()}\nSQL: {sql}")
+    lines = [ln for ln in cp.stdout.splitlines() if ln.strip()]
+    return lines[-1] if lines else ""
+
+
+def pg_cluster(action, timeout=120):
+    """start | stop | restart the test cluster with the project's pg script."""
+    if not (PG_SCRIPT and PG_DIR):
+        raise unittest.SkipTest("ZSZ_TEST_PG_SCRIPT / ZSZ_TEST_PG_DIR are not set")
+    cp = subprocess.run([PG_SCRIPT, action, PG_DIR], capture_output=True, text=True,
+                        timeout=timeout)
+    if cp.returncode != 0:
+        raise AssertionError(f"{PG_SCRIPT} {action} {PG_DIR} failed ({cp.returncode}): "
+                             f"{cp.stdout}{cp.stderr}")
+
+
+# --------------------------------------------------------------------------- assertions
+
+
+class ApiTest(unittest.TestCase):
+    """Base class: assertion helpers that always look at the body."""
+
+    maxDiff = 4000
+
+    def assertStatus(self, resp, *statuses):
+        if resp.status not in statuses:
+            self.fail(f"expected {'/'.join(map(str, statuses))}: {resp.describe()}")
+        return resp.body
+
+    def assertJsonObject(self, resp, status=200):
+        self.assertStatus(resp, status)
+        ctype = resp.headers.get("Content-Type", "")
+        self.assertIn("application/json", ctype, f"Content-Type of {resp.describe()}")
+        self.assertIsInstance(resp.body, dict, resp.describe())
+        return resp.body
+
+    def assertList(self, resp):
+        body = self.assertJsonObject(resp, 200)
+        self.assertIsInstance(body.get("items"), list, resp.describe())
+        self.assertIn("next_cursor", body, resp.describe())
+        nc = body["next_cursor"]
+        self.assertTrue(nc is None or (isinstance(nc, str) and nc), resp.describe())
+        return body
+
+    def assertProblem(self, resp, status, kind, field=None, fields=()):
+        """A problem+json answer of this status and kind; field/fields must be named in
+        errors[].field. Returns the body."""
+        self.assertStatus(resp, status)
+        ctype = resp.headers.get("Content-Type", "")
+        self.assertTrue(ctype.startswith("application/problem+json"),
+                        f"Content-Type {ctype!r} of {resp.describe()}")
+        body = resp.body
+        self.assertIsInstance(body, dict, resp.describe())
+        self.assertEqual(body.get("type"), PROBLEM_BASE + kind, resp.describe())
+        self.assertEqual(body.get("status"), status, resp.describe())
+        self.assertIsInstance(body.get("title"), str, resp.describe())
+        rid = body.get("request_id")
+        self.assertIsInstance(rid, str, resp.describe())
+        self.assertTrue(rid, resp.describe())
+        header_rid = resp.headers.get("X-Request-Id")
+        if header_rid is not None:
+            self.assertEqual(rid, header_rid, "request_id differs from X-Request-Id")
+        wanted = ([field] if field else []) + list(fields)
+        if wanted:
+            errors = body.get("errors")
+            self.assertIsInstance(errors, list, resp.describe())
+            named = [e.get("field") for e in errors if isinstance(e, dict)]
+            for f in wanted:
+                self.assertIn(f, named, f"errors[].field should name {f!r}: {resp.describe()}")
+            for e in errors:
+                self.assertIsInstance(e.get("message"), str, resp.describe())
+                self.assertTrue(e.get("message"), resp.describe())
+        return body
+
+    def assertForbidden(self, resp):
+        return self.assertProblem(resp, 403, "forbidden")
+
+    def assertNotFound(self, resp):
+        return self.assertProblem(resp, 404, "not-found")
+
+    def assertUnauthorized(self, resp):
+        body = self.assertProblem(resp, 401, "unauthorized")
+        www = resp.headers.get("WWW-Authenticate", "")
+        self.assertTrue(www.startswith("Bearer"), f"WWW-Authenticate {www!r}: {resp.describe()}")
+        self.assertIn('error="invalid_token"', www, resp.describe())
+        return body
+
+    def assertEtag(self, resp):
+        etag = resp.headers.get("ETag")
+        self.assertIsNotNone(etag, f"no ETag: {resp.describe()}")
+        self.assertRegex(etag, ETAG_RE)
+        return etag
+
+    def assertTimestamp(self, value, what="timestamp"):
+        self.assertIsInstance(value, str, what)
+        self.assertRegex(value, RFC3339_UTC, what)
+
+    def assertIds(self, items, expected_ids, msg=""):
+        self.assertEqual(sorted(i["id"] for i in items), sorted(expected_ids), msg)

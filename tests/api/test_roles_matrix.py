@@ -1,0 +1,239 @@
+"""Role x route matrix, table-driven from the routes table of docs/design.md.
+
+For every route and every caller (president, plenipotentiary, process_owner = owner of the
+target process, process_owner_other = a process owner who does not own it, iod, auditor,
+employee = no roles, anonymous = no token) the test sends a valid request and asserts either
+success (2xx) or refusal (403 `forbidden`; 401 for anonymous), and that a refused write changed
+nothing. Writes get a fresh target per cell, so the cells are independent.
+
+One test method per cell: test_<METHOD>_<path>__<caller>.
+"""
+
+from .client import (OWNER_SUB, ApiTest, api, create_change_request, create_org_unit,
+                     create_owned_process, ensure_user, get_etag, kr_code, list_all, make_token,
+                     other_owner, plenipotentiary, role_token, uniq)
+
+ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
+       "employee")
+P = ("plenipotentiary",)
+O = ("process_owner",)
+P_PR = ("plenipotentiary", "president")
+PUBLIC = ALL + ("anonymous",)
+CALLERS = ALL + ("anonymous",)
+
+
+def token_of(caller):
+    if caller == "anonymous":
+        return None
+    if caller == "process_owner_other":
+        return other_owner()
+    return role_token(caller)
+
+
+class Fixture:
+    """Read-only targets shared by the read rows (created once)."""
+    ready = False
+
+    @classmethod
+    def setup(cls):
+        if cls.ready:
+            return
+        for caller in ALL:
+            ensure_user(token_of(caller))
+        cls.unit = create_org_unit()
+        cls.process = create_owned_process()
+        cls.cr = create_change_request(cls.process["id"])
+        cls.ready = True
+
+
+def pp(p):
+    return f"/api/v1/processes/{p['id']}"
+
+
+def get_json(path):
+    r = api("GET", path, plenipotentiary())
+    if r.status != 200:
+        raise AssertionError(r.describe())
+    return r.body
+
+
+# --- one builder per route: returns (path, body or None, headers, verify_unchanged or None)
+
+def b_read(path_fn):
+    def build():
+        return path_fn(), None, None, None
+    return build
+
+
+def b_patch_user():
+    sub = f"krakow.{uniq('mx')}"
+    ensure_user(make_token(sub, roles=[]))
+    path = f"/api/v1/users/{sub}"
+
+    def verify(t):
+        t.assertIsNone(get_json(path)["unit_id"])
+    return path, {"unit_id": Fixture.unit["id"]}, {"If-Match": get_etag(path)}, verify
+
+
+def b_post_org_unit():
+    code = uniq("mx-")
+
+    def verify(t):
+        t.assertEqual(list_all("/api/v1/org-units", q=code), [])
+    return "/api/v1/org-units", {"code": code, "name": "Macierz ról"}, None, verify
+
+
+def b_patch_org_unit():
+    unit = create_org_unit()
+    path = f"/api/v1/org-units/{unit['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["name"], unit["name"])
+    return path, {"name": "Zmieniona w macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_post_process():
+    code = kr_code("GW")
+    name = f"Macierz {uniq('')}"
+
+    def verify(t):
+        t.assertEqual(list_all("/api/v1/processes", q=name), [])
+    return "/api/v1/processes", {"code": code, "name": name}, None, verify
+
+
+def b_patch_process():
+    p = create_owned_process()
+
+    def verify(t):
+        t.assertEqual(get_json(pp(p))["name"], p["name"])
+    return pp(p), {"name": "Zmieniony w macierzy"}, {"If-Match": get_etag(pp(p))}, verify
+
+
+def b_delete_process():
+    p = create_owned_process()
+
+    def verify(t):
+        t.assertEqual(get_json(pp(p))["status"], "active")
+    return pp(p), None, None, verify
+
+
+def b_transition_process():
+    p = create_owned_process()
+
+    def verify(t):
+        t.assertEqual(get_json(pp(p))["status"], "active")
+    return f"{pp(p)}/transitions", {"to": "retired"}, None, verify
+
+
+def b_post_change_request():
+    p = create_owned_process()
+
+    def verify(t):
+        t.assertEqual(list_all(f"{pp(p)}/change-requests"), [])
+    return (f"{pp(p)}/change-requests",
+            {"proposed_description": "Propozycja z macierzy", "reason": "Test uprawnień"}, None,
+            verify)
+
+
+def b_decide_change_request():
+    p = create_owned_process()
+    cr = create_change_request(p["id"])
+    path = f"{pp(p)}/change-requests/{cr['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["status"], "pending")
+        t.assertEqual(get_json(pp(p))["version"], 1)
+    return f"{path}/transitions", {"to": "approved"}, None, verify
+
+
+ROUTES = [
+    # public
+    ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
+    ("GET", "/readyz", PUBLIC, b_read(lambda: "/readyz")),
+    ("GET", "/metrics", PUBLIC, b_read(lambda: "/metrics")),
+    ("GET", "/openapi.json", PUBLIC, b_read(lambda: "/openapi.json")),
+    # /api/v1
+    ("GET", "/api/v1/me", ALL, b_read(lambda: "/api/v1/me")),
+    ("GET", "/api/v1/organisation", ALL, b_read(lambda: "/api/v1/organisation")),
+    ("GET", "/api/v1/users", ALL, b_read(lambda: "/api/v1/users")),
+    ("GET", "/api/v1/users/{sub}", ALL, b_read(lambda: f"/api/v1/users/{OWNER_SUB}")),
+    ("PATCH", "/api/v1/users/{sub}", P, b_patch_user),
+    ("GET", "/api/v1/org-units", ALL, b_read(lambda: "/api/v1/org-units")),
+    ("POST", "/api/v1/org-units", P, b_post_org_unit),
+    ("GET", "/api/v1/org-units/{id}", ALL,
+     b_read(lambda: f"/api/v1/org-units/{Fixture.unit['id']}")),
+    ("PATCH", "/api/v1/org-units/{id}", P, b_patch_org_unit),
+    ("GET", "/api/v1/processes", ALL, b_read(lambda: "/api/v1/processes")),
+    ("POST", "/api/v1/processes", P, b_post_process),
+    ("GET", "/api/v1/processes/{id}", ALL, b_read(lambda: pp(Fixture.process))),
+    ("PATCH", "/api/v1/processes/{id}", P, b_patch_process),
+    ("DELETE", "/api/v1/processes/{id}", P, b_delete_process),
+    ("POST", "/api/v1/processes/{id}/transitions", P, b_transition_process),
+    ("GET", "/api/v1/processes/{id}/versions", ALL,
+     b_read(lambda: f"{pp(Fixture.process)}/versions")),
+    ("GET", "/api/v1/processes/{id}/change-requests", ALL,
+     b_read(lambda: f"{pp(Fixture.process)}/change-requests")),
+    ("POST", "/api/v1/processes/{id}/change-requests", O, b_post_change_request),
+    ("GET", "/api/v1/processes/{id}/change-requests/{cr_id}", ALL,
+     b_read(lambda: f"{pp(Fixture.process)}/change-requests/{Fixture.cr['id']}")),
+    ("POST", "/api/v1/processes/{id}/change-requests/{cr_id}/transitions", P,
+     b_decide_change_request),
+    ("GET", "/api/v1/changes", P_PR, b_read(lambda: "/api/v1/changes")),
+]
+
+
+class RolesMatrixTest(ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        Fixture.setup()
+
+    def check(self, method, allowed, build, caller):
+        path, body, headers, verify = build()
+        kwargs = {"headers": headers}
+        if body is not None:
+            kwargs["body"] = body
+        r = api(method, path, token_of(caller), **kwargs)
+        if caller in allowed:
+            self.assertTrue(200 <= r.status < 300, f"{caller} may call this: {r.describe()}")
+            if r.status != 204:
+                self.assertIsNotNone(r.body, r.describe())
+                if path.startswith("/api/"):
+                    self.assertIsInstance(r.body, dict, r.describe())
+        elif caller == "anonymous":
+            self.assertUnauthorized(r)
+            if verify:
+                verify(self)
+        else:
+            self.assertForbidden(r)
+            if verify:
+                verify(self)
+
+
+def _slug(method, path):
+    s = path.strip("/").replace("{", "").replace("}", "")
+    for ch in "/-.":
+        s = s.replace(ch, "_")
+    return f"{method}_{s}"
+
+
+def _make(method, allowed, build, caller):
+    def test(self):
+        self.check(method, allowed, build, caller)
+    verdict = "allowed" if caller in allowed else "refused"
+    test.__doc__ = f"{method} as {caller}: {verdict}"
+    return test
+
+
+for _method, _path, _allowed, _build in ROUTES:
+    for _caller in CALLERS:
+        _name = f"test_{_slug(_method, _path)}__{_caller}"
+        setattr(RolesMatrixTest, _name, _make(_method, _allowed, _build, _caller))
+
+
+class MatrixCompletenessTest(ApiTest):
+    def test_matrix_covers_every_route_of_the_design(self):
+        """The table above lists the 25 routes of docs/design.md, each once."""
+        keys = [(m, p) for m, p, _, _ in ROUTES]
+        self.assertEqual(len(keys), len(set(keys)))
+        self.assertEqual(len(keys), 25)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 21)
