@@ -155,6 +155,22 @@ static int copy_claim(char *dst, size_t cap, const char *src) {
   return 0;
 }
 
+/* Copies at most max_chars UTF-8 characters (and what fits in cap) of src. */
+static void copy_chars(char *dst, size_t cap, const char *src, size_t max_chars) {
+  size_t i = 0, chars = 0;
+  while (src[i] != '\0') {
+    size_t next = i + 1;
+    while (((unsigned char)src[next] & 0xC0) == 0x80) next++;
+    if (chars == max_chars || next >= cap) {
+      break;
+    }
+    i = next;
+    chars++;
+  }
+  memcpy(dst, src, i);
+  dst[i] = '\0';
+}
+
 static int audience_matches(const json_t *aud, const char *want) {
   size_t i;
   const json_t *v;
@@ -237,10 +253,8 @@ auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t
     *reason = "org claim is missing or too long";
     goto out;
   }
-  if (copy_claim(out->name, sizeof out->name, name ? name : "") != 0) {
-    *reason = "name claim is too long";
-    goto out;
-  }
+  /* a display name longer than the register keeps is shortened, not refused */
+  copy_chars(out->name, sizeof out->name, name ? name : "", PRINCIPAL_NAME_CHARS);
   if (unit != NULL && copy_claim(out->unit, sizeof out->unit, unit) != 0) {
     *reason = "unit claim is too long";
     goto out;

@@ -55,6 +55,7 @@ struct auth_config {
 #define PRINCIPAL_SUB_CHARS 200 /* as stored; bytes below allow 4-byte UTF-8 */
 #define PRINCIPAL_SUB_MAX 800
 #define PRINCIPAL_NAME_MAX 1023
+#define PRINCIPAL_NAME_CHARS 200
 #define PRINCIPAL_ORG_MAX 64
 #define PRINCIPAL_UNIT_MAX 32
 

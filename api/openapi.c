@@ -122,6 +122,7 @@ json_t *openapi_load(const char *path, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");
   yaml_parser_t parser;
   json_t *doc = NULL;
+  err[0] = '\0';
   if (f == NULL) {
     snprintf(err, errlen, "cannot open %s", path);
     return NULL;
