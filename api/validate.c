@@ -81,9 +81,18 @@ int utf8_valid(const char *s, size_t len) {
   return 1;
 }
 
+/* C0 and DEL, C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F) and the Unicode line and paragraph
+ * separators (U+2028, U+2029), which break lines as surely as \n. */
 static int has_control(const char *s, size_t len, int allow_whitespace) {
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
+    if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
+      return 1;
+    }
+    if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+        ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9)) {
+      return 1;
+    }
     if (c < 0x20 || c == 0x7F) {
       if (allow_whitespace && (c == '\n' || c == '\r' || c == '\t')) {
         continue;

@@ -233,7 +233,11 @@ START_TEST(control_characters) {
   expect_one("{\"name\": \"a\\tb\"}", VALIDATE_PATCH, "name", refused);
   expect_one("{\"name\": \"a\\u007fb\"}", VALIDATE_PATCH, "name", refused);
   expect_one("{\"name\": \"\\u0001\"}", VALIDATE_PATCH, "name", refused);
+  expect_one("{\"name\": \"a\\u0085b\"}", VALIDATE_PATCH, "name", refused);  /* C1 next line */
+  expect_one("{\"name\": \"a\\u2028b\"}", VALIDATE_PATCH, "name", refused);  /* line separator */
+  expect_one("{\"name\": \"a\\u2029b\"}", VALIDATE_PATCH, "name", refused);  /* paragraph separator */
   expect_none("{\"name\": \"Wydział Organizacyjny – Biuro\"}", VALIDATE_PATCH);
+  expect_none("{\"name\": \"a\\u00a0b\\u2027c\"}", VALIDATE_PATCH);  /* neighbours are fine */
   /* text: line breaks and tabs are fine, other control characters are not */
   expect_none("{\"description\": \"a\\nb\\r\\n\\tc\"}", VALIDATE_PATCH);
   expect_one("{\"description\": \"a\\u0001b\"}", VALIDATE_PATCH, "description", refused);
