@@ -1,0 +1,341 @@
+# shellcheck shell=bash
+# scripts/lib/common.sh: functions shared by scripts/run.sh, scripts/test.sh,
+# scripts/bench.sh and scripts/pg.sh. Source it; it defines functions and a few
+# variables and changes no shell options of its caller.
+#
+#   zsz_install_deps [extra-package...]     install missing Debian packages
+#   zsz_build [builddir] [meson-option...]  meson setup (once) + ninja
+#   zsz_pg_init DIR PORT [fast]             create a throwaway cluster in DIR
+#   zsz_pg_start DIR | zsz_pg_stop DIR | zsz_pg_restart DIR
+#   zsz_pg_running DIR                      status 0 when the cluster in DIR runs
+#   zsz_pg_sockdir DIR                      the cluster's Unix socket directory
+#   zsz_pg_url DIR PORT DB                  libpq URL for zsz_owner
+#   zsz_pg_create_db DIR PORT DB            role zsz_owner + database DB (idempotent)
+#   zsz_pg_drop_db DIR PORT DB              drop DB (disconnecting its sessions)
+#   zsz_psql_admin DIR PORT [psql-arg...]   psql as the cluster superuser
+#   zsz_load_seeds URL                      db/seed/*.sql in name order
+#
+# A cluster directory DIR (absolute path) holds:
+#   DIR/data   PGDATA            DIR/run   Unix socket (listen_addresses = '')
+#   DIR/log    server log        DIR/port  the port chosen at init
+# Authentication is "trust" over the socket, which only the cluster's
+# directory grants access to; the superuser is called "postgres".
+
+# Repository root (this file lives in scripts/lib/).
+ZSZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Packages the build, the run and the tests need (Debian 12 names).
+ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libjwt-dev
+          libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
+          pkg-config gcc python3 curl)
+
+# Name of the cluster superuser created by initdb (independent of the OS user).
+ZSZ_PG_SUPERUSER=postgres
+
+zsz_log()  { printf '%s\n' "$*" >&2; }
+zsz_die()  { printf 'error: %s\n' "$*" >&2; exit 1; }
+zsz_header() { printf '\n==== %s ====\n' "$*"; }
+
+# zsz_install_deps [extra-package...]
+# Checks each package with dpkg-query; installs only the missing ones when run as
+# root, otherwise prints the apt-get command to run and exits 1.
+zsz_install_deps() {
+    local pkg status missing=()
+    for pkg in "${ZSZ_DEPS[@]}" "$@"; do
+        status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)"
+        [[ "$status" == ii* ]] || missing+=("$pkg")
+    done
+    if ((${#missing[@]} == 0)); then
+        return 0
+    fi
+    if ((EUID != 0)); then
+        zsz_log "missing Debian packages: ${missing[*]}"
+        zsz_log "install them with:"
+        zsz_log "  sudo apt-get update && sudo apt-get install -y ${missing[*]}"
+        exit 1
+    fi
+    zsz_log "installing missing Debian packages: ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# zsz_build [builddir] [meson-option...]
+# Builds ZSZ_ROOT into builddir (default build, relative to ZSZ_ROOT). Runs
+# "meson setup" when builddir is not configured, or (afresh) when the options
+# differ from those of the last zsz_build; otherwise only ninja, which
+# regenerates by itself when meson.build changed.
+zsz_build() {
+    local dir="${1:-build}"
+    (($# > 0)) && shift
+    [[ "$dir" = /* ]] || dir="$ZSZ_ROOT/$dir"
+    local stamp="$dir/.zsz-meson-options" want have=""
+    want="$(printf '%s\n' "$@")"
+    [[ -f "$stamp" ]] && have="$(cat "$stamp")"
+    if [[ ! -f "$dir/build.ninja" ]]; then
+        # A meson directory without build.ninja is what a failed setup leaves.
+        [[ -d "$dir/meson-private" ]] && rm -rf "$dir"
+        meson setup "$dir" "$ZSZ_ROOT" "$@" || return 1
+        printf '%s\n' "$want" >"$stamp"
+    elif [[ "$want" != "$have" ]]; then
+        # Other options than last time: set up afresh, so options dropped from
+        # the list do not linger (meson 1.0 "setup --reconfigure" ignores -D).
+        zsz_log "meson options for ${dir#"$ZSZ_ROOT"/} changed; setting it up again"
+        rm -rf "$dir"
+        meson setup "$dir" "$ZSZ_ROOT" "$@" || return 1
+        printf '%s\n' "$want" >"$stamp"
+    fi
+    ninja -C "$dir"
+}
+
+# --- PostgreSQL throwaway clusters -----------------------------------------
+
+# Directory of the newest installed PostgreSQL server binaries.
+zsz_pg_bindir() {
+    local best
+    best="$(printf '%s\n' /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n1)"
+    [[ -x "$best" ]] || zsz_die "no PostgreSQL server found under /usr/lib/postgresql (install postgresql)"
+    printf '%s\n' "${best%/initdb}"
+}
+
+zsz__abs() {
+    [[ "$1" = /* ]] || zsz_die "path must be absolute: $1"
+}
+
+# The OS user that runs the cluster: the owner of DIR/data when it exists;
+# otherwise (new cluster) postgres (or a "zsz" system user created on demand)
+# when we are root, else the current user. initdb and postgres refuse root.
+zsz__pg_osuser() {
+    local dir="$1"
+    if [[ -d "$dir/data" ]]; then
+        stat -c %U "$dir/data"
+    elif ((EUID != 0)); then
+        id -un
+    elif id -u postgres >/dev/null 2>&1; then
+        echo postgres
+    else
+        if ! id -u zsz >/dev/null 2>&1; then
+            useradd --system --no-create-home --home-dir /nonexistent \
+                --shell /usr/sbin/nologin zsz >&2 || zsz_die "cannot create system user zsz"
+        fi
+        echo zsz
+    fi
+}
+
+# zsz__pg_as DIR cmd...: run cmd as the cluster's OS user, from / (the
+# unprivileged user may not be able to enter the current directory).
+zsz__pg_as() {
+    local dir="$1" user
+    shift
+    user="$(zsz__pg_osuser "$dir")"
+    if ((EUID == 0)) && [[ "$user" != root ]]; then
+        (cd / && runuser -u "$user" -- "$@")
+    else
+        (cd / && "$@")
+    fi
+}
+
+# zsz_pg_sockdir DIR: DIR/run, or, when a socket path in it could exceed the
+# Unix socket limit (sun_path is 108 bytes; we keep it under 100), a short
+# directory under /tmp derived from DIR.
+zsz_pg_sockdir() {
+    local dir="$1" sock="$1/run"
+    # "/.s.PGSQL.65535" is 15 bytes
+    if ((${#sock} + 15 >= 100)); then
+        sock="/tmp/zsz-pg-$(printf '%s' "$dir" | cksum | cut -d' ' -f1)"
+    fi
+    printf '%s\n' "$sock"
+}
+
+zsz__pg_port() {
+    local dir="$1"
+    [[ -f "$dir/port" ]] || zsz_die "$dir is not a cluster directory made by zsz_pg_init (no $dir/port)"
+    cat "$dir/port"
+}
+
+# zsz_pg_init DIR PORT [fast]
+# Creates a cluster in DIR (absolute) listening on a Unix socket only. With
+# "fast", durability is switched off (fsync, synchronous_commit,
+# full_page_writes): for throwaway test clusters only. Does nothing when DIR
+# already holds a cluster.
+zsz_pg_init() {
+    local dir="$1" port="$2" mode="${3:-}" bindir user sockdir
+    zsz__abs "$dir"
+    if ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1 || port > 65535)); then
+        zsz_die "bad port: $port"
+    fi
+    if [[ -f "$dir/data/PG_VERSION" ]]; then
+        return 0
+    fi
+    bindir="$(zsz_pg_bindir)"
+    user="$(zsz__pg_osuser "$dir")"
+    sockdir="$(zsz_pg_sockdir "$dir")"
+    rm -rf "$dir/data"
+    mkdir -p "$dir/data" "$dir/log" "$sockdir"
+    if ((EUID == 0)); then
+        chown "$user:" "$dir" "$dir/data" "$dir/log" "$sockdir"
+    fi
+    chmod 700 "$dir/data"
+    if ! zsz__pg_as "$dir" test -w "$dir/data"; then
+        zsz_die "user $user cannot write $dir/data (is a parent directory closed to it?)"
+    fi
+    zsz__pg_as "$dir" "$bindir/initdb" -D "$dir/data" -U "$ZSZ_PG_SUPERUSER" \
+        --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$dir/log/initdb.log" 2>&1 || {
+        cat "$dir/log/initdb.log" >&2
+        zsz_die "initdb failed for $dir"
+    }
+    {
+        printf '\n# --- zsz throwaway cluster ---\n'
+        printf "listen_addresses = ''\n"
+        printf "unix_socket_directories = '%s'\n" "$sockdir"
+        printf 'port = %s\n' "$port"
+        printf 'max_connections = 200\n'
+        if [[ "$mode" == fast ]]; then
+            printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n'
+        fi
+    } >>"$dir/data/postgresql.conf"
+    printf '%s\n' "$port" >"$dir/port"
+}
+
+# zsz_pg_running DIR: status 0 when the cluster in DIR runs.
+zsz_pg_running() {
+    local dir="$1"
+    [[ -f "$dir/data/PG_VERSION" ]] || return 1
+    zsz__pg_as "$dir" "$(zsz_pg_bindir)/pg_ctl" status -D "$dir/data" >/dev/null 2>&1
+}
+
+# zsz_pg_start DIR: start the cluster and wait until it accepts connections
+# (no-op when it already runs).
+zsz_pg_start() {
+    local dir="$1" sockdir user
+    zsz__abs "$dir"
+    [[ -f "$dir/data/PG_VERSION" ]] || zsz_die "no cluster in $dir (run zsz_pg_init first)"
+    zsz_pg_running "$dir" && return 0
+    sockdir="$(zsz_pg_sockdir "$dir")"
+    user="$(zsz__pg_osuser "$dir")"
+    if [[ ! -d "$sockdir" ]]; then
+        mkdir -p "$sockdir"
+        ((EUID == 0)) && chown "$user:" "$sockdir"
+    fi
+    zsz__pg_as "$dir" "$(zsz_pg_bindir)/pg_ctl" start -D "$dir/data" -w -t 60 \
+        -l "$dir/log/postgresql.log" >/dev/null || {
+        tail -n 20 "$dir/log/postgresql.log" >&2 || true
+        zsz_log "error: cannot start the PostgreSQL cluster in $dir"
+        return 1
+    }
+}
+
+# zsz_pg_stop DIR: fast shutdown, waiting for it (no-op when not running).
+zsz_pg_stop() {
+    local dir="$1"
+    zsz__abs "$dir"
+    zsz_pg_running "$dir" || return 0
+    zsz__pg_as "$dir" "$(zsz_pg_bindir)/pg_ctl" stop -D "$dir/data" -m fast -w -t 60 >/dev/null
+}
+
+# zsz_pg_restart DIR
+zsz_pg_restart() {
+    zsz_pg_stop "$1" && zsz_pg_start "$1"
+}
+
+# zsz_pg_url DIR PORT DB: libpq URL for role zsz_owner.
+zsz_pg_url() {
+    local dir="$1" port="$2" db="$3"
+    printf 'postgresql://zsz_owner@/%s?host=%s&port=%s\n' "$db" "$(zsz_pg_sockdir "$dir")" "$port"
+}
+
+# zsz_psql_admin DIR PORT [psql-arg...]: psql as the cluster superuser.
+zsz_psql_admin() {
+    local dir="$1" port="$2"
+    shift 2
+    "$(zsz_pg_bindir)/psql" -X -q -v ON_ERROR_STOP=1 -h "$(zsz_pg_sockdir "$dir")" -p "$port" \
+        -U "$ZSZ_PG_SUPERUSER" -d postgres "$@"
+}
+
+# zsz_pg_create_db DIR PORT DB: create LOGIN role zsz_owner (CREATEROLE: the
+# first migration creates role zsz_app) and database DB owned by it, each only
+# when missing.
+zsz_pg_create_db() {
+    local dir="$1" port="$2" db="$3"
+    zsz_psql_admin "$dir" "$port" -v db="$db" <<'SQL'
+SELECT 'CREATE ROLE zsz_owner LOGIN CREATEROLE'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'zsz_owner') \gexec
+SELECT format('CREATE DATABASE %I OWNER zsz_owner', :'db')
+ WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db') \gexec
+SQL
+}
+
+# zsz_pg_drop_db DIR PORT DB: drop DB when it exists, ending its sessions.
+zsz_pg_drop_db() {
+    local dir="$1" port="$2" db="$3"
+    zsz_psql_admin "$dir" "$port" -v db="$db" <<'SQL'
+SET client_min_messages = warning;
+SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', :'db') \gexec
+SQL
+}
+
+# zsz_load_seeds URL: load db/seed/*.sql in name order (they are idempotent).
+zsz_load_seeds() {
+    local url="$1" f found=0
+    local psql_bin
+    psql_bin="$(zsz_pg_bindir)/psql"
+    for f in "$ZSZ_ROOT"/db/seed/*.sql; do
+        [[ -e "$f" ]] || continue
+        found=1
+        "$psql_bin" -X -q -v ON_ERROR_STOP=1 -d "$url" -f "$f" >/dev/null || {
+            zsz_log "error: loading seed ${f#"$ZSZ_ROOT"/} failed"
+            return 1
+        }
+    done
+    ((found)) || zsz_log "note: no seed files in db/seed/"
+    return 0
+}
+
+# zsz_port_free PORT: status 0 when nothing listens on 127.0.0.1:PORT.
+zsz_port_free() {
+    python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+# As servers do: a port whose old connections linger in TIME_WAIT is usable.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+finally:
+    s.close()
+PY
+}
+
+# zsz_wait_http URL SECONDS PID: wait until URL answers 200; fails early when
+# process PID exits.
+zsz_wait_http() {
+    local url="$1" secs="$2" pid="${3:-}" deadline code
+    deadline=$((SECONDS + secs))
+    while ((SECONDS < deadline)); do
+        if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then
+            return 1
+        fi
+        code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' "$url" || true)"
+        [[ "$code" == 200 ]] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+# zsz_stop_pid PID [SECONDS]: SIGTERM, wait up to SECONDS (default 20), then
+# SIGKILL. Returns the process's exit status (137 when killed); PID must be a
+# child of the calling shell.
+zsz_stop_pid() {
+    local pid="$1" secs="${2:-20}" deadline rc=0
+    kill -TERM "$pid" 2>/dev/null || true
+    deadline=$((SECONDS + secs))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        zsz_log "process $pid did not stop within ${secs}s after SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    return "$rc"
+}
