@@ -99,6 +99,7 @@ CREATE TABLE processes (
   FOREIGN KEY (org_id, org_unit_id) REFERENCES org_units (org_id, id)
 );
 CREATE INDEX processes_search ON processes USING gin (search gin_trgm_ops);
+CREATE INDEX processes_code ON processes (org_id, code, id);
 CREATE INDEX processes_name ON processes (org_id, name, id);
 CREATE INDEX processes_created ON processes (org_id, created_at, id);
 CREATE INDEX processes_updated ON processes (org_id, updated_at, id);
@@ -225,9 +226,11 @@ CREATE POLICY tenant ON change_log TO zsz_app
   USING (org_id = zsz_current_org()) WITH CHECK (org_id = zsz_current_org());
 
 -- JSON documents of each record, defined once and used by every read of it.
-CREATE FUNCTION zsz_ts(t timestamptz) RETURNS text
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
+-- RFC 3339 to the second. The server's sessions run in UTC, so this reads
+-- 2026-11-20T10:00:00+00:00; to_json is several times cheaper than to_char on list pages.
+CREATE FUNCTION zsz_ts(t timestamptz) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN to_json(date_trunc('second', t));
 
 -- LIKE pattern of a literal text: %, _ and \ match only themselves.
 CREATE FUNCTION zsz_like_literal(t text) RETURNS text

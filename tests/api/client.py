@@ -43,7 +43,7 @@ PORT = _base.port or 80
 PATH_PREFIX = _base.path.rstrip("/")
 
 PROBLEM_BASE = "https://zsz.example/problems/"
-RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
 ETAG_RE = re.compile(r'^"[^"]+"$')
 
 ROLES = ("president", "plenipotentiary", "process_owner", "iod", "auditor", "employee")
