@@ -7,7 +7,7 @@
 # Builds build/, starts a cluster of its own in var/bench-pg (database
 # zsz_bench, port ZSZ_BENCH_PG_PORT, default 5435), applies the migrations,
 # seeds organisation "bench" (Kraków scheme) with 10,000 processes, starts
-# build/zsz-api serve on 127.0.0.1 (pool ZSZ_DB_POOL_SIZE, default 16) and runs
+# build/zsz-api serve on 127.0.0.1 (pool ZSZ_DB_POOL_SIZE, default 8, as the server) and runs
 #   wrk -t2 -c32 -d10s --latency   GET /api/v1/processes?limit=50
 #                                  GET /api/v1/processes/{random id}
 #   pgbench -n -c32 -j2 -T10       the matching SELECTs, as zsz_owner
@@ -17,7 +17,7 @@
 # server and the cluster are stopped at the end. Raw outputs: var/bench-logs/.
 #
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
-# (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (16).
+# (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -30,7 +30,7 @@ LOGS="$ZSZ_ROOT/var/bench-logs"
 SECS="${ZSZ_BENCH_SECONDS:-10}"
 CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
-POOL="${ZSZ_DB_POOL_SIZE:-16}"
+POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
