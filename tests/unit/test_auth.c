@@ -30,7 +30,9 @@ struct keypair {
   char *pub_pem;  /* SubjectPublicKeyInfo */
 };
 
-static struct keypair RSA_A, RSA_B;
+static struct keypair RSA_A, RSA_B, EC_A, EC_B;
+
+static int keypair_from(struct keypair *kp, EVP_PKEY *pkey);
 
 static char *bio_to_string(BIO *bio) {
   char *data = NULL;
@@ -44,7 +46,15 @@ static char *bio_to_string(BIO *bio) {
 }
 
 static int keypair_generate(struct keypair *kp) {
-  EVP_PKEY *pkey = EVP_RSA_gen(2048);
+  return keypair_from(kp, EVP_RSA_gen(2048));
+}
+
+/* An ECDSA P-256 pair, for ES256. */
+static int ec_keypair_generate(struct keypair *kp) {
+  return keypair_from(kp, EVP_EC_gen("P-256"));
+}
+
+static int keypair_from(struct keypair *kp, EVP_PKEY *pkey) {
   BIO *priv = BIO_new(BIO_s_mem()), *pub = BIO_new(BIO_s_mem());
   int ok = pkey && priv && pub && PEM_write_bio_PrivateKey(priv, pkey, NULL, NULL, 0, NULL, NULL) == 1 &&
            PEM_write_bio_PUBKEY(pub, pkey) == 1;
@@ -417,6 +427,29 @@ START_TEST(rs256_valid_when_pinned) {
 }
 END_TEST
 
+START_TEST(es256_valid_when_pinned) {
+  struct auth_config cfg = rs_config(&EC_A);
+  struct principal p;
+  const char *reason = NULL;
+  char *claims = claims_with("{\"roles\": [\"iod\"]}");
+  cfg.alg = JWT_ALG_ES256;
+  ck_assert_int_eq(verify_at(&cfg, lib_token(JWT_ALG_ES256, EC_A.priv_pem, strlen(EC_A.priv_pem), claims), NOW, &p,
+                             &reason),
+                   AUTH_OK);
+  ck_assert_str_eq(p.sub, "user-1");
+  ck_assert_uint_eq(p.roles, ROLE_IOD | ROLE_EMPLOYEE);
+  assert_refused(verify_at(&cfg, lib_token(JWT_ALG_ES256, EC_B.priv_pem, strlen(EC_B.priv_pem), claims), NOW, &p,
+                           &reason),
+                 &p, &reason, "ES256 signed by a foreign key");
+  /* the same ES256 token is refused when RS256 is pinned, whatever key is configured */
+  struct auth_config rs = rs_config(&RSA_A);
+  assert_refused(verify_at(&rs, lib_token(JWT_ALG_ES256, EC_A.priv_pem, strlen(EC_A.priv_pem), claims), NOW, &p,
+                           &reason),
+                 &p, &reason, "ES256 token, RS256 pinned");
+  free(claims);
+}
+END_TEST
+
 /* ---- issuer, audience and identity claims ------------------------------------------------ */
 
 START_TEST(issuer_checked_when_configured) {
@@ -766,6 +799,8 @@ static void keys_setup(void) {
   if (RSA_A.pub_pem == NULL) {
     ck_assert_int_eq(keypair_generate(&RSA_A), 0);
     ck_assert_int_eq(keypair_generate(&RSA_B), 0);
+    ck_assert_int_eq(ec_keypair_generate(&EC_A), 0);
+    ck_assert_int_eq(ec_keypair_generate(&EC_B), 0);
   }
 }
 
@@ -787,6 +822,7 @@ static Suite *auth_suite(void) {
   tcase_add_test(tc, rs256_token_refused_when_hs256_pinned);
   tcase_add_test(tc, hs256_keyed_with_public_key_refused_when_rs256_pinned);
   tcase_add_test(tc, rs256_valid_when_pinned);
+  tcase_add_test(tc, es256_valid_when_pinned);
   tcase_add_test(tc, issuer_checked_when_configured);
   tcase_add_test(tc, audience_checked_when_configured);
   tcase_add_test(tc, identity_claims_required);
@@ -819,5 +855,7 @@ int main(void) {
   auth_cache_clear();
   keypair_free(&RSA_A);
   keypair_free(&RSA_B);
+  keypair_free(&EC_A);
+  keypair_free(&EC_B);
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
