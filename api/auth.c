@@ -8,7 +8,7 @@
 #include "validate.h"
 
 static const char *const ROLE_NAMES[ROLE_COUNT] = {
-  "president", "plenipotentiary", "process_owner", "iod", "auditor", "employee",
+    "president", "plenipotentiary", "process_owner", "iod", "auditor", "employee",
 };
 
 const char *role_name(unsigned role) {
@@ -86,19 +86,19 @@ int role_map_parse(const char *spec, struct role_map *out, json_t *problems) {
   }
   for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
     char *eq = strchr(item, '=');
-    while (*item == ' ') item++;
+    while (*item == ' ')
+      item++;
     if (eq == NULL || eq == item || eq[1] == '\0') {
-      json_array_append_new(problems,
-                            json_sprintf("ZSZ_ROLE_MAP: entry '%s' is not Group=role", item));
+      json_array_append_new(problems, json_sprintf("ZSZ_ROLE_MAP: entry '%s' is not Group=role", item));
       bad++;
       continue;
     }
     *eq = '\0';
     unsigned role = canonical_role(eq + 1);
     if (role == 0) {
-      json_array_append_new(problems,
-                            json_sprintf("ZSZ_ROLE_MAP: '%s' is not a role (president, plenipotentiary, "
-                                         "process_owner, iod, auditor, employee)", eq + 1));
+      json_array_append_new(problems, json_sprintf("ZSZ_ROLE_MAP: '%s' is not a role (president, plenipotentiary, "
+                                                   "process_owner, iod, auditor, employee)",
+                                                   eq + 1));
       bad++;
       continue;
     }
@@ -118,7 +118,8 @@ const char *auth_bearer(const char *header) {
     return NULL;
   }
   header += 7;
-  while (*header == ' ') header++;
+  while (*header == ' ')
+    header++;
   return *header ? header : NULL;
 }
 
@@ -160,7 +161,8 @@ static void copy_chars(char *dst, size_t cap, const char *src, size_t max_chars)
   size_t i = 0, chars = 0;
   while (src[i] != '\0') {
     size_t next = i + 1;
-    while (((unsigned char)src[next] & 0xC0) == 0x80) next++;
+    while (((unsigned char)src[next] & 0xC0) == 0x80)
+      next++;
     if (chars == max_chars || next >= cap) {
       break;
     }
@@ -185,8 +187,8 @@ static int audience_matches(const json_t *aud, const char *want) {
   return 0;
 }
 
-auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t now,
-                        struct principal *out, const char **reason) {
+auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t now, struct principal *out,
+                        const char **reason) {
   auth_result rc = AUTH_INVALID;
   jwt_t *jwt = NULL;
   char *claims_text = NULL;
@@ -282,13 +284,12 @@ out:
   return rc;
 }
 
-char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const char *sub,
-                       const char *name, const char *org, const char *const *roles,
-                       const char *unit, long ttl, time_t now) {
+char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const char *sub, const char *name,
+                       const char *org, const char *const *roles, const char *unit, long ttl, time_t now) {
   jwt_t *jwt = NULL;
   char *token = NULL, *grants = NULL;
-  json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", sub, "name", name ? name : "",
-                          "org", org, "iat", (json_int_t)now, "exp", (json_int_t)(now + ttl));
+  json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", sub, "name", name ? name : "", "org", org, "iat",
+                          (json_int_t)now, "exp", (json_int_t)(now + ttl));
   json_t *arr = json_array();
   for (size_t i = 0; roles && roles[i]; i++) {
     json_array_append_new(arr, json_string(roles[i]));
@@ -339,8 +340,8 @@ static int still_valid(const struct auth_config *cfg, const struct principal *p,
   return 1;
 }
 
-auth_result auth_verify_cached(const struct auth_config *cfg, const char *token, time_t now,
-                               struct principal *out, const char **reason) {
+auth_result auth_verify_cached(const struct auth_config *cfg, const char *token, time_t now, struct principal *out,
+                               const char **reason) {
   if (token == NULL) {
     return auth_verify(cfg, token, now, out, reason);
   }

@@ -43,13 +43,13 @@ const char *role_name(unsigned role);
 json_t *roles_to_json(unsigned roles);
 
 struct auth_config {
-  jwt_alg_t alg;               /* pinned: JWT_ALG_HS256, JWT_ALG_RS256 or JWT_ALG_ES256 */
-  const unsigned char *key;    /* borrowed: HMAC secret or PEM public key */
+  jwt_alg_t alg;            /* pinned: JWT_ALG_HS256, JWT_ALG_RS256 or JWT_ALG_ES256 */
+  const unsigned char *key; /* borrowed: HMAC secret or PEM public key */
   size_t key_len;
-  const char *issuer;          /* borrowed; NULL: not checked */
-  const char *audience;        /* borrowed; NULL: not checked */
+  const char *issuer;   /* borrowed; NULL: not checked */
+  const char *audience; /* borrowed; NULL: not checked */
   const struct role_map *role_map;
-  long leeway;                 /* seconds, for exp and nbf */
+  long leeway; /* seconds, for exp and nbf */
 };
 
 #define PRINCIPAL_SUB_CHARS 200 /* as stored; bytes below allow 4-byte UTF-8 */
@@ -73,14 +73,14 @@ typedef enum { AUTH_OK = 0, AUTH_INVALID } auth_result;
 
 /* Verifies token at time now and fills *out. On failure *reason (static text, for logs
  * only, never for clients) says why. */
-auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t now,
-                        struct principal *out, const char **reason);
+auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t now, struct principal *out,
+                        const char **reason);
 
 /* A small cache of verified tokens (the same text under the same key verifies the same
  * way), so a client reusing its token costs a lookup instead of two JSON parses and a MAC.
  * Thread-safe. Time-dependent checks (exp, nbf) are redone on every hit. */
-auth_result auth_verify_cached(const struct auth_config *cfg, const char *token, time_t now,
-                               struct principal *out, const char **reason);
+auth_result auth_verify_cached(const struct auth_config *cfg, const char *token, time_t now, struct principal *out,
+                               const char **reason);
 /* Frees every cached token (at shutdown). */
 void auth_cache_clear(void);
 
@@ -89,8 +89,7 @@ const char *auth_bearer(const char *header);
 
 /* Issues an HS256 token. roles is a NULL-terminated array of names (as given). Returns a
  * new string (caller frees with free()), or NULL. */
-char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const char *sub,
-                       const char *name, const char *org, const char *const *roles,
-                       const char *unit, long ttl, time_t now);
+char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const char *sub, const char *name,
+                       const char *org, const char *const *roles, const char *unit, long ttl, time_t now);
 
 #endif

@@ -53,7 +53,8 @@ static int parse_cors(struct config *cfg, const char *spec, json_t *problems) {
   char *copy = strdup(spec), *save = NULL;
   size_t cap = 1;
   int bad = 0;
-  for (const char *p = spec; *p; p++) cap += (*p == ',' || *p == ' ');
+  for (const char *p = spec; *p; p++)
+    cap += (*p == ',' || *p == ' ');
   cfg->cors_origins = calloc(cap, sizeof(char *));
   if (copy == NULL || cfg->cors_origins == NULL) {
     free(copy);
@@ -89,10 +90,11 @@ int config_cors_allows(const struct config *cfg, const char *origin) {
   return 0;
 }
 
-static char *dup_or_null(const char *s) { return (s && *s) ? strdup(s) : NULL; }
+static char *dup_or_null(const char *s) {
+  return (s && *s) ? strdup(s) : NULL;
+}
 
-int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config_need need,
-                json_t *problems) {
+int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config_need need, json_t *problems) {
   size_t before = json_array_size(problems);
   const char *v;
   long n;

@@ -9,24 +9,24 @@
 #include "auth.h"
 
 struct config {
-  char *bind;                 /* owned */
+  char *bind; /* owned */
   int port;
-  char *database_url;         /* owned; NULL when unset */
+  char *database_url; /* owned; NULL when unset */
   int pool_size;
   jwt_alg_t jwt_alg;
-  unsigned char *jwt_key;     /* owned: the HMAC secret or the PEM public key bytes */
+  unsigned char *jwt_key; /* owned: the HMAC secret or the PEM public key bytes */
   size_t jwt_key_len;
-  int jwt_has_secret;         /* jwt_key is an HS256 secret */
-  char *jwt_issuer;           /* owned; NULL: not checked */
-  char *jwt_audience;         /* owned; NULL: not checked */
+  int jwt_has_secret; /* jwt_key is an HS256 secret */
+  char *jwt_issuer;   /* owned; NULL: not checked */
+  char *jwt_audience; /* owned; NULL: not checked */
   struct role_map role_map;
-  char **cors_origins;        /* owned array of owned strings */
+  char **cors_origins; /* owned array of owned strings */
   size_t cors_count;
   int cors_any;
   size_t max_body_bytes;
-  unsigned long log_level;    /* a Yder Y_LOG_LEVEL_* */
-  char *migrations_dir;       /* owned */
-  char *openapi_file;         /* owned */
+  unsigned long log_level; /* a Yder Y_LOG_LEVEL_* */
+  char *migrations_dir;    /* owned */
+  char *openapi_file;      /* owned */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name, void *ctx);
@@ -36,8 +36,7 @@ enum config_need { CONFIG_NEED_SERVE, CONFIG_NEED_TOKEN, CONFIG_NEED_MIGRATE };
 /* Loads cfg from the environment through get (getenv when NULL). Appends one string per
  * problem to problems (borrowed JSON array) and returns how many there were. cfg must be
  * freed with config_free() whatever the result. */
-int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config_need need,
-                json_t *problems);
+int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config_need need, json_t *problems);
 void config_free(struct config *cfg);
 
 /* 1 when origin is allowed by ZSZ_CORS_ORIGINS. */

@@ -48,8 +48,7 @@ char *cursor_encode(const unsigned char key[CURSOR_KEY_LEN], const char *sort, c
   return out;
 }
 
-int cursor_decode(const unsigned char key[CURSOR_KEY_LEN], const char *cursor, const char *sort,
-                  json_t **values) {
+int cursor_decode(const unsigned char key[CURSOR_KEY_LEN], const char *cursor, const char *sort, json_t **values) {
   int rc = -1;
   unsigned char *payload = NULL;
   unsigned char tag[MAC_LEN + 3], expected[MAC_LEN];

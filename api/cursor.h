@@ -15,7 +15,6 @@ char *cursor_encode(const unsigned char key[CURSOR_KEY_LEN], const char *sort, c
 
 /* 0 and *values (new reference, caller json_decref()) on success; -1 when the cursor is
  * malformed, forged, or was made for another sort. */
-int cursor_decode(const unsigned char key[CURSOR_KEY_LEN], const char *cursor, const char *sort,
-                  json_t **values);
+int cursor_decode(const unsigned char key[CURSOR_KEY_LEN], const char *cursor, const char *sort, json_t **values);
 
 #endif

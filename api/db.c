@@ -9,14 +9,14 @@
 #include "db.h"
 #include "validate.h"
 
-#define STMT_SLOTS 256          /* per connection; far more than the distinct statements */
+#define STMT_SLOTS 256 /* per connection; far more than the distinct statements */
 #define CHECKOUT_WAIT_MS 5000
 #define MAX_ATTEMPTS 4
 
 struct db_conn {
   PGconn *pg;
-  int ready;                    /* connected, role set */
-  long long session_org;        /* zsz.org_id set at session level for reads; 0 none */
+  int ready;             /* connected, role set */
+  long long session_org; /* zsz.org_id set at session level for reads; 0 none */
   const char *stmt_sql[STMT_SLOTS];
 };
 
@@ -42,7 +42,8 @@ PGconn *db_connect_owner(const char *url, char *err, size_t errlen) {
   if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
     snprintf(err, errlen, "%s", pg ? PQerrorMessage(pg) : "out of memory");
     size_t n = strlen(err);
-    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' ')) err[--n] = '\0';
+    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+      err[--n] = '\0';
     PQfinish(pg);
     return NULL;
   }
@@ -85,14 +86,12 @@ static int conn_prepare(struct db_conn *c) {
 static int conn_open(struct db_conn *c, const char *url) {
   c->pg = connect_url(url);
   if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
-    y_log_message(Y_LOG_LEVEL_WARNING, "db: cannot connect: %s",
-                  c->pg ? PQerrorMessage(c->pg) : "out of memory");
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: cannot connect: %s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
     conn_close(c);
     return -1;
   }
   /* the owner connects; requests run as zsz_app, which owns nothing and is bound by RLS */
-  if (simple_command(c->pg, "SET ROLE zsz_app") != 0 ||
-      simple_command(c->pg, "SET statement_timeout = '30s'") != 0 ||
+  if (simple_command(c->pg, "SET ROLE zsz_app") != 0 || simple_command(c->pg, "SET statement_timeout = '30s'") != 0 ||
       simple_command(c->pg, "SET TIME ZONE 'UTC'") != 0) {
     y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot switch to role zsz_app: %s", PQerrorMessage(c->pg));
     conn_close(c);
@@ -135,7 +134,9 @@ void db_pool_free(struct db_pool *p) {
   free(p);
 }
 
-int db_pool_size(const struct db_pool *p) { return p->size; }
+int db_pool_size(const struct db_pool *p) {
+  return p->size;
+}
 
 int db_pool_in_use(struct db_pool *p) {
   pthread_mutex_lock(&p->mu);
@@ -207,11 +208,9 @@ static void record_failure(struct db_tx *tx, PGresult *r) {
   snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", state ? state : "08006");
   snprintf(tx->constraint, sizeof tx->constraint, "%s", cons ? cons : "");
   if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
-    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection failure: %s",
-                  PQerrorMessage(tx->conn->pg));
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection failure: %s", PQerrorMessage(tx->conn->pg));
   } else if (strncmp(state, "23", 2) != 0 && strncmp(state, "40", 2) != 0) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "db: statement failed (%s): %s", state,
-                  r ? PQresultErrorMessage(r) : "");
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: statement failed (%s): %s", state, r ? PQresultErrorMessage(r) : "");
   }
 }
 
@@ -299,8 +298,8 @@ static void map_failure(const struct db_tx *tx, struct result *res, const char *
   }
 }
 
-void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg,
-            struct result *res, const char *request_id) {
+void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg, struct result *res,
+            const char *request_id) {
   struct db_conn *c = checkout(pool);
   if (c == NULL) {
     /* every connection busy for CHECKOUT_WAIT_MS: overloaded, come back shortly */
@@ -334,8 +333,7 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     } else {
       r = db_exec(&tx, "BEGIN", 0, NULL);
       PQclear(r);
-      r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2,
-                  begin_params);
+      r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2, begin_params);
       PQclear(r);
     }
     if (!tx.failed) {
@@ -387,8 +385,8 @@ int db_ready(struct db_pool *pool, int want_version) {
     return 0;
   }
   if (conn_prepare(c) == 0 || conn_open(c, pool->url) == 0) {
-    PGresult *r = PQexecParams(c->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0,
-                               NULL, NULL, NULL, NULL, 0);
+    PGresult *r =
+        PQexecParams(c->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, NULL, NULL, NULL, 0);
     if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
       ok = atoi(PQgetvalue(r, 0, 0)) >= want_version;
     } else if (PQstatus(c->pg) != CONNECTION_OK) {

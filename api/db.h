@@ -44,8 +44,8 @@ int db_failed_with(const struct db_tx *tx, const char *sqlstate);
 typedef void (*db_work_fn)(struct db_tx *tx, void *arg, struct result *res);
 
 struct db_tx_opts {
-  long long org_id;     /* the tenant; <= 0 for none */
-  const char *actor;    /* change-log actor (sub) */
+  long long org_id;  /* the tenant; <= 0 for none */
+  const char *actor; /* change-log actor (sub) */
   int read_only;
 };
 
@@ -54,8 +54,8 @@ struct db_tx_opts {
  * Commits only when work succeeded (res->status < 400 and no failed statement). Fills res:
  * the work's own result, or a problem derived from the failure (409 unique, 422 reference,
  * 503 unavailable with the pool healing behind it, 500 otherwise, logged with request_id). */
-void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg,
-            struct result *res, const char *request_id);
+void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg, struct result *res,
+            const char *request_id);
 
 /* 1 when the database answers and the recorded migration version is at least want. */
 int db_ready(struct db_pool *pool, int want_version);

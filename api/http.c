@@ -14,8 +14,8 @@
 
 static void set_problem(struct req_ctx *c, problem_kind kind, const char *detail, const json_t *errors) {
   const struct problem_info *info = problem_info(kind);
-  json_t *body = json_pack("{s:s+, s:s, s:i, s:s, s:s}", "type", PROBLEM_TYPE_BASE, info->slug, "title",
-                           info->title, "status", info->status, "detail", detail, "request_id", c->request_id);
+  json_t *body = json_pack("{s:s+, s:s, s:i, s:s, s:s}", "type", PROBLEM_TYPE_BASE, info->slug, "title", info->title,
+                           "status", info->status, "detail", detail, "request_id", c->request_id);
   if (errors != NULL) {
     json_object_set(body, "errors", (json_t *)errors);
   }
@@ -65,6 +65,16 @@ void http_invalid(struct req_ctx *c, json_t *errors) {
   result_invalid(&res, errors);
   http_render(c, &res);
   result_reset(&res);
+}
+
+int http_validate(struct req_ctx *c, const struct field_spec *specs, enum validate_mode mode) {
+  json_t *errors = json_array();
+  if (validate_object(c->body, specs, mode, errors) > 0) {
+    http_invalid(c, errors);
+    return -1;
+  }
+  json_decref(errors);
+  return 0;
 }
 
 void http_json(struct req_ctx *c, int status, const json_t *body) {
@@ -271,7 +281,8 @@ int http_if_match(struct req_ctx *c, int required, long long *revision) {
     }
     return 0;
   }
-  while (*v == ' ') v++;
+  while (*v == ' ')
+    v++;
   if (strcmp(v, "*") == 0) {
     return 1;
   }
@@ -295,6 +306,25 @@ void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg) {
   db_run(APP.pool, &opts, work, arg, &res, c->request_id);
   http_render(c, &res);
   result_reset(&res);
+}
+
+void record_result(struct result *res, PGresult *row, int status) {
+  result_raw(res, status, PQgetvalue(row, 0, 0));
+  res->etag = atoll(PQgetvalue(row, 0, 1));
+}
+
+void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return;
+  }
+  if (PQntuples(r) == 0) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+  } else {
+    record_result(res, r, 200);
+  }
+  PQclear(r);
 }
 
 void page_result(struct result *res, PGresult *rows, int limit, int nkeys, const char *sort) {

@@ -11,20 +11,21 @@
 #include "messages.h"
 #include "process_code.h"
 #include "result.h"
+#include "validate.h"
 
 struct route;
 
 struct req_ctx {
-  const struct _u_request *req;  /* borrowed from Ulfius */
-  struct _u_response *resp;      /* borrowed from Ulfius */
+  const struct _u_request *req; /* borrowed from Ulfius */
+  struct _u_response *resp;     /* borrowed from Ulfius */
   const struct route *route;
   char request_id[129];
-  struct principal who;          /* valid on authenticated routes */
-  long long org_id;              /* the caller's organisation */
-  char org_param[24];            /* org_id as a SQL text parameter */
+  struct principal who; /* valid on authenticated routes */
+  long long org_id;     /* the caller's organisation */
+  char org_param[24];   /* org_id as a SQL text parameter */
   process_scheme scheme;
-  json_t *body;                  /* owned: the parsed body on routes that take one */
-  int rendered;                  /* a response has been set */
+  json_t *body; /* owned: the parsed body on routes that take one */
+  int rendered; /* a response has been set */
 };
 
 /* Renders a problem with a catalogue detail. */
@@ -33,6 +34,9 @@ void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...);
 void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...);
 /* Renders a result (body or problem, ETag, Location, Link). res keeps its ownership. */
 void http_render(struct req_ctx *c, const struct result *res);
+/* Validates the body against specs; 0 when valid, else -1 after rendering 422 with every
+ * problem. */
+int http_validate(struct req_ctx *c, const struct field_spec *specs, enum validate_mode mode);
 /* Renders 422 listing errors (stolen). */
 void http_invalid(struct req_ctx *c, json_t *errors);
 /* Sets a JSON body (borrowed) with a status. */
@@ -57,6 +61,12 @@ int http_if_match(struct req_ctx *c, int required, long long *revision);
 
 /* Runs work in a transaction as the caller and renders what it produced. */
 void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg);
+
+/* Sets res from a record row: column 0 the JSON document, column 1 its revision (ETag). */
+void record_result(struct result *res, PGresult *row, int status);
+/* Runs a single-record SELECT (columns as above): 200 with the record, or 404 not_found. */
+void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                msg_id not_found);
 
 /* Builds a list page from rows whose column 0 is a JSON document and columns 1..nkeys the
  * keyset values of the sort (text). Fetch limit+1 rows: the extra one only says there is a

@@ -21,28 +21,32 @@
 #define STARTUP_DB_WAIT_SECONDS 30
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: zsz-api [serve]\n"
-          "       zsz-api migrate\n"
-          "       zsz-api token --sub U --org O [--name N] [--role R]... [--unit CODE] [--ttl SECONDS]\n"
-          "       zsz-api routes\n"
-          "Configuration comes from ZSZ_* environment variables (see README.md).\n");
+  fprintf(out, "usage: zsz-api [serve]\n"
+               "       zsz-api migrate\n"
+               "       zsz-api token --sub U --org O [--name N] [--role R]... [--unit CODE] [--ttl SECONDS]\n"
+               "       zsz-api routes\n"
+               "Configuration comes from ZSZ_* environment variables (see README.md).\n");
 }
 
 static int report_config(json_t *problems) {
   size_t i;
   json_t *p;
   fprintf(stderr, "zsz-api: configuration is invalid:\n");
-  json_array_foreach(problems, i, p) { fprintf(stderr, "  %s\n", json_string_value(p)); }
+  json_array_foreach(problems, i, p) {
+    fprintf(stderr, "  %s\n", json_string_value(p));
+  }
   return 2;
 }
 
 static int cmd_token(int argc, char **argv) {
   static const struct option opts[] = {
-    {"sub", required_argument, NULL, 's'}, {"name", required_argument, NULL, 'n'},
-    {"org", required_argument, NULL, 'o'}, {"role", required_argument, NULL, 'r'},
-    {"unit", required_argument, NULL, 'u'}, {"ttl", required_argument, NULL, 't'},
-    {NULL, 0, NULL, 0},
+      {"sub", required_argument, NULL, 's'},
+      {"name", required_argument, NULL, 'n'},
+      {"org", required_argument, NULL, 'o'},
+      {"role", required_argument, NULL, 'r'},
+      {"unit", required_argument, NULL, 'u'},
+      {"ttl", required_argument, NULL, 't'},
+      {NULL, 0, NULL, 0},
   };
   const char *sub = NULL, *name = "", *org = NULL, *unit = NULL;
   const char *roles[16] = {0};
@@ -54,10 +58,18 @@ static int cmd_token(int argc, char **argv) {
   optind = 1;
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (opt) {
-    case 's': sub = optarg; break;
-    case 'n': name = optarg; break;
-    case 'o': org = optarg; break;
-    case 'u': unit = optarg; break;
+    case 's':
+      sub = optarg;
+      break;
+    case 'n':
+      name = optarg;
+      break;
+    case 'o':
+      org = optarg;
+      break;
+    case 'u':
+      unit = optarg;
+      break;
     case 'r':
       if (nroles < 15) roles[nroles++] = optarg;
       break;
@@ -112,13 +124,14 @@ static void derive_cursor_key(void) {
   if (APP.cfg.jwt_has_secret) {
     unsigned int len = 0;
     unsigned char out[EVP_MAX_MD_SIZE];
-    HMAC(EVP_sha256(), APP.cfg.jwt_key, (int)APP.cfg.jwt_key_len, (const unsigned char *)"zsz-api cursor", 14,
-         out, &len);
+    HMAC(EVP_sha256(), APP.cfg.jwt_key, (int)APP.cfg.jwt_key_len, (const unsigned char *)"zsz-api cursor", 14, out,
+         &len);
     memcpy(APP.cursor_key, out, CURSOR_KEY_LEN);
   } else if (getrandom(APP.cursor_key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN) {
     y_log_message(Y_LOG_LEVEL_WARNING, "getrandom failed; cursor key from time");
     srand((unsigned)time(NULL));
-    for (int i = 0; i < CURSOR_KEY_LEN; i++) APP.cursor_key[i] = (unsigned char)rand();
+    for (int i = 0; i < CURSOR_KEY_LEN; i++)
+      APP.cursor_key[i] = (unsigned char)rand();
   }
 }
 
@@ -172,9 +185,13 @@ static int cmd_serve_or_migrate(int serve) {
   }
   APP.openapi_json = json_dumps(doc, JSON_COMPACT);
   APP.auth = (struct auth_config){
-    .alg = APP.cfg.jwt_alg, .key = APP.cfg.jwt_key, .key_len = APP.cfg.jwt_key_len,
-    .issuer = APP.cfg.jwt_issuer, .audience = APP.cfg.jwt_audience, .role_map = &APP.cfg.role_map,
-    .leeway = 60,
+      .alg = APP.cfg.jwt_alg,
+      .key = APP.cfg.jwt_key,
+      .key_len = APP.cfg.jwt_key_len,
+      .issuer = APP.cfg.jwt_issuer,
+      .audience = APP.cfg.jwt_audience,
+      .role_map = &APP.cfg.role_map,
+      .leeway = 60,
   };
   derive_cursor_key();
   APP.migration_version = apply_migrations(STARTUP_DB_WAIT_SECONDS);

@@ -25,7 +25,7 @@ typedef enum {
 } problem_kind;
 
 struct problem_info {
-  const char *slug;  /* last segment of the type URI, stable */
+  const char *slug; /* last segment of the type URI, stable */
   int status;
   const char *title; /* catalogue text */
 };
@@ -43,14 +43,14 @@ typedef enum {
   MSG_MUST_BE_BOOLEAN,
   MSG_MUST_BE_ARRAY_OF_STRINGS,
   MSG_MUST_NOT_BE_NULL,
-  MSG_TOO_SHORT,          /* %zu */
-  MSG_TOO_LONG,           /* %zu */
-  MSG_OUT_OF_RANGE,       /* %lld %lld */
-  MSG_NOT_ONE_OF,         /* %s */
+  MSG_TOO_SHORT,    /* %zu */
+  MSG_TOO_LONG,     /* %zu */
+  MSG_OUT_OF_RANGE, /* %lld %lld */
+  MSG_NOT_ONE_OF,   /* %s */
   MSG_CONTROL_CHARS,
   MSG_BAD_CODE_CHARS,
   MSG_BODY_NOT_OBJECT,
-  MSG_PROCESS_CODE,       /* %s prefixes, %s example */
+  MSG_PROCESS_CODE, /* %s prefixes, %s example */
   MSG_NO_SUCH_ORG_UNIT,
   MSG_NO_SUCH_PROCESS,
   MSG_NO_SUCH_RECORD,
@@ -67,16 +67,16 @@ typedef enum {
   MSG_PARAM_NUL,
   MSG_PARAM_UTF8,
   MSG_PARAM_TOO_LONG,
-  MSG_PARAM_ENUM,         /* %s */
+  MSG_PARAM_ENUM, /* %s */
   MSG_CURSOR,
   MSG_TOKEN_MISSING,
   MSG_TOKEN_INVALID,
   MSG_ROLE_FORBIDDEN,
   MSG_NOT_PROCESS_OWNER,
   MSG_UNKNOWN_ORGANISATION,
-  MSG_MALFORMED_JSON,     /* %s (parser detail) */
+  MSG_MALFORMED_JSON, /* %s (parser detail) */
   MSG_CONTENT_TYPE,
-  MSG_BODY_TOO_LARGE,     /* %zu */
+  MSG_BODY_TOO_LARGE, /* %zu */
   MSG_IF_MATCH_REQUIRED,
   MSG_IF_MATCH_STALE,
   MSG_DB_UNAVAILABLE,
@@ -85,7 +85,7 @@ typedef enum {
   MSG_TRANSITION_UNKNOWN, /* %s allowed */
   MSG_REASON_REQUIRED,
   MSG_NO_SUCH_USER,
-  MSG_FIELDS_INVALID,     /* %d */
+  MSG_FIELDS_INVALID, /* %d */
   MSG__COUNT
 } msg_id;
 

@@ -67,8 +67,8 @@ char *metrics_render(int pool_in_use, int pool_size) {
     label(lab, sizeof lab, (int)s);
     for (size_t k = 0; k < NBUCKETS; k++) {
       cumulative += __atomic_load_n(&g_buckets[s][k], __ATOMIC_RELAXED);
-      snprintf(line, sizeof line, "zsz_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", lab,
-               BUCKETS[k], cumulative);
+      snprintf(line, sizeof line, "zsz_http_request_duration_seconds_bucket{%s,le=\"%g\"} %lu\n", lab, BUCKETS[k],
+               cumulative);
       strbuf_puts(&b, line);
     }
     snprintf(line, sizeof line,

@@ -31,8 +31,8 @@ static int list_migrations(const char *dir, struct migration *out, char *err, si
   }
   while ((e = readdir(d)) != NULL && n < MAX_MIGRATIONS) {
     size_t len = strlen(e->d_name);
-    if (len < 10 || len >= sizeof out[n].file || strcmp(e->d_name + len - 4, ".sql") != 0 ||
-        e->d_name[4] != '_' || strspn(e->d_name, "0123456789") != 4) {
+    if (len < 10 || len >= sizeof out[n].file || strcmp(e->d_name + len - 4, ".sql") != 0 || e->d_name[4] != '_' ||
+        strspn(e->d_name, "0123456789") != 4) {
       continue;
     }
     out[n].version = atoi(e->d_name);
@@ -108,8 +108,8 @@ int migrate_apply(const char *url, const char *dir, char *err, size_t errlen) {
               0, NULL, err, errlen) != 0) {
     goto out;
   }
-  PGresult *r = PQexecParams(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL,
-                             NULL, NULL, NULL, 0);
+  PGresult *r =
+      PQexecParams(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, NULL, NULL, NULL, 0);
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     snprintf(err, errlen, "%s", PQresultErrorMessage(r));
     PQclear(r);
@@ -143,8 +143,8 @@ int migrate_apply(const char *url, const char *dir, char *err, size_t errlen) {
     }
     PQclear(r);
     const char *params[] = {version, list[i].file};
-    if (command(pg, "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)", 2, params, err,
-                errlen) != 0 ||
+    if (command(pg, "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)", 2, params, err, errlen) !=
+            0 ||
         command(pg, "COMMIT", 0, NULL, err, errlen) != 0) {
       goto out;
     }

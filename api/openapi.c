@@ -170,8 +170,8 @@ int openapi_compare_routes(const json_t *doc, json_t *report) {
     }
     method[k] = '\0';
     if (json_object_get(json_object_get(paths, ROUTES[i].path), method) == NULL) {
-      json_array_append_new(report, json_sprintf("%s %s is served but not in the document",
-                                                 ROUTES[i].method, ROUTES[i].path));
+      json_array_append_new(report,
+                            json_sprintf("%s %s is served but not in the document", ROUTES[i].method, ROUTES[i].path));
       diffs++;
     }
   }

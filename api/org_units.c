@@ -10,10 +10,10 @@
 #include "validate.h"
 
 static const struct field_spec ORG_UNIT_FIELDS[] = {
-  {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_CODE_CHARS, .min_len = 1, .max_len = 32},
-  {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
-  {.name = "parent_id", .type = VT_INTEGER, .flags = V_NULLABLE, .min = 1, .max = (1LL << 53)},
-  {0},
+    {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_CODE_CHARS, .min_len = 1, .max_len = 32},
+    {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "parent_id", .type = VT_INTEGER, .flags = V_NULLABLE, .min = 1, .max = (1LL << 53)},
+    {0},
 };
 
 struct org_unit_args {
@@ -113,8 +113,8 @@ static void org_unit_write_work(struct db_tx *tx, void *arg, struct result *res)
                 4, params);
   } else {
     const char *t = "t", *f = "f";
-    const char *params[] = {a->c->org_param, a->id_text, a->has_code ? t : f, a->code, a->has_name ? t : f,
-                            a->name, a->has_parent ? t : f, a->parent};
+    const char *params[] = {a->c->org_param,     a->id_text, a->has_code ? t : f,   a->code,
+                            a->has_name ? t : f, a->name,    a->has_parent ? t : f, a->parent};
     r = db_exec(tx,
                 "UPDATE org_units u SET code = CASE WHEN $3 THEN $4 ELSE code END, "
                 "name = CASE WHEN $5 THEN $6 ELSE name END, "
@@ -129,8 +129,7 @@ static void org_unit_write_work(struct db_tx *tx, void *arg, struct result *res)
     }
     goto out;
   }
-  result_raw(res, creating ? 201 : 200, PQgetvalue(r, 0, 0));
-  res->etag = atoll(PQgetvalue(r, 0, 1));
+  record_result(res, r, creating ? 201 : 200);
   if (creating) {
     snprintf(res->location, sizeof res->location, "/api/v1/org-units/%s", PQgetvalue(r, 0, 2));
   }
@@ -141,12 +140,9 @@ out:
 
 void org_unit_create(struct req_ctx *c) {
   struct org_unit_args a = {.c = c};
-  json_t *errors = json_array();
-  if (validate_object(c->body, ORG_UNIT_FIELDS, VALIDATE_CREATE, errors) > 0) {
-    http_invalid(c, errors);
+  if (http_validate(c, ORG_UNIT_FIELDS, VALIDATE_CREATE) != 0) {
     return;
   }
-  json_decref(errors);
   take_body(&a, c->body);
   http_run(c, 0, org_unit_write_work, &a);
 }
@@ -157,12 +153,9 @@ void org_unit_update(struct req_ctx *c) {
   if (http_path_id(c, "id", &id, MSG_NOT_FOUND_ORG_UNIT) != 0 || http_if_match(c, 1, &a.if_match) < 0) {
     return;
   }
-  json_t *errors = json_array();
-  if (validate_object(c->body, ORG_UNIT_FIELDS, VALIDATE_PATCH, errors) > 0) {
-    http_invalid(c, errors);
+  if (http_validate(c, ORG_UNIT_FIELDS, VALIDATE_PATCH) != 0) {
     return;
   }
-  json_decref(errors);
   snprintf(a.id_text, sizeof a.id_text, "%lld", id);
   take_body(&a, c->body);
   http_run(c, 0, org_unit_write_work, &a);
@@ -171,18 +164,9 @@ void org_unit_update(struct req_ctx *c) {
 static void org_unit_get_work(struct db_tx *tx, void *arg, struct result *res) {
   struct org_unit_args *a = arg;
   const char *params[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT zsz_org_unit_json(u)::text, u.revision FROM org_units u WHERE u.org_id = $1 AND u.id = $2",
-                        2, params);
-  if (r == NULL) {
-    return;
-  }
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_ORG_UNIT);
-  } else {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-    res->etag = atoll(PQgetvalue(r, 0, 1));
-  }
-  PQclear(r);
+  record_get(tx, res,
+             "SELECT zsz_org_unit_json(u)::text, u.revision FROM org_units u WHERE u.org_id = $1 AND u.id = $2", 2,
+             params, MSG_NOT_FOUND_ORG_UNIT);
 }
 
 void org_unit_get(struct req_ctx *c) {
@@ -198,15 +182,19 @@ static void org_unit_list_work(struct db_tx *tx, void *arg, struct result *res) 
   struct org_unit_args *a = arg;
   char fetch[12];
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
-  const char *params[] = {a->c->org_param, a->q, a->parent_filter,
+  const char *params[] = {a->c->org_param,
+                          a->q,
+                          a->parent_filter,
                           a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
-                          a->after ? json_string_value(json_array_get(a->after, 1)) : NULL, fetch};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_org_unit_json(u)::text, u.code, u.id::text FROM org_units u "
-                        "WHERE u.org_id = $1 AND ($2::text IS NULL OR u.search LIKE '%' || zsz_like_literal(zsz_fold($2)) || '%') "
-                        "AND ($3::bigint IS NULL OR u.parent_id = $3) "
-                        "AND ($4::text IS NULL OR (u.code, u.id) > ($4, $5::bigint)) ORDER BY u.code, u.id LIMIT $6",
-                        6, params);
+                          a->after ? json_string_value(json_array_get(a->after, 1)) : NULL,
+                          fetch};
+  PGresult *r = db_exec(
+      tx,
+      "SELECT zsz_org_unit_json(u)::text, u.code, u.id::text FROM org_units u "
+      "WHERE u.org_id = $1 AND ($2::text IS NULL OR u.search LIKE '%' || zsz_like_literal(zsz_fold($2)) || '%') "
+      "AND ($3::bigint IS NULL OR u.parent_id = $3) "
+      "AND ($4::text IS NULL OR (u.code, u.id) > ($4, $5::bigint)) ORDER BY u.code, u.id LIMIT $6",
+      6, params);
   if (r != NULL) {
     page_result(res, r, a->limit, 2, "code");
     PQclear(r);
@@ -215,8 +203,9 @@ static void org_unit_list_work(struct db_tx *tx, void *arg, struct result *res) 
 
 void org_unit_list(struct req_ctx *c) {
   struct org_unit_args a = {.c = c};
-  if (http_query_text(c, "q", 200, &a.q) == 0 && http_query_int(c, "parent_id", 1, (1LL << 53), &a.parent_filter) == 0 &&
-      http_query_limit(c, &a.limit) == 0 && http_query_cursor(c, "code", 2, &a.after) == 0) {
+  if (http_query_text(c, "q", 200, &a.q) == 0 &&
+      http_query_int(c, "parent_id", 1, (1LL << 53), &a.parent_filter) == 0 && http_query_limit(c, &a.limit) == 0 &&
+      http_query_cursor(c, "code", 2, &a.after) == 0) {
     http_run(c, 1, org_unit_list_work, &a);
   }
   json_decref(a.after);

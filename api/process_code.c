@@ -13,8 +13,8 @@ struct scheme_def {
 static const char *const CATEGORIES[3] = {"management", "core", "support"};
 
 static const struct scheme_def SCHEMES[] = {
-  [SCHEME_KRAKOW] = {"krakow", {"GZ", "GR", "GW"}, " ", "GZ, GR or GW", "GZ 8"},
-  [SCHEME_LUBLIN] = {"lublin", {"PZ", "PG", "PW"}, " .", "PZ, PG or PW", "PZ.4.4.5"},
+    [SCHEME_KRAKOW] = {"krakow", {"GZ", "GR", "GW"}, " ", "GZ, GR or GW", "GZ 8"},
+    [SCHEME_LUBLIN] = {"lublin", {"PZ", "PG", "PW"}, " .", "PZ, PG or PW", "PZ.4.4.5"},
 };
 
 int process_scheme_parse(const char *name, process_scheme *out) {
@@ -27,9 +27,15 @@ int process_scheme_parse(const char *name, process_scheme *out) {
   return -1;
 }
 
-const char *process_scheme_name(process_scheme scheme) { return SCHEMES[scheme].name; }
-const char *process_scheme_prefixes(process_scheme scheme) { return SCHEMES[scheme].prefix_list; }
-const char *process_scheme_example(process_scheme scheme) { return SCHEMES[scheme].example; }
+const char *process_scheme_name(process_scheme scheme) {
+  return SCHEMES[scheme].name;
+}
+const char *process_scheme_prefixes(process_scheme scheme) {
+  return SCHEMES[scheme].prefix_list;
+}
+const char *process_scheme_example(process_scheme scheme) {
+  return SCHEMES[scheme].example;
+}
 
 /* N(.N)* with each N 1..4 digits, no leading zero except "0" itself, nothing after. */
 static int number_path_valid(const char *s) {

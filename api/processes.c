@@ -16,31 +16,31 @@ static const char *const PROCESS_STATES[] = {"active", "retired", NULL};
 static const char *const CR_STATES[] = {"pending", "approved", "rejected", NULL};
 
 static const struct workflow_step PROCESS_STEPS[] = {
-  {"active", "retired", ROLE_PLENIPOTENTIARY, NULL},
-  {"retired", "active", ROLE_PLENIPOTENTIARY, NULL},
+    {"active", "retired", ROLE_PLENIPOTENTIARY, NULL},
+    {"retired", "active", ROLE_PLENIPOTENTIARY, NULL},
 };
 static const struct workflow PROCESS_WORKFLOW = {PROCESS_STATES, PROCESS_STEPS, 2};
 
 static const struct workflow_step CR_STEPS[] = {
-  {"pending", "approved", ROLE_PLENIPOTENTIARY, NULL},
-  {"pending", "rejected", ROLE_PLENIPOTENTIARY, "reason"},
+    {"pending", "approved", ROLE_PLENIPOTENTIARY, NULL},
+    {"pending", "rejected", ROLE_PLENIPOTENTIARY, "reason"},
 };
 static const struct workflow CR_WORKFLOW = {CR_STATES, CR_STEPS, 2};
 
 static const struct field_spec PROCESS_FIELDS[] = {
-  {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 32},
-  {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
-  {.name = "parent_id", .type = VT_INTEGER, .flags = V_NULLABLE, .min = 1, .max = (1LL << 53)},
-  {.name = "owner", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
-  {.name = "org_unit_id", .type = VT_INTEGER, .flags = V_NULLABLE, .min = 1, .max = (1LL << 53)},
-  {.name = "description", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
-  {0},
+    {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 32},
+    {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "parent_id", .type = VT_INTEGER, .flags = V_NULLABLE, .min = 1, .max = (1LL << 53)},
+    {.name = "owner", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "org_unit_id", .type = VT_INTEGER, .flags = V_NULLABLE, .min = 1, .max = (1LL << 53)},
+    {.name = "description", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
+    {0},
 };
 
 static const struct field_spec CHANGE_REQUEST_FIELDS[] = {
-  {.name = "proposed_description", .type = VT_STRING, .flags = V_REQUIRED | V_TEXT, .min_len = 1, .max_len = 20000},
-  {.name = "reason", .type = VT_STRING, .flags = V_REQUIRED | V_TEXT, .min_len = 1, .max_len = 2000},
-  {0},
+    {.name = "proposed_description", .type = VT_STRING, .flags = V_REQUIRED | V_TEXT, .min_len = 1, .max_len = 20000},
+    {.name = "reason", .type = VT_STRING, .flags = V_REQUIRED | V_TEXT, .min_len = 1, .max_len = 2000},
+    {0},
 };
 
 /* ---- input -------------------------------------------------------------------------------- */
@@ -52,7 +52,7 @@ struct process_input {
   int present[F_COUNT];
   const char *value[F_COUNT]; /* borrowed from the body or from num[] */
   char num[F_COUNT][24];
-  const char *category;       /* derived from the code */
+  const char *category; /* derived from the code */
 };
 
 static void input_take(struct process_input *in, const json_t *body) {
@@ -92,11 +92,11 @@ static json_t *process_check_body(struct req_ctx *c, struct process_input *in, e
 static int process_check_refs(struct db_tx *tx, const char *org, const char *self_id, const struct process_input *in,
                               json_t *errors) {
   const char *params[] = {
-    org,
-    in->present[F_OWNER] ? in->value[F_OWNER] : NULL,
-    in->present[F_PARENT] ? in->value[F_PARENT] : NULL,
-    in->present[F_UNIT] ? in->value[F_UNIT] : NULL,
-    self_id,
+      org,
+      in->present[F_OWNER] ? in->value[F_OWNER] : NULL,
+      in->present[F_PARENT] ? in->value[F_PARENT] : NULL,
+      in->present[F_UNIT] ? in->value[F_UNIT] : NULL,
+      self_id,
   };
   PGresult *r = db_exec(tx,
                         "SELECT $2::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE org_id = $1 AND sub = $2), "
@@ -119,21 +119,15 @@ static int process_check_refs(struct db_tx *tx, const char *org, const char *sel
   return 0;
 }
 
-/* Renders a single record row: column 0 the JSON document, column 1 its revision. */
-static void record_result(struct result *res, PGresult *r, int status) {
-  result_raw(res, status, PQgetvalue(r, 0, 0));
-  res->etag = atoll(PQgetvalue(r, 0, 1));
-}
-
 /* ---- processes --------------------------------------------------------------------------- */
 
 struct process_args {
   struct req_ctx *c;
   long long id;
   char id_text[24];
-  long long if_match;         /* 0: any */
+  long long if_match; /* 0: any */
   struct process_input in;
-  const char *to;             /* transitions */
+  const char *to; /* transitions */
 };
 
 static void process_create_work(struct db_tx *tx, void *arg, struct result *res) {
@@ -148,16 +142,19 @@ static void process_create_work(struct db_tx *tx, void *arg, struct result *res)
     errors = NULL;
     goto out;
   }
-  const char *params[] = {a->c->org_param, in->value[F_CODE], in->value[F_NAME], in->category, in->value[F_PARENT],
-                          in->value[F_OWNER], in->value[F_UNIT], in->present[F_DESCRIPTION] ? in->value[F_DESCRIPTION] : "",
+  const char *params[] = {a->c->org_param,     in->value[F_CODE],
+                          in->value[F_NAME],   in->category,
+                          in->value[F_PARENT], in->value[F_OWNER],
+                          in->value[F_UNIT],   in->present[F_DESCRIPTION] ? in->value[F_DESCRIPTION] : "",
                           a->c->who.sub};
-  PGresult *r = db_exec(tx,
-                        "WITH p AS (INSERT INTO processes (org_id, code, name, category, parent_id, owner, org_unit_id, description) "
-                        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *), "
-                        "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
-                        "SELECT org_id, id, 1, description, $9 FROM p) "
-                        "SELECT zsz_process_json(p)::text, p.revision, p.id FROM p",
-                        9, params);
+  PGresult *r = db_exec(
+      tx,
+      "WITH p AS (INSERT INTO processes (org_id, code, name, category, parent_id, owner, org_unit_id, description) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *), "
+      "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
+      "SELECT org_id, id, 1, description, $9 FROM p) "
+      "SELECT zsz_process_json(p)::text, p.revision, p.id FROM p",
+      9, params);
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
       json_t *dup = json_array();
@@ -188,17 +185,8 @@ void process_create(struct req_ctx *c) {
 static void process_get_work(struct db_tx *tx, void *arg, struct result *res) {
   struct process_args *a = arg;
   const char *params[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT zsz_process_json(p)::text, p.revision FROM processes p WHERE p.org_id = $1 AND p.id = $2",
-                        2, params);
-  if (r == NULL) {
-    return;
-  }
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_PROCESS);
-  } else {
-    record_result(res, r, 200);
-  }
-  PQclear(r);
+  record_get(tx, res, "SELECT zsz_process_json(p)::text, p.revision FROM processes p WHERE p.org_id = $1 AND p.id = $2",
+             2, params, MSG_NOT_FOUND_PROCESS);
 }
 
 /* Parses {id} into a; -1 after rendering 404. */
@@ -271,14 +259,22 @@ static void process_update_work(struct db_tx *tx, void *arg, struct result *res)
   int new_version = in->present[F_DESCRIPTION] && strcmp(in->value[F_DESCRIPTION], PQgetvalue(cur.row, 0, 3)) != 0;
   const char *t = "t", *f = "f";
   const char *params[] = {
-    a->c->org_param, a->id_text,
-    in->present[F_CODE] ? t : f, in->value[F_CODE], in->category,
-    in->present[F_NAME] ? t : f, in->value[F_NAME],
-    in->present[F_PARENT] ? t : f, in->value[F_PARENT],
-    in->present[F_OWNER] ? t : f, in->value[F_OWNER],
-    in->present[F_UNIT] ? t : f, in->value[F_UNIT],
-    new_version ? t : f, in->value[F_DESCRIPTION],
-    a->c->who.sub,
+      a->c->org_param,
+      a->id_text,
+      in->present[F_CODE] ? t : f,
+      in->value[F_CODE],
+      in->category,
+      in->present[F_NAME] ? t : f,
+      in->value[F_NAME],
+      in->present[F_PARENT] ? t : f,
+      in->value[F_PARENT],
+      in->present[F_OWNER] ? t : f,
+      in->value[F_OWNER],
+      in->present[F_UNIT] ? t : f,
+      in->value[F_UNIT],
+      new_version ? t : f,
+      in->value[F_DESCRIPTION],
+      a->c->who.sub,
   };
   PGresult *r = db_exec(tx,
                         "WITH p AS (UPDATE processes SET "
@@ -384,12 +380,12 @@ void process_retire(struct req_ctx *c) {
 
 /* One static statement per sort order: ORDER BY comes from this allow-list, never from
  * input, and each ordering can use its index. */
-#define PROCESS_LIST_SQL(KEY, CAST, CMP, DIR)                                                          \
-  "SELECT zsz_process_json(p)::text, " KEY "::text, p.id FROM processes p "                           \
-  "WHERE p.org_id = $1 AND ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.owner = $3) " \
-  "AND ($4::text IS NULL OR p.status = $4) AND ($5::bigint IS NULL OR p.parent_id = $5) "            \
-  "AND ($6::text IS NULL OR p.search LIKE '%' || zsz_like_literal(zsz_fold($6)) || '%') "            \
-  "AND ($7::text IS NULL OR (" KEY ", p.id) " CMP " ($7::" CAST ", $8::bigint)) "                     \
+#define PROCESS_LIST_SQL(KEY, CAST, CMP, DIR)                                                                          \
+  "SELECT zsz_process_json(p)::text, " KEY "::text, p.id FROM processes p "                                            \
+  "WHERE p.org_id = $1 AND ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.owner = $3) "              \
+  "AND ($4::text IS NULL OR p.status = $4) AND ($5::bigint IS NULL OR p.parent_id = $5) "                              \
+  "AND ($6::text IS NULL OR p.search LIKE '%' || zsz_like_literal(zsz_fold($6)) || '%') "                              \
+  "AND ($7::text IS NULL OR (" KEY ", p.id) " CMP " ($7::" CAST ", $8::bigint)) "                                      \
   "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $9"
 
 struct sort_option {
@@ -398,35 +394,41 @@ struct sort_option {
 };
 
 static const struct sort_option PROCESS_SORTS[] = {
-  {"code", PROCESS_LIST_SQL("p.code", "text", ">", "ASC")},
-  {"-code", PROCESS_LIST_SQL("p.code", "text", "<", "DESC")},
-  {"name", PROCESS_LIST_SQL("p.name", "text", ">", "ASC")},
-  {"-name", PROCESS_LIST_SQL("p.name", "text", "<", "DESC")},
-  {"created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", ">", "ASC")},
-  {"-created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", "<", "DESC")},
-  {"updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", ">", "ASC")},
-  {"-updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", "<", "DESC")},
+    {"code", PROCESS_LIST_SQL("p.code", "text", ">", "ASC")},
+    {"-code", PROCESS_LIST_SQL("p.code", "text", "<", "DESC")},
+    {"name", PROCESS_LIST_SQL("p.name", "text", ">", "ASC")},
+    {"-name", PROCESS_LIST_SQL("p.name", "text", "<", "DESC")},
+    {"created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", ">", "ASC")},
+    {"-created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", "<", "DESC")},
+    {"updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", ">", "ASC")},
+    {"-updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", "<", "DESC")},
 };
-static const char *const SORT_NAMES[] = {"code", "-code", "name", "-name", "created_at", "-created_at",
-                                         "updated_at", "-updated_at", NULL};
+static const char *const SORT_NAMES[] = {"code",        "-code",      "name",        "-name", "created_at",
+                                         "-created_at", "updated_at", "-updated_at", NULL};
 
 struct list_args {
   struct req_ctx *c;
   const char *sql;
   const char *sort;
-  const char *filter[5];   /* category, owner, status, parent_id, q */
-  json_t *after;           /* decoded cursor keys or NULL; owned */
+  const char *filter[5]; /* category, owner, status, parent_id, q */
+  json_t *after;         /* decoded cursor keys or NULL; owned */
   int limit;
-  char id_text[24];        /* parent record of nested lists */
+  char id_text[24]; /* parent record of nested lists */
 };
 
 static void process_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct list_args *a = arg;
   char fetch[12];
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
-  const char *params[] = {a->c->org_param, a->filter[0], a->filter[1], a->filter[2], a->filter[3], a->filter[4],
+  const char *params[] = {a->c->org_param,
+                          a->filter[0],
+                          a->filter[1],
+                          a->filter[2],
+                          a->filter[3],
+                          a->filter[4],
                           a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
-                          a->after ? json_string_value(json_array_get(a->after, 1)) : NULL, fetch};
+                          a->after ? json_string_value(json_array_get(a->after, 1)) : NULL,
+                          fetch};
   PGresult *r = db_exec(tx, a->sql, 9, params);
   if (r != NULL) {
     page_result(res, r, a->limit, 2, a->sort);
@@ -477,11 +479,12 @@ static void version_list_work(struct db_tx *tx, void *arg, struct result *res) {
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
   const char *params[] = {a->c->org_param, a->id_text, a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
                           fetch};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_process_version_json(v)::text, v.version::text FROM process_versions v "
-                        "WHERE v.org_id = $1 AND v.process_id = $2 AND ($3::integer IS NULL OR v.version > $3::integer) "
-                        "ORDER BY v.version LIMIT $4",
-                        4, params);
+  PGresult *r =
+      db_exec(tx,
+              "SELECT zsz_process_version_json(v)::text, v.version::text FROM process_versions v "
+              "WHERE v.org_id = $1 AND v.process_id = $2 AND ($3::integer IS NULL OR v.version > $3::integer) "
+              "ORDER BY v.version LIMIT $4",
+              4, params);
   if (r != NULL) {
     page_result(res, r, a->limit, 1, "version");
     PQclear(r);
@@ -566,10 +569,11 @@ static void change_request_create_work(struct db_tx *tx, void *arg, struct resul
     const char *params[] = {a->c->org_param, a->process_id,
                             json_string_value(json_object_get(b, "proposed_description")),
                             json_string_value(json_object_get(b, "reason")), a->c->who.sub};
-    PGresult *r = db_exec(tx,
-                          "INSERT INTO process_change_requests AS r (org_id, process_id, proposed_description, reason, requested_by) "
-                          "VALUES ($1, $2, $3, $4, $5) RETURNING zsz_change_request_json(r)::text, r.revision, r.id",
-                          5, params);
+    PGresult *r = db_exec(
+        tx,
+        "INSERT INTO process_change_requests AS r (org_id, process_id, proposed_description, reason, requested_by) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING zsz_change_request_json(r)::text, r.revision, r.id",
+        5, params);
     if (r != NULL) {
       record_result(res, r, 201);
       snprintf(res->location, sizeof res->location, "/api/v1/processes/%s/change-requests/%s", a->process_id,
@@ -602,31 +606,18 @@ void change_request_create(struct req_ctx *c) {
   if (cr_path(c, &a, 0) != 0) {
     return;
   }
-  json_t *errors = json_array();
-  if (validate_object(c->body, CHANGE_REQUEST_FIELDS, VALIDATE_CREATE, errors) > 0) {
-    http_invalid(c, errors);
-    return;
+  if (http_validate(c, CHANGE_REQUEST_FIELDS, VALIDATE_CREATE) == 0) {
+    http_run(c, 0, change_request_create_work, &a);
   }
-  json_decref(errors);
-  http_run(c, 0, change_request_create_work, &a);
 }
 
 static void change_request_get_work(struct db_tx *tx, void *arg, struct result *res) {
   struct cr_args *a = arg;
   const char *params[] = {a->c->org_param, a->process_id, a->id_text};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_change_request_json(r)::text, r.revision FROM process_change_requests r "
-                        "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
-                        3, params);
-  if (r == NULL) {
-    return;
-  }
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_CHANGE_REQUEST);
-  } else {
-    record_result(res, r, 200);
-  }
-  PQclear(r);
+  record_get(tx, res,
+             "SELECT zsz_change_request_json(r)::text, r.revision FROM process_change_requests r "
+             "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
+             3, params, MSG_NOT_FOUND_CHANGE_REQUEST);
 }
 
 void change_request_get(struct req_ctx *c) {
@@ -639,11 +630,12 @@ void change_request_get(struct req_ctx *c) {
 static void change_request_transition_work(struct db_tx *tx, void *arg, struct result *res) {
   struct cr_args *a = arg;
   const char *params[] = {a->c->org_param, a->process_id, a->id_text};
-  PGresult *cur = db_exec(tx,
-                          "SELECT r.status, r.revision, p.status, r.proposed_description FROM process_change_requests r "
-                          "JOIN processes p ON p.org_id = r.org_id AND p.id = r.process_id "
-                          "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3 FOR UPDATE",
-                          3, params);
+  PGresult *cur =
+      db_exec(tx,
+              "SELECT r.status, r.revision, p.status, r.proposed_description FROM process_change_requests r "
+              "JOIN processes p ON p.org_id = r.org_id AND p.id = r.process_id "
+              "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3 FOR UPDATE",
+              3, params);
   if (cur == NULL) {
     return;
   }
@@ -683,12 +675,13 @@ static void change_request_transition_work(struct db_tx *tx, void *arg, struct r
   }
   if (approve) {
     const char *apply[] = {a->c->org_param, a->process_id, PQgetvalue(cur, 0, 3), a->c->who.sub, a->id_text};
-    PGresult *r = db_exec(tx,
-                          "WITH p AS (UPDATE processes SET description = $3, version = version + 1, "
-                          "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *) "
-                          "INSERT INTO process_versions (org_id, process_id, version, description, approved_by, change_request_id) "
-                          "SELECT org_id, id, version, description, $4, $5 FROM p",
-                          5, apply);
+    PGresult *r = db_exec(
+        tx,
+        "WITH p AS (UPDATE processes SET description = $3, version = version + 1, "
+        "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *) "
+        "INSERT INTO process_versions (org_id, process_id, version, description, approved_by, change_request_id) "
+        "SELECT org_id, id, version, description, $4, $5 FROM p",
+        5, apply);
     if (r == NULL) {
       goto out;
     }

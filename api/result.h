@@ -8,15 +8,15 @@
 #include "messages.h"
 
 struct result {
-  int status;          /* 0 = not set yet */
-  problem_kind kind;   /* when status >= 400 */
+  int status;        /* 0 = not set yet */
+  problem_kind kind; /* when status >= 400 */
   char detail[256];
-  json_t *errors;      /* owned; {field, message} array or NULL */
-  json_t *body;        /* owned; JSON body or NULL */
-  char *raw_body;      /* owned; already-serialised JSON body (from SQL) or NULL */
-  long long etag;      /* > 0: the record's revision, sent as ETag */
-  char location[256];  /* "" or the Location of a created record */
-  char *next_cursor;   /* owned; the next page's cursor, sent in a Link header too */
+  json_t *errors;     /* owned; {field, message} array or NULL */
+  json_t *body;       /* owned; JSON body or NULL */
+  char *raw_body;     /* owned; already-serialised JSON body (from SQL) or NULL */
+  long long etag;     /* > 0: the record's revision, sent as ETag */
+  char location[256]; /* "" or the Location of a created record */
+  char *next_cursor;  /* owned; the next page's cursor, sent in a Link header too */
 };
 
 /* Frees owned members and zeroes the struct. */

@@ -10,38 +10,37 @@
 #define OWNER ROLE_PROCESS_OWNER
 
 const struct route ROUTES[] = {
-  {"GET", "/healthz", 0, ROUTE_PUBLIC, healthz_get},
-  {"GET", "/readyz", 0, ROUTE_PUBLIC, readyz_get},
-  {"GET", "/metrics", 0, ROUTE_PUBLIC, metrics_get},
-  {"GET", "/openapi.json", 0, ROUTE_PUBLIC, openapi_get},
+    {"GET", "/healthz", 0, ROUTE_PUBLIC, healthz_get},
+    {"GET", "/readyz", 0, ROUTE_PUBLIC, readyz_get},
+    {"GET", "/metrics", 0, ROUTE_PUBLIC, metrics_get},
+    {"GET", "/openapi.json", 0, ROUTE_PUBLIC, openapi_get},
 
-  {"GET", "/api/v1/me", ANY, 0, me_get},
-  {"GET", "/api/v1/organisation", ANY, 0, organisation_get},
+    {"GET", "/api/v1/me", ANY, 0, me_get},
+    {"GET", "/api/v1/organisation", ANY, 0, organisation_get},
 
-  {"GET", "/api/v1/users", ANY, 0, user_list},
-  {"GET", "/api/v1/users/{sub}", ANY, 0, user_get},
-  {"PATCH", "/api/v1/users/{sub}", P, ROUTE_BODY, user_update},
+    {"GET", "/api/v1/users", ANY, 0, user_list},
+    {"GET", "/api/v1/users/{sub}", ANY, 0, user_get},
+    {"PATCH", "/api/v1/users/{sub}", P, ROUTE_BODY, user_update},
 
-  {"GET", "/api/v1/org-units", ANY, 0, org_unit_list},
-  {"POST", "/api/v1/org-units", P, ROUTE_BODY, org_unit_create},
-  {"GET", "/api/v1/org-units/{id}", ANY, 0, org_unit_get},
-  {"PATCH", "/api/v1/org-units/{id}", P, ROUTE_BODY, org_unit_update},
+    {"GET", "/api/v1/org-units", ANY, 0, org_unit_list},
+    {"POST", "/api/v1/org-units", P, ROUTE_BODY, org_unit_create},
+    {"GET", "/api/v1/org-units/{id}", ANY, 0, org_unit_get},
+    {"PATCH", "/api/v1/org-units/{id}", P, ROUTE_BODY, org_unit_update},
 
-  {"GET", "/api/v1/processes", ANY, 0, process_list},
-  {"POST", "/api/v1/processes", P, ROUTE_BODY, process_create},
-  {"GET", "/api/v1/processes/{id}", ANY, 0, process_get},
-  {"PATCH", "/api/v1/processes/{id}", P, ROUTE_BODY, process_update},
-  {"DELETE", "/api/v1/processes/{id}", P, 0, process_retire},
-  {"POST", "/api/v1/processes/{id}/transitions", P, ROUTE_BODY, process_transition},
-  {"GET", "/api/v1/processes/{id}/versions", ANY, 0, process_version_list},
-  {"GET", "/api/v1/processes/{id}/change-requests", ANY, 0, change_request_list},
-  /* record rule: only the owner of the process (checked in the handler) */
-  {"POST", "/api/v1/processes/{id}/change-requests", OWNER, ROUTE_BODY, change_request_create},
-  {"GET", "/api/v1/processes/{id}/change-requests/{cr_id}", ANY, 0, change_request_get},
-  {"POST", "/api/v1/processes/{id}/change-requests/{cr_id}/transitions", P, ROUTE_BODY,
-   change_request_transition},
+    {"GET", "/api/v1/processes", ANY, 0, process_list},
+    {"POST", "/api/v1/processes", P, ROUTE_BODY, process_create},
+    {"GET", "/api/v1/processes/{id}", ANY, 0, process_get},
+    {"PATCH", "/api/v1/processes/{id}", P, ROUTE_BODY, process_update},
+    {"DELETE", "/api/v1/processes/{id}", P, 0, process_retire},
+    {"POST", "/api/v1/processes/{id}/transitions", P, ROUTE_BODY, process_transition},
+    {"GET", "/api/v1/processes/{id}/versions", ANY, 0, process_version_list},
+    {"GET", "/api/v1/processes/{id}/change-requests", ANY, 0, change_request_list},
+    /* record rule: only the owner of the process (checked in the handler) */
+    {"POST", "/api/v1/processes/{id}/change-requests", OWNER, ROUTE_BODY, change_request_create},
+    {"GET", "/api/v1/processes/{id}/change-requests/{cr_id}", ANY, 0, change_request_get},
+    {"POST", "/api/v1/processes/{id}/change-requests/{cr_id}/transitions", P, ROUTE_BODY, change_request_transition},
 
-  {"GET", "/api/v1/changes", P | PR, 0, change_list},
+    {"GET", "/api/v1/changes", P | PR, 0, change_list},
 };
 
 const size_t ROUTE_COUNT = sizeof ROUTES / sizeof ROUTES[0];
@@ -54,7 +53,8 @@ int route_path_matches(const char *pattern, const char *path) {
         return 0;
       }
       pattern = close + 1;
-      while (*path && *path != '/') path++;
+      while (*path && *path != '/')
+        path++;
       continue;
     }
     if (*pattern != *path) {

@@ -15,8 +15,8 @@ enum {
 
 struct route {
   const char *method;
-  const char *path;      /* e.g. /api/v1/processes/{id} */
-  unsigned roles;        /* role mask allowed; record rules are checked by the handler */
+  const char *path; /* e.g. /api/v1/processes/{id} */
+  unsigned roles;   /* role mask allowed; record rules are checked by the handler */
   unsigned flags;
   route_handler handler;
 };

@@ -212,7 +212,8 @@ static int content_type_is_json(const char *ct) {
   if (ct == NULL) {
     return 0;
   }
-  while (*ct == ' ') ct++;
+  while (*ct == ' ')
+    ct++;
   size_t n = strcspn(ct, "; ");
   return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
          (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
@@ -327,9 +328,11 @@ static int fallback(const struct _u_request *req, struct _u_response *resp, void
   if (used && strcmp(req->http_verb, "OPTIONS") == 0) {
     resp->status = 204;
     u_map_put(resp->map_header, "Allow", allow);
-    if (u_map_get_case(req->map_header, "Origin") && config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
+    if (u_map_get_case(req->map_header, "Origin") &&
+        config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
       u_map_put(resp->map_header, "Access-Control-Allow-Methods", allow);
-      u_map_put(resp->map_header, "Access-Control-Allow-Headers", "Authorization, Content-Type, If-Match, X-Request-Id");
+      u_map_put(resp->map_header, "Access-Control-Allow-Headers",
+                "Authorization, Content-Type, If-Match, X-Request-Id");
       u_map_put(resp->map_header, "Access-Control-Max-Age", "600");
     }
   } else if (used) {
@@ -401,8 +404,8 @@ int server_serve(void) {
       }
     }
     pattern[o] = '\0';
-    if (ulfius_add_endpoint_by_val(&instance, ROUTES[i].method, NULL, pattern, 0, dispatch,
-                                   (void *)&ROUTES[i]) != U_OK) {
+    if (ulfius_add_endpoint_by_val(&instance, ROUTES[i].method, NULL, pattern, 0, dispatch, (void *)&ROUTES[i]) !=
+        U_OK) {
       y_log_message(Y_LOG_LEVEL_ERROR, "cannot register %s %s", ROUTES[i].method, ROUTES[i].path);
       goto out;
     }
@@ -413,16 +416,16 @@ int server_serve(void) {
    * ones woken by select(). Workers block while a request waits on the database, so there
    * are as many as database connections. */
   struct MHD_OptionItem mhd_ops[] = {
-    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-    {MHD_OPTION_SOCK_ADDR, 0, &addr},
-    {MHD_OPTION_THREAD_POOL_SIZE, APP.cfg.pool_size, NULL},
-    {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},
-    {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
-    {MHD_OPTION_END, 0, NULL},
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &addr},
+      {MHD_OPTION_THREAD_POOL_SIZE, APP.cfg.pool_size, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},
+      {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+      {MHD_OPTION_END, 0, NULL},
   };
-  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG,
-                                              mhd_ops) != U_OK) {
+  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, mhd_ops) !=
+      U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot listen on %s:%d", APP.cfg.bind, APP.cfg.port);
     goto out;
   }

@@ -14,8 +14,8 @@ struct app {
   struct auth_config auth;
   struct db_pool *pool;
   unsigned char cursor_key[CURSOR_KEY_LEN];
-  char *openapi_json;        /* owned: the contract, serialised once */
-  int migration_version;     /* what /readyz expects to find applied */
+  char *openapi_json;    /* owned: the contract, serialised once */
+  int migration_version; /* what /readyz expects to find applied */
 };
 
 extern struct app APP;

@@ -9,7 +9,8 @@ void strbuf_append(struct strbuf *b, const char *s, size_t len) {
   }
   if (b->len + len + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + len + 1) cap *= 2;
+    while (cap < b->len + len + 1)
+      cap *= 2;
     char *d = realloc(b->data, cap);
     if (d == NULL) {
       b->oom = 1;
@@ -23,7 +24,9 @@ void strbuf_append(struct strbuf *b, const char *s, size_t len) {
   b->data[b->len] = '\0';
 }
 
-void strbuf_puts(struct strbuf *b, const char *s) { strbuf_append(b, s, strlen(s)); }
+void strbuf_puts(struct strbuf *b, const char *s) {
+  strbuf_append(b, s, strlen(s));
+}
 
 char *strbuf_steal(struct strbuf *b) {
   char *d = b->oom ? NULL : b->data;

@@ -11,12 +11,12 @@
 #include "validate.h"
 
 static const struct field_spec USER_FIELDS[] = {
-  {.name = "unit_id", .type = VT_INTEGER, .flags = V_REQUIRED | V_NULLABLE, .min = 1, .max = (1LL << 53)},
-  {0},
+    {.name = "unit_id", .type = VT_INTEGER, .flags = V_REQUIRED | V_NULLABLE, .min = 1, .max = (1LL << 53)},
+    {0},
 };
 
-static const char *const ROLE_FILTER[] = {"president", "plenipotentiary", "process_owner", "iod", "auditor",
-                                          "employee", NULL};
+static const char *const ROLE_FILTER[] = {"president", "plenipotentiary", "process_owner", "iod", "auditor", "employee",
+                                          NULL};
 
 struct user_args {
   struct req_ctx *c;
@@ -33,15 +33,20 @@ static void user_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct user_args *a = arg;
   char fetch[12];
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
-  const char *params[] = {a->c->org_param, a->q, a->unit_filter, a->role,
-                          a->after ? json_string_value(json_array_get(a->after, 0)) : NULL, fetch};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_user_json(u)::text, u.sub FROM users u "
-                        "WHERE u.org_id = $1 AND ($2::text IS NULL OR u.search LIKE '%' || zsz_like_literal(zsz_fold($2)) || '%') "
-                        "AND ($3::bigint IS NULL OR u.unit_id = $3) "
-                        "AND ($4::text IS NULL OR $4 = 'employee' OR $4 = ANY (u.roles)) "
-                        "AND ($5::text IS NULL OR u.sub > $5) ORDER BY u.sub LIMIT $6",
-                        6, params);
+  const char *params[] = {a->c->org_param,
+                          a->q,
+                          a->unit_filter,
+                          a->role,
+                          a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
+                          fetch};
+  PGresult *r = db_exec(
+      tx,
+      "SELECT zsz_user_json(u)::text, u.sub FROM users u "
+      "WHERE u.org_id = $1 AND ($2::text IS NULL OR u.search LIKE '%' || zsz_like_literal(zsz_fold($2)) || '%') "
+      "AND ($3::bigint IS NULL OR u.unit_id = $3) "
+      "AND ($4::text IS NULL OR $4 = 'employee' OR $4 = ANY (u.roles)) "
+      "AND ($5::text IS NULL OR u.sub > $5) ORDER BY u.sub LIMIT $6",
+      6, params);
   if (r != NULL) {
     page_result(res, r, a->limit, 1, "sub");
     PQclear(r);
@@ -61,18 +66,8 @@ void user_list(struct req_ctx *c) {
 static void user_get_work(struct db_tx *tx, void *arg, struct result *res) {
   struct user_args *a = arg;
   const char *params[] = {a->c->org_param, a->sub};
-  PGresult *r = db_exec(tx, "SELECT zsz_user_json(u)::text, u.revision FROM users u WHERE u.org_id = $1 AND u.sub = $2", 2,
-                        params);
-  if (r == NULL) {
-    return;
-  }
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_USER);
-  } else {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-    res->etag = atoll(PQgetvalue(r, 0, 1));
-  }
-  PQclear(r);
+  record_get(tx, res, "SELECT zsz_user_json(u)::text, u.revision FROM users u WHERE u.org_id = $1 AND u.sub = $2", 2,
+             params, MSG_NOT_FOUND_USER);
 }
 
 /* {sub} path parameter: any text a token may carry; -1 after 404 when unusable. */
@@ -133,8 +128,7 @@ static void user_update_work(struct db_tx *tx, void *arg, struct result *res) {
               "RETURNING zsz_user_json(u)::text, u.revision",
               3, update);
   if (r != NULL) {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-    res->etag = atoll(PQgetvalue(r, 0, 1));
+    record_result(res, r, 200);
     PQclear(r);
   }
 }
@@ -144,12 +138,9 @@ void user_update(struct req_ctx *c) {
   if (user_path(c, &a) != 0 || http_if_match(c, 1, &a.if_match) < 0) {
     return;
   }
-  json_t *errors = json_array();
-  if (validate_object(c->body, USER_FIELDS, VALIDATE_CREATE, errors) > 0) {
-    http_invalid(c, errors);
+  if (http_validate(c, USER_FIELDS, VALIDATE_CREATE) != 0) {
     return;
   }
-  json_decref(errors);
   json_t *unit = json_object_get(c->body, "unit_id");
   if (json_is_integer(unit)) {
     snprintf(a.unit_text, sizeof a.unit_text, "%lld", (long long)json_integer_value(unit));

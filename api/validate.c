@@ -106,8 +106,8 @@ static int has_control(const char *s, size_t len, int allow_whitespace) {
 static int code_chars_only(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++) {
     char c = s[i];
-    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-          c == '_' || c == '-')) {
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+          c == '-')) {
       return 0;
     }
   }
@@ -217,8 +217,7 @@ static int check_value(const struct field_spec *f, const json_t *v, json_t *erro
   return 0;
 }
 
-int validate_object(const json_t *body, const struct field_spec *specs, enum validate_mode mode,
-                    json_t *errors) {
+int validate_object(const json_t *body, const struct field_spec *specs, enum validate_mode mode, json_t *errors) {
   int count = 0;
   const char *key;
   const json_t *value;

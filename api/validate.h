@@ -27,10 +27,10 @@ struct field_spec {
   const char *name;
   value_type type;
   unsigned flags;
-  size_t min_len;                /* strings: characters (code points) */
+  size_t min_len; /* strings: characters (code points) */
   size_t max_len;
-  long long min, max;            /* integers, when min < max */
-  const char *const *one_of;     /* strings: NULL-terminated allow-list */
+  long long min, max;        /* integers, when min < max */
+  const char *const *one_of; /* strings: NULL-terminated allow-list */
 };
 
 enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
@@ -38,8 +38,7 @@ enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
 /* Validates body against a NULL-name-terminated spec list. Unknown keys are errors. In
  * VALIDATE_CREATE mode missing V_REQUIRED fields are errors. Appends to errors (borrowed,
  * must be a JSON array). Returns the number of errors appended. */
-int validate_object(const json_t *body, const struct field_spec *specs, enum validate_mode mode,
-                    json_t *errors);
+int validate_object(const json_t *body, const struct field_spec *specs, enum validate_mode mode, json_t *errors);
 
 /* Appends {field, message} with a catalogue message. errors is borrowed. */
 void errors_add(json_t *errors, const char *field, msg_id id, ...);

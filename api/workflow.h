@@ -10,12 +10,12 @@
 struct workflow_step {
   const char *from;
   const char *to;
-  unsigned roles;        /* role mask that may take the step */
-  const char *requires;  /* body field the step needs, or NULL */
+  unsigned roles;       /* role mask that may take the step */
+  const char *requires; /* body field the step needs, or NULL */
 };
 
 struct workflow {
-  const char *const *states;      /* NULL-terminated */
+  const char *const *states; /* NULL-terminated */
   const struct workflow_step *steps;
   size_t step_count;
 };
