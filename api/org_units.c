@@ -68,13 +68,6 @@ static int check_parent(struct db_tx *tx, struct org_unit_args *a, json_t *error
   return 0;
 }
 
-static void duplicate_code(struct result *res) {
-  json_t *dup = json_array();
-  errors_add(dup, "code", MSG_DUPLICATE_CODE);
-  result_problem(res, PROBLEM_CONFLICT, MSG_DUPLICATE_CODE);
-  res->errors = dup;
-}
-
 static void org_unit_write_work(struct db_tx *tx, void *arg, struct result *res) {
   struct org_unit_args *a = arg;
   json_t *errors = json_array();
@@ -125,7 +118,7 @@ static void org_unit_write_work(struct db_tx *tx, void *arg, struct result *res)
   }
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
-      duplicate_code(res);
+      result_duplicate(res, "code");
     }
     goto out;
   }

@@ -157,10 +157,7 @@ static void process_create_work(struct db_tx *tx, void *arg, struct result *res)
       9, params);
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
-      json_t *dup = json_array();
-      errors_add(dup, "code", MSG_DUPLICATE_CODE);
-      result_problem(res, PROBLEM_CONFLICT, MSG_DUPLICATE_CODE);
-      res->errors = dup;
+      result_duplicate(res, "code");
     }
     goto out;
   }
@@ -294,10 +291,7 @@ static void process_update_work(struct db_tx *tx, void *arg, struct result *res)
                         16, params);
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
-      json_t *dup = json_array();
-      errors_add(dup, "code", MSG_DUPLICATE_CODE);
-      result_problem(res, PROBLEM_CONFLICT, MSG_DUPLICATE_CODE);
-      res->errors = dup;
+      result_duplicate(res, "code");
     }
     goto out;
   }

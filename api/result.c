@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "result.h"
+#include "validate.h"
 
 void result_reset(struct result *r) {
   json_decref(r->errors);
@@ -46,4 +47,12 @@ void result_raw(struct result *r, int status, const char *text) {
   free(r->raw_body);
   r->status = status;
   r->raw_body = strdup(text);
+}
+
+void result_duplicate(struct result *r, const char *field) {
+  json_t *errors = json_array();
+  errors_add(errors, field, MSG_DUPLICATE_CODE);
+  result_problem(r, PROBLEM_CONFLICT, MSG_DUPLICATE_CODE);
+  json_decref(r->errors);
+  r->errors = errors;
 }

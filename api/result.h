@@ -25,6 +25,8 @@ void result_reset(struct result *r);
 void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
 /* Sets a 422 listing errors (stolen). */
 void result_invalid(struct result *r, json_t *errors);
+/* Sets 409 naming field as already used (a unique constraint). */
+void result_duplicate(struct result *r, const char *field);
 /* Sets a success with a JSON body (stolen) or a raw JSON text (copied). */
 void result_json(struct result *r, int status, json_t *body);
 void result_raw(struct result *r, int status, const char *text);
