@@ -113,12 +113,9 @@ if [[ "$ZSZ_JWT_ALG" != HS256 ]]; then
 else
     first=""
     for role in president plenipotentiary process_owner iod auditor employee; do
-        case "$role" in
-            process_owner) title="Process Owner" ;;
-            iod) title="IOD" ;;
-            *) title="${role^}" ;;
-        esac
-        token="$("$bin" token --sub "krakow.$role" --name "Demo $title (krakow)" \
+        # the name the demo data gives this user, so a first call does not rename it
+        name="$(psql "$ZSZ_DATABASE_URL" -XAtq -v sub="krakow.$role" 2>/dev/null <<<"SELECT name FROM users WHERE sub = :'sub'" || true)"
+        token="$("$bin" token --sub "krakow.$role" --name "${name:-krakow.$role}" \
             --org krakow --role "$role" --ttl 28800)"
         var="TOKEN_${role^^}"
         printf "export %s='%s'\n" "$var" "$token"
