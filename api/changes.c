@@ -9,7 +9,9 @@
 #include "server.h"
 #include "strbuf.h"
 
-static const char *const ENTITIES[] = {"org_unit", "process", "process_change_request", "user", NULL};
+static const char *const ENTITIES[] = {
+    "org_unit",           "process",   "process_change_request", "user",           "objective",
+    "objective_revision", "indicator", "indicator_reading",      "process_review", NULL};
 
 struct change_args {
   struct req_ctx *c;

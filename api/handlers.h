@@ -38,6 +38,37 @@ void change_request_create(struct req_ctx *c);
 void change_request_get(struct req_ctx *c);
 void change_request_transition(struct req_ctx *c);
 
+/* objectives.c */
+void objective_list(struct req_ctx *c);
+void objective_create(struct req_ctx *c);
+void objective_report(struct req_ctx *c);
+void objective_get(struct req_ctx *c);
+void objective_update(struct req_ctx *c);
+void objective_transition(struct req_ctx *c);
+void objective_approval_list(struct req_ctx *c);
+void revision_list(struct req_ctx *c);
+void revision_create(struct req_ctx *c);
+void revision_get(struct req_ctx *c);
+void revision_transition(struct req_ctx *c);
+
+/* indicators.c */
+void indicator_list(struct req_ctx *c);
+void indicator_create(struct req_ctx *c);
+void indicator_get(struct req_ctx *c);
+void indicator_update(struct req_ctx *c);
+void reading_list(struct req_ctx *c);
+void reading_get(struct req_ctx *c);
+void reading_put(struct req_ctx *c);
+void reading_lock(struct req_ctx *c);
+
+/* reviews.c */
+void review_list(struct req_ctx *c);
+void review_create(struct req_ctx *c);
+void review_get(struct req_ctx *c);
+void review_update(struct req_ctx *c);
+void review_transition(struct req_ctx *c);
+void process_review_overview(struct req_ctx *c);
+
 /* changes.c */
 void change_list(struct req_ctx *c);
 

@@ -113,7 +113,7 @@ void http_render(struct req_ctx *c, const struct result *res) {
   }
   if (res->raw_body != NULL) {
     ulfius_set_string_body_response(c->resp, (unsigned int)res->status, res->raw_body);
-    u_map_put(c->resp->map_header, "Content-Type", "application/json");
+    u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/json");
   } else if (res->body != NULL) {
     ulfius_set_json_body_response(c->resp, (unsigned int)res->status, res->body);
   } else {

@@ -118,7 +118,7 @@ static void org_unit_write_work(struct db_tx *tx, void *arg, struct result *res)
   }
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
-      result_duplicate(res, "code");
+      result_duplicate(res, "code", MSG_DUPLICATE_CODE);
     }
     goto out;
   }

@@ -157,7 +157,7 @@ static void process_create_work(struct db_tx *tx, void *arg, struct result *res)
       9, params);
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
-      result_duplicate(res, "code");
+      result_duplicate(res, "code", MSG_DUPLICATE_CODE);
     }
     goto out;
   }
@@ -291,7 +291,7 @@ static void process_update_work(struct db_tx *tx, void *arg, struct result *res)
                         16, params);
   if (r == NULL) {
     if (db_failed_with(tx, "23505")) {
-      result_duplicate(res, "code");
+      result_duplicate(res, "code", MSG_DUPLICATE_CODE);
     }
     goto out;
   }

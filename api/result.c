@@ -49,10 +49,10 @@ void result_raw(struct result *r, int status, const char *text) {
   r->raw_body = strdup(text);
 }
 
-void result_duplicate(struct result *r, const char *field) {
+void result_duplicate(struct result *r, const char *field, msg_id message) {
   json_t *errors = json_array();
-  errors_add(errors, field, MSG_DUPLICATE_CODE);
-  result_problem(r, PROBLEM_CONFLICT, MSG_DUPLICATE_CODE);
+  errors_add(errors, field, message);
+  result_problem(r, PROBLEM_CONFLICT, message);
   json_decref(r->errors);
   r->errors = errors;
 }

@@ -11,12 +11,13 @@ struct result {
   int status;        /* 0 = not set yet */
   problem_kind kind; /* when status >= 400 */
   char detail[256];
-  json_t *errors;     /* owned; {field, message} array or NULL */
-  json_t *body;       /* owned; JSON body or NULL */
-  char *raw_body;     /* owned; already-serialised JSON body (from SQL) or NULL */
-  long long etag;     /* > 0: the record's revision, sent as ETag */
-  char location[256]; /* "" or the Location of a created record */
-  char *next_cursor;  /* owned; the next page's cursor, sent in a Link header too */
+  json_t *errors;           /* owned; {field, message} array or NULL */
+  json_t *body;             /* owned; JSON body or NULL */
+  char *raw_body;           /* owned; already-serialised JSON body (from SQL) or NULL */
+  long long etag;           /* > 0: the record's revision, sent as ETag */
+  char location[256];       /* "" or the Location of a created record */
+  const char *content_type; /* static; NULL: application/json */
+  char *next_cursor;        /* owned; the next page's cursor, sent in a Link header too */
 };
 
 /* Frees owned members and zeroes the struct. */
@@ -25,8 +26,8 @@ void result_reset(struct result *r);
 void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
 /* Sets a 422 listing errors (stolen). */
 void result_invalid(struct result *r, json_t *errors);
-/* Sets 409 naming field as already used (a unique constraint). */
-void result_duplicate(struct result *r, const char *field);
+/* Sets 409 naming field as already used (a unique constraint), with a catalogue message. */
+void result_duplicate(struct result *r, const char *field, msg_id message);
 /* Sets a success with a JSON body (stolen) or a raw JSON text (copied). */
 void result_json(struct result *r, int status, json_t *body);
 void result_raw(struct result *r, int status, const char *text);

@@ -8,6 +8,7 @@
 #define P ROLE_PLENIPOTENTIARY
 #define PR ROLE_PRESIDENT
 #define OWNER ROLE_PROCESS_OWNER
+#define AUD ROLE_AUDITOR
 
 const struct route ROUTES[] = {
     {"GET", "/healthz", 0, ROUTE_PUBLIC, healthz_get},
@@ -39,6 +40,36 @@ const struct route ROUTES[] = {
     {"POST", "/api/v1/processes/{id}/change-requests", OWNER, ROUTE_BODY, change_request_create},
     {"GET", "/api/v1/processes/{id}/change-requests/{cr_id}", ANY, 0, change_request_get},
     {"POST", "/api/v1/processes/{id}/change-requests/{cr_id}/transitions", P, ROUTE_BODY, change_request_transition},
+
+    {"GET", "/api/v1/processes/{id}/reviews", ANY, 0, review_list},
+    /* record rule for reviews: the process's owner writes; readers per reviews.c */
+    {"POST", "/api/v1/processes/{id}/reviews", OWNER, ROUTE_BODY, review_create},
+    {"GET", "/api/v1/processes/{id}/reviews/{review_id}", ANY, 0, review_get},
+    {"PATCH", "/api/v1/processes/{id}/reviews/{review_id}", OWNER, ROUTE_BODY, review_update},
+    {"POST", "/api/v1/processes/{id}/reviews/{review_id}/transitions", OWNER | P, ROUTE_BODY, review_transition},
+    {"GET", "/api/v1/process-reviews", P | PR | AUD, 0, process_review_overview},
+
+    {"GET", "/api/v1/objectives", ANY, 0, objective_list},
+    {"POST", "/api/v1/objectives", P, ROUTE_BODY, objective_create},
+    {"GET", "/api/v1/objectives/report", ANY, 0, objective_report},
+    {"GET", "/api/v1/objectives/{id}", ANY, 0, objective_get},
+    {"PATCH", "/api/v1/objectives/{id}", P, ROUTE_BODY, objective_update},
+    /* which of the two may take which step: the workflow table in objectives.c */
+    {"POST", "/api/v1/objectives/{id}/transitions", P | PR, ROUTE_BODY, objective_transition},
+    {"GET", "/api/v1/objectives/{id}/approvals", ANY, 0, objective_approval_list},
+    {"GET", "/api/v1/objectives/{id}/revisions", ANY, 0, revision_list},
+    {"POST", "/api/v1/objectives/{id}/revisions", P, ROUTE_BODY, revision_create},
+    {"GET", "/api/v1/objectives/{id}/revisions/{rev_id}", ANY, 0, revision_get},
+    {"POST", "/api/v1/objectives/{id}/revisions/{rev_id}/transitions", PR, ROUTE_BODY, revision_transition},
+    {"GET", "/api/v1/objectives/{id}/indicators", ANY, 0, indicator_list},
+    {"POST", "/api/v1/objectives/{id}/indicators", P, ROUTE_BODY, indicator_create},
+    {"GET", "/api/v1/indicators/{id}", ANY, 0, indicator_get},
+    {"PATCH", "/api/v1/indicators/{id}", P, ROUTE_BODY, indicator_update},
+    {"GET", "/api/v1/indicators/{id}/readings", ANY, 0, reading_list},
+    {"GET", "/api/v1/indicators/{id}/readings/{period}", ANY, 0, reading_get},
+    /* record rule: the indicator's responsible or the objective's process owner (indicators.c) */
+    {"PUT", "/api/v1/indicators/{id}/readings/{period}", P | OWNER, ROUTE_BODY, reading_put},
+    {"POST", "/api/v1/indicators/{id}/readings/{period}/lock", P, 0, reading_lock},
 
     {"GET", "/api/v1/changes", P | PR, 0, change_list},
 };

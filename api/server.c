@@ -404,8 +404,12 @@ int server_serve(void) {
       }
     }
     pattern[o] = '\0';
-    if (ulfius_add_endpoint_by_val(&instance, ROUTES[i].method, NULL, pattern, 0, dispatch, (void *)&ROUTES[i]) !=
-        U_OK) {
+    /* a literal segment wins over a parameter: /objectives/report before /objectives/{id} */
+    unsigned int priority = 0;
+    for (const char *p = ROUTES[i].path; *p; p++)
+      priority += (*p == '{');
+    if (ulfius_add_endpoint_by_val(&instance, ROUTES[i].method, NULL, pattern, priority, dispatch,
+                                   (void *)&ROUTES[i]) != U_OK) {
       y_log_message(Y_LOG_LEVEL_ERROR, "cannot register %s %s", ROUTES[i].method, ROUTES[i].path);
       goto out;
     }

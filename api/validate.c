@@ -1,5 +1,7 @@
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "validate.h"
@@ -164,6 +166,64 @@ static int check_string(const struct field_spec *f, const json_t *v, json_t *err
   return 0;
 }
 
+static int decimal_string_valid(const char *s) {
+  size_t i = 0, before = 0, after = 0;
+  if (s[i] == '-') i++;
+  while (s[i] >= '0' && s[i] <= '9') {
+    i++;
+    before++;
+  }
+  if (s[i] == '.') {
+    i++;
+    while (s[i] >= '0' && s[i] <= '9') {
+      i++;
+      after++;
+    }
+    if (after == 0) return 0;
+  }
+  return s[i] == '\0' && before >= 1 && before <= 18 && after <= 6;
+}
+
+int decimal_text(const json_t *v, char *out, size_t len) {
+  if (json_is_string(v)) {
+    const char *s = json_string_value(v);
+    if (!decimal_string_valid(s) || strlen(s) >= len) return -1;
+    memcpy(out, s, strlen(s) + 1);
+    return 0;
+  }
+  if (json_is_integer(v)) {
+    long long n = (long long)json_integer_value(v);
+    if (n <= -1000000000000000000LL || n >= 1000000000000000000LL) return -1;
+    snprintf(out, len, "%lld", n);
+    return 0;
+  }
+  if (json_is_real(v)) {
+    double d = json_real_value(v);
+    if (!isfinite(d) || fabs(d) >= 1e18) return -1;
+    snprintf(out, len, "%.6f", d);
+    /* a JSON number has no scale of its own: drop the padding */
+    size_t n = strlen(out);
+    while (n > 0 && out[n - 1] == '0')
+      out[--n] = '\0';
+    if (n > 0 && out[n - 1] == '.') out[--n] = '\0';
+    if (strcmp(out, "-0") == 0) snprintf(out, len, "0");
+    return 0;
+  }
+  return -1;
+}
+
+int date_valid(const char *s) {
+  static const int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (strlen(s) != 10 || s[4] != '-' || s[7] != '-') return 0;
+  for (int i = 0; i < 10; i++) {
+    if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return 0;
+  }
+  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return 0;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= DAYS[m - 1] + (m == 2 && leap);
+}
+
 static int check_value(const struct field_spec *f, const json_t *v, json_t *errors) {
   if (json_is_null(v)) {
     if (f->flags & V_NULLABLE) {
@@ -195,12 +255,65 @@ static int check_value(const struct field_spec *f, const json_t *v, json_t *erro
       return 1;
     }
     return 0;
+  case VT_DECIMAL: {
+    char text[64];
+    if (decimal_text(v, text, sizeof text) != 0) {
+      errors_add(errors, f->name, MSG_MUST_BE_DECIMAL);
+      return 1;
+    }
+    return 0;
+  }
+  case VT_DATE:
+    if (!json_is_string(v) || !date_valid(json_string_value(v))) {
+      errors_add(errors, f->name, MSG_MUST_BE_DATE);
+      return 1;
+    }
+    return 0;
+  case VT_OBJECT:
+    if (!json_is_object(v)) {
+      errors_add(errors, f->name, MSG_MUST_BE_OBJECT);
+      return 1;
+    }
+    return 0;
+  case VT_OBJECT_ARRAY: {
+    size_t i;
+    const json_t *item;
+    if (!json_is_array(v)) {
+      errors_add(errors, f->name, MSG_MUST_BE_ARRAY_OF_OBJECTS);
+      return 1;
+    }
+    if (f->max_items && json_array_size(v) > f->max_items) {
+      errors_add(errors, f->name, MSG_TOO_MANY_ITEMS, f->max_items);
+      return 1;
+    }
+    json_array_foreach(v, i, item) {
+      if (!json_is_object(item)) {
+        errors_add(errors, f->name, MSG_MUST_BE_ARRAY_OF_OBJECTS);
+        return 1;
+      }
+    }
+    return 0;
+  }
   case VT_STRING_ARRAY: {
     size_t i;
     const json_t *item;
     if (!json_is_array(v)) {
       errors_add(errors, f->name, MSG_MUST_BE_ARRAY_OF_STRINGS);
       return 1;
+    }
+    if (f->max_items && json_array_size(v) > f->max_items) {
+      errors_add(errors, f->name, MSG_TOO_MANY_ITEMS, f->max_items);
+      return 1;
+    }
+    if (f->flags & V_UNIQUE) {
+      for (size_t a = 0; a < json_array_size(v); a++) {
+        for (size_t b = a + 1; b < json_array_size(v); b++) {
+          if (json_equal(json_array_get(v, a), json_array_get(v, b))) {
+            errors_add(errors, f->name, MSG_DUPLICATE_ITEMS);
+            return 1;
+          }
+        }
+      }
     }
     json_array_foreach(v, i, item) {
       if (!json_is_string(item)) {

@@ -13,6 +13,10 @@ typedef enum {
   VT_INTEGER,
   VT_BOOLEAN,
   VT_STRING_ARRAY,
+  VT_DECIMAL,      /* a JSON string "-12.50" or number; at most 18 digits before, 6 after the point */
+  VT_DATE,         /* "YYYY-MM-DD", a real calendar date */
+  VT_OBJECT,       /* a JSON object, its content checked by the caller */
+  VT_OBJECT_ARRAY, /* an array of objects, their content checked by the caller */
 } value_type;
 
 enum {
@@ -21,6 +25,7 @@ enum {
   V_SINGLE_LINE = 1u << 2, /* no control characters at all */
   V_CODE_CHARS = 1u << 3,  /* only [A-Za-z0-9._-] */
   V_TEXT = 1u << 4,        /* control characters other than \n \r \t refused */
+  V_UNIQUE = 1u << 5,      /* arrays: no repeated items */
 };
 
 struct field_spec {
@@ -31,6 +36,7 @@ struct field_spec {
   size_t max_len;
   long long min, max;        /* integers, when min < max */
   const char *const *one_of; /* strings: NULL-terminated allow-list */
+  size_t max_items;          /* arrays: 0 = no limit */
 };
 
 enum validate_mode { VALIDATE_CREATE, VALIDATE_PATCH };
@@ -42,6 +48,13 @@ int validate_object(const json_t *body, const struct field_spec *specs, enum val
 
 /* Appends {field, message} with a catalogue message. errors is borrowed. */
 void errors_add(json_t *errors, const char *field, msg_id id, ...);
+
+/* Canonical decimal text of a valid VT_DECIMAL value into out (at least 48 bytes): strings as
+ * given, numbers with up to 6 decimals and no trailing zeros. 0, or -1 when not a decimal. */
+int decimal_text(const json_t *v, char *out, size_t len);
+
+/* 1 when s is "YYYY-MM-DD" naming a real date. */
+int date_valid(const char *s);
 
 /* 1 when errors already names field. */
 int field_has_error(const json_t *errors, const char *field);

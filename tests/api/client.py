@@ -13,6 +13,7 @@ Standard library only. Environment (set by scripts/test.sh):
 import base64
 import concurrent.futures
 import datetime
+import decimal
 import hashlib
 import hmac
 import http.client
@@ -450,6 +451,139 @@ def create_change_request(process_id, token=None, **fields):
                       token or owner(), body), 201)
 
 
+# --------------------------------------------------------------------------- objectives (issue 3)
+
+OBJECTIVES = "/api/v1/objectives"
+INDICATORS = "/api/v1/indicators"
+SIX_TWO_TWO = ("planned_actions", "resources", "due_date", "evaluation_method")
+HEALTHS = ("off_track", "at_risk", "no_data", "on_track", "achieved")  # worst first
+THIRD_OWNER_SUB = "krakow.process_owner_third"
+
+
+def third_owner(org="krakow"):
+    """A third process owner: neither responsible for nor owner of anything the tests use."""
+    return make_token(f"{org}.process_owner_third", org=org, roles=["process_owner"],
+                      name="Trzeci Właściciel (test)")
+
+
+def auditor(org="krakow"):
+    return role_token("auditor", org)
+
+
+def iod(org="krakow"):
+    return role_token("iod", org)
+
+
+def today_utc():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def current_year():
+    return today_utc().year
+
+
+def obj_code(prefix="cel-"):
+    """A fresh objective code: 1..32 of [A-Za-z0-9._-]."""
+    return uniq(prefix)
+
+
+def objective_path(o):
+    return f"{OBJECTIVES}/{o['id'] if isinstance(o, dict) else o}"
+
+
+def indicator_path(i):
+    return f"{INDICATORS}/{i['id'] if isinstance(i, dict) else i}"
+
+
+def reading_path(i, period):
+    return f"{indicator_path(i)}/readings/{period}"
+
+
+def create_objective(token=None, org="krakow", **fields):
+    """A fresh draft objective (year: the current one unless given)."""
+    body = {"code": obj_code(), "year": current_year(), "title": f"Cel testowy {uniq('')}"}
+    body.update(fields)
+    return expect(api("POST", OBJECTIVES, token or plenipotentiary(org), body), 201)
+
+
+def transition_objective(o, to, token=None, headers=None, **extra):
+    """POST .../transitions; returns the Response."""
+    return api("POST", f"{objective_path(o)}/transitions", token or plenipotentiary(),
+               {"to": to, **extra}, headers=headers)
+
+
+def propose_objective(o, org="krakow"):
+    return expect(transition_objective(o, "proposed", plenipotentiary(org)), 200)
+
+
+def approve_objective(o, org="krakow"):
+    """draft -> proposed (plenipotentiary) -> approved (president); returns the objective."""
+    propose_objective(o, org)
+    return expect(transition_objective(o, "approved", president(org)), 200)
+
+
+def create_approved_objective(org="krakow", **fields):
+    return approve_objective(create_objective(org=org, **fields), org)
+
+
+def create_revision(o, token=None, **fields):
+    body = {"changes": {"planned_actions": f"Nowe działania {uniq('')}"},
+            "reason": "Zmiana po przeglądzie kierownictwa"}
+    body.update(fields)
+    return expect(api("POST", f"{objective_path(o)}/revisions", token or plenipotentiary(),
+                      body), 201)
+
+
+def create_indicator(o, token=None, org="krakow", **fields):
+    """A fresh indicator: increase from 0 to 100, quarterly, unless fields say otherwise."""
+    body = {"name": f"Wskaźnik {uniq('')}", "unit": "%", "direction": "increase",
+            "baseline": "0", "target": "100", "frequency": "quarterly"}
+    if fields.get("direction") == "range":
+        body.pop("target")
+        body.pop("baseline")
+    body.update(fields)
+    oid = o["id"] if isinstance(o, dict) else o
+    return expect(api("POST", f"{OBJECTIVES}/{oid}/indicators", token or plenipotentiary(org),
+                      body), 201)
+
+
+def put_reading(i, period, value, token=None, headers=None, **fields):
+    """PUT a reading; returns the Response."""
+    body = {"value": value}
+    body.update(fields)
+    return api("PUT", reading_path(i, period), token or plenipotentiary(), body, headers=headers)
+
+
+def record_reading(i, period, value, token=None, **fields):
+    return expect(put_reading(i, period, value, token, **fields), 200, 201)
+
+
+def reviews_path(p):
+    return f"/api/v1/processes/{p['id'] if isinstance(p, dict) else p}/reviews"
+
+
+def review_path(p, rv):
+    return f"{reviews_path(p)}/{rv['id'] if isinstance(rv, dict) else rv}"
+
+
+def create_review(p, period, token=None, **fields):
+    body = {"period": period}
+    body.update(fields)
+    return expect(api("POST", reviews_path(p), token or owner(), body), 201)
+
+
+def transition_review(p, rv, to, token=None, headers=None, **extra):
+    return api("POST", f"{review_path(p, rv)}/transitions", token or owner(), {"to": to, **extra},
+               headers=headers)
+
+
+def dec(value):
+    """A decimal answer (JSON string or number) as decimal.Decimal; None stays None."""
+    if value is None:
+        return None
+    return decimal.Decimal(str(value))
+
+
 def get_etag(path, token=None):
     r = api("GET", path, token or plenipotentiary())
     expect(r, 200)
@@ -578,6 +712,26 @@ class ApiTest(unittest.TestCase):
                 self.assertIsInstance(e.get("message"), str, resp.describe())
                 self.assertTrue(e.get("message"), resp.describe())
         return body
+
+    def assertNamesField(self, body, field, resp=None):
+        """The problem names field: in errors[].field, or else in detail."""
+        named = [e.get("field") for e in (body.get("errors") or []) if isinstance(e, dict)]
+        where = resp.describe() if resp is not None else repr(body)
+        self.assertTrue(field in named or field in str(body.get("detail", "")),
+                        f"the problem should name {field!r}: {where}")
+
+    def assertFieldsStartWith(self, body, prefix, resp=None):
+        """Some errors[].field is prefix or starts with prefix followed by '.' or '['."""
+        named = [e.get("field") or "" for e in (body.get("errors") or []) if isinstance(e, dict)]
+        ok = any(f == prefix or f.startswith(prefix + ".") or f.startswith(prefix + "[")
+                 for f in named)
+        self.assertTrue(ok, f"errors[].field should name {prefix!r} or a part of it: "
+                            f"{resp.describe() if resp is not None else body}")
+
+    def assertDecimal(self, value, expected, msg=None):
+        """value (a JSON string or number) equals expected (numerically)."""
+        self.assertIsNotNone(value, msg)
+        self.assertEqual(dec(value), decimal.Decimal(str(expected)), msg)
 
     def assertForbidden(self, resp):
         return self.assertProblem(resp, 403, "forbidden")

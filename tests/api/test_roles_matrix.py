@@ -1,4 +1,5 @@
-"""Role x route matrix, table-driven from the routes table of docs/design.md.
+"""Role x route matrix, table-driven from the routes tables of docs/design.md and
+docs/design-objectives.md.
 
 For every route and every caller (president, plenipotentiary, process_owner = owner of the
 target process, process_owner_other = a process owner who does not own it, iod, auditor,
@@ -9,15 +10,27 @@ nothing. Writes get a fresh target per cell, so the cells are independent.
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
-from .client import (OWNER_SUB, ApiTest, api, create_change_request, create_org_unit,
-                     create_owned_process, ensure_user, get_etag, kr_code, list_all, make_token,
-                     other_owner, plenipotentiary, role_token, uniq)
+import os
+import re
+import subprocess
+
+from .client import (OBJECTIVES, OWNER_SUB, ZSZ_BIN, ApiTest, api, create_approved_objective,
+                     create_change_request, create_indicator, create_objective, create_org_unit,
+                     create_owned_process, create_review, create_revision, current_year,
+                     ensure_user, get_etag, indicator_path, items_of, kr_code, list_all,
+                     make_token, objective_path, other_owner, plenipotentiary, reading_path,
+                     record_reading, review_path, reviews_path, role_token, uniq)
 
 ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
        "employee")
 P = ("plenipotentiary",)
 O = ("process_owner",)
 P_PR = ("plenipotentiary", "president")
+PR = ("president",)
+P_O = ("plenipotentiary", "process_owner")
+REVIEW_READERS = ("plenipotentiary", "president", "auditor", "process_owner")
+P_PR_AU = ("plenipotentiary", "president", "auditor")
+Y = current_year()
 PUBLIC = ALL + ("anonymous",)
 CALLERS = ALL + ("anonymous",)
 
@@ -43,6 +56,11 @@ class Fixture:
         cls.unit = create_org_unit()
         cls.process = create_owned_process()
         cls.cr = create_change_request(cls.process["id"])
+        cls.objective = create_approved_objective(process_id=cls.process["id"])
+        cls.revision = create_revision(cls.objective)
+        cls.indicator = create_indicator(cls.objective)
+        record_reading(cls.indicator, f"{Y}-Q1", "10")
+        cls.review = create_review(cls.process, f"{Y}-H1")
         cls.ready = True
 
 
@@ -146,6 +164,130 @@ def b_decide_change_request():
     return f"{path}/transitions", {"to": "approved"}, None, verify
 
 
+def get_items(path):
+    return items_of(get_json(path))
+
+
+def b_post_objective():
+    p = create_owned_process()
+
+    def verify(t):
+        t.assertEqual(list_all(OBJECTIVES, process_id=p["id"]), [])
+    return (OBJECTIVES, {"code": uniq("mx-"), "year": Y, "title": "Macierz ról",
+                         "process_id": p["id"]}, None, verify)
+
+
+def b_patch_objective():
+    o = create_objective()
+    path = objective_path(o)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["title"], o["title"])
+    return path, {"title": "Zmieniony w macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_transition_objective():
+    o = create_objective()
+
+    def verify(t):
+        t.assertEqual(get_json(objective_path(o))["status"], "draft")
+    return (f"{objective_path(o)}/transitions", {"to": "cancelled", "reason": "Macierz ról"},
+            None, verify)
+
+
+def b_post_revision():
+    o = create_approved_objective()
+    path = f"{objective_path(o)}/revisions"
+
+    def verify(t):
+        t.assertEqual(get_items(path), [])
+    return (path, {"changes": {"resources": "Macierz"}, "reason": "Test uprawnień"}, None,
+            verify)
+
+
+def b_decide_revision():
+    o = create_approved_objective()
+    rev = create_revision(o)
+    path = f"{objective_path(o)}/revisions/{rev['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["status"], "pending")
+        t.assertEqual(get_json(objective_path(o))["approved_version"], 1)
+    return f"{path}/transitions", {"to": "approved"}, None, verify
+
+
+def b_post_indicator():
+    o = create_objective()
+    path = f"{objective_path(o)}/indicators"
+
+    def verify(t):
+        t.assertEqual(get_items(path), [])
+    return (path, {"name": "Macierz", "direction": "increase", "baseline": "0",
+                   "target": "10", "frequency": "yearly"}, None, verify)
+
+
+def b_patch_indicator():
+    i = create_indicator(create_objective())
+    path = indicator_path(i)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["name"], i["name"])
+    return path, {"name": "Zmieniony w macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_put_reading():
+    """An indicator of an objective of a process owned by krakow.process_owner."""
+    o = create_objective(process_id=create_owned_process()["id"])
+    i = create_indicator(o)
+    path = reading_path(i, f"{Y}-Q2")
+
+    def verify(t):
+        t.assertEqual(api("GET", path, plenipotentiary()).status, 404)
+    return path, {"value": "42"}, None, verify
+
+
+def b_lock_reading():
+    i = create_indicator(create_objective())
+    record_reading(i, f"{Y}-Q1", "5")
+    path = reading_path(i, f"{Y}-Q1")
+
+    def verify(t):
+        t.assertIs(get_json(path)["locked"], False)
+    return f"{path}/lock", None, None, verify
+
+
+def b_post_review():
+    p = create_owned_process()
+
+    def verify(t):
+        t.assertEqual(get_items(reviews_path(p)), [])
+    return reviews_path(p), {"period": f"{Y}-H1"}, None, verify
+
+
+def b_patch_review():
+    p = create_owned_process()
+    rv = create_review(p, f"{Y}-H1")
+    path = review_path(p, rv)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["good_practices"], rv["good_practices"])
+    return path, {"good_practices": "Macierz ról"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_transition_review():
+    p = create_owned_process()
+    rv = create_review(p, f"{Y}-H1")
+    path = review_path(p, rv)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["status"], "draft")
+    return f"{path}/transitions", {"to": "submitted"}, None, verify
+
+
+def fo():
+    return objective_path(Fixture.objective)
+
+
 ROUTES = [
     # public
     ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
@@ -179,6 +321,38 @@ ROUTES = [
     ("POST", "/api/v1/processes/{id}/change-requests/{cr_id}/transitions", P,
      b_decide_change_request),
     ("GET", "/api/v1/changes", P_PR, b_read(lambda: "/api/v1/changes")),
+    # docs/design-objectives.md
+    ("GET", "/api/v1/objectives", ALL, b_read(lambda: OBJECTIVES)),
+    ("POST", "/api/v1/objectives", P, b_post_objective),
+    ("GET", "/api/v1/objectives/report", ALL, b_read(lambda: f"{OBJECTIVES}/report?year={Y}")),
+    ("GET", "/api/v1/objectives/{id}", ALL, b_read(fo)),
+    ("PATCH", "/api/v1/objectives/{id}", P, b_patch_objective),
+    ("POST", "/api/v1/objectives/{id}/transitions", P_PR, b_transition_objective),
+    ("GET", "/api/v1/objectives/{id}/approvals", ALL, b_read(lambda: f"{fo()}/approvals")),
+    ("GET", "/api/v1/objectives/{id}/revisions", ALL, b_read(lambda: f"{fo()}/revisions")),
+    ("POST", "/api/v1/objectives/{id}/revisions", P, b_post_revision),
+    ("GET", "/api/v1/objectives/{id}/revisions/{rev_id}", ALL,
+     b_read(lambda: f"{fo()}/revisions/{Fixture.revision['id']}")),
+    ("POST", "/api/v1/objectives/{id}/revisions/{rev_id}/transitions", PR, b_decide_revision),
+    ("GET", "/api/v1/objectives/{id}/indicators", ALL, b_read(lambda: f"{fo()}/indicators")),
+    ("POST", "/api/v1/objectives/{id}/indicators", P, b_post_indicator),
+    ("GET", "/api/v1/indicators/{id}", ALL, b_read(lambda: indicator_path(Fixture.indicator))),
+    ("PATCH", "/api/v1/indicators/{id}", P, b_patch_indicator),
+    ("GET", "/api/v1/indicators/{id}/readings", ALL,
+     b_read(lambda: f"{indicator_path(Fixture.indicator)}/readings")),
+    ("GET", "/api/v1/indicators/{id}/readings/{period}", ALL,
+     b_read(lambda: reading_path(Fixture.indicator, f"{Y}-Q1"))),
+    ("PUT", "/api/v1/indicators/{id}/readings/{period}", P_O, b_put_reading),
+    ("POST", "/api/v1/indicators/{id}/readings/{period}/lock", P, b_lock_reading),
+    ("GET", "/api/v1/processes/{id}/reviews", REVIEW_READERS,
+     b_read(lambda: reviews_path(Fixture.process))),
+    ("POST", "/api/v1/processes/{id}/reviews", O, b_post_review),
+    ("GET", "/api/v1/processes/{id}/reviews/{review_id}", REVIEW_READERS,
+     b_read(lambda: review_path(Fixture.process, Fixture.review))),
+    ("PATCH", "/api/v1/processes/{id}/reviews/{review_id}", O, b_patch_review),
+    ("POST", "/api/v1/processes/{id}/reviews/{review_id}/transitions", O, b_transition_review),
+    ("GET", "/api/v1/process-reviews", P_PR_AU,
+     b_read(lambda: f"/api/v1/process-reviews?period={Y}-H1")),
 ]
 
 
@@ -232,8 +406,22 @@ for _method, _path, _allowed, _build in ROUTES:
 
 class MatrixCompletenessTest(ApiTest):
     def test_matrix_covers_every_route_of_the_design(self):
-        """The table above lists the 25 routes of docs/design.md, each once."""
+        """The table above lists the 25 routes of docs/design.md and the 25 of
+        docs/design-objectives.md, each once."""
         keys = [(m, p) for m, p, _, _ in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 25)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 21)
+        self.assertEqual(len(keys), 50)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 46)
+
+    def test_matrix_matches_the_servers_route_table(self):
+        """`zsz-api routes` prints the same routes (parameter names aside), when the binary is
+        at hand."""
+        if not ZSZ_BIN or not os.access(ZSZ_BIN, os.X_OK):
+            self.skipTest("ZSZ_BIN is not set")
+        out = subprocess.run([ZSZ_BIN, "routes"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+
+        def shape(method, path):
+            return method, re.sub(r"\{[^}]*\}", "{}", path)
+        printed = {shape(*line.split(" ", 1)) for line in out.stdout.splitlines() if line.strip()}
+        self.assertEqual(printed, {shape(m, p) for m, p, _, _ in ROUTES})

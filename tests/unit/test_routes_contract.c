@@ -240,12 +240,12 @@ START_TEST(path_matching) {
 END_TEST
 
 START_TEST(route_table_sound) {
-  static const char *const METHODS[] = {"GET", "POST", "PATCH", "DELETE"};
+  static const char *const METHODS[] = {"GET", "POST", "PATCH", "PUT", "DELETE"};
   for (size_t i = 0; i < ROUTE_COUNT; i++) {
     const struct route *r = &ROUTES[i];
     ck_assert_msg(r->handler != NULL, "%s %s has no handler", r->method, r->path);
     int known = 0;
-    for (size_t m = 0; m < 4; m++) {
+    for (size_t m = 0; m < 5; m++) {
       known |= strcmp(r->method, METHODS[m]) == 0;
     }
     ck_assert_msg(known, "%s %s: unexpected method", r->method, r->path);
@@ -254,8 +254,12 @@ START_TEST(route_table_sound) {
       ck_assert_msg(strcmp(r->method, ROUTES[j].method) != 0 || strcmp(r->path, ROUTES[j].path) != 0,
                     "%s %s is listed twice", r->method, r->path);
     }
-    /* bodies go with POST and PATCH, and only with them */
-    int writes_body = strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0;
+    /* bodies go with POST, PUT and PATCH, and only with them; a POST that names its action
+     * in the path (.../lock) takes none */
+    size_t len = strlen(r->path);
+    int action_path = len > 5 && strcmp(r->path + len - 5, "/lock") == 0;
+    int writes_body = (strcmp(r->method, "POST") == 0 && !action_path) || strcmp(r->method, "PATCH") == 0 ||
+                      strcmp(r->method, "PUT") == 0;
     ck_assert_msg(!!(r->flags & ROUTE_BODY) == writes_body, "%s %s: ROUTE_BODY flag does not fit the method",
                   r->method, r->path);
   }
@@ -287,15 +291,20 @@ START_TEST(public_routes_exactly) {
 END_TEST
 
 START_TEST(writes_are_not_open_to_everyone) {
-  /* design.md: every write is for the plenipotentiary, or the process owner for change requests */
+  /* writes are for the plenipotentiary, the process owner (its own records) and the
+   * president (approvals, design-objectives.md); never for every employee, IOD or auditor */
   for (size_t i = 0; i < ROUTE_COUNT; i++) {
     const struct route *r = &ROUTES[i];
     if (strcmp(r->method, "GET") == 0) {
       continue;
     }
     ck_assert_msg((r->roles & ROLE_EMPLOYEE) == 0, "%s %s is open to every employee", r->method, r->path);
-    ck_assert_msg((r->roles & ~(unsigned)(ROLE_PLENIPOTENTIARY | ROLE_PROCESS_OWNER)) == 0,
-                  "%s %s allows roles beyond P and O: %#x", r->method, r->path, r->roles);
+    ck_assert_msg((r->roles & ~(unsigned)(ROLE_PLENIPOTENTIARY | ROLE_PROCESS_OWNER | ROLE_PRESIDENT)) == 0,
+                  "%s %s allows roles beyond P, O and PR: %#x", r->method, r->path, r->roles);
+    if (r->roles & ROLE_PRESIDENT) {
+      ck_assert_msg(strstr(r->path, "/transitions") != NULL, "%s %s: the president only takes workflow steps",
+                    r->method, r->path);
+    }
   }
 }
 END_TEST
