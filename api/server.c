@@ -13,6 +13,7 @@
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
+#include "validate.h"
 
 struct app APP;
 
@@ -219,6 +220,30 @@ static int content_type_is_json(const char *ct) {
          (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
 }
 
+/* The name of the last object key in body before pos ("" when there is none). */
+static void overflow_field(const char *body, size_t pos, char *out, size_t len) {
+  out[0] = '\0';
+  for (size_t i = pos; i-- > 0;) {
+    if (body[i] != ':') {
+      continue;
+    }
+    size_t end = i;
+    while (end > 0 && body[end - 1] == ' ')
+      end--;
+    if (end == 0 || body[end - 1] != '"') {
+      continue;
+    }
+    size_t start = end - 1;
+    while (start > 0 && body[start - 1] != '"')
+      start--;
+    if (start > 0 && end - 1 - start < len) {
+      memcpy(out, body + start, end - 1 - start);
+      out[end - 1 - start] = '\0';
+    }
+    return;
+  }
+}
+
 /* Authenticates, picks the tenant, checks the route's roles and reads the body. 0 when the
  * handler may run; otherwise a response has been rendered. */
 static int admit(struct req_ctx *c) {
@@ -270,6 +295,16 @@ static int admit(struct req_ctx *c) {
     c->body = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
                          JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (c->body == NULL) {
+      if (strstr(err.text, "overflow") != NULL) {
+        /* a number no double can hold (1e400): well-formed JSON, a non-finite value, so a
+         * 422 naming the member, found as the last key before where the parser stopped */
+        json_t *errors = json_array();
+        char field[128];
+        overflow_field(c->req->binary_body, (size_t)err.position, field, sizeof field);
+        errors_add(errors, field, MSG_MUST_BE_DECIMAL);
+        http_invalid(c, errors);
+        return -1;
+      }
       http_problem(c, PROBLEM_MALFORMED_JSON, MSG_MALFORMED_JSON, err.text);
       return -1;
     }

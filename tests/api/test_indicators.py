@@ -143,20 +143,22 @@ class CreateTest(ApiTest):
                 r = post(self.o, inc(baseline=bad))
                 self.assertProblem(r, 422, "validation", field="baseline")
 
-    def test_number_beyond_double_is_refused_by_the_parser(self):
-        # JSON lets a parser bound the range of numbers; 1e400 cannot be held, so the body
-        # is refused as it is read (400), and nothing is written
+    def test_huge_json_number_is_422(self):
+        # a number no double can hold is a non-finite value: 422 naming the member, nothing written
         raw = ('{"name": "overflow-probe", "direction": "increase", "baseline": 0, "target": 1e400, '
                '"frequency": "yearly"}')
         r = api("POST", indicators_of(self.o), plenipotentiary(), raw_body=raw)
-        self.assertProblem(r, 400, "malformed-json")
+        self.assertProblem(r, 422, "validation", field="target")
         listed = api("GET", indicators_of(self.o), plenipotentiary())
         self.assertNotIn("overflow-probe", [i["name"] for i in listed.body["items"]])
-        # within range but over the decimal limits: 422 naming the field
+        # within range but over the decimal limits: 422 naming the field as well
         r = api("POST", indicators_of(self.o), plenipotentiary(),
                 {"name": "x", "direction": "increase", "baseline": 0, "target": 1e300,
                  "frequency": "yearly"})
         self.assertProblem(r, 422, "validation", field="target")
+        # a reading too
+        r = api("PUT", f"/api/v1/indicators/0/readings/2026", plenipotentiary(), raw_body='{"value": -1e999}')
+        self.assertProblem(r, 422, "validation", field="value")
 
     def test_digit_limits(self):
         ok = "123456789012345678.123456"
