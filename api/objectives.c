@@ -350,30 +350,13 @@ static void objective_transition_work(struct db_tx *tx, void *arg, struct result
   if (objective_lock(tx, a, res, &o) != 1) {
     return;
   }
-  const struct workflow_step *step = workflow_step(&OBJECTIVE_WORKFLOW, o.status, a->to);
-  if (step == NULL) {
-    result_problem(res, PROBLEM_INVALID_TRANSITION, MSG_TRANSITION_FROM, o.status, a->to);
-    return;
-  }
-  if ((step->roles & a->c->who.roles) == 0) {
-    result_problem(res, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
-    return;
-  }
-  if (step->requires && json_object_get(a->c->body, step->requires) == NULL) {
-    json_t *errors = json_array();
-    errors_add(errors, step->requires, MSG_REASON_REQUIRED);
-    result_invalid(res, errors);
-    return;
-  }
   if (a->outcome != NULL && strcmp(a->to, "closed") != 0) {
     json_t *errors = json_array();
     errors_add(errors, "outcome", MSG_ONLY_WHEN_CLOSING);
     result_invalid(res, errors);
     return;
   }
-  char action[48];
-  snprintf(action, sizeof action, "transition:%s", a->to);
-  if (db_set_action(tx, action) != 0) {
+  if (workflow_take(tx, res, &OBJECTIVE_WORKFLOW, o.status, a->to, a->c->who.roles, a->c->body) != 1) {
     return;
   }
   const char *params[] = {a->c->org_param, a->id_text, a->to, a->reason, a->outcome, a->c->who.sub};
@@ -664,29 +647,12 @@ static void revision_transition_work(struct db_tx *tx, void *arg, struct result 
     result_problem(res, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
     goto out;
   }
-  const struct workflow_step *step = workflow_step(&REVISION_WORKFLOW, PQgetvalue(cur, 0, 0), a->to);
-  if (step == NULL) {
-    result_problem(res, PROBLEM_INVALID_TRANSITION, MSG_TRANSITION_FROM, PQgetvalue(cur, 0, 0), a->to);
-    goto out;
-  }
-  if ((step->roles & a->c->who.roles) == 0) {
-    result_problem(res, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
-    goto out;
-  }
-  if (step->requires && a->reason == NULL) {
-    json_t *errors = json_array();
-    errors_add(errors, step->requires, MSG_REASON_REQUIRED);
-    result_invalid(res, errors);
-    goto out;
-  }
   int approve = strcmp(a->to, "approved") == 0;
+  if (workflow_take(tx, res, &REVISION_WORKFLOW, PQgetvalue(cur, 0, 0), a->to, a->c->who.roles, a->c->body) != 1) {
+    goto out;
+  }
   if (approve && strcmp(PQgetvalue(cur, 0, 2), "approved") != 0) {
     result_problem(res, PROBLEM_CONFLICT, MSG_REVISION_NEEDS_APPROVED, PQgetvalue(cur, 0, 2));
-    goto out;
-  }
-  char action[48];
-  snprintf(action, sizeof action, "transition:%s", a->to);
-  if (db_set_action(tx, action) != 0) {
     goto out;
   }
   if (approve) {

@@ -322,24 +322,15 @@ static void process_transition_work(struct db_tx *tx, void *arg, struct result *
   if (process_lock(tx, a, res, &cur) != 1) {
     return;
   }
-  const struct workflow_step *step = workflow_step(&PROCESS_WORKFLOW, cur.status, a->to);
-  if (step == NULL) {
-    result_problem(res, PROBLEM_INVALID_TRANSITION, MSG_TRANSITION_FROM, cur.status, a->to);
-  } else if ((step->roles & a->c->who.roles) == 0) {
-    result_problem(res, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
-  } else {
-    char action[48];
-    snprintf(action, sizeof action, "transition:%s", a->to);
+  if (workflow_take(tx, res, &PROCESS_WORKFLOW, cur.status, a->to, a->c->who.roles, a->c->body) == 1) {
     const char *params[] = {a->c->org_param, a->id_text, a->to};
-    if (db_set_action(tx, action) == 0) {
-      PGresult *r = db_exec(tx,
-                            "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
-                            "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
-                            3, params);
-      if (r != NULL) {
-        record_result(res, r, 200);
-        PQclear(r);
-      }
+    PGresult *r = db_exec(tx,
+                          "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
+                          "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
+                          3, params);
+    if (r != NULL) {
+      record_result(res, r, 200);
+      PQclear(r);
     }
   }
   PQclear(cur.row);
@@ -642,29 +633,12 @@ static void change_request_transition_work(struct db_tx *tx, void *arg, struct r
     result_problem(res, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
     goto out;
   }
-  const struct workflow_step *step = workflow_step(&CR_WORKFLOW, status, a->to);
-  if (step == NULL) {
-    result_problem(res, PROBLEM_INVALID_TRANSITION, MSG_TRANSITION_FROM, status, a->to);
-    goto out;
-  }
-  if ((step->roles & a->c->who.roles) == 0) {
-    result_problem(res, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
-    goto out;
-  }
-  if (step->requires && a->reason == NULL) {
-    json_t *errors = json_array();
-    errors_add(errors, step->requires, MSG_REASON_REQUIRED);
-    result_invalid(res, errors);
-    goto out;
-  }
   int approve = strcmp(a->to, "approved") == 0;
+  if (workflow_take(tx, res, &CR_WORKFLOW, status, a->to, a->c->who.roles, a->c->body) != 1) {
+    goto out;
+  }
   if (approve && strcmp(PQgetvalue(cur, 0, 2), "active") != 0) {
     result_problem(res, PROBLEM_CONFLICT, MSG_TRANSITION_FROM, PQgetvalue(cur, 0, 2), "approved");
-    goto out;
-  }
-  char action[48];
-  snprintf(action, sizeof action, "transition:%s", a->to);
-  if (db_set_action(tx, action) != 0) {
     goto out;
   }
   if (approve) {

@@ -344,26 +344,9 @@ static void review_transition_work(struct db_tx *tx, void *arg, struct result *r
   if (process_of_review(tx, a, res, owner) != 1 || review_lock(tx, a, res, status) != 1) {
     return;
   }
-  const struct workflow_step *step = workflow_step(&REVIEW_WORKFLOW, status, a->to);
-  if (step == NULL) {
-    result_problem(res, PROBLEM_INVALID_TRANSITION, MSG_TRANSITION_FROM, status, a->to);
-    return;
-  }
-  /* the owner's steps are the owner's of this process, not any process owner's */
-  int allowed = (step->roles & a->c->who.roles) != 0 && (step->roles != ROLE_PROCESS_OWNER || is_owner(a->c, owner));
-  if (!allowed) {
-    result_problem(res, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
-    return;
-  }
-  if (step->requires && a->reason == NULL) {
-    json_t *errors = json_array();
-    errors_add(errors, step->requires, MSG_REASON_REQUIRED);
-    result_invalid(res, errors);
-    return;
-  }
-  char action[48];
-  snprintf(action, sizeof action, "transition:%s", a->to);
-  if (db_set_action(tx, action) != 0) {
+  /* the owner's steps are for the owner of this process, not for any process owner */
+  unsigned roles = a->c->who.roles & ~(is_owner(a->c, owner) ? 0u : (unsigned)ROLE_PROCESS_OWNER);
+  if (workflow_take(tx, res, &REVIEW_WORKFLOW, status, a->to, roles, a->c->body) != 1) {
     return;
   }
   const char *params[] = {a->c->org_param, a->id_text, a->to, a->reason};
