@@ -4,14 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "handlers.h"
 #include "http.h"
 #include "server.h"
 #include "strbuf.h"
 
 static const char *const ENTITIES[] = {
-    "org_unit",           "process",   "process_change_request", "user",           "objective",
-    "objective_revision", "indicator", "indicator_reading",      "process_review", NULL};
+    "org_unit",  "process",           "process_change_request", "user",     "objective",         "objective_revision",
+    "indicator", "indicator_reading", "process_review",         "incident", "incident_timeline", "deadline_rule",
+    NULL};
 
 struct change_args {
   struct req_ctx *c;
@@ -23,13 +25,16 @@ static void change_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct change_args *a = arg;
   char fetch[12];
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
-  const char *params[] = {a->c->org_param, a->entity, a->id, a->after ? a->after : "0", fetch};
+  /* incident entries carry whole breach sections: only those who may read them see them */
+  const char *confidential = (a->c->who.roles & (ROLE_IOD | ROLE_PRESIDENT)) ? "f" : "t";
+  const char *params[] = {a->c->org_param, a->entity, a->id, a->after ? a->after : "0", fetch, confidential};
   PGresult *r = db_exec(tx,
                         "SELECT zsz_change_json(c)::text, c.id::text FROM change_log c "
                         "WHERE c.org_id = $1 AND ($2::text IS NULL OR c.entity = $2) "
                         "AND ($3::text IS NULL OR c.record_id = $3) AND c.id > $4::bigint "
+                        "AND NOT ($6::boolean AND c.entity IN ('incident', 'incident_timeline')) "
                         "ORDER BY c.id LIMIT $5",
-                        5, params);
+                        6, params);
   if (r == NULL) {
     return;
   }

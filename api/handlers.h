@@ -69,6 +69,19 @@ void review_update(struct req_ctx *c);
 void review_transition(struct req_ctx *c);
 void process_review_overview(struct req_ctx *c);
 
+/* incidents.c */
+void incident_list(struct req_ctx *c);
+void incident_create(struct req_ctx *c);
+void breach_register(struct req_ctx *c);
+void incident_stats(struct req_ctx *c);
+void incident_get(struct req_ctx *c);
+void incident_update(struct req_ctx *c);
+void incident_transition(struct req_ctx *c);
+void timeline_list(struct req_ctx *c);
+void timeline_create(struct req_ctx *c);
+void deadline_rules_get(struct req_ctx *c);
+void deadline_rules_put(struct req_ctx *c);
+
 /* changes.c */
 void change_list(struct req_ctx *c);
 

@@ -309,6 +309,11 @@ void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg) {
 }
 
 void record_result(struct result *res, PGresult *row, int status) {
+  if (PQntuples(row) != 1) {
+    /* a write that should have returned its record did not: never render a half answer */
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return;
+  }
   result_raw(res, status, PQgetvalue(row, 0, 0));
   res->etag = atoll(PQgetvalue(row, 0, 1));
 }

@@ -9,6 +9,7 @@
 #define PR ROLE_PRESIDENT
 #define OWNER ROLE_PROCESS_OWNER
 #define AUD ROLE_AUDITOR
+#define IOD ROLE_IOD
 
 const struct route ROUTES[] = {
     {"GET", "/healthz", 0, ROUTE_PUBLIC, healthz_get},
@@ -70,6 +71,20 @@ const struct route ROUTES[] = {
     /* record rule: the indicator's responsible or the objective's process owner (indicators.c) */
     {"PUT", "/api/v1/indicators/{id}/readings/{period}", P | OWNER, ROUTE_BODY, reading_put},
     {"POST", "/api/v1/indicators/{id}/readings/{period}/lock", P, 0, reading_lock},
+
+    /* record rule for incidents: who sees what is decided per record (incidents.c) */
+    {"GET", "/api/v1/incidents", ANY, 0, incident_list},
+    /* every employee may report an incident (the reporter sees its own reports only) */
+    {"POST", "/api/v1/incidents", ANY, ROUTE_BODY, incident_create},
+    {"GET", "/api/v1/incidents/breach-register", IOD | PR, 0, breach_register},
+    {"GET", "/api/v1/incidents/stats", IOD | PR | P, 0, incident_stats},
+    {"GET", "/api/v1/incidents/{id}", ANY, 0, incident_get},
+    {"PATCH", "/api/v1/incidents/{id}", IOD, ROUTE_BODY, incident_update},
+    {"POST", "/api/v1/incidents/{id}/transitions", IOD, ROUTE_BODY, incident_transition},
+    {"GET", "/api/v1/incidents/{id}/timeline", IOD | PR, 0, timeline_list},
+    {"POST", "/api/v1/incidents/{id}/timeline", IOD, ROUTE_BODY, timeline_create},
+    {"GET", "/api/v1/deadline-rules", IOD, 0, deadline_rules_get},
+    {"PUT", "/api/v1/deadline-rules", IOD, ROUTE_BODY, deadline_rules_put},
 
     {"GET", "/api/v1/changes", P | PR, 0, change_list},
 };

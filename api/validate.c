@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timefmt.h"
 #include "validate.h"
 
 void errors_add(json_t *errors, const char *field, msg_id id, ...) {
@@ -269,6 +270,34 @@ static int check_value(const struct field_spec *f, const json_t *v, json_t *erro
       return 1;
     }
     return 0;
+  case VT_TIMESTAMP: {
+    time_t t;
+    if (!json_is_string(v) || rfc3339_parse(json_string_value(v), &t) != 0) {
+      errors_add(errors, f->name, MSG_MUST_BE_TIMESTAMP);
+      return 1;
+    }
+    return 0;
+  }
+  case VT_INTEGER_ARRAY: {
+    size_t i;
+    const json_t *item;
+    if (!json_is_array(v)) {
+      errors_add(errors, f->name, MSG_MUST_BE_ARRAY_OF_INTEGERS);
+      return 1;
+    }
+    if (f->max_items && json_array_size(v) > f->max_items) {
+      errors_add(errors, f->name, MSG_TOO_MANY_ITEMS, f->max_items);
+      return 1;
+    }
+    json_array_foreach(v, i, item) {
+      if (!json_is_integer(item) ||
+          (f->min < f->max && (json_integer_value(item) < f->min || json_integer_value(item) > f->max))) {
+        errors_add(errors, f->name, MSG_MUST_BE_ARRAY_OF_INTEGERS);
+        return 1;
+      }
+    }
+    return 0;
+  }
   case VT_OBJECT:
     if (!json_is_object(v)) {
       errors_add(errors, f->name, MSG_MUST_BE_OBJECT);

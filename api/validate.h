@@ -13,10 +13,12 @@ typedef enum {
   VT_INTEGER,
   VT_BOOLEAN,
   VT_STRING_ARRAY,
-  VT_DECIMAL,      /* a JSON string "-12.50" or number; at most 18 digits before, 6 after the point */
-  VT_DATE,         /* "YYYY-MM-DD", a real calendar date */
-  VT_OBJECT,       /* a JSON object, its content checked by the caller */
-  VT_OBJECT_ARRAY, /* an array of objects, their content checked by the caller */
+  VT_DECIMAL,       /* a JSON string "-12.50" or number; at most 18 digits before, 6 after the point */
+  VT_DATE,          /* "YYYY-MM-DD", a real calendar date */
+  VT_OBJECT,        /* a JSON object, its content checked by the caller */
+  VT_OBJECT_ARRAY,  /* an array of objects, their content checked by the caller */
+  VT_TIMESTAMP,     /* RFC 3339 with an offset, e.g. "2026-03-28T12:00:00+01:00" */
+  VT_INTEGER_ARRAY, /* an array of integers within min..max */
 } value_type;
 
 enum {

@@ -1,11 +1,16 @@
-"""Role x route matrix, table-driven from the routes tables of docs/design.md and
-docs/design-objectives.md.
+"""Role x route matrix, table-driven from the routes tables of docs/design.md,
+docs/design-objectives.md and docs/design-incidents.md.
 
 For every route and every caller (president, plenipotentiary, process_owner = owner of the
 target process, process_owner_other = a process owner who does not own it, iod, auditor,
 employee = no roles, anonymous = no token) the test sends a valid request and asserts either
 success (2xx) or refusal (403 `forbidden`; 401 for anonymous), and that a refused write changed
 nothing. Writes get a fresh target per cell, so the cells are independent.
+
+Incidents are confidential: a caller who may not see an incident (neither iod, president,
+plenipotentiary nor its reporter; the matrix's incidents are reported by the employee) gets 404
+for it; on the routes under it that the caller may not use anyway 403 or 404 are both a
+refusal. Such routes carry a fifth element: caller -> accepted refusal statuses.
 
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
@@ -14,12 +19,15 @@ import os
 import re
 import subprocess
 
-from .client import (OBJECTIVES, OWNER_SUB, ZSZ_BIN, ApiTest, api, create_approved_objective,
-                     create_change_request, create_indicator, create_objective, create_org_unit,
-                     create_owned_process, create_review, create_revision, current_year,
-                     ensure_user, get_etag, indicator_path, items_of, kr_code, list_all,
-                     make_token, objective_path, other_owner, plenipotentiary, reading_path,
-                     record_reading, review_path, reviews_path, role_token, uniq)
+from .client import (BREACH_REGISTER, DEADLINE_RULE_NAMES, DEADLINE_RULES, INCIDENT_STATS,
+                     INCIDENTS, OBJECTIVES, OWNER_SUB, ZSZ_BIN, ApiTest, add_timeline, ago, api,
+                     create_approved_objective, create_change_request, create_incident,
+                     create_indicator, create_objective, create_org_unit, create_owned_process,
+                     create_review, create_revision, current_year, default_breach, employee,
+                     ensure_user, expect, get_etag, get_rules, incident_path, indicator_path,
+                     iod, items_of, kr_code, list_all, make_token, objective_path, other_owner,
+                     patch_incident, plenipotentiary, put_rules, reading_path, record_reading,
+                     review_path, reviews_path, role_token, timeline_path, uniq, with_query)
 
 ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
        "employee")
@@ -30,6 +38,16 @@ PR = ("president",)
 P_O = ("plenipotentiary", "process_owner")
 REVIEW_READERS = ("plenipotentiary", "president", "auditor", "process_owner")
 P_PR_AU = ("plenipotentiary", "president", "auditor")
+IOD = ("iod",)
+IOD_PR = ("iod", "president")
+IOD_PR_P = ("iod", "president", "plenipotentiary")
+# who sees an incident reported by the employee
+INCIDENT_READERS = ("iod", "president", "plenipotentiary", "employee")
+# callers who do not see it: 404 for the incident, 403 or 404 under it
+HIDDEN = ("process_owner", "process_owner_other", "auditor")
+NOT_FOUND = {c: (404,) for c in HIDDEN}
+HIDDEN_OR_FORBIDDEN = {c: (403, 404) for c in HIDDEN}
+TIMELINE_REFUSALS = dict(HIDDEN_OR_FORBIDDEN, employee=(403, 404))
 Y = current_year()
 PUBLIC = ALL + ("anonymous",)
 CALLERS = ALL + ("anonymous",)
@@ -61,6 +79,8 @@ class Fixture:
         cls.indicator = create_indicator(cls.objective)
         record_reading(cls.indicator, f"{Y}-Q1", "10")
         cls.review = create_review(cls.process, f"{Y}-H1")
+        cls.incident = matrix_incident()
+        add_timeline(cls.incident, text="Wpis macierzy")
         cls.ready = True
 
 
@@ -284,8 +304,74 @@ def b_transition_review():
     return f"{path}/transitions", {"to": "submitted"}, None, verify
 
 
+def matrix_incident():
+    """A breach reported by the employee, assessed by the IOD."""
+    inc = create_incident(employee(), type="personal_data_breach", detected_at=ago(hours=3))
+    expect(patch_incident(inc, {"severity": 3, "breach": default_breach()}), 200)
+    return inc
+
+
+def get_incident_as_iod(inc):
+    return expect(api("GET", incident_path(inc), iod()), 200)
+
+
+def b_post_incident():
+    title = f"Macierz {uniq('')}"
+
+    def verify(t):
+        newest = items_of(expect(api("GET", with_query(INCIDENTS, limit=20), iod()), 200))
+        t.assertNotIn(title, [i["title"] for i in newest])
+    return INCIDENTS, {"title": title, "type": "other", "detected_at": ago(hours=1)}, None, verify
+
+
+def b_patch_incident():
+    inc = matrix_incident()
+
+    def verify(t):
+        got = get_incident_as_iod(inc)
+        t.assertEqual((got["title"], got["severity"]), (inc["title"], 3))
+    return (incident_path(inc), {"title": "Zmienione w macierzy", "severity": 5},
+            {"If-Match": get_etag(incident_path(inc), iod())}, verify)
+
+
+def b_transition_incident():
+    inc = matrix_incident()
+
+    def verify(t):
+        t.assertEqual(get_incident_as_iod(inc)["status"], "reported")
+    return f"{incident_path(inc)}/transitions", {"to": "triage"}, None, verify
+
+
+def b_post_timeline():
+    inc = matrix_incident()
+
+    def verify(t):
+        t.assertEqual(items_of(expect(api("GET", timeline_path(inc), iod()), 200)), [])
+    return (timeline_path(inc), {"at": ago(minutes=10), "kind": "note", "text": "Macierz"},
+            None, verify)
+
+
+def b_put_rules():
+    """Sends other values than the current ones; a refused PUT leaves them, an allowed one is
+    put back (fifth element: cleanup)."""
+    before = {k: get_rules()[k] for k in DEADLINE_RULE_NAMES}
+    body = {k: (v + 1 if v < 8760 else v - 1) for k, v in before.items()}
+
+    def verify(t):
+        got = get_rules()
+        t.assertEqual({k: got[k] for k in DEADLINE_RULE_NAMES}, before)
+
+    def cleanup():
+        put_rules(before)
+    return DEADLINE_RULES, body, None, verify, cleanup
+
+
 def fo():
     return objective_path(Fixture.objective)
+
+
+def fi():
+    return incident_path(Fixture.incident)
 
 
 ROUTES = [
@@ -353,6 +439,21 @@ ROUTES = [
     ("POST", "/api/v1/processes/{id}/reviews/{review_id}/transitions", O, b_transition_review),
     ("GET", "/api/v1/process-reviews", P_PR_AU,
      b_read(lambda: f"/api/v1/process-reviews?period={Y}-H1")),
+    # docs/design-incidents.md
+    ("GET", "/api/v1/incidents", ALL, b_read(lambda: INCIDENTS)),
+    ("POST", "/api/v1/incidents", ALL, b_post_incident),
+    ("GET", "/api/v1/incidents/breach-register", IOD_PR,
+     b_read(lambda: f"{BREACH_REGISTER}?year={Y}")),
+    ("GET", "/api/v1/incidents/stats", IOD_PR_P, b_read(lambda: f"{INCIDENT_STATS}?year={Y}")),
+    ("GET", "/api/v1/incidents/{id}", INCIDENT_READERS, b_read(fi), NOT_FOUND),
+    ("PATCH", "/api/v1/incidents/{id}", IOD, b_patch_incident, HIDDEN_OR_FORBIDDEN),
+    ("POST", "/api/v1/incidents/{id}/transitions", IOD, b_transition_incident,
+     HIDDEN_OR_FORBIDDEN),
+    ("GET", "/api/v1/incidents/{id}/timeline", IOD_PR,
+     b_read(lambda: timeline_path(Fixture.incident)), TIMELINE_REFUSALS),
+    ("POST", "/api/v1/incidents/{id}/timeline", IOD, b_post_timeline, TIMELINE_REFUSALS),
+    ("GET", "/api/v1/deadline-rules", IOD, b_read(lambda: DEADLINE_RULES)),
+    ("PUT", "/api/v1/deadline-rules", IOD, b_put_rules),
 ]
 
 
@@ -361,26 +462,32 @@ class RolesMatrixTest(ApiTest):
     def setUpClass(cls):
         Fixture.setup()
 
-    def check(self, method, allowed, build, caller):
-        path, body, headers, verify = build()
+    def check(self, method, allowed, build, caller, refusals=None):
+        path, body, headers, verify, *cleanup = build()
         kwargs = {"headers": headers}
         if body is not None:
             kwargs["body"] = body
-        r = api(method, path, token_of(caller), **kwargs)
-        if caller in allowed:
-            self.assertTrue(200 <= r.status < 300, f"{caller} may call this: {r.describe()}")
-            if r.status != 204:
-                self.assertIsNotNone(r.body, r.describe())
-                if path.startswith("/api/"):
-                    self.assertIsInstance(r.body, dict, r.describe())
-        elif caller == "anonymous":
-            self.assertUnauthorized(r)
-            if verify:
-                verify(self)
-        else:
-            self.assertForbidden(r)
-            if verify:
-                verify(self)
+        try:
+            r = api(method, path, token_of(caller), **kwargs)
+            if caller in allowed:
+                self.assertTrue(200 <= r.status < 300, f"{caller} may call this: {r.describe()}")
+                if r.status != 204:
+                    self.assertIsNotNone(r.body, r.describe())
+                    if path.startswith("/api/"):
+                        self.assertIsInstance(r.body, dict, r.describe())
+            elif caller == "anonymous":
+                self.assertUnauthorized(r)
+                if verify:
+                    verify(self)
+            else:
+                statuses = (refusals or {}).get(caller, (403,))
+                self.assertStatus(r, *statuses)
+                self.assertProblem(r, r.status, "forbidden" if r.status == 403 else "not-found")
+                if verify:
+                    verify(self)
+        finally:
+            for fn in cleanup:
+                fn()
 
 
 def _slug(method, path):
@@ -390,28 +497,31 @@ def _slug(method, path):
     return f"{method}_{s}"
 
 
-def _make(method, allowed, build, caller):
+def _make(method, allowed, build, caller, refusals=None):
     def test(self):
-        self.check(method, allowed, build, caller)
+        self.check(method, allowed, build, caller, refusals)
     verdict = "allowed" if caller in allowed else "refused"
     test.__doc__ = f"{method} as {caller}: {verdict}"
     return test
 
 
-for _method, _path, _allowed, _build in ROUTES:
+for _method, _path, _allowed, _build, *_refusals in ROUTES:
     for _caller in CALLERS:
         _name = f"test_{_slug(_method, _path)}__{_caller}"
-        setattr(RolesMatrixTest, _name, _make(_method, _allowed, _build, _caller))
+        setattr(RolesMatrixTest, _name,
+                _make(_method, _allowed, _build, _caller, *_refusals))
 
 
 class MatrixCompletenessTest(ApiTest):
     def test_matrix_covers_every_route_of_the_design(self):
-        """The table above lists the 25 routes of docs/design.md and the 25 of
-        docs/design-objectives.md, each once."""
-        keys = [(m, p) for m, p, _, _ in ROUTES]
+        """The table above lists the 25 routes of docs/design.md, the 25 of
+        docs/design-objectives.md and the 11 of docs/design-incidents.md, each once."""
+        keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 50)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 46)
+        self.assertEqual(len(keys), 61)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 57)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/incidents")
+                             or p == "/api/v1/deadline-rules"), 11)
 
     def test_matrix_matches_the_servers_route_table(self):
         """`zsz-api routes` prints the same routes (parameter names aside), when the binary is
@@ -424,4 +534,4 @@ class MatrixCompletenessTest(ApiTest):
         def shape(method, path):
             return method, re.sub(r"\{[^}]*\}", "{}", path)
         printed = {shape(*line.split(" ", 1)) for line in out.stdout.splitlines() if line.strip()}
-        self.assertEqual(printed, {shape(m, p) for m, p, _, _ in ROUTES})
+        self.assertEqual(printed, {shape(r[0], r[1]) for r in ROUTES})
