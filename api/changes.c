@@ -10,10 +10,20 @@
 #include "server.h"
 #include "strbuf.h"
 
-static const char *const ENTITIES[] = {
-    "org_unit",  "process",           "process_change_request", "user",     "objective",         "objective_revision",
-    "indicator", "indicator_reading", "process_review",         "incident", "incident_timeline", "deadline_rule",
-    NULL};
+static const char *const ENTITIES[] = {"org_unit",
+                                       "process",
+                                       "process_change_request",
+                                       "user",
+                                       "objective",
+                                       "objective_revision",
+                                       "indicator",
+                                       "indicator_reading",
+                                       "process_review",
+                                       "incident",
+                                       "incident_timeline",
+                                       "deadline_rule",
+                                       "survey",
+                                       NULL};
 
 struct change_args {
   struct req_ctx *c;

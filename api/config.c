@@ -106,6 +106,9 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
   cfg->pool_size = 8;
   cfg->jwt_alg = JWT_ALG_HS256;
   cfg->max_body_bytes = 1048576;
+  cfg->max_import_bytes = 64 * 1048576;
+  cfg->public_rate_limit = 60;
+  cfg->housekeeping_seconds = 60;
   cfg->log_level = Y_LOG_LEVEL_INFO;
 
   v = get("ZSZ_BIND", ctx);
@@ -197,6 +200,27 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
       problem(problems, "ZSZ_MAX_BODY_BYTES", "must be an integer from 1024 to 67108864");
     } else {
       cfg->max_body_bytes = (size_t)n;
+    }
+  }
+  if ((v = get("ZSZ_MAX_IMPORT_BYTES", ctx)) && *v) {
+    if (parse_long(v, 1024, 1024L * 1024 * 1024, &n) != 0) {
+      problem(problems, "ZSZ_MAX_IMPORT_BYTES", "must be an integer from 1024 to 1073741824");
+    } else {
+      cfg->max_import_bytes = (size_t)n;
+    }
+  }
+  if ((v = get("ZSZ_PUBLIC_RATE_LIMIT", ctx)) && *v) {
+    if (parse_long(v, 1, 1000000, &n) != 0) {
+      problem(problems, "ZSZ_PUBLIC_RATE_LIMIT", "must be an integer from 1 to 1000000 (requests per minute)");
+    } else {
+      cfg->public_rate_limit = (int)n;
+    }
+  }
+  if ((v = get("ZSZ_HOUSEKEEPING_SECONDS", ctx)) && *v) {
+    if (parse_long(v, 1, 3600, &n) != 0) {
+      problem(problems, "ZSZ_HOUSEKEEPING_SECONDS", "must be an integer from 1 to 3600");
+    } else {
+      cfg->housekeeping_seconds = (int)n;
     }
   }
   if ((v = get("ZSZ_LOG_LEVEL", ctx)) && *v) {

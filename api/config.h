@@ -24,9 +24,12 @@ struct config {
   size_t cors_count;
   int cors_any;
   size_t max_body_bytes;
-  unsigned long log_level; /* a Yder Y_LOG_LEVEL_* */
-  char *migrations_dir;    /* owned */
-  char *openapi_file;      /* owned */
+  size_t max_import_bytes;  /* bulk imports */
+  int public_rate_limit;    /* public requests per minute per address */
+  int housekeeping_seconds; /* how often due surveys are closed */
+  unsigned long log_level;  /* a Yder Y_LOG_LEVEL_* */
+  char *migrations_dir;     /* owned */
+  char *openapi_file;       /* owned */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name, void *ctx);

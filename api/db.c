@@ -290,6 +290,12 @@ static void map_failure(const struct db_tx *tx, struct result *res, const char *
     json_t *errors = json_array();
     errors_add_reference(errors, tx->constraint);
     result_invalid(res, errors);
+  } else if (strcmp(s, "23514") == 0 || strncmp(s, "22", 2) == 0) {
+    /* a value the checks in C let through but a table constraint refuses: still the
+     * caller's input, never an internal error */
+    json_t *errors = json_array();
+    errors_add(errors, "", MSG_RECORD_RULE);
+    result_invalid(res, errors);
   } else if (is_retryable(s)) {
     result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
   } else {

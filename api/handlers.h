@@ -82,6 +82,21 @@ void timeline_create(struct req_ctx *c);
 void deadline_rules_get(struct req_ctx *c);
 void deadline_rules_put(struct req_ctx *c);
 
+/* surveys.c */
+void survey_list(struct req_ctx *c);
+void survey_create(struct req_ctx *c);
+void survey_get(struct req_ctx *c);
+void survey_update(struct req_ctx *c);
+void survey_transition(struct req_ctx *c);
+void access_codes_create(struct req_ctx *c);
+void responses_import(struct req_ctx *c);
+void survey_results(struct req_ctx *c);
+void survey_result_texts(struct req_ctx *c);
+void public_survey_get(struct req_ctx *c);
+void public_response_create(struct req_ctx *c);
+/* Closes open surveys past closes_at in every organisation (and feeds their indicators). */
+void surveys_close_due(void);
+
 /* changes.c */
 void change_list(struct req_ctx *c);
 

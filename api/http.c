@@ -115,7 +115,11 @@ void http_render(struct req_ctx *c, const struct result *res) {
     ulfius_set_string_body_response(c->resp, (unsigned int)res->status, res->raw_body);
     u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/json");
   } else if (res->body != NULL) {
-    ulfius_set_json_body_response(c->resp, (unsigned int)res->status, res->body);
+    /* 12 significant digits: a mean rounded to 3.429 is sent as 3.429, not 3.4289999999999998 */
+    char *text = json_dumps(res->body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    ulfius_set_string_body_response(c->resp, (unsigned int)res->status, text ? text : "{}");
+    u_map_put(c->resp->map_header, "Content-Type", "application/json");
+    free(text);
   } else {
     c->resp->status = res->status;
   }

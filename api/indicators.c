@@ -14,7 +14,8 @@
 
 static const char *const DIRECTIONS[] = {"increase", "decrease", "range", NULL};
 static const char *const FREQUENCIES[] = {"monthly", "quarterly", "half_yearly", "yearly", NULL};
-static const char *const SOURCES[] = {"manual", NULL};
+static const char *const SOURCES[] = {"manual", "survey", NULL};
+static const char *const SURVEY_KINDS[] = {"external_customers", "employees", "ad_hoc", NULL};
 
 static const struct field_spec INDICATOR_FIELDS[] = {
     {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
@@ -26,6 +27,8 @@ static const struct field_spec INDICATOR_FIELDS[] = {
     {.name = "target_max", .type = VT_DECIMAL, .flags = V_NULLABLE},
     {.name = "frequency", .type = VT_STRING, .flags = V_REQUIRED, .one_of = FREQUENCIES},
     {.name = "source", .type = VT_STRING, .one_of = SOURCES},
+    {.name = "survey_kind", .type = VT_STRING, .flags = V_NULLABLE, .one_of = SURVEY_KINDS},
+    {.name = "survey_question", .type = VT_STRING, .flags = V_NULLABLE | V_CODE_CHARS, .min_len = 1, .max_len = 40},
     {.name = "responsible", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
     {0},
 };
@@ -103,6 +106,22 @@ static void check_targets(const json_t *merged, json_t *errors) {
   }
 }
 
+/* A survey-fed indicator names the survey kind; a manual one names none. */
+static void check_source(const json_t *merged, json_t *errors) {
+  const char *qtext = json_string_value(json_object_get(merged, "survey_question"));
+  for (const char *p = qtext; p && *p; p++) {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')) {
+      errors_add(errors, "survey_question", MSG_KEY_CHARS);
+      break;
+    }
+  }
+  const char *source = json_string_value(json_object_get(merged, "source"));
+  int survey = source && strcmp(source, "survey") == 0;
+  const json_t *kind = json_object_get(merged, "survey_kind"), *question = json_object_get(merged, "survey_question");
+  if (survey != json_is_string(kind)) errors_add(errors, "survey_kind", MSG_SURVEY_SOURCE);
+  if (!survey && json_is_string(question)) errors_add(errors, "survey_question", MSG_SURVEY_SOURCE);
+}
+
 /* The objective of an indicator must still take changes; 1 fine, 0 after 404/409. */
 static int objective_open(struct db_tx *tx, const char *org, const char *objective_id, struct result *res) {
   const char *params[] = {org, objective_id};
@@ -156,10 +175,11 @@ static void indicator_create_work(struct db_tx *tx, void *arg, struct result *re
   const char *params[] = {a->c->org_param, a->id_text, a->body_text};
   PGresult *r = db_exec(tx,
                         "INSERT INTO indicators AS i (org_id, objective_id, name, unit, direction, baseline, target, "
-                        "target_min, target_max, frequency, responsible) "
+                        "target_min, target_max, frequency, responsible, source, survey_kind, survey_question) "
                         "SELECT $1, $2, b->>'name', coalesce(b->>'unit', ''), b->>'direction', "
                         "(b->>'baseline')::numeric, (b->>'target')::numeric, (b->>'target_min')::numeric, "
-                        "(b->>'target_max')::numeric, b->>'frequency', b->>'responsible' "
+                        "(b->>'target_max')::numeric, b->>'frequency', b->>'responsible', "
+                        "coalesce(b->>'source', 'manual'), b->>'survey_kind', b->>'survey_question' "
                         "FROM (SELECT $3::jsonb AS b) AS input "
                         "RETURNING zsz_indicator_json(i)::text, i.revision, i.id",
                         3, params);
@@ -185,6 +205,7 @@ void indicator_create(struct req_ctx *c) {
   if (json_array_size(errors) == 0) {
     canonical_decimals(c->body, DECIMAL_FIELDS);
     check_targets(c->body, errors);
+    check_source(c->body, errors);
   }
   if (json_array_size(errors) > 0) {
     http_invalid(c, errors);
@@ -229,7 +250,8 @@ static void indicator_update_work(struct db_tx *tx, void *arg, struct result *re
   PGresult *cur = db_exec(tx,
                           "SELECT i.revision, i.objective_id::text, json_build_object('direction', i.direction, "
                           "'baseline', i.baseline::text, 'target', i.target::text, 'target_min', i.target_min::text, "
-                          "'target_max', i.target_max::text, 'frequency', i.frequency)::text, "
+                          "'target_max', i.target_max::text, 'frequency', i.frequency, 'source', i.source, "
+                          "'survey_kind', i.survey_kind, 'survey_question', i.survey_question)::text, "
                           "EXISTS (SELECT 1 FROM indicator_readings r WHERE r.indicator_id = i.id) "
                           "FROM indicators i WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
                           2, params);
@@ -256,6 +278,7 @@ static void indicator_update_work(struct db_tx *tx, void *arg, struct result *re
   }
   json_object_update(merged, a->c->body);
   check_targets(merged, errors);
+  check_source(merged, errors);
   if (responsible_known(tx, a->c->org_param, a->c->body, errors) != 0) {
     goto out;
   }
@@ -265,21 +288,25 @@ static void indicator_update_work(struct db_tx *tx, void *arg, struct result *re
     goto out;
   }
   const char *update[] = {a->c->org_param, a->id_text, a->body_text};
-  PGresult *r = db_exec(tx,
-                        "UPDATE indicators i SET "
-                        "name = CASE WHEN b ? 'name' THEN b->>'name' ELSE name END, "
-                        "unit = CASE WHEN b ? 'unit' THEN b->>'unit' ELSE unit END, "
-                        "direction = CASE WHEN b ? 'direction' THEN b->>'direction' ELSE direction END, "
-                        "baseline = CASE WHEN b ? 'baseline' THEN (b->>'baseline')::numeric ELSE baseline END, "
-                        "target = CASE WHEN b ? 'target' THEN (b->>'target')::numeric ELSE target END, "
-                        "target_min = CASE WHEN b ? 'target_min' THEN (b->>'target_min')::numeric ELSE target_min END, "
-                        "target_max = CASE WHEN b ? 'target_max' THEN (b->>'target_max')::numeric ELSE target_max END, "
-                        "frequency = CASE WHEN b ? 'frequency' THEN b->>'frequency' ELSE frequency END, "
-                        "responsible = CASE WHEN b ? 'responsible' THEN b->>'responsible' ELSE responsible END, "
-                        "revision = revision + 1, updated_at = now() "
-                        "FROM (SELECT $3::jsonb AS b) AS input WHERE i.org_id = $1 AND i.id = $2 "
-                        "RETURNING zsz_indicator_json(i)::text, i.revision",
-                        3, update);
+  PGresult *r =
+      db_exec(tx,
+              "UPDATE indicators i SET "
+              "name = CASE WHEN b ? 'name' THEN b->>'name' ELSE name END, "
+              "unit = CASE WHEN b ? 'unit' THEN b->>'unit' ELSE unit END, "
+              "direction = CASE WHEN b ? 'direction' THEN b->>'direction' ELSE direction END, "
+              "baseline = CASE WHEN b ? 'baseline' THEN (b->>'baseline')::numeric ELSE baseline END, "
+              "target = CASE WHEN b ? 'target' THEN (b->>'target')::numeric ELSE target END, "
+              "target_min = CASE WHEN b ? 'target_min' THEN (b->>'target_min')::numeric ELSE target_min END, "
+              "target_max = CASE WHEN b ? 'target_max' THEN (b->>'target_max')::numeric ELSE target_max END, "
+              "frequency = CASE WHEN b ? 'frequency' THEN b->>'frequency' ELSE frequency END, "
+              "responsible = CASE WHEN b ? 'responsible' THEN b->>'responsible' ELSE responsible END, "
+              "source = CASE WHEN b ? 'source' THEN b->>'source' ELSE source END, "
+              "survey_kind = CASE WHEN b ? 'survey_kind' THEN b->>'survey_kind' ELSE survey_kind END, "
+              "survey_question = CASE WHEN b ? 'survey_question' THEN b->>'survey_question' ELSE survey_question END, "
+              "revision = revision + 1, updated_at = now() "
+              "FROM (SELECT $3::jsonb AS b) AS input WHERE i.org_id = $1 AND i.id = $2 "
+              "RETURNING zsz_indicator_json(i)::text, i.revision",
+              3, update);
   if (r != NULL) {
     record_result(res, r, 200);
     PQclear(r);
@@ -413,7 +440,7 @@ static int reading_target_lock(struct db_tx *tx, struct indicator_args *a, struc
                                struct reading_target *t) {
   const char *params[] = {a->c->org_param, a->id_text};
   t->row = db_exec(tx,
-                   "SELECT i.frequency, o.year, coalesce(i.responsible, ''), coalesce(p.owner, ''), o.status "
+                   "SELECT i.frequency, o.year, coalesce(i.responsible, ''), coalesce(p.owner, ''), o.status, i.source "
                    "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
                    "LEFT JOIN processes p ON p.org_id = o.org_id AND p.id = o.process_id "
                    "WHERE i.org_id = $1 AND i.id = $2 FOR SHARE OF i",
@@ -456,6 +483,10 @@ static void reading_put_work(struct db_tx *tx, void *arg, struct result *res) {
     goto out;
   }
   if (!period_ok(a, &t, res)) {
+    goto out;
+  }
+  if (strcmp(PQgetvalue(t.row, 0, 5), "survey") == 0) {
+    result_problem(res, PROBLEM_CONFLICT, MSG_READING_FROM_SURVEY);
     goto out;
   }
   const char *status = PQgetvalue(t.row, 0, 4);

@@ -86,6 +86,21 @@ const struct route ROUTES[] = {
     {"GET", "/api/v1/deadline-rules", IOD, 0, deadline_rules_get},
     {"PUT", "/api/v1/deadline-rules", IOD, ROUTE_BODY, deadline_rules_put},
 
+    {"GET", "/api/v1/surveys", P | PR | OWNER, 0, survey_list},
+    {"POST", "/api/v1/surveys", P, ROUTE_BODY, survey_create},
+    /* record rule for surveys: a process owner reads those concerning its processes */
+    {"GET", "/api/v1/surveys/{id}", P | PR | OWNER, 0, survey_get},
+    {"PATCH", "/api/v1/surveys/{id}", P, ROUTE_BODY, survey_update},
+    {"POST", "/api/v1/surveys/{id}/transitions", P, ROUTE_BODY, survey_transition},
+    {"POST", "/api/v1/surveys/{id}/access-codes", P, ROUTE_BODY, access_codes_create},
+    {"POST", "/api/v1/surveys/{id}/responses/import", P, ROUTE_RAW_BODY, responses_import},
+    {"GET", "/api/v1/surveys/{id}/results", P | PR | OWNER, 0, survey_results},
+    {"GET", "/api/v1/surveys/{id}/results/texts", P, 0, survey_result_texts},
+    /* anonymous: no token, limited per client address */
+    {"GET", "/api/v1/public/surveys/{public_id}", 0, ROUTE_PUBLIC | ROUTE_RATE_LIMITED, public_survey_get},
+    {"POST", "/api/v1/public/surveys/{public_id}/responses", 0, ROUTE_PUBLIC | ROUTE_RATE_LIMITED | ROUTE_BODY,
+     public_response_create},
+
     {"GET", "/api/v1/changes", P | PR, 0, change_list},
 };
 

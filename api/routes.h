@@ -9,8 +9,10 @@ struct req_ctx;
 typedef void (*route_handler)(struct req_ctx *c);
 
 enum {
-  ROUTE_PUBLIC = 1u << 0, /* no token */
-  ROUTE_BODY = 1u << 1,   /* takes a JSON body */
+  ROUTE_PUBLIC = 1u << 0,       /* no token */
+  ROUTE_BODY = 1u << 1,         /* takes a JSON body */
+  ROUTE_RAW_BODY = 1u << 2,     /* takes a body the handler reads itself (imports, up to ZSZ_MAX_IMPORT_BYTES) */
+  ROUTE_RATE_LIMITED = 1u << 3, /* limited per client address (public routes) */
 };
 
 struct route {

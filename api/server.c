@@ -246,11 +246,87 @@ static void overflow_field(const char *body, size_t pos, char *out, size_t len) 
 
 /* Authenticates, picks the tenant, checks the route's roles and reads the body. 0 when the
  * handler may run; otherwise a response has been rendered. */
-static int admit(struct req_ctx *c) {
-  const struct route *rt = c->route;
-  if (rt->flags & ROUTE_PUBLIC) {
-    return 0;
+/* ---- per-address limit of the public routes -------------------------------------------- */
+
+#define RATE_SLOTS 4096
+
+struct rate_slot {
+  unsigned long long addr; /* 0: free */
+  double tokens;
+  double at;
+};
+static struct rate_slot g_rates[RATE_SLOTS];
+static pthread_mutex_t g_rates_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A token bucket per client address: ZSZ_PUBLIC_RATE_LIMIT per minute, as large a burst.
+ * 0 when allowed; otherwise the seconds to wait. The address is used here only, in memory:
+ * it is never stored with a response or logged. */
+static int rate_wait(const struct _u_request *req) {
+  const struct sockaddr *sa = req->client_address;
+  unsigned long long key = 1;
+  if (sa && sa->sa_family == AF_INET) {
+    key = 2 + ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+  } else if (sa && sa->sa_family == AF_INET6) {
+    const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    for (int i = 0; i < 8; i++)
+      key = key * 131 + b[i]; /* the /64 a household or office gets */
   }
+  double rate = APP.cfg.public_rate_limit / 60.0, burst = APP.cfg.public_rate_limit, now = now_seconds();
+  int wait = 0;
+  pthread_mutex_lock(&g_rates_mu);
+  struct rate_slot *s = &g_rates[key % RATE_SLOTS];
+  if (s->addr != key) {
+    /* a new address takes the slot: an evicted one only gains a fresh bucket */
+    s->addr = key;
+    s->tokens = burst;
+    s->at = now;
+  }
+  s->tokens = s->tokens + (now - s->at) * rate;
+  if (s->tokens > burst) s->tokens = burst;
+  s->at = now;
+  if (s->tokens >= 1) {
+    s->tokens -= 1;
+  } else {
+    wait = (int)((1 - s->tokens) / rate) + 1;
+  }
+  pthread_mutex_unlock(&g_rates_mu);
+  return wait;
+}
+
+/* Reads a JSON body within ZSZ_MAX_BODY_BYTES; 0 when c->body is set, -1 after a problem. */
+static int read_json_body(struct req_ctx *c) {
+  const char *length = u_map_get_case(c->req->map_header, "Content-Length");
+  if ((length && strtoull(length, NULL, 10) > APP.cfg.max_body_bytes) ||
+      c->req->binary_body_length > APP.cfg.max_body_bytes) {
+    http_problem(c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, APP.cfg.max_body_bytes);
+    return -1;
+  }
+  if (!content_type_is_json(u_map_get_case(c->req->map_header, "Content-Type"))) {
+    http_problem(c, PROBLEM_UNSUPPORTED_MEDIA_TYPE, MSG_CONTENT_TYPE);
+    return -1;
+  }
+  json_error_t err;
+  c->body = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
+                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+  if (c->body == NULL) {
+    if (strstr(err.text, "overflow") != NULL) {
+      /* a number no double can hold (1e400): well-formed JSON, a non-finite value, so a
+       * 422 naming the member, found as the last key before where the parser stopped */
+      json_t *errors = json_array();
+      char field[128];
+      overflow_field(c->req->binary_body, (size_t)err.position, field, sizeof field);
+      errors_add(errors, field, MSG_MUST_BE_DECIMAL);
+      http_invalid(c, errors);
+      return -1;
+    }
+    http_problem(c, PROBLEM_MALFORMED_JSON, MSG_MALFORMED_JSON, err.text);
+    return -1;
+  }
+  return 0;
+}
+
+/* Authenticates, picks the tenant and checks the route's roles. 0 when admitted. */
+static int authenticate(struct req_ctx *c) {
   const char *token = auth_bearer(u_map_get_case(c->req->map_header, "Authorization"));
   const char *why = NULL;
   if (token == NULL) {
@@ -276,38 +352,32 @@ static int admit(struct req_ctx *c) {
   snprintf(c->org_param, sizeof c->org_param, "%lld", org.id);
   c->scheme = org.scheme;
   user_record(c);
-  if ((rt->roles & c->who.roles) == 0) {
+  if ((c->route->roles & c->who.roles) == 0) {
     http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
     return -1;
   }
-  if (rt->flags & ROUTE_BODY) {
-    const char *length = u_map_get_case(c->req->map_header, "Content-Length");
-    if ((length && strtoull(length, NULL, 10) > APP.cfg.max_body_bytes) ||
-        c->req->binary_body_length > APP.cfg.max_body_bytes) {
-      http_problem(c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, APP.cfg.max_body_bytes);
+  return 0;
+}
+
+/* Limits, authenticates and reads the body as the route asks. 0 when the handler may run;
+ * otherwise a response has been rendered. */
+static int admit(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  if (rt->flags & ROUTE_RATE_LIMITED) {
+    int wait = rate_wait(c->req);
+    if (wait > 0) {
+      char seconds[16];
+      snprintf(seconds, sizeof seconds, "%d", wait);
+      http_problem(c, PROBLEM_TOO_MANY_REQUESTS, MSG_RATE_LIMITED);
+      u_map_put(c->resp->map_header, "Retry-After", seconds);
       return -1;
     }
-    if (!content_type_is_json(u_map_get_case(c->req->map_header, "Content-Type"))) {
-      http_problem(c, PROBLEM_UNSUPPORTED_MEDIA_TYPE, MSG_CONTENT_TYPE);
-      return -1;
-    }
-    json_error_t err;
-    c->body = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
-                         JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-    if (c->body == NULL) {
-      if (strstr(err.text, "overflow") != NULL) {
-        /* a number no double can hold (1e400): well-formed JSON, a non-finite value, so a
-         * 422 naming the member, found as the last key before where the parser stopped */
-        json_t *errors = json_array();
-        char field[128];
-        overflow_field(c->req->binary_body, (size_t)err.position, field, sizeof field);
-        errors_add(errors, field, MSG_MUST_BE_DECIMAL);
-        http_invalid(c, errors);
-        return -1;
-      }
-      http_problem(c, PROBLEM_MALFORMED_JSON, MSG_MALFORMED_JSON, err.text);
-      return -1;
-    }
+  }
+  if (!(rt->flags & ROUTE_PUBLIC) && authenticate(c) != 0) {
+    return -1;
+  }
+  if ((rt->flags & ROUTE_BODY) && read_json_body(c) != 0) {
+    return -1;
   }
   return 0;
 }
@@ -412,6 +482,30 @@ void openapi_get(struct req_ctx *c) {
   c->rendered = 1;
 }
 
+/* ---- housekeeping ------------------------------------------------------------------------ */
+
+static pthread_mutex_t g_house_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_house_cv = PTHREAD_COND_INITIALIZER;
+static int g_house_stop;
+
+/* Work that falls due with time, not with a request: closing surveys at closes_at. */
+static void *housekeeping_loop(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&g_house_mu);
+  while (!g_house_stop) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += APP.cfg.housekeeping_seconds;
+    pthread_cond_timedwait(&g_house_cv, &g_house_mu, &until);
+    if (g_house_stop) break;
+    pthread_mutex_unlock(&g_house_mu);
+    surveys_close_due();
+    pthread_mutex_lock(&g_house_mu);
+  }
+  pthread_mutex_unlock(&g_house_mu);
+  return NULL;
+}
+
 /* ---- serving ----------------------------------------------------------------------------- */
 
 int server_serve(void) {
@@ -424,7 +518,8 @@ int server_serve(void) {
     return 1;
   }
   /* one byte over the limit tells a body that was cut from one that fits */
-  instance.max_post_body_size = APP.cfg.max_body_bytes + 1;
+  instance.max_post_body_size =
+      (APP.cfg.max_import_bytes > APP.cfg.max_body_bytes ? APP.cfg.max_import_bytes : APP.cfg.max_body_bytes) + 1;
   /* query values are checked by the handlers, which can say which one is bad */
   instance.check_utf8 = 0;
   instance.allowed_post_processor = U_POST_PROCESS_NONE;
@@ -469,6 +564,8 @@ int server_serve(void) {
     goto out;
   }
   y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s:%d", ZSZ_VERSION, APP.cfg.bind, APP.cfg.port);
+  pthread_t housekeeper;
+  int housekeeping = pthread_create(&housekeeper, NULL, housekeeping_loop, NULL) == 0;
   sigset_t stop;
   int sig = 0;
   sigemptyset(&stop);
@@ -477,6 +574,13 @@ int server_serve(void) {
   sigwait(&stop, &sig);
   y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
   ulfius_stop_framework(&instance);
+  if (housekeeping) {
+    pthread_mutex_lock(&g_house_mu);
+    g_house_stop = 1;
+    pthread_cond_signal(&g_house_cv);
+    pthread_mutex_unlock(&g_house_mu);
+    pthread_join(housekeeper, NULL);
+  }
   auth_cache_clear();
   code = 0;
 out:

@@ -215,3 +215,51 @@ for name in list one; do
     fi
 done
 echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative)"
+
+# ---- surveys: a paper-form import of 100,000 responses, then results at 1,000,000 ----------
+# Aims (issue 5): the import under 10 s on this machine, results under 200 ms at a million.
+zsz_header "surveys: import 100,000 responses, results at 1,000,000"
+ptoken="$("$bin" token --sub bench.plenipotentiary --name "Bench Plenipotentiary" --org bench \
+    --role plenipotentiary --ttl 3600)"
+pauth="Authorization: Bearer $ptoken"
+json='Content-Type: application/json'
+survey="$(curl -s -H "$pauth" -H "$json" "$base/api/v1/surveys" -d '{"title": "Bench survey",
+  "kind": "ad_hoc", "year": 2026, "respondent_fields": [{"key": "channel", "text": "Channel",
+  "type": "choice", "options": [{"key": "office", "text": "Office"}, {"key": "phone", "text": "Phone"},
+  {"key": "online", "text": "Online"}, {"key": "epuap", "text": "ePUAP"}]}],
+  "questions": [{"key": "q1", "text": "Q1", "type": "scale_1_5", "required": true},
+  {"key": "q2", "text": "Q2", "type": "scale_1_5", "allow_dont_know": true},
+  {"key": "q3", "text": "Q3", "type": "scale_1_5"},
+  {"key": "k", "text": "K", "type": "single_choice", "options": [{"key": "a", "text": "A"},
+  {"key": "b", "text": "B"}, {"key": "c", "text": "C"}]}]}')"
+survey_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$survey")"
+curl -s -o /dev/null -H "$pauth" -H "$json" "$base/api/v1/surveys/$survey_id/transitions" -d '{"to": "open"}'
+python3 - "$LOGS/import.json" <<'PY'
+import json, random, sys
+random.seed(7)
+rows = [{"answers": {"q1": random.randint(1, 5), "q2": random.choice([1, 2, 3, 4, 5, "dont_know"]),
+                     "q3": random.randint(1, 5), "k": random.choice("abc")},
+         "respondent": {"channel": random.choice(["office", "phone", "online", "epuap"])}}
+        for _ in range(100000)]
+with open(sys.argv[1], "w") as f:
+    json.dump(rows, f)
+PY
+import_s="$(curl -s -o "$LOGS/import-answer.json" -w '%{time_total}' -H "$pauth" -H "$json" \
+    --data-binary "@$LOGS/import.json" "$base/api/v1/surveys/$survey_id/responses/import")"
+grep -q '"imported":100000' "$LOGS/import-answer.json" || {
+    head -c 500 "$LOGS/import-answer.json"
+    zsz_die "the import did not take 100,000 responses"
+}
+echo "import of 100,000 responses: ${import_s} s"
+for _ in $(seq 2 10); do
+    curl -s -o /dev/null -H "$pauth" -H "$json" --data-binary "@$LOGS/import.json" \
+        "$base/api/v1/surveys/$survey_id/responses/import"
+done
+curl -s -H "$pauth" "$base/api/v1/surveys/$survey_id/results" >"$LOGS/results.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["responses"] == 1000000, d["responses"]; print("responses:", d["responses"], "overall mean:", d["overall"]["mean"])' "$LOGS/results.json"
+wrk -t1 -c4 -d5s --latency -H "$pauth" "$base/api/v1/surveys/$survey_id/results" >"$LOGS/wrk-results.txt"
+res_p50="$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-results.txt")"
+res_p99="$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-results.txt")"
+res_rps="$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-results.txt")"
+printf '%-44s %10s %9s %9s\n' "GET /api/v1/surveys/{id}/results (1,000,000)" "$res_rps" "$res_p50" "$res_p99"
+printf 'import of 100,000 responses took %s s (aim: under 10 s)\n' "$import_s"

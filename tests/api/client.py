@@ -942,3 +942,216 @@ def newest_incident_id(org="krakow"):
     """The id of the newest incident the IOD sees (the list is newest first), or None."""
     items = items_of(expect(api("GET", with_query(INCIDENTS, limit=1), iod(org)), 200))
     return items[0]["id"] if items else None
+
+
+# --------------------------------------------------------------------------- surveys (issue 5)
+
+SURVEYS = "/api/v1/surveys"
+PUBLIC_SURVEYS = "/api/v1/public/surveys"
+SURVEY_KINDS = ("external_customers", "employees", "ad_hoc")
+QUESTION_TYPES = ("scale_1_5", "yes_no", "single_choice", "multi_choice", "text")
+RESPONDENT_TYPES = ("choice", "org_unit", "process")
+ACCESS_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ACCESS_CODE_RE = re.compile(r"^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{12}$")
+PUBLIC_ID_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+SURVEY_FIELDS = ("id", "title", "kind", "year", "process_ids", "org_unit_ids", "questions",
+                 "respondent_fields", "opens_at", "closes_at", "target_mean", "min_group_size",
+                 "access_codes_required", "status", "public_id", "response_count",
+                 "created_at", "updated_at")
+PUBLIC_SURVEY_FIELDS = ("public_id", "title", "questions", "respondent_fields", "closes_at",
+                        "access_codes_required")
+# Years the survey modules keep to themselves, because closing a survey writes readings to
+# every survey-fed indicator of the organisation with the same kind and year, and the
+# comparison looks for the previous closed survey of the same kind in any earlier year.
+# Default surveys: the current year. test_survey_indicators: 2050..2069. test_survey_results
+# (comparison): 2078..2082 (kind employees). The auto-closing survey: 2099 (kind ad_hoc).
+AUTO_CLOSE_YEAR = 2099
+
+
+def scale_q(key="q1", **fields):
+    q = {"key": key, "text": f"Jak ocenia Pan/Pani {key}?", "type": "scale_1_5"}
+    q.update(fields)
+    return q
+
+
+def choice_q(key, options, type_="single_choice", **fields):
+    q = {"key": key, "text": f"Wybór {key}", "type": type_,
+         "options": [{"key": o, "text": f"Opcja {o} – źdźbło"} for o in options]}
+    q.update(fields)
+    return q
+
+
+def yes_no_q(key, **fields):
+    q = {"key": key, "text": f"Czy {key}?", "type": "yes_no"}
+    q.update(fields)
+    return q
+
+
+def text_q(key, **fields):
+    q = {"key": key, "text": f"Uwagi ({key})", "type": "text"}
+    q.update(fields)
+    return q
+
+
+def choice_rf(key, options):
+    return {"key": key, "text": f"Grupa {key}", "type": "choice",
+            "options": [{"key": o, "text": f"Grupa {o}"} for o in options]}
+
+
+def in_days(days):
+    """ts(now + days): an RFC 3339 UTC timestamp days ahead (negative: in the past)."""
+    return ts(now_utc() + datetime.timedelta(days=days))
+
+
+def survey_body(**fields):
+    """A valid create body: one optional scale question, open a day ago, closing in 60 days,
+    kind external_customers, the current year."""
+    body = {"title": f"Badanie satysfakcji {uniq('')}", "kind": "external_customers",
+            "year": current_year(), "questions": [scale_q("q1")],
+            "opens_at": in_days(-1), "closes_at": in_days(60)}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def survey_path(s):
+    return f"{SURVEYS}/{s['id'] if isinstance(s, dict) else s}"
+
+
+def public_path(s):
+    return f"{PUBLIC_SURVEYS}/{s['public_id'] if isinstance(s, dict) else s}"
+
+
+def create_survey(token=None, org="krakow", **fields):
+    return expect(api("POST", SURVEYS, token or plenipotentiary(org), survey_body(**fields)), 201)
+
+
+def get_survey(s, token=None, org="krakow"):
+    return expect(api("GET", survey_path(s), token or plenipotentiary(org)), 200)
+
+
+def patch_survey(s, body, token=None, etag=None, org="krakow"):
+    path = survey_path(s)
+    return api("PATCH", path, token or plenipotentiary(org), body,
+               headers={"If-Match": etag or get_etag(path, plenipotentiary(org))})
+
+
+def transition_survey(s, to, token=None, headers=None, org="krakow", **extra):
+    return api("POST", f"{survey_path(s)}/transitions", token or plenipotentiary(org),
+               {"to": to, **extra}, headers=headers)
+
+
+def open_survey(s, org="krakow"):
+    return expect(transition_survey(s, "open", org=org), 200)
+
+
+def close_survey(s, org="krakow"):
+    return expect(transition_survey(s, "closed", org=org), 200)
+
+
+def create_open_survey(org="krakow", **fields):
+    return open_survey(create_survey(org=org, **fields), org)
+
+
+def submit(s, answers=None, respondent=None, access_code=None, token=None, **extra):
+    """POST a response to the public route (no token unless given); returns the Response."""
+    body = {"answers": answers if answers is not None else {}}
+    if respondent is not None:
+        body["respondent"] = respondent
+    if access_code is not None:
+        body["access_code"] = access_code
+    body.update(extra)
+    return api("POST", f"{public_path(s)}/responses", token, body)
+
+
+def respond(s, answers, respondent=None, access_code=None):
+    return expect(submit(s, answers, respondent, access_code), 201)
+
+
+def import_path(s, dry_run=None):
+    return with_query(f"{survey_path(s)}/responses/import",
+                      dry_run=None if dry_run is None else ("true" if dry_run else "false"))
+
+
+def import_json(s, rows, dry_run=None, token=None, org="krakow"):
+    return api("POST", import_path(s, dry_run), token or plenipotentiary(org), rows)
+
+
+def import_csv(s, text, dry_run=None, token=None, content_type="text/csv", org="krakow"):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return api("POST", import_path(s, dry_run), token or plenipotentiary(org), raw_body=data,
+               headers={"Content-Type": content_type})
+
+
+def generate_codes(s, count, token=None):
+    return api("POST", f"{survey_path(s)}/access-codes", token or plenipotentiary(),
+               {"count": count})
+
+
+def results_path(s):
+    return f"{survey_path(s)}/results"
+
+
+def texts_path(s, question):
+    return with_query(f"{survey_path(s)}/results/texts", question=question)
+
+
+def survey_results(s, token=None, org="krakow"):
+    return expect(api("GET", results_path(s), token or plenipotentiary(org)), 200)
+
+
+def num(value):
+    """A results number (JSON number or decimal string) as float; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise AssertionError(f"a number, not {value!r}")
+    return float(decimal.Decimal(str(value)))
+
+
+def mean_of(values):
+    return sum(values) / len(values) if values else None
+
+
+def scale_stats(values, target=4.0):
+    """The exact (unrounded) statistics the spec defines for a scale question's 1..5 answers."""
+    n = len(values)
+    mean = mean_of(values)
+    sd = ci = None
+    if n >= 2:
+        sd = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5
+        half = 1.96 * sd / n ** 0.5
+        ci = [mean - half, mean + half]
+    return {"n": n, "mean": mean, "sd": sd, "ci95": ci,
+            "distribution": {str(k): values.count(k) for k in range(1, 6)},
+            "share_4_5": (values.count(4) + values.count(5)) / n if n else None,
+            "below_target": (mean < target) if n else None}
+
+
+class AutoClose:
+    """The survey that closes by itself (test_surveys.py, slow): created as early as the first
+    survey module starts, so the wait for the server's minute check overlaps other tests.
+    Kind ad_hoc, year AUTO_CLOSE_YEAR, closes_at a few seconds after creation, two responses
+    (5 and 4), and a survey-fed yearly indicator of an objective of that year."""
+    survey = None
+    indicator = None
+    error = None
+    SECONDS = 8
+
+    @classmethod
+    def start(cls):
+        if cls.survey is not None or cls.error is not None:
+            return
+        try:
+            o = create_objective(year=AUTO_CLOSE_YEAR)
+            cls.indicator = create_indicator(o, source="survey", survey_kind="ad_hoc",
+                                             survey_question=None, frequency="yearly",
+                                             baseline="3", target="5")
+            s = create_survey(kind="ad_hoc", year=AUTO_CLOSE_YEAR,
+                              title=f"Samozamykające {uniq('')}",
+                              closes_at=ts(now_utc() + datetime.timedelta(seconds=cls.SECONDS)))
+            s = open_survey(s)
+            respond(s, {"q1": 5})
+            respond(s, {"q1": 4})
+            cls.survey = s
+        except Exception as e:  # noqa: BLE001 - reported by the test that needs it
+            cls.error = e

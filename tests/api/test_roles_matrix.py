@@ -1,5 +1,5 @@
 """Role x route matrix, table-driven from the routes tables of docs/design.md,
-docs/design-objectives.md and docs/design-incidents.md.
+docs/design-objectives.md, docs/design-incidents.md and docs/design-surveys.md.
 
 For every route and every caller (president, plenipotentiary, process_owner = owner of the
 target process, process_owner_other = a process owner who does not own it, iod, auditor,
@@ -12,6 +12,11 @@ plenipotentiary nor its reporter; the matrix's incidents are reported by the emp
 for it; on the routes under it that the caller may not use anyway 403 or 404 are both a
 refusal. Such routes carry a fifth element: caller -> accepted refusal statuses.
 
+Surveys: the two public routes need no token (every caller, anonymous too, may call them); a
+survey is read by the plenipotentiary, the president and the owner of a process it concerns
+(the matrix's survey concerns the fixture process); the list by every process owner too (each
+sees only the surveys of its processes).
+
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
@@ -20,14 +25,17 @@ import re
 import subprocess
 
 from .client import (BREACH_REGISTER, DEADLINE_RULE_NAMES, DEADLINE_RULES, INCIDENT_STATS,
-                     INCIDENTS, OBJECTIVES, OWNER_SUB, ZSZ_BIN, ApiTest, add_timeline, ago, api,
-                     create_approved_objective, create_change_request, create_incident,
-                     create_indicator, create_objective, create_org_unit, create_owned_process,
-                     create_review, create_revision, current_year, default_breach, employee,
-                     ensure_user, expect, get_etag, get_rules, incident_path, indicator_path,
-                     iod, items_of, kr_code, list_all, make_token, objective_path, other_owner,
-                     patch_incident, plenipotentiary, put_rules, reading_path, record_reading,
-                     review_path, reviews_path, role_token, timeline_path, uniq, with_query)
+                     INCIDENTS, OBJECTIVES, OWNER_SUB, SURVEYS, ZSZ_BIN, ApiTest, add_timeline, ago,
+                     api, create_approved_objective, create_change_request, create_incident,
+                     create_indicator, create_objective, create_open_survey, create_org_unit,
+                     create_owned_process, create_review, create_revision, create_survey,
+                     current_year, default_breach, employee, ensure_user, expect, get_etag,
+                     get_rules, get_survey, incident_path, indicator_path, iod, items_of,
+                     kr_code, list_all, make_token, objective_path, other_owner, patch_incident,
+                     plenipotentiary, public_path, put_rules, reading_path, record_reading,
+                     respond, results_path, review_path, reviews_path, role_token, scale_q,
+                     survey_body, survey_path, text_q, texts_path, timeline_path, uniq,
+                     with_query)
 
 ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
        "employee")
@@ -50,6 +58,8 @@ HIDDEN_OR_FORBIDDEN = {c: (403, 404) for c in HIDDEN}
 TIMELINE_REFUSALS = dict(HIDDEN_OR_FORBIDDEN, employee=(403, 404))
 Y = current_year()
 PUBLIC = ALL + ("anonymous",)
+SURVEY_READERS = ("plenipotentiary", "president", "process_owner")
+SURVEY_LISTERS = SURVEY_READERS + ("process_owner_other",)
 CALLERS = ALL + ("anonymous",)
 
 
@@ -81,6 +91,8 @@ class Fixture:
         cls.review = create_review(cls.process, f"{Y}-H1")
         cls.incident = matrix_incident()
         add_timeline(cls.incident, text="Wpis macierzy")
+        cls.survey = matrix_survey(process_ids=[cls.process["id"]])
+        respond(cls.survey, {"q1": 4, "t": "Uwaga z macierzy"})
         cls.ready = True
 
 
@@ -366,6 +378,59 @@ def b_put_rules():
     return DEADLINE_RULES, body, None, verify, cleanup
 
 
+def matrix_survey(open_=True, **fields):
+    """A survey with a scale and a text question, min_group_size 1 (so texts are readable)."""
+    fields.setdefault("questions", [scale_q("q1"), text_q("t")])
+    fields.setdefault("min_group_size", 1)
+    return create_open_survey(**fields) if open_ else create_survey(**fields)
+
+
+def b_post_survey():
+    title = f"Macierz {uniq('')}"
+
+    def verify(t):
+        t.assertNotIn(title, [s["title"] for s in list_all(SURVEYS, year=Y)])
+    return SURVEYS, survey_body(title=title), None, verify
+
+
+def b_patch_survey():
+    s = matrix_survey(open_=False)
+    path = survey_path(s)
+
+    def verify(t):
+        t.assertEqual(get_survey(s)["title"], s["title"])
+    return path, {"title": "Zmienione w macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_transition_survey():
+    s = matrix_survey(open_=False)
+
+    def verify(t):
+        t.assertEqual(get_survey(s)["status"], "draft")
+    return f"{survey_path(s)}/transitions", {"to": "open"}, None, verify
+
+
+def b_access_codes():
+    s = matrix_survey()
+
+    def verify(t):
+        t.assertIs(get_survey(s)["access_codes_required"], False)
+    return f"{survey_path(s)}/access-codes", {"count": 2}, None, verify
+
+
+def b_import_responses():
+    s = matrix_survey()
+
+    def verify(t):
+        t.assertEqual(get_survey(s)["response_count"], 0)
+    return (f"{survey_path(s)}/responses/import", [{"answers": {"q1": 4, "t": "Import"}}],
+            None, verify)
+
+
+def b_public_response():
+    return (f"{public_path(Fixture.survey)}/responses", {"answers": {"q1": 5}}, None, None)
+
+
 def fo():
     return objective_path(Fixture.objective)
 
@@ -454,6 +519,21 @@ ROUTES = [
     ("POST", "/api/v1/incidents/{id}/timeline", IOD, b_post_timeline, TIMELINE_REFUSALS),
     ("GET", "/api/v1/deadline-rules", IOD, b_read(lambda: DEADLINE_RULES)),
     ("PUT", "/api/v1/deadline-rules", IOD, b_put_rules),
+    # docs/design-surveys.md
+    ("GET", "/api/v1/surveys", SURVEY_LISTERS, b_read(lambda: SURVEYS)),
+    ("POST", "/api/v1/surveys", P, b_post_survey),
+    ("GET", "/api/v1/surveys/{id}", SURVEY_READERS, b_read(lambda: survey_path(Fixture.survey))),
+    ("PATCH", "/api/v1/surveys/{id}", P, b_patch_survey),
+    ("POST", "/api/v1/surveys/{id}/transitions", P, b_transition_survey),
+    ("POST", "/api/v1/surveys/{id}/access-codes", P, b_access_codes),
+    ("POST", "/api/v1/surveys/{id}/responses/import", P, b_import_responses),
+    ("GET", "/api/v1/surveys/{id}/results", SURVEY_READERS,
+     b_read(lambda: results_path(Fixture.survey))),
+    ("GET", "/api/v1/surveys/{id}/results/texts", P,
+     b_read(lambda: texts_path(Fixture.survey, "t"))),
+    ("GET", "/api/v1/public/surveys/{public_id}", PUBLIC,
+     b_read(lambda: public_path(Fixture.survey))),
+    ("POST", "/api/v1/public/surveys/{public_id}/responses", PUBLIC, b_public_response),
 ]
 
 
@@ -515,13 +595,18 @@ for _method, _path, _allowed, _build, *_refusals in ROUTES:
 class MatrixCompletenessTest(ApiTest):
     def test_matrix_covers_every_route_of_the_design(self):
         """The table above lists the 25 routes of docs/design.md, the 25 of
-        docs/design-objectives.md and the 11 of docs/design-incidents.md, each once."""
+        docs/design-objectives.md, the 11 of docs/design-incidents.md and the 11 of
+        docs/design-surveys.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 61)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 57)
+        self.assertEqual(len(keys), 72)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 68)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/incidents")
                              or p == "/api/v1/deadline-rules"), 11)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/surveys")
+                             or p.startswith("/api/v1/public/surveys")), 11)
+        self.assertEqual({r[2] for r in ROUTES if r[1].startswith("/api/v1/public/")}, {PUBLIC},
+                         "the public routes need no token")
 
     def test_matrix_matches_the_servers_route_table(self):
         """`zsz-api routes` prints the same routes (parameter names aside), when the binary is

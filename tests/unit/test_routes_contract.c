@@ -260,8 +260,11 @@ START_TEST(route_table_sound) {
     int action_path = len > 5 && strcmp(r->path + len - 5, "/lock") == 0;
     int writes_body = (strcmp(r->method, "POST") == 0 && !action_path) || strcmp(r->method, "PATCH") == 0 ||
                       strcmp(r->method, "PUT") == 0;
-    ck_assert_msg(!!(r->flags & ROUTE_BODY) == writes_body, "%s %s: ROUTE_BODY flag does not fit the method",
-                  r->method, r->path);
+    /* a raw body (imports, read by the handler) is a body too, never beside a JSON one */
+    ck_assert_msg(!!(r->flags & (ROUTE_BODY | ROUTE_RAW_BODY)) == writes_body,
+                  "%s %s: ROUTE_BODY flag does not fit the method", r->method, r->path);
+    ck_assert_msg(!((r->flags & ROUTE_BODY) && (r->flags & ROUTE_RAW_BODY)), "%s %s: two kinds of body", r->method,
+                  r->path);
   }
 }
 END_TEST
@@ -275,11 +278,18 @@ START_TEST(public_routes_exactly) {
     for (size_t k = 0; k < 4; k++) {
       listed |= strcmp(r->path, PUBLIC[k]) == 0;
     }
-    if (r->flags & ROUTE_PUBLIC) {
+    int anonymous = strncmp(r->path, "/api/v1/public/", 15) == 0;
+    if ((r->flags & ROUTE_PUBLIC) && anonymous) {
+      /* the anonymous routes of surveys: limited per address, and nothing else is public */
+      ck_assert_msg(r->flags & ROUTE_RATE_LIMITED, "%s %s: an anonymous route must be rate limited", r->method,
+                    r->path);
+      ck_assert_msg(r->roles == 0, "%s %s: an anonymous route names no roles", r->method, r->path);
+    } else if (r->flags & ROUTE_PUBLIC) {
       public_count++;
       ck_assert_msg(listed, "%s %s is public but should need a token", r->method, r->path);
       ck_assert_msg(strcmp(r->method, "GET") == 0, "%s %s: public routes are GET only", r->method, r->path);
     } else {
+      ck_assert_msg(!anonymous, "%s %s: routes under /api/v1/public/ need no token", r->method, r->path);
       ck_assert_msg(!listed, "%s %s should be public", r->method, r->path);
       ck_assert_msg(r->roles != 0, "%s %s needs a token but no role may call it", r->method, r->path);
       ck_assert_msg(strncmp(r->path, "/api/v1/", 8) == 0, "%s %s: token routes live under /api/v1", r->method,

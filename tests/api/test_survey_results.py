@@ -1,0 +1,481 @@
+"""Survey results (docs/design-surveys.md, "Results"): exact statistics for a small data set
+computed here from the spec's formulas (n, mean, sample sd, ci95, share_4_5, below_target,
+distribution; counts and shares of choice questions; the overall mean), breakdowns with groups
+under `min_group_size` merged into "other", the free texts (plenipotentiary only, only with
+enough responses, in random order), the comparison with the previous year's survey of the same
+kind, and who may read what."""
+
+from .client import (DATABASE_URL, OWNER_SUB, SURVEYS, ApiTest, AutoClose, api, auditor, choice_q, choice_rf,
+                     close_survey, create_open_survey, create_org_unit, create_owned_process,
+                     create_process, employee, ensure_user, expect, import_json, iod, list_all,
+                     num, other_owner, owner, patch_survey, plenipotentiary, president,
+                     psql_value, respond, results_path, run_concurrently, scale_q, scale_stats,
+                     submit, survey_path, survey_results, text_q, texts_path, uniq, yes_no_q)
+
+TARGET = 4.0
+MIN_GROUP = 3
+
+
+def setUpModule():
+    AutoClose.start()
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from strings_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings_in(v)
+
+
+QUESTIONS = [
+    scale_q("q_sat", required=True, allow_dont_know=True, allow_not_applicable=True),
+    scale_q("q_wait"),
+    scale_q("q_empty"),
+    yes_no_q("q_ok"),
+    choice_q("q_channel", ["office", "phone", "web"]),
+    choice_q("q_topics", ["tax", "permits", "social", "other_topic"], "multi_choice"),
+    text_q("q_comment"),
+]
+SCALE_KEYS = ("q_sat", "q_wait", "q_empty")
+GROUP_OPTIONS = ["g1", "g2", "g3", "g4"]
+
+# (group, unit index, process index, q_sat, q_wait, q_ok, q_channel, q_topics, q_comment);
+# None = not answered.
+DATA = [
+    ("g1", 0, 0, 5, 4, True, "office", ["tax"], "Bardzo miła obsługa, zażółć gęślą jaźń"),
+    ("g1", 0, 0, 4, 3, True, "phone", ["tax", "permits"], "Długo czekałem na telefon"),
+    ("g1", 0, 0, 4, None, False, "web", ["social"], None),
+    ("g1", 0, 0, 3, 2, True, "office", ["permits"], "Formularz niezrozumiały"),
+    ("g2", 0, 0, 5, 5, True, "office", ["tax", "social", "other_topic"], "Wszystko sprawnie"),
+    ("g2", 1, 0, 2, None, False, "phone", ["other_topic"], None),
+    ("g2", 1, 0, "dont_know", 4, True, None, ["tax"], "Nie wiem, pierwszy raz"),
+    ("g3", 1, 1, "not_applicable", 1, None, "office", None, None),
+    ("g4", 1, 1, 1, 3, False, "web", ["permits", "tax"], "Źle oznakowane pokoje"),
+]
+TEXTS = [d[8] for d in DATA if d[8] is not None]
+
+
+def approx(got, exact):
+    """got (a results number) equals exact rounded to 3 decimals."""
+    if exact is None:
+        return got is None
+    if got is None:
+        return False
+    g = num(got)
+    return abs(g - exact) <= 0.0005 + 1e-9 and abs(g * 1000 - round(g * 1000)) < 1e-6
+
+
+class Fixture:
+    ready = False
+
+    @classmethod
+    def setup(cls):
+        if cls.ready:
+            return
+        ensure_user(owner())
+        ensure_user(other_owner())
+        cls.units = [create_org_unit(), create_org_unit()]
+        cls.procs = [create_owned_process(), create_process()]
+        cls.survey = create_open_survey(
+            kind="employees", year=2000, questions=QUESTIONS, target_mean=str(TARGET),
+            min_group_size=MIN_GROUP,
+            respondent_fields=[choice_rf("r_group", GROUP_OPTIONS),
+                               {"key": "r_unit", "text": "Wydział", "type": "org_unit"},
+                               {"key": "r_proc", "text": "Sprawa", "type": "process"}],
+            org_unit_ids=[u["id"] for u in cls.units], process_ids=[p["id"] for p in cls.procs])
+        cls.rows = []
+        for grp, ui, pi, sat, wait, ok, channel, topics, comment in DATA:
+            answers = {"q_sat": sat}
+            for key, value in (("q_wait", wait), ("q_ok", ok), ("q_channel", channel),
+                               ("q_topics", topics), ("q_comment", comment)):
+                if value is not None:
+                    answers[key] = value
+            respondent = {"r_group": grp, "r_unit": cls.units[ui]["code"],
+                          "r_proc": cls.procs[pi]["code"]}
+            cls.rows.append({"answers": answers, "respondent": respondent})
+        # five through the public route, four by import: both keep the aggregates
+        for row in cls.rows[:5]:
+            respond(cls.survey, row["answers"], row["respondent"])
+        expect(import_json(cls.survey, cls.rows[5:]), 201)
+        cls.results = survey_results(cls.survey)
+        cls.ready = True
+
+
+def scale_values(rows, key):
+    return [r["answers"][key] for r in rows if isinstance(r["answers"].get(key), int)
+            and not isinstance(r["answers"].get(key), bool)]
+
+
+class StatisticsTest(ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        Fixture.setup()
+        cls.res = Fixture.results
+        cls.by_key = {q["key"]: q for q in cls.res["questions"]}
+
+    def test_top_level(self):
+        self.assertEqual(self.res["survey_id"], Fixture.survey["id"])
+        self.assertEqual(self.res["status"], "open")
+        self.assertEqual(self.res["responses"], 9)
+        self.assertEqual([q["key"] for q in self.res["questions"]], [q["key"] for q in QUESTIONS],
+                         "questions in the survey's order")
+        self.assertIsNone(self.res["comparison"], "year 2000 has no earlier year")
+
+    def test_scale_questions(self):
+        for key in SCALE_KEYS:
+            with self.subTest(key=key):
+                values = scale_values(Fixture.rows, key)
+                exp = scale_stats(values, TARGET)
+                q = self.by_key[key]
+                self.assertEqual(set(q), {"key", "type", "n", "mean", "sd", "ci95", "distribution",
+                                          "dont_know", "not_applicable", "share_4_5",
+                                          "below_target"}, q)
+                self.assertEqual(q["type"], "scale_1_5")
+                self.assertEqual(q["n"], exp["n"])
+                self.assertEqual(q["distribution"], exp["distribution"])
+                for field in ("mean", "sd", "share_4_5"):
+                    self.assertTrue(approx(q[field], exp[field]), f"{field}: {q[field]} vs "
+                                                                   f"{exp[field]}")
+                if exp["ci95"] is None:
+                    self.assertIsNone(q["ci95"])
+                else:
+                    self.assertEqual(len(q["ci95"]), 2, q)
+                    for got, want in zip(q["ci95"], exp["ci95"]):
+                        self.assertTrue(approx(got, want), f"ci95: {q['ci95']} vs {exp['ci95']}")
+                self.assertIs(q["below_target"], exp["below_target"])
+
+    def test_the_numbers_by_hand(self):
+        """The same, spelled out for q_sat: 5, 4, 4, 3, 5, 2, 1 plus one don't know and one not
+        applicable."""
+        q = self.by_key["q_sat"]
+        self.assertEqual(q["n"], 7)
+        self.assertEqual((q["dont_know"], q["not_applicable"]), (1, 1))
+        self.assertAlmostEqual(num(q["mean"]), 3.429, places=3)
+        self.assertAlmostEqual(num(q["sd"]), 1.512, places=3)
+        self.assertAlmostEqual(num(q["ci95"][0]), 2.309, places=3)
+        self.assertAlmostEqual(num(q["ci95"][1]), 4.549, places=3)
+        self.assertAlmostEqual(num(q["share_4_5"]), 0.571, places=3)
+        self.assertIs(q["below_target"], True)
+        self.assertEqual(q["distribution"], {"1": 1, "2": 1, "3": 1, "4": 2, "5": 2})
+        w = self.by_key["q_wait"]
+        self.assertEqual((w["n"], w["dont_know"], w["not_applicable"]), (7, 0, 0))
+        self.assertAlmostEqual(num(w["mean"]), 3.143, places=3)
+
+    def test_question_without_answers(self):
+        q = self.by_key["q_empty"]
+        self.assertEqual(q["n"], 0)
+        for field in ("mean", "sd", "ci95", "below_target", "share_4_5"):
+            self.assertIsNone(q[field], field)
+        self.assertEqual(q["distribution"], {str(k): 0 for k in range(1, 6)})
+
+    def test_choice_questions(self):
+        opts = {q["key"]: [o["key"] for o in q.get("options", [])] for q in QUESTIONS}
+        for key in ("q_channel", "q_topics", "q_ok"):
+            with self.subTest(key=key):
+                q = self.by_key[key]
+                self.assertEqual(set(q), {"key", "type", "n", "counts", "shares"}, q)
+                answered = [r["answers"][key] for r in Fixture.rows if key in r["answers"]]
+                self.assertEqual(q["n"], len(answered))
+                if key == "q_ok":
+                    names = ("yes", "no") if "yes" in q["counts"] or "no" in q["counts"] \
+                        else ("true", "false")
+                    expected = {names[0]: answered.count(True), names[1]: answered.count(False)}
+                else:
+                    flat = [v for a in answered for v in (a if isinstance(a, list) else [a])]
+                    expected = {o: flat.count(o) for o in opts[key]}
+                for option, c in expected.items():
+                    self.assertEqual(q["counts"].get(option, 0), c, f"{option}: {q}")
+                    self.assertTrue(approx(q["shares"].get(option, 0 if c == 0 else None),
+                                           c / len(answered)), f"share of {option}: {q}")
+                self.assertLessEqual(set(q["counts"]), set(expected), q)
+        topics = self.by_key["q_topics"]
+        self.assertEqual(topics["n"], 8)
+        self.assertEqual(topics["counts"]["tax"], 5)
+        self.assertGreater(sum(num(v) for v in topics["shares"].values()), 1,
+                           "multi-choice shares can sum above 1")
+
+    def test_text_question_shows_only_a_count(self):
+        q = self.by_key["q_comment"]
+        self.assertEqual(q, {"key": "q_comment", "type": "text", "n": len(TEXTS)})
+        found = set(strings_in(self.res)) & set(TEXTS)
+        self.assertEqual(found, set(), "results never carry the texts")
+
+    def test_overall_mean(self):
+        values = [v for key in SCALE_KEYS for v in scale_values(Fixture.rows, key)]
+        self.assertEqual(len(values), 14)
+        self.assertEqual(self.res["overall"]["n"], 14)
+        self.assertTrue(approx(self.res["overall"]["mean"], sum(values) / len(values)),
+                        self.res["overall"])
+
+    def test_breakdowns(self):
+        by_field = {b["field"]: b for b in self.res["breakdowns"]}
+        self.assertEqual(set(by_field), {"r_group", "r_unit", "r_proc"})
+        expect_groups = {
+            "r_group": {"g1": [0, 1, 2, 3], "g2": [4, 5, 6], "other": [7, 8]},
+            "r_unit": {Fixture.units[0]["code"]: [0, 1, 2, 3, 4],
+                       Fixture.units[1]["code"]: [5, 6, 7, 8]},
+            "r_proc": {Fixture.procs[0]["code"]: list(range(7)), "other": [7, 8]},
+        }
+        for field, groups in expect_groups.items():
+            with self.subTest(field=field):
+                got = {g["value"]: g for g in by_field[field]["groups"]}
+                self.assertEqual(set(got), set(groups), by_field[field])
+                for value, idx in groups.items():
+                    rows = [Fixture.rows[i] for i in idx]
+                    g = got[value]
+                    self.assertEqual(g["responses"], len(idx), g)
+                    overall = [v for k in SCALE_KEYS for v in scale_values(rows, k)]
+                    self.assertTrue(approx(g["overall_mean"], sum(overall) / len(overall)), g)
+                    qs = {q["key"]: q for q in g["questions"]}
+                    self.assertLessEqual({"q_sat", "q_wait"}, set(qs), g)
+                    self.assertLessEqual(set(qs), set(SCALE_KEYS), "scale questions only")
+                    for key, q in qs.items():
+                        values = scale_values(rows, key)
+                        self.assertEqual(q["n"], len(values), (value, q))
+                        self.assertTrue(approx(q["mean"], scale_stats(values)["mean"]),
+                                        (value, q))
+        # the small groups are never shown alone
+        names = {g["value"] for b in self.res["breakdowns"] for g in b["groups"]}
+        for hidden in ("g3", "g4", Fixture.procs[1]["code"]):
+            self.assertNotIn(hidden, names)
+
+    def test_one_response(self):
+        s = create_open_survey(questions=[scale_q("a"), scale_q("b")], target_mean="4.5")
+        respond(s, {"a": 5, "b": 4})
+        res = survey_results(s)
+        a, b = res["questions"]
+        self.assertEqual((a["n"], num(a["mean"])), (1, 5.0))
+        self.assertIsNone(a["sd"], "sd is null when n < 2")
+        self.assertIsNone(a["ci95"], "ci95 is null when n < 2")
+        self.assertIs(a["below_target"], False)
+        self.assertIs(b["below_target"], True, "4 < 4.5")
+        self.assertAlmostEqual(num(a["share_4_5"]), 1.0)
+        self.assertAlmostEqual(num(res["overall"]["mean"]), 4.5)
+        self.assertEqual(res["overall"]["n"], 2)
+
+    def test_no_responses(self):
+        s = create_open_survey(questions=[scale_q("a"), yes_no_q("b"), text_q("c")])
+        res = survey_results(s)
+        self.assertEqual(res["responses"], 0)
+        self.assertEqual(res["overall"]["n"], 0)
+        self.assertIsNone(res["overall"]["mean"])
+        self.assertEqual([q["n"] for q in res["questions"]], [0, 0, 0])
+        self.assertEqual(res["breakdowns"], [])
+
+    def test_results_follow_new_responses(self):
+        s = create_open_survey(questions=[scale_q("a")], min_group_size=1)
+        respond(s, {"a": 1})
+        self.assertAlmostEqual(num(survey_results(s)["questions"][0]["mean"]), 1.0)
+        respond(s, {"a": 4})
+        expect(import_json(s, [{"answers": {"a": 4}}]), 201)
+        res = survey_results(s)
+        self.assertEqual(res["responses"], 3)
+        self.assertAlmostEqual(num(res["questions"][0]["mean"]), 3.0)
+        close_survey(s)
+        res = survey_results(s)
+        self.assertEqual((res["status"], res["responses"]), ("closed", 3))
+
+
+class TextsTest(ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        Fixture.setup()
+
+    def texts(self, s, key="q_comment", token=None):
+        r = api("GET", texts_path(s, key), token or plenipotentiary())
+        return r, [t for t in strings_in(r.body) if t in TEXTS or t.startswith("Tekst ")]
+
+    def test_plenipotentiary_reads_the_texts(self):
+        r, got = self.texts(Fixture.survey)
+        self.assertStatus(r, 200)
+        self.assertEqual(sorted(got), sorted(TEXTS))
+        # without respondent fields
+        raw = r.raw.decode("utf-8")
+        for trace in ("r_group", "r_unit", "r_proc", "respondent", Fixture.units[0]["code"],
+                      Fixture.procs[0]["code"], '"g1"', '"g2"'):
+            self.assertNotIn(trace, raw)
+
+    def test_random_order_per_call(self):
+        orders = set()
+        for _ in range(15):
+            r, got = self.texts(Fixture.survey)
+            self.assertStatus(r, 200)
+            orders.add(tuple(got))
+        self.assertGreater(len(orders), 1, "ordered randomly per call")
+
+    def test_only_with_min_group_size_responses(self):
+        s = create_open_survey(questions=[scale_q("a"), text_q("q_comment")], min_group_size=5)
+        own = [f"Tekst {uniq('')} ąę" for _ in range(5)]
+        for t in own[:4]:
+            respond(s, {"a": 3, "q_comment": t})
+        r = api("GET", texts_path(s, "q_comment"), plenipotentiary())
+        self.assertLess(r.status, 500, r.describe())
+        raw = r.raw.decode("utf-8")
+        for t in own[:4]:
+            self.assertNotIn(t, raw, "texts of a survey with fewer than min_group_size responses")
+        respond(s, {"a": 3})  # the fifth response, without a text
+        r = api("GET", texts_path(s, "q_comment"), plenipotentiary())
+        self.assertStatus(r, 200)
+        self.assertEqual(sorted(t for t in strings_in(r.body) if t in own), sorted(own[:4]))
+
+    def test_question_must_name_a_text_question(self):
+        for key in ("q_sat", "nope", ""):
+            with self.subTest(question=key):
+                r = api("GET", texts_path(Fixture.survey, key), plenipotentiary())
+                self.assertStatus(r, 400, 404, 422)
+                self.assertTrue(r.headers.get("Content-Type", "").startswith(
+                    "application/problem+json"), r.describe())
+        r = api("GET", f"{survey_path(Fixture.survey)}/results/texts", plenipotentiary())
+        self.assertStatus(r, 400, 422)
+
+    def test_nobody_else_reads_texts(self):
+        for name, token in (("president", president()), ("owner", owner()),
+                            ("employee", employee()), ("iod", iod()), ("auditor", auditor())):
+            with self.subTest(caller=name):
+                r, got = self.texts(Fixture.survey, token=token)
+                self.assertForbidden(r)
+                self.assertEqual(got, [])
+
+
+class ReadersTest(ApiTest):
+    @classmethod
+    def setUpClass(cls):
+        Fixture.setup()
+        cls.s = Fixture.survey  # concerns a process owned by krakow.process_owner
+        cls.foreign = create_open_survey(process_ids=[create_process()["id"]])
+        cls.unrelated = create_open_survey()
+
+    def test_plenipotentiary_and_president_read_every_survey(self):
+        for token in (plenipotentiary(), president()):
+            for s in (self.s, self.foreign, self.unrelated):
+                r = api("GET", results_path(s), token)
+                self.assertEqual(self.assertJsonObject(r)["survey_id"], s["id"])
+                self.assertEqual(self.assertJsonObject(api("GET", survey_path(s), token))["id"],
+                                 s["id"])
+
+    def test_president_sees_the_same_results(self):
+        got = self.assertJsonObject(api("GET", results_path(self.s), president()))
+        self.assertEqual(got, survey_results(self.s))
+
+    def test_process_owner_reads_surveys_of_its_processes(self):
+        r = api("GET", results_path(self.s), owner())
+        got = self.assertJsonObject(r)
+        self.assertEqual(got["responses"], 9)
+        self.assertEqual(got["overall"], Fixture.results["overall"])
+        self.assertEqual(self.assertJsonObject(api("GET", survey_path(self.s), owner()))["id"],
+                         self.s["id"])
+        for s in (self.foreign, self.unrelated):
+            self.assertForbidden(api("GET", results_path(s), owner()))
+            self.assertForbidden(api("GET", survey_path(s), owner()))
+        listed = {x["id"] for x in list_all(SURVEYS, owner())}
+        self.assertIn(self.s["id"], listed)
+        self.assertNotIn(self.foreign["id"], listed)
+        self.assertNotIn(self.unrelated["id"], listed)
+        for x in list_all(SURVEYS, owner()):
+            self.assertTrue(x["process_ids"], "only surveys concerning the owner's processes")
+
+    def test_other_process_owner(self):
+        self.assertForbidden(api("GET", results_path(self.s), other_owner()))
+        self.assertForbidden(api("GET", survey_path(self.s), other_owner()))
+        self.assertNotIn(self.s["id"], {x["id"] for x in list_all(SURVEYS, other_owner())})
+
+    def test_others_are_403(self):
+        for name, token in (("employee", employee()), ("iod", iod()), ("auditor", auditor())):
+            with self.subTest(caller=name):
+                self.assertForbidden(api("GET", results_path(self.s), token))
+                self.assertForbidden(api("GET", survey_path(self.s), token))
+                self.assertForbidden(api("GET", SURVEYS, token))
+
+    def test_owner_loses_access_when_the_process_leaves_the_survey(self):
+        s = create_open_survey(process_ids=[Fixture.procs[0]["id"]])
+        self.assertStatus(api("GET", results_path(s), owner()), 200)
+        self.assertStatus(patch_survey(s, {"process_ids": [Fixture.procs[1]["id"]]}), 200)
+        self.assertForbidden(api("GET", results_path(s), owner()))
+        self.assertEqual(OWNER_SUB, Fixture.procs[0]["owner"])
+
+    def test_unknown_survey_is_404(self):
+        self.assertNotFound(api("GET", results_path(987654321), plenipotentiary()))
+        self.assertNotFound(api("GET", texts_path(987654321, "q"), plenipotentiary()))
+
+
+def employees_survey(year, answers, close=True, kind="employees", extra_questions=()):
+    s = create_open_survey(kind=kind, year=year,
+                           questions=[scale_q("q_a"), scale_q("q_b"), *extra_questions])
+    for a in answers:
+        respond(s, a)
+    return close_survey(s) if close else s
+
+
+class ComparisonTest(ApiTest):
+    """Kind employees, years 2078..2081 (kept by this module, see client.py)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.oldest = employees_survey(2078, [{"q_a": 1}])
+        cls.previous = employees_survey(2079, [{"q_a": 2, "q_b": 5}, {"q_a": 3, "q_b": 4}])
+        cls.still_open = employees_survey(2080, [{"q_a": 5}], close=False)
+        cls.other_kind = employees_survey(2080, [{"q_a": 1}], kind="ad_hoc")
+        cls.same_year = employees_survey(2081, [{"q_a": 3}])
+        s = create_open_survey(kind="employees", year=2081,
+                               questions=[scale_q("q_a"), yes_no_q("q_b"), scale_q("q_c")])
+        for a in ({"q_a": 4, "q_b": True, "q_c": 2}, {"q_a": 5}, {"q_a": 5, "q_c": 3}):
+            respond(s, a)
+        cls.current = s
+
+    def test_previous_closed_survey_of_the_same_kind(self):
+        c = survey_results(self.current)["comparison"]
+        self.assertIsNotNone(c)
+        self.assertEqual(c["survey_id"], self.previous["id"])
+        self.assertEqual(c["year"], 2079)
+        self.assertEqual(len(c["questions"]), 1, "scale keys in both: q_a only")
+        q = c["questions"][0]
+        self.assertEqual(q["key"], "q_a")
+        self.assertTrue(approx(q["mean"], 14 / 3), q)
+        self.assertTrue(approx(q["previous_mean"], 2.5), q)
+        self.assertTrue(approx(q["change"], 14 / 3 - 2.5), q)
+
+    def test_comparison_of_the_previous_one(self):
+        c = survey_results(self.previous)["comparison"]
+        self.assertEqual((c["survey_id"], c["year"]), (self.oldest["id"], 2078))
+        q = {x["key"]: x for x in c["questions"]}
+        self.assertTrue(approx(q["q_a"]["previous_mean"], 1.0))
+        self.assertTrue(approx(q["q_a"]["change"], 1.5))
+
+    def test_none_for_the_first_year(self):
+        s = employees_survey(2000, [{"q_a": 3}], close=False)
+        self.assertIsNone(survey_results(s)["comparison"])
+
+
+class AggregatesTest(ApiTest):
+    """Results come from the counts kept with every write, never from the responses."""
+
+    def test_concurrent_responses_are_all_counted(self):
+        s = create_open_survey(questions=[scale_q("a"), choice_q("c", ["x", "y"], "multi_choice")])
+        values = [1 + i % 5 for i in range(25)]
+        results = run_concurrently([lambda v=v: submit(s, {"a": v, "c": ["x", "y"][: 1 + v % 2]})
+                                    for v in values])
+        self.assertEqual([r.status for r in results], [201] * 25,
+                         [r.describe() for r in results if r.status != 201])
+        res = survey_results(s)
+        a, c = res["questions"]
+        self.assertEqual(res["responses"], 25)
+        self.assertEqual(a["distribution"], {str(k): 5 for k in range(1, 6)})
+        self.assertTrue(approx(a["mean"], 3.0), a)
+        self.assertEqual((c["n"], c["counts"]["x"], c["counts"]["y"]),
+                         (25, 25, sum(1 for v in values if v % 2)))
+
+    def test_results_are_not_read_from_the_responses(self):
+        if not DATABASE_URL:
+            self.skipTest("ZSZ_DATABASE_URL is not set")
+        s = create_open_survey(questions=[scale_q("a")])
+        for v in (2, 4, 5):
+            respond(s, {"a": v})
+        before = survey_results(s)
+        psql_value(f"UPDATE survey_responses SET answers = '{{\"a\": 1}}' "
+                   f"WHERE survey_id = {s['id']}; SELECT 1")
+        self.assertEqual(survey_results(s), before, "computed from the aggregate counts")
