@@ -97,6 +97,37 @@ void public_response_create(struct req_ctx *c);
 /* Closes open surveys past closes_at in every organisation (and feeds their indicators). */
 void surveys_close_due(void);
 
+/* audits.c */
+void appointment_list(struct req_ctx *c);
+void appointment_create(struct req_ctx *c);
+void appointment_get(struct req_ctx *c);
+void appointment_update(struct req_ctx *c);
+void appointment_transition(struct req_ctx *c);
+void programme_get(struct req_ctx *c);
+void programme_put(struct req_ctx *c);
+void programme_transition(struct req_ctx *c);
+void programme_version_get(struct req_ctx *c);
+void audit_list(struct req_ctx *c);
+void audit_create(struct req_ctx *c);
+void audit_get(struct req_ctx *c);
+void audit_update(struct req_ctx *c);
+void audit_transition(struct req_ctx *c);
+void finding_list(struct req_ctx *c);
+void finding_create(struct req_ctx *c);
+void finding_get(struct req_ctx *c);
+
+/* nonconformities.c */
+void nonconformity_list(struct req_ctx *c);
+void nonconformity_create(struct req_ctx *c);
+void nonconformity_stats(struct req_ctx *c);
+void nonconformity_get(struct req_ctx *c);
+void nonconformity_update(struct req_ctx *c);
+void nonconformity_transition(struct req_ctx *c);
+void action_list(struct req_ctx *c);
+void action_create(struct req_ctx *c);
+void action_get(struct req_ctx *c);
+void action_update(struct req_ctx *c);
+
 /* changes.c */
 void change_list(struct req_ctx *c);
 

@@ -101,6 +101,38 @@ const struct route ROUTES[] = {
     {"POST", "/api/v1/public/surveys/{public_id}/responses", 0, ROUTE_PUBLIC | ROUTE_RATE_LIMITED | ROUTE_BODY,
      public_response_create},
 
+    {"GET", "/api/v1/auditor-appointments", P | PR | AUD, 0, appointment_list},
+    {"POST", "/api/v1/auditor-appointments", P, ROUTE_BODY, appointment_create},
+    /* record rule: an auditor reads its own appointments */
+    {"GET", "/api/v1/auditor-appointments/{id}", P | PR | AUD, 0, appointment_get},
+    {"PATCH", "/api/v1/auditor-appointments/{id}", P, ROUTE_BODY, appointment_update},
+    {"POST", "/api/v1/auditor-appointments/{id}/transitions", PR, ROUTE_BODY, appointment_transition},
+    {"GET", "/api/v1/audit-programmes/{year}", P | PR | IOD | AUD, 0, programme_get},
+    {"PUT", "/api/v1/audit-programmes/{year}", P | IOD, ROUTE_BODY, programme_put},
+    {"POST", "/api/v1/audit-programmes/{year}/transitions", P | IOD | PR, ROUTE_BODY, programme_transition},
+    {"GET", "/api/v1/audit-programmes/{year}/versions/{version}", P | PR | IOD | AUD, 0, programme_version_get},
+    /* record rules for audits: audits.c (readers, the lead auditor's steps, the IOD's kind) */
+    {"GET", "/api/v1/audits", P | PR | IOD | AUD | OWNER, 0, audit_list},
+    {"POST", "/api/v1/audits", P | IOD, ROUTE_BODY, audit_create},
+    {"GET", "/api/v1/audits/{id}", P | PR | IOD | AUD | OWNER, 0, audit_get},
+    {"PATCH", "/api/v1/audits/{id}", P | IOD, ROUTE_BODY, audit_update},
+    {"POST", "/api/v1/audits/{id}/transitions", P | IOD | AUD, ROUTE_BODY, audit_transition},
+    {"GET", "/api/v1/audits/{id}/findings", P | PR | IOD | AUD | OWNER, 0, finding_list},
+    {"POST", "/api/v1/audits/{id}/findings", AUD, ROUTE_BODY, finding_create},
+    {"GET", "/api/v1/audits/{id}/findings/{finding_id}", P | PR | IOD | AUD | OWNER, 0, finding_get},
+    /* record rules for nonconformities: nonconformities.c (readers, owner, evaluator) */
+    {"GET", "/api/v1/nonconformities", ANY, 0, nonconformity_list},
+    {"POST", "/api/v1/nonconformities", P | OWNER, ROUTE_BODY, nonconformity_create},
+    {"GET", "/api/v1/nonconformities/stats", P | PR, 0, nonconformity_stats},
+    {"GET", "/api/v1/nonconformities/{id}", ANY, 0, nonconformity_get},
+    {"PATCH", "/api/v1/nonconformities/{id}", P | OWNER, ROUTE_BODY, nonconformity_update},
+    {"POST", "/api/v1/nonconformities/{id}/transitions", P | OWNER | AUD, ROUTE_BODY, nonconformity_transition},
+    {"GET", "/api/v1/nonconformities/{id}/actions", ANY, 0, action_list},
+    {"POST", "/api/v1/nonconformities/{id}/actions", P | OWNER, ROUTE_BODY, action_create},
+    /* the person responsible for an action marks it done, whatever its role */
+    {"GET", "/api/v1/nonconformities/{id}/actions/{action_id}", ANY, 0, action_get},
+    {"PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}", ANY, ROUTE_BODY, action_update},
+
     {"GET", "/api/v1/changes", P | PR, 0, change_list},
 };
 

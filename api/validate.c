@@ -106,11 +106,11 @@ static int has_control(const char *s, size_t len, int allow_whitespace) {
   return 0;
 }
 
-static int code_chars_only(const char *s, size_t len) {
+static int code_chars_only(const char *s, size_t len, int slash) {
   for (size_t i = 0; i < len; i++) {
     char c = s[i];
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-          c == '-')) {
+          c == '-' || (slash && c == '/'))) {
       return 0;
     }
   }
@@ -149,8 +149,8 @@ static int check_string(const struct field_spec *f, const json_t *v, json_t *err
     errors_add(errors, f->name, MSG_CONTROL_CHARS);
     return 1;
   }
-  if ((f->flags & V_CODE_CHARS) && !code_chars_only(s, bytes)) {
-    errors_add(errors, f->name, MSG_BAD_CODE_CHARS);
+  if ((f->flags & V_CODE_CHARS) && !code_chars_only(s, bytes, (f->flags & V_SLASH) != 0)) {
+    errors_add(errors, f->name, (f->flags & V_SLASH) ? MSG_BAD_CODE_SLASH_CHARS : MSG_BAD_CODE_CHARS);
     return 1;
   }
   if (f->one_of) {

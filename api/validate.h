@@ -28,6 +28,7 @@ enum {
   V_CODE_CHARS = 1u << 3,  /* only [A-Za-z0-9._-] */
   V_TEXT = 1u << 4,        /* control characters other than \n \r \t refused */
   V_UNIQUE = 1u << 5,      /* arrays: no repeated items */
+  V_SLASH = 1u << 6,       /* with V_CODE_CHARS: '/' too (document-style codes) */
 };
 
 struct field_spec {

@@ -1155,3 +1155,351 @@ class AutoClose:
             cls.survey = s
         except Exception as e:  # noqa: BLE001 - reported by the test that needs it
             cls.error = e
+
+
+# --------------------------------------------------------------------------- audits (issue 6)
+
+APPOINTMENTS = "/api/v1/auditor-appointments"
+PROGRAMMES = "/api/v1/audit-programmes"
+AUDITS = "/api/v1/audits"
+NONCONFORMITIES = "/api/v1/nonconformities"
+NC_STATS = f"{NONCONFORMITIES}/stats"
+AUDITOR_SUB = "krakow.auditor"
+PRESIDENT_SUB = "krakow.president"
+PLENIPOTENTIARY_SUB = "krakow.plenipotentiary"
+AUDIT_KINDS = ("quality", "information_security", "integrated")
+QUALIFICATIONS = ("iso9001", "iso27001", "iso14001")
+# what an audit of each kind needs of its team (docs/design-audits.md, "appointed for an audit")
+KIND_NEEDS = {"quality": ("iso9001",), "information_security": ("iso27001",),
+              "integrated": ("iso9001", "iso27001")}
+CLAUSE_9001 = "ISO 9001:2015 8.5.1"
+CLAUSE_27001 = "ISO/IEC 27001:2022 A.5.24"
+CLAUSE_14001 = "ISO 14001:2015 9.2"
+BAD_CLAUSES = ("ISO 9001:2015 11.1", "ISO/IEC 27001:2022 A.5.38")
+KIND_CRITERIA = {"quality": [CLAUSE_9001], "information_security": [CLAUSE_27001],
+                 "integrated": [CLAUSE_9001, CLAUSE_27001]}
+FINDING_KINDS = ("major_nonconformity", "minor_nonconformity", "observation",
+                 "opportunity_for_improvement", "good_practice")
+NC_SOURCES = ("internal_audit", "external_audit", "complaint", "management_review",
+              "process_monitoring", "incident", "other")
+NC_STATUSES = ("open", "analysis", "action_plan", "implementation", "verification", "closed",
+               "cancelled")
+ACTION_TYPES = ("correction", "corrective", "preventive", "improvement")
+NC_NUMBER_RE = re.compile(r"^NC/(\d{4})/(\d{3,})$")
+APPOINTMENT_FIELDS = ("id", "year", "auditor", "order_ref", "qualifications", "valid_from",
+                      "valid_to", "status", "revoked_reason", "created_at", "updated_at")
+PROGRAMME_FIELDS = ("year", "objectives", "risks_considered", "status", "version",
+                    "return_reason", "approved_versions", "audits", "created_at", "updated_at")
+PROGRAMME_AUDIT_FIELDS = ("id", "code", "kind", "status", "planned_start", "planned_end",
+                          "lead_auditor")
+AUDIT_FIELDS = ("id", "code", "year", "kind", "scope_process_ids", "scope_org_unit_ids",
+                "criteria", "planned_start", "planned_end", "lead_auditor", "team", "auditees",
+                "status", "status_reason", "report", "reported_at", "created_at", "updated_at")
+FINDING_FIELDS = ("id", "audit_id", "kind", "clause", "process_id", "description", "evidence",
+                  "created_by", "nonconformity_id", "created_at")
+NC_FIELDS = ("id", "number", "source", "source_ref", "audit_id", "finding_id", "severity",
+             "process_id", "owner", "description", "correction", "root_cause", "status",
+             "status_reason", "round", "effectiveness", "history", "actions", "days_open",
+             "overdue", "created_at", "closed_at", "updated_at")
+ACTION_FIELDS = ("id", "type", "description", "responsible", "due_date", "status", "done_at",
+                 "note", "overdue")
+
+# Audit years. Every audit belongs to its year's programme, and a programme's state (approved,
+# submitted) changes what planning an audit does to it, so each test module (and each
+# programme test) takes a year of its own: one without a programme yet (GET 404), from 2099
+# down, never the current year (the demo seed plans that one). Years handed out are not handed
+# out again. A full run takes about 35 of the 99 years, so a database holds two full runs (and
+# scripts/test.sh starts from a fresh one).
+_AUDIT_YEAR_CANDIDATES = [y for y in range(2099, 1999, -1)
+                          if y != datetime.datetime.now(datetime.timezone.utc).year]
+_audit_years_taken = set()
+_audit_year_lock = threading.Lock()
+
+
+def free_audit_year():
+    """A year with no audit programme in krakow (so no audits either), not yet handed out."""
+    with _audit_year_lock:
+        for y in _AUDIT_YEAR_CANDIDATES:
+            if y in _audit_years_taken:
+                continue
+            _audit_years_taken.add(y)
+            r = api("GET", f"{PROGRAMMES}/{y}", plenipotentiary())
+            if r.status == 404:
+                return y
+            expect(r, 200)
+    raise AssertionError("no free audit year left between 2000 and 2099: reset the database")
+
+
+def appointment_path(a):
+    return f"{APPOINTMENTS}/{a['id'] if isinstance(a, dict) else a}"
+
+
+def appointment_body(auditor_sub, year, qualifications=QUALIFICATIONS, **fields):
+    body = {"year": year, "auditor": auditor_sub,
+            "order_ref": f"Zarządzenie nr {_next()}/{year}/P",
+            "qualifications": list(qualifications),
+            "valid_from": f"{year}-01-01", "valid_to": f"{year}-12-31"}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def appoint(auditor_sub, year, qualifications=QUALIFICATIONS, token=None, org="krakow", **fields):
+    """An active appointment (by the plenipotentiary unless token says otherwise)."""
+    return expect(api("POST", APPOINTMENTS, token or plenipotentiary(org),
+                      appointment_body(auditor_sub, year, qualifications, **fields)), 201)
+
+
+def revoke_appointment(a, token=None, reason="Odwołanie z funkcji audytora"):
+    return api("POST", f"{appointment_path(a)}/transitions", token or president(),
+               {"to": "revoked", "reason": reason})
+
+
+class Auditor:
+    """A user with role auditor (or the given roles): sub, token, appointment (or None)."""
+
+    def __init__(self, sub, token, appointment=None):
+        self.sub = sub
+        self.token = token
+        self.appointment = appointment
+
+    def __repr__(self):
+        return f"Auditor({self.sub!r})"
+
+
+def new_auditor(year=None, qualifications=QUALIFICATIONS, roles=("auditor",), unit=None,
+                name=None, org="krakow", **appointment_fields):
+    """A fresh auditor of org (recorded through GET /me), appointed for year (when given)."""
+    sub = f"{org}.{uniq('aud')}"
+    token = make_token(sub, org=org, roles=list(roles), name=name or f"Audytor testowy {sub}",
+                       unit=unit)
+    ensure_user(token)
+    appointment = None
+    if year is not None:
+        appointment = appoint(sub, year, qualifications, org=org, **appointment_fields)
+    return Auditor(sub, token, appointment)
+
+
+def demo_auditor(year, qualifications=QUALIFICATIONS):
+    """krakow.auditor appointed for year."""
+    token = auditor()
+    ensure_user(token)
+    return Auditor(AUDITOR_SUB, token, appoint(AUDITOR_SUB, year, qualifications))
+
+
+def programme_path(year):
+    return f"{PROGRAMMES}/{year}"
+
+
+def put_programme(year, token=None, headers=None, **fields):
+    body = {"objectives": f"Cele programu {uniq('')}", "risks_considered": "Ryzyka procesów."}
+    body.update(fields)
+    return api("PUT", programme_path(year), token or plenipotentiary(),
+               {k: v for k, v in body.items() if v is not ...}, headers=headers)
+
+
+def get_programme(year, token=None):
+    return expect(api("GET", programme_path(year), token or plenipotentiary()), 200)
+
+
+def transition_programme(year, to, token=None, headers=None, **extra):
+    return api("POST", f"{programme_path(year)}/transitions", token or plenipotentiary(),
+               {"to": to, **extra}, headers=headers)
+
+
+def approve_programme(year):
+    """Submits (plenipotentiary) and approves (president) the year's programme; returns it."""
+    expect(transition_programme(year, "submitted"), 200)
+    return expect(transition_programme(year, "approved", president()), 200)
+
+
+def audit_path(a):
+    return f"{AUDITS}/{a['id'] if isinstance(a, dict) else a}"
+
+
+def sub_of(member):
+    return member.sub if isinstance(member, Auditor) else member
+
+
+def audit_body(year, team, lead=None, kind="quality", **fields):
+    """A valid create body: team (Auditors or subs; the first leads unless lead is given),
+    scope a fresh process of krakow.process_owner unless scope fields are given, the criteria
+    of the kind, planned 10..12 March of year."""
+    team = [sub_of(m) for m in team]
+    body = {"code": uniq("AU/"), "year": year, "kind": kind,
+            "criteria": list(KIND_CRITERIA.get(kind, [CLAUSE_9001])),
+            "planned_start": f"{year}-03-10", "planned_end": f"{year}-03-12",
+            "lead_auditor": sub_of(lead) if lead is not None else team[0], "team": team,
+            "auditees": ["Kierownik Wydziału Obsługi Urzędu", "Specjalista – Łódź"]}
+    if "scope_process_ids" not in fields and "scope_org_unit_ids" not in fields:
+        body["scope_process_ids"] = [create_owned_process()["id"]]
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def post_audit(year, team, token=None, **fields):
+    return api("POST", AUDITS, token or plenipotentiary(), audit_body(year, team, **fields))
+
+
+def create_audit(year, team, token=None, **fields):
+    return expect(post_audit(year, team, token, **fields), 201)
+
+
+def get_audit(a, token=None):
+    return expect(api("GET", audit_path(a), token or plenipotentiary()), 200)
+
+
+def patch_audit(a, body, token=None, etag=None):
+    path = audit_path(a)
+    return api("PATCH", path, token or plenipotentiary(), body,
+               headers={"If-Match": etag or get_etag(path)})
+
+
+def transition_audit(a, to, token=None, headers=None, **extra):
+    return api("POST", f"{audit_path(a)}/transitions", token or plenipotentiary(),
+               {"to": to, **extra}, headers=headers)
+
+
+def report_body(**fields):
+    r = {"summary": "Audit potwierdził skuteczność procesu.", "strong_points": "Zaangażowanie.",
+         "areas_to_improve": "Nadzór nad dokumentami.", "conclusion": "System jest skuteczny."}
+    r.update(fields)
+    return {k: v for k, v in r.items() if v is not ...}
+
+
+def start_audit(a, lead):
+    """planned -> in_progress by the lead (an Auditor or its token)."""
+    token = lead.token if isinstance(lead, Auditor) else lead
+    return expect(transition_audit(a, "in_progress", token), 200)
+
+
+def findings_path(a):
+    return f"{audit_path(a)}/findings"
+
+
+def finding_path(a, f):
+    return f"{findings_path(a)}/{f['id'] if isinstance(f, dict) else f}"
+
+
+def finding_body(kind="observation", clause=CLAUSE_9001, **fields):
+    body = {"kind": kind, "clause": clause, "description": f"Ustalenie {uniq('')}",
+            "evidence": {"text": "Wywiad z kierownikiem; przegląd akt.",
+                         "documents": [{"znak_sprawy": "WOU-I.0123.4.2090",
+                                        "document_id": "DOC-1"}]}}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def post_finding(a, member, **fields):
+    token = member.token if isinstance(member, Auditor) else member
+    return api("POST", findings_path(a), token, finding_body(**fields))
+
+
+def create_finding(a, member, **fields):
+    return expect(post_finding(a, member, **fields), 201)
+
+
+def nc_path(n):
+    return f"{NONCONFORMITIES}/{n['id'] if isinstance(n, dict) else n}"
+
+
+def nc_number(n):
+    """(year, sequence) of a nonconformity's number."""
+    m = NC_NUMBER_RE.match(n["number"] if isinstance(n, dict) else n)
+    if not m:
+        raise AssertionError(f"not a nonconformity number: {n!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def nc_body(process_id, **fields):
+    body = {"source": "process_monitoring", "source_ref": "Monitoring wskaźników",
+            "severity": "minor", "process_id": process_id,
+            "description": f"Niezgodność {uniq('')}", "correction": "Poprawiono rejestr."}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def create_nc(process_id=None, token=None, org="krakow", **fields):
+    """A fresh nonconformity (by the plenipotentiary) of process_id (default: a fresh process
+    of krakow.process_owner)."""
+    if process_id is None:
+        process_id = create_owned_process()["id"] if org == "krakow" else \
+            create_process(org=org, owner=f"{org}.process_owner")["id"]
+    return expect(api("POST", NONCONFORMITIES, token or plenipotentiary(org),
+                      nc_body(process_id, **fields)), 201)
+
+
+def get_nc(n, token=None):
+    return expect(api("GET", nc_path(n), token or plenipotentiary()), 200)
+
+
+def patch_nc(n, body, token=None, etag=None):
+    path = nc_path(n)
+    return api("PATCH", path, token or plenipotentiary(), body,
+               headers={"If-Match": etag or get_etag(path)})
+
+
+def transition_nc(n, to, token=None, headers=None, **extra):
+    return api("POST", f"{nc_path(n)}/transitions", token or plenipotentiary(),
+               {"to": to, **extra}, headers=headers)
+
+
+def actions_path(n):
+    return f"{nc_path(n)}/actions"
+
+
+def action_path(n, a):
+    return f"{actions_path(n)}/{a['id'] if isinstance(a, dict) else a}"
+
+
+def action_body(**fields):
+    body = {"type": "corrective", "description": f"Działanie {uniq('')}",
+            "responsible": OWNER_SUB, "due_date": (today_utc() + datetime.timedelta(days=30))
+            .isoformat()}
+    body.update(fields)
+    return {k: v for k, v in body.items() if v is not ...}
+
+
+def add_action(n, token=None, **fields):
+    return expect(api("POST", actions_path(n), token or plenipotentiary(), action_body(**fields)),
+                  201)
+
+
+def action_of(n, a, token=None):
+    """The action as listed by GET .../actions."""
+    aid = a["id"] if isinstance(a, dict) else a
+    for x in items_of(expect(api("GET", actions_path(n), token or plenipotentiary()), 200)):
+        if x["id"] == aid:
+            return x
+    raise AssertionError(f"action {aid} not listed under {nc_path(n)}")
+
+
+def action_etag(n, a):
+    """The If-Match value for PATCH .../actions/{action_id}: the ETag of GET
+    .../actions/{action_id} (the action's own revision)."""
+    return get_etag(action_path(n, a))
+
+
+def patch_action(n, a, body, token=None, etag=None):
+    return api("PATCH", action_path(n, a), token or plenipotentiary(), body,
+               headers={"If-Match": etag or action_etag(n, a)})
+
+
+def walk_nc(n, *steps, token=None):
+    """Walks a nonconformity through steps as token (default: the plenipotentiary), supplying
+    what each step needs: a root cause and a corrective action before implementation, every
+    action done before verification. Returns the last answer's body."""
+    token = token or plenipotentiary()
+    body = None
+    for to in steps:
+        if to == "implementation":
+            cur = get_nc(n)
+            if not cur["root_cause"]:
+                expect(patch_nc(n, {"root_cause": "Brak instrukcji stanowiskowej."}), 200)
+            if not any(a["type"] == "corrective" for a in cur["actions"]):
+                add_action(n)
+        if to == "verification":
+            for a in get_nc(n)["actions"]:
+                if a["status"] != "done":
+                    expect(patch_action(n, a, {"status": "done", "note": "Wykonano."}), 200)
+        body = expect(transition_nc(n, to, token), 200)
+    return body

@@ -17,6 +17,15 @@ survey is read by the plenipotentiary, the president and the owner of a process 
 (the matrix's survey concerns the fixture process); the list by every process owner too (each
 sees only the surveys of its processes).
 
+Audits (docs/design-audits.md): appointments are read by the plenipotentiary, the president
+and an auditor (its own; the matrix's appointment is krakow.auditor's). The matrix's audit is
+`integrated` (so the IOD reads it), krakow.auditor leads it and the scope is the fixture
+process (so its owner reads it); the other process owner gets 404 for it, the employee 403 or
+404. The matrix's nonconformity comes from a finding of that audit and has an action for which
+krakow.employee is responsible, so everyone but the other process owner (404) reads it.
+Nonconformity writes use a fresh card of the fixture process, which only the plenipotentiary,
+the president and the process owner see: the others get 403 or 404.
+
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
@@ -24,18 +33,23 @@ import os
 import re
 import subprocess
 
-from .client import (BREACH_REGISTER, DEADLINE_RULE_NAMES, DEADLINE_RULES, INCIDENT_STATS,
-                     INCIDENTS, OBJECTIVES, OWNER_SUB, SURVEYS, ZSZ_BIN, ApiTest, add_timeline, ago,
-                     api, create_approved_objective, create_change_request, create_incident,
-                     create_indicator, create_objective, create_open_survey, create_org_unit,
-                     create_owned_process, create_review, create_revision, create_survey,
-                     current_year, default_breach, employee, ensure_user, expect, get_etag,
-                     get_rules, get_survey, incident_path, indicator_path, iod, items_of,
-                     kr_code, list_all, make_token, objective_path, other_owner, patch_incident,
-                     plenipotentiary, public_path, put_rules, reading_path, record_reading,
-                     respond, results_path, review_path, reviews_path, role_token, scale_q,
-                     survey_body, survey_path, text_q, texts_path, timeline_path, uniq,
-                     with_query)
+from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLINE_RULES,
+                     DEADLINE_RULE_NAMES, EMPLOYEE_SUB, INCIDENTS, INCIDENT_STATS, NC_STATS,
+                     NONCONFORMITIES, OBJECTIVES, OWNER_SUB, SURVEYS, ZSZ_BIN, ApiTest, action_body,
+                     action_etag, action_path, actions_path, add_action, add_timeline, ago, api,
+                     appoint, appointment_body, appointment_path, audit_body, audit_path,
+                     create_approved_objective, create_audit, create_change_request, create_finding,
+                     create_incident, create_indicator, create_nc, create_objective,
+                     create_open_survey, create_org_unit, create_owned_process, create_review,
+                     create_revision, create_survey, current_year, default_breach, demo_auditor,
+                     employee, ensure_user, expect, finding_body, finding_path, findings_path,
+                     free_audit_year, get_etag, get_rules, get_survey, incident_path,
+                     indicator_path, iod, items_of, kr_code, list_all, make_token, nc_body, nc_path,
+                     objective_path, other_owner, patch_incident, plenipotentiary, president,
+                     programme_path, public_path, put_programme, put_rules, reading_path,
+                     record_reading, respond, results_path, review_path, reviews_path, role_token,
+                     scale_q, start_audit, survey_body, survey_path, text_q, texts_path,
+                     timeline_path, transition_programme, uniq, with_query)
 
 ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
        "employee")
@@ -61,6 +75,23 @@ PUBLIC = ALL + ("anonymous",)
 SURVEY_READERS = ("plenipotentiary", "president", "process_owner")
 SURVEY_LISTERS = SURVEY_READERS + ("process_owner_other",)
 CALLERS = ALL + ("anonymous",)
+APPOINTMENT_READERS = ("plenipotentiary", "president", "auditor")
+PROGRAMME_READERS = ("plenipotentiary", "president", "iod", "auditor")
+P_IOD = ("plenipotentiary", "iod")
+AUDIT_LISTERS = ("plenipotentiary", "president", "iod", "auditor", "process_owner",
+                 "process_owner_other")
+AUDIT_READERS = ("plenipotentiary", "president", "iod", "auditor", "process_owner")
+AUDIT_HIDDEN = {"process_owner_other": (404,), "employee": (403, 404)}
+LEAD = ("auditor",)
+# the refusals under an audit the caller may not read
+AUDIT_WRITE_REFUSALS = {"process_owner_other": (403, 404), "employee": (403, 404)}
+NC_READERS = ALL[:3] + ALL[4:]  # everyone but process_owner_other
+NC_HIDDEN = {"process_owner_other": (404,)}
+NC_WRITERS = ("plenipotentiary", "process_owner")
+# a fresh card is seen by P, PR and the process owner only
+NC_WRITE_REFUSALS = {c: (403, 404) for c in ("process_owner_other", "iod", "auditor",
+                                             "employee")}
+ACTION_WRITERS = ("plenipotentiary", "process_owner", "employee")
 
 
 def token_of(caller):
@@ -93,6 +124,20 @@ class Fixture:
         add_timeline(cls.incident, text="Wpis macierzy")
         cls.survey = matrix_survey(process_ids=[cls.process["id"]])
         respond(cls.survey, {"q1": 4, "t": "Uwaga z macierzy"})
+        cls.audit_year = free_audit_year()
+        cls.appointment = demo_auditor(cls.audit_year).appointment
+        cls.audit = create_audit(cls.audit_year, [AUDITOR_SUB], kind="integrated",
+                                 scope_process_ids=[cls.process["id"]])
+        start_audit(cls.audit, role_token("auditor"))
+        cls.finding = create_finding(cls.audit, role_token("auditor"),
+                                     kind="minor_nonconformity", process_id=cls.process["id"])
+        cls.nc = expect(api("GET", nc_path(cls.finding["nonconformity_id"]), plenipotentiary()),
+                        200)
+        cls.action = add_action(cls.nc, responsible=EMPLOYEE_SUB)
+        expect(transition_programme(cls.audit_year, "submitted"), 200)
+        expect(transition_programme(cls.audit_year, "approved", president()), 200)
+        cls.programme_year = free_audit_year()
+        expect(put_programme(cls.programme_year), 201)
         cls.ready = True
 
 
@@ -439,6 +484,169 @@ def fi():
     return incident_path(Fixture.incident)
 
 
+# --- docs/design-audits.md
+
+def fresh_auditor_sub():
+    sub = f"krakow.{uniq('mxa')}"
+    ensure_user(make_token(sub, roles=["auditor"], name=f"Audytor macierzy {sub}"))
+    return sub
+
+
+def b_post_appointment():
+    sub = fresh_auditor_sub()
+
+    def verify(t):
+        t.assertEqual(list_all(APPOINTMENTS, auditor=sub), [])
+    return APPOINTMENTS, appointment_body(sub, Fixture.audit_year), None, verify
+
+
+def b_patch_appointment():
+    a = appoint(fresh_auditor_sub(), Fixture.audit_year)
+    path = appointment_path(a)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["order_ref"], a["order_ref"])
+    return path, {"order_ref": "Zarządzenie macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_revoke_appointment():
+    a = appoint(fresh_auditor_sub(), Fixture.audit_year)
+    path = appointment_path(a)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["status"], "active")
+    return f"{path}/transitions", {"to": "revoked", "reason": "Macierz ról"}, None, verify
+
+
+def programme_state():
+    return get_json(programme_path(Fixture.programme_year))
+
+
+def b_put_programme():
+    """The matrix's programme year: a submitted programme is returned first, so a PUT is
+    possible (an approved one: the PUT starts the next version)."""
+    y = Fixture.programme_year
+    if programme_state()["status"] == "submitted":
+        expect(transition_programme(y, "returned", president(), reason="Macierz"), 200)
+    before = programme_state()
+
+    def verify(t):
+        got = programme_state()
+        t.assertEqual((got["objectives"], got["status"], got["version"]),
+                      (before["objectives"], before["status"], before["version"]))
+    return programme_path(y), {"objectives": f"Macierz {uniq('')}"}, None, verify
+
+
+def b_transition_programme():
+    """draft|returned -> submitted (plenipotentiary, IOD)."""
+    y = Fixture.programme_year
+    status = programme_state()["status"]
+    if status == "submitted":
+        expect(transition_programme(y, "returned", president(), reason="Macierz"), 200)
+    elif status == "approved":
+        expect(put_programme(y), 200)
+    before = programme_state()["status"]
+
+    def verify(t):
+        t.assertEqual(programme_state()["status"], before)
+    return f"{programme_path(y)}/transitions", {"to": "submitted"}, None, verify
+
+
+def matrix_is_audit():
+    """A fresh information_security audit led by krakow.auditor, scope the fixture process."""
+    return create_audit(Fixture.audit_year, [AUDITOR_SUB], kind="information_security",
+                        scope_process_ids=[Fixture.process["id"]])
+
+
+def b_post_audit():
+    body = audit_body(Fixture.audit_year, [AUDITOR_SUB], kind="information_security",
+                      scope_process_ids=[Fixture.process["id"]])
+
+    def verify(t):
+        codes = [a["code"] for a in list_all(AUDITS, year=Fixture.audit_year)]
+        t.assertNotIn(body["code"], codes)
+    return AUDITS, body, None, verify
+
+
+def b_patch_audit():
+    a = matrix_is_audit()
+    path = audit_path(a)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["auditees"], a["auditees"])
+    return path, {"auditees": ["Macierz ról"]}, {"If-Match": get_etag(path)}, verify
+
+
+def b_transition_audit():
+    a = matrix_is_audit()
+
+    def verify(t):
+        t.assertEqual(get_json(audit_path(a))["status"], "planned")
+    return f"{audit_path(a)}/transitions", {"to": "in_progress"}, None, verify
+
+
+def b_post_finding():
+    a = matrix_is_audit()
+    start_audit(a, role_token("auditor"))
+
+    def verify(t):
+        t.assertEqual(get_items(findings_path(a)), [])
+    return (findings_path(a), finding_body(clause="ISO/IEC 27001:2022 A.5.24"), None, verify)
+
+
+def b_post_nc():
+    desc = f"Macierz {uniq('')}"
+
+    def verify(t):
+        got = list_all(NONCONFORMITIES, process_id=Fixture.process["id"])
+        t.assertNotIn(desc, [n["description"] for n in got])
+    return NONCONFORMITIES, nc_body(Fixture.process["id"], description=desc), None, verify
+
+
+def matrix_nc():
+    return create_nc(Fixture.process["id"])
+
+
+def b_patch_nc():
+    n = matrix_nc()
+    path = nc_path(n)
+
+    def verify(t):
+        t.assertEqual(get_json(path)["description"], n["description"])
+    return path, {"description": "Zmieniona w macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_transition_nc():
+    n = matrix_nc()
+
+    def verify(t):
+        t.assertEqual(get_json(nc_path(n))["status"], "open")
+    return f"{nc_path(n)}/transitions", {"to": "analysis"}, None, verify
+
+
+def b_post_action():
+    n = matrix_nc()
+
+    def verify(t):
+        t.assertEqual(get_json(nc_path(n))["actions"], [])
+    return actions_path(n), action_body(), None, verify
+
+
+def b_patch_action():
+    """An action of a fresh card for which krakow.employee is responsible."""
+    n = matrix_nc()
+    a = add_action(n, responsible=EMPLOYEE_SUB)
+    path = action_path(n, a)
+
+    def verify(t):
+        t.assertEqual(get_json(nc_path(n))["actions"][0]["status"], "open")
+    return path, {"status": "done", "note": "Macierz"}, {"If-Match": action_etag(n, a)}, verify
+
+
+def fa():
+    return audit_path(Fixture.audit)
+
+
 ROUTES = [
     # public
     ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
@@ -534,6 +742,47 @@ ROUTES = [
     ("GET", "/api/v1/public/surveys/{public_id}", PUBLIC,
      b_read(lambda: public_path(Fixture.survey))),
     ("POST", "/api/v1/public/surveys/{public_id}/responses", PUBLIC, b_public_response),
+    # docs/design-audits.md
+    ("GET", "/api/v1/auditor-appointments", APPOINTMENT_READERS, b_read(lambda: APPOINTMENTS)),
+    ("POST", "/api/v1/auditor-appointments", P, b_post_appointment),
+    ("GET", "/api/v1/auditor-appointments/{id}", APPOINTMENT_READERS,
+     b_read(lambda: appointment_path(Fixture.appointment))),
+    ("PATCH", "/api/v1/auditor-appointments/{id}", P, b_patch_appointment),
+    ("POST", "/api/v1/auditor-appointments/{id}/transitions", PR, b_revoke_appointment),
+    ("GET", "/api/v1/audit-programmes/{year}", PROGRAMME_READERS,
+     b_read(lambda: programme_path(Fixture.audit_year))),
+    ("PUT", "/api/v1/audit-programmes/{year}", P_IOD, b_put_programme),
+    ("POST", "/api/v1/audit-programmes/{year}/transitions", P_IOD, b_transition_programme),
+    ("GET", "/api/v1/audit-programmes/{year}/versions/{version}", PROGRAMME_READERS,
+     b_read(lambda: f"{programme_path(Fixture.audit_year)}/versions/1")),
+    ("GET", "/api/v1/audits", AUDIT_LISTERS, b_read(lambda: AUDITS)),
+    ("POST", "/api/v1/audits", P_IOD, b_post_audit),
+    ("GET", "/api/v1/audits/{id}", AUDIT_READERS, b_read(fa), AUDIT_HIDDEN),
+    ("PATCH", "/api/v1/audits/{id}", P_IOD, b_patch_audit, AUDIT_WRITE_REFUSALS),
+    ("POST", "/api/v1/audits/{id}/transitions", LEAD, b_transition_audit, AUDIT_WRITE_REFUSALS),
+    ("GET", "/api/v1/audits/{id}/findings", AUDIT_READERS,
+     b_read(lambda: findings_path(Fixture.audit)), AUDIT_HIDDEN),
+    ("POST", "/api/v1/audits/{id}/findings", LEAD, b_post_finding, AUDIT_WRITE_REFUSALS),
+    ("GET", "/api/v1/audits/{id}/findings/{finding_id}", AUDIT_READERS,
+     b_read(lambda: finding_path(Fixture.audit, Fixture.finding)), AUDIT_HIDDEN),
+    ("GET", "/api/v1/nonconformities", ALL, b_read(lambda: NONCONFORMITIES)),
+    ("POST", "/api/v1/nonconformities", P_O, b_post_nc),
+    ("GET", "/api/v1/nonconformities/stats", P_PR,
+     b_read(lambda: with_query(NC_STATS, year=Y))),
+    ("GET", "/api/v1/nonconformities/{id}", NC_READERS, b_read(lambda: nc_path(Fixture.nc)),
+     NC_HIDDEN),
+    ("PATCH", "/api/v1/nonconformities/{id}", NC_WRITERS, b_patch_nc, NC_WRITE_REFUSALS),
+    ("POST", "/api/v1/nonconformities/{id}/transitions", NC_WRITERS, b_transition_nc,
+     NC_WRITE_REFUSALS),
+    ("GET", "/api/v1/nonconformities/{id}/actions", NC_READERS,
+     b_read(lambda: actions_path(Fixture.nc)), NC_HIDDEN),
+    ("POST", "/api/v1/nonconformities/{id}/actions", NC_WRITERS, b_post_action,
+     NC_WRITE_REFUSALS),
+    # the action's ETag for PATCH's If-Match (openapi actionGet)
+    ("GET", "/api/v1/nonconformities/{id}/actions/{action_id}", NC_READERS,
+     b_read(lambda: action_path(Fixture.nc, Fixture.action)), NC_HIDDEN),
+    ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}", ACTION_WRITERS,
+     b_patch_action, NC_WRITE_REFUSALS),
 ]
 
 
@@ -595,12 +844,20 @@ for _method, _path, _allowed, _build, *_refusals in ROUTES:
 class MatrixCompletenessTest(ApiTest):
     def test_matrix_covers_every_route_of_the_design(self):
         """The table above lists the 25 routes of docs/design.md, the 25 of
-        docs/design-objectives.md, the 11 of docs/design-incidents.md and the 11 of
-        docs/design-surveys.md, each once."""
+        docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
+        docs/design-surveys.md and the 26 of docs/design-audits.md (plus GET of one
+        nonconformity action, which the server adds so PATCH of an action has an ETag to
+        match), each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 72)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 68)
+        self.assertEqual(len(keys), 99)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 95)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
+                         5)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audits")), 8)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/nonconformities")),
+                         10)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/incidents")
                              or p == "/api/v1/deadline-rules"), 11)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/surveys")

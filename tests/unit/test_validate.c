@@ -15,16 +15,16 @@
 static const char *const COLOURS[] = {"red", "green", NULL};
 
 static const struct field_spec SPECS[] = {
-  {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
-  {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_CODE_CHARS, .min_len = 1, .max_len = 32},
-  {.name = "description", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
-  {.name = "note", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .max_len = 10},
-  {.name = "count", .type = VT_INTEGER, .min = 1, .max = 10},
-  {.name = "parent_id", .type = VT_INTEGER, .flags = V_NULLABLE},
-  {.name = "flag", .type = VT_BOOLEAN},
-  {.name = "colour", .type = VT_STRING, .one_of = COLOURS},
-  {.name = "tags", .type = VT_STRING_ARRAY, .flags = V_CODE_CHARS, .min_len = 1, .max_len = 5},
-  {0},
+    {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_CODE_CHARS, .min_len = 1, .max_len = 32},
+    {.name = "description", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
+    {.name = "note", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .max_len = 10},
+    {.name = "count", .type = VT_INTEGER, .min = 1, .max = 10},
+    {.name = "parent_id", .type = VT_INTEGER, .flags = V_NULLABLE},
+    {.name = "flag", .type = VT_BOOLEAN},
+    {.name = "colour", .type = VT_STRING, .one_of = COLOURS},
+    {.name = "tags", .type = VT_STRING_ARRAY, .flags = V_CODE_CHARS, .min_len = 1, .max_len = 5},
+    {0},
 };
 
 /* Parses JSON text (must be valid). */
@@ -128,6 +128,35 @@ static char *name_of(const char *u, size_t n) {
 }
 
 /* ---- validate_object --------------------------------------------------------------------- */
+
+/* Document-style codes (audits: AW/2026/03) add '/' to the code characters, nothing else. */
+START_TEST(code_chars_with_slash) {
+  static const struct field_spec SLASH_SPECS[] = {
+      {.name = "code", .type = VT_STRING, .flags = V_CODE_CHARS | V_SLASH, .min_len = 1, .max_len = 32},
+      {0},
+  };
+  static const char *ok[] = {"{\"code\": \"AW/2026/03\"}", "{\"code\": \"AW-2026_3.a\"}", NULL};
+  static const char *bad[] = {"{\"code\": \"AW 1\"}", "{\"code\": \"AU#1\"}", "{\"code\": \"\u0141\u00f3d\u017a-1\"}",
+                              "{\"code\": \"a\\\\b\"}", NULL};
+  for (int i = 0; ok[i]; i++) {
+    json_t *body = J(ok[i]), *errors = json_array();
+    ck_assert_int_eq(validate_object(body, SLASH_SPECS, VALIDATE_CREATE, errors), 0);
+    json_decref(body);
+    json_decref(errors);
+  }
+  for (int i = 0; bad[i]; i++) {
+    json_t *body = J(bad[i]), *errors = json_array();
+    ck_assert_int_eq(validate_object(body, SLASH_SPECS, VALIDATE_CREATE, errors), 1);
+    assert_fields(errors, bad[i], "code", NULL);
+    json_decref(body);
+    json_decref(errors);
+  }
+  /* without V_SLASH a slash stays refused */
+  json_t *errors = run("{\"name\": \"n\", \"code\": \"A/B\"}", VALIDATE_CREATE);
+  assert_fields(errors, "slash", "code", NULL);
+  json_decref(errors);
+}
+END_TEST
 
 START_TEST(valid_create_body) {
   expect_none("{\"name\": \"Zarządzanie\", \"code\": \"GZ-1.a_b\", \"description\": \"line 1\\nline 2\\r\\n\\tend\","
@@ -233,11 +262,11 @@ START_TEST(control_characters) {
   expect_one("{\"name\": \"a\\tb\"}", VALIDATE_PATCH, "name", refused);
   expect_one("{\"name\": \"a\\u007fb\"}", VALIDATE_PATCH, "name", refused);
   expect_one("{\"name\": \"\\u0001\"}", VALIDATE_PATCH, "name", refused);
-  expect_one("{\"name\": \"a\\u0085b\"}", VALIDATE_PATCH, "name", refused);  /* C1 next line */
-  expect_one("{\"name\": \"a\\u2028b\"}", VALIDATE_PATCH, "name", refused);  /* line separator */
-  expect_one("{\"name\": \"a\\u2029b\"}", VALIDATE_PATCH, "name", refused);  /* paragraph separator */
+  expect_one("{\"name\": \"a\\u0085b\"}", VALIDATE_PATCH, "name", refused); /* C1 next line */
+  expect_one("{\"name\": \"a\\u2028b\"}", VALIDATE_PATCH, "name", refused); /* line separator */
+  expect_one("{\"name\": \"a\\u2029b\"}", VALIDATE_PATCH, "name", refused); /* paragraph separator */
   expect_none("{\"name\": \"Wydział Organizacyjny – Biuro\"}", VALIDATE_PATCH);
-  expect_none("{\"name\": \"a\\u00a0b\\u2027c\"}", VALIDATE_PATCH);  /* neighbours are fine */
+  expect_none("{\"name\": \"a\\u00a0b\\u2027c\"}", VALIDATE_PATCH); /* neighbours are fine */
   /* text: line breaks and tabs are fine, other control characters are not */
   expect_none("{\"description\": \"a\\nb\\r\\n\\tc\"}", VALIDATE_PATCH);
   expect_one("{\"description\": \"a\\u0001b\"}", VALIDATE_PATCH, "description", refused);
@@ -332,7 +361,8 @@ START_TEST(errors_add_formats) {
   json_t *errors = json_array();
   errors_add(errors, "limit", MSG_OUT_OF_RANGE, 1LL, 200LL);
   errors_add(errors, "code", MSG_PROCESS_CODE, "GZ, GR or GW", "GZ 8");
-  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "message")), "must be between 1 and 200");
+  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "message")),
+                   "must be between 1 and 200");
   ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 1), "message")),
                    "must start with GZ, GR or GW followed by a number (e.g. GZ 8)");
   json_decref(errors);
@@ -345,30 +375,36 @@ END_TEST
 
 /* ---- UTF-8 ------------------------------------------------------------------------------- */
 
-static int valid(const char *s) { return utf8_valid(s, strlen(s)); }
+static int valid(const char *s) {
+  return utf8_valid(s, strlen(s));
+}
 
 START_TEST(utf8_validity) {
   ck_assert_int_eq(valid(""), 1);
   ck_assert_int_eq(valid("plain ASCII"), 1);
   ck_assert_int_eq(valid("Zażółć gęślą jaźń ŹŻĆŃĄŚŁĘÓ"), 1);
-  ck_assert_int_eq(valid("\xF0\x9F\x98\x80"), 1);     /* U+1F600 */
-  ck_assert_int_eq(valid("\xF4\x8F\xBF\xBF"), 1);     /* U+10FFFF */
-  ck_assert_int_eq(valid("\xEE\x80\x80"), 1);         /* U+E000, just past the surrogates */
-  ck_assert_int_eq(valid("\xED\x9F\xBF"), 1);         /* U+D7FF, just before */
-  ck_assert_int_eq(valid("\xC2\x80"), 1);             /* U+0080, shortest 2-byte */
+  ck_assert_int_eq(valid("\xF0\x9F\x98\x80"), 1); /* U+1F600 */
+  ck_assert_int_eq(valid("\xF4\x8F\xBF\xBF"), 1); /* U+10FFFF */
+  ck_assert_int_eq(valid("\xEE\x80\x80"), 1);     /* U+E000, just past the surrogates */
+  ck_assert_int_eq(valid("\xED\x9F\xBF"), 1);     /* U+D7FF, just before */
+  ck_assert_int_eq(valid("\xC2\x80"), 1);         /* U+0080, shortest 2-byte */
 
-  ck_assert_int_eq(valid("\xC0\xAF"), 0);             /* overlong '/' */
-  ck_assert_int_eq(valid("\xC1\xBF"), 0);             /* overlong */
-  ck_assert_int_eq(valid("\xE0\x80\xAF"), 0);         /* overlong, 3 bytes */
-  ck_assert_int_eq(valid("\xF0\x80\x80\xAF"), 0);     /* overlong, 4 bytes */
-  ck_assert_int_eq(valid("\xED\xA0\x80"), 0);         /* U+D800 surrogate */
-  ck_assert_int_eq(valid("\xED\xBF\xBF"), 0);         /* U+DFFF surrogate */
-  ck_assert_int_eq(valid("\xF4\x90\x80\x80"), 0);     /* past U+10FFFF */
-  ck_assert_int_eq(valid("\xE2\x82"), 0);             /* truncated euro sign */
-  ck_assert_int_eq(valid("\xE2\x82" "a"), 0);         /* truncated, then ASCII */
-  ck_assert_int_eq(valid("ok \xC4"), 0);              /* truncated at the end */
-  ck_assert_int_eq(valid("\x80"), 0);                 /* bare continuation */
-  ck_assert_int_eq(valid("a\xBF" "b"), 0);
+  ck_assert_int_eq(valid("\xC0\xAF"), 0);         /* overlong '/' */
+  ck_assert_int_eq(valid("\xC1\xBF"), 0);         /* overlong */
+  ck_assert_int_eq(valid("\xE0\x80\xAF"), 0);     /* overlong, 3 bytes */
+  ck_assert_int_eq(valid("\xF0\x80\x80\xAF"), 0); /* overlong, 4 bytes */
+  ck_assert_int_eq(valid("\xED\xA0\x80"), 0);     /* U+D800 surrogate */
+  ck_assert_int_eq(valid("\xED\xBF\xBF"), 0);     /* U+DFFF surrogate */
+  ck_assert_int_eq(valid("\xF4\x90\x80\x80"), 0); /* past U+10FFFF */
+  ck_assert_int_eq(valid("\xE2\x82"), 0);         /* truncated euro sign */
+  ck_assert_int_eq(valid("\xE2\x82"
+                         "a"),
+                   0);                   /* truncated, then ASCII */
+  ck_assert_int_eq(valid("ok \xC4"), 0); /* truncated at the end */
+  ck_assert_int_eq(valid("\x80"), 0);    /* bare continuation */
+  ck_assert_int_eq(valid("a\xBF"
+                         "b"),
+                   0);
   ck_assert_int_eq(valid("\xFF"), 0);
   ck_assert_int_eq(valid("\xFE"), 0);
   ck_assert_int_eq(valid("\xF8\x88\x80\x80\x80"), 0); /* 5-byte form */
@@ -394,10 +430,10 @@ END_TEST
 
 static const char *const DOC_STATES[] = {"draft", "review", "published", "archived", NULL};
 static const struct workflow_step DOC_STEPS[] = {
-  {"draft", "review", ROLE_ANY, NULL},
-  {"review", "published", ROLE_PLENIPOTENTIARY, NULL},
-  {"review", "draft", ROLE_PLENIPOTENTIARY, "reason"},
-  {"published", "archived", ROLE_PLENIPOTENTIARY | ROLE_PRESIDENT, NULL},
+    {"draft", "review", ROLE_ANY, NULL},
+    {"review", "published", ROLE_PLENIPOTENTIARY, NULL},
+    {"review", "draft", ROLE_PLENIPOTENTIARY, "reason"},
+    {"published", "archived", ROLE_PLENIPOTENTIARY | ROLE_PRESIDENT, NULL},
 };
 static const struct workflow DOC_FLOW = {DOC_STATES, DOC_STEPS, sizeof DOC_STEPS / sizeof DOC_STEPS[0]};
 
@@ -490,6 +526,7 @@ static Suite *validate_suite(void) {
   Suite *s = suite_create("validate");
   TCase *tc = tcase_create("object");
   tcase_add_test(tc, valid_create_body);
+  tcase_add_test(tc, code_chars_with_slash);
   tcase_add_test(tc, length_counts_characters);
   tcase_add_test(tc, integers);
   tcase_add_test(tc, booleans);

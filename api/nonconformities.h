@@ -1,0 +1,19 @@
+#ifndef ZSZ_NONCONFORMITIES_H
+#define ZSZ_NONCONFORMITIES_H
+/* Opening a nonconformity card, shared by the register and by audit findings. */
+
+#include <jansson.h>
+
+#include "db.h"
+#include "result.h"
+
+/* Opens a card in tx from validated fields {source, source_ref, severity, process_id, owner?,
+ * description, correction?}; audit_id and finding_id may be NULL. The owner defaults to the
+ * process owner. Returns the new id, or -1 with res set (or the statement failed). */
+long long nonconformity_open(struct db_tx *tx, const char *org, const json_t *fields, const char *audit_id,
+                             const char *finding_id, const char *actor, struct result *res);
+
+/* Validates an audit report object into errors (fields named "report.summary"...). */
+void validate_nested_report(const json_t *report, json_t *errors);
+
+#endif
