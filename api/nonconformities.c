@@ -254,6 +254,15 @@ void nonconformity_get(struct req_ctx *c) {
   "zsz_csv(n.status), n.round, zsz_csv(zsz_ts(n.created_at) #>> '{}'), zsz_csv(zsz_ts(n.closed_at) #>> '{}'), "        \
   "zsz_nc_days_open(n), CASE WHEN zsz_nc_overdue(n) THEN 'true' ELSE 'false' END)"
 
+#define NC_LIST_WHERE                                                                                                  \
+  "WHERE n.org_id = $1 AND zsz_nc_readable(n, $2, $3::integer) "                                                       \
+  "AND ($4::text IS NULL OR n.status = $4) AND ($5::bigint IS NULL OR n.process_id = $5::bigint) "                     \
+  "AND ($6::text IS NULL OR n.owner = $6) AND ($7::text IS NULL OR n.source = $7) "                                    \
+  "AND ($8::text IS NULL OR n.severity = $8) "                                                                         \
+  "AND ($9::text IS NULL OR zsz_nc_overdue(n) = ($9 = 'true')) "                                                       \
+  "AND ($10::integer IS NULL OR extract(year FROM n.created_at) = $10::integer) "                                      \
+  "AND ($11::text IS NULL OR n.number > $11) ORDER BY n.number LIMIT $12"
+
 static void nc_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct nc_args *a = arg;
   char fetch[12], roles[16];
@@ -270,16 +279,13 @@ static void nc_list_work(struct db_tx *tx, void *arg, struct result *res) {
                           a->filter[6],
                           a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
                           a->csv ? "1000000" : fetch};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_nonconformity_json(n)::text, n.number, " NC_CSV_ROW " FROM nonconformities n "
-                        "WHERE n.org_id = $1 AND zsz_nc_readable(n, $2, $3::integer) "
-                        "AND ($4::text IS NULL OR n.status = $4) AND ($5::bigint IS NULL OR n.process_id = $5::bigint) "
-                        "AND ($6::text IS NULL OR n.owner = $6) AND ($7::text IS NULL OR n.source = $7) "
-                        "AND ($8::text IS NULL OR n.severity = $8) "
-                        "AND ($9::text IS NULL OR zsz_nc_overdue(n) = ($9 = 'true')) "
-                        "AND ($10::integer IS NULL OR extract(year FROM n.created_at) = $10::integer) "
-                        "AND ($11::text IS NULL OR n.number > $11) ORDER BY n.number LIMIT $12",
-                        12, params);
+  /* the register as CSV needs only its columns: building every card's document (history,
+   * actions) for it would cost most of the time of a large export */
+  PGresult *r =
+      db_exec(tx,
+              a->csv ? "SELECT NULL, n.number, " NC_CSV_ROW " FROM nonconformities n " NC_LIST_WHERE
+                     : "SELECT zsz_nonconformity_json(n)::text, n.number, NULL FROM nonconformities n " NC_LIST_WHERE,
+              12, params);
   if (r == NULL) return;
   if (a->csv) {
     struct strbuf b = {0};

@@ -13,6 +13,8 @@
 #   pgbench -n -c32 -j2 -T10       the matching SELECTs, as zsz_owner
 # then prints per endpoint: requests/s, p50, p99, the server's peak RSS
 # (VmHWM) and the ratio API requests/s to pgbench transactions/s.
+# Then: a survey import of 100,000 responses and results at 1,000,000; the
+# nonconformity register at 10,000 cards (a JSON page, the overdue filter, CSV).
 # Everything runs on 127.0.0.1 / a Unix socket and is bounded in time; the
 # server and the cluster are stopped at the end. Raw outputs: var/bench-logs/.
 #
@@ -263,3 +265,46 @@ res_p99="$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-results.txt")"
 res_rps="$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-results.txt")"
 printf '%-44s %10s %9s %9s\n' "GET /api/v1/surveys/{id}/results (1,000,000)" "$res_rps" "$res_p50" "$res_p99"
 printf 'import of 100,000 responses took %s s (aim: under 10 s)\n' "$import_s"
+
+# ---- nonconformities: the register at 10,000 cards with 30,000 actions -------------------------
+# The card is assembled in SQL (history, actions, computed overdue); a page of 200 and the whole
+# register as CSV are what the plenipotentiary's office opens most.
+zsz_header "nonconformities: 10,000 cards, 30,000 actions"
+psql_owner -v org="$org_id" <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO users (org_id, sub, name, roles) VALUES (:org, 'bench.owner', 'Bench Owner', ARRAY['process_owner'])
+ON CONFLICT (org_id, sub) DO NOTHING;
+INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description, status, created_at)
+SELECT :org, 'NC/2025/' || lpad(g::text, 5, '0'), 'process_monitoring',
+       CASE WHEN g % 7 = 0 THEN 'major' ELSE 'minor' END, p.id, 'bench.owner', 'Niezgodność nr ' || g,
+       (ARRAY['open', 'analysis', 'action_plan', 'implementation', 'verification'])[1 + g % 5],
+       '2025-01-01'::timestamptz + g * interval '30 minutes'
+FROM generate_series(1, 10000) g
+JOIN processes p ON p.org_id = :org AND p.code = 'GR ' || (1 + g % 100)
+ON CONFLICT (org_id, number) DO NOTHING;
+INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date, status)
+SELECT :org, n.id, 'corrective', 'Działanie ' || k, 'bench.owner', '2025-06-01'::date + (n.id % 700)::integer,
+       CASE WHEN k = 1 THEN 'done' ELSE 'open' END
+FROM nonconformities n CROSS JOIN generate_series(1, 3) k
+WHERE n.org_id = :org AND NOT EXISTS (SELECT 1 FROM nonconformity_actions x WHERE x.org_id = :org);
+COMMIT;
+ANALYZE nonconformities;
+ANALYZE nonconformity_actions;
+SQL
+nc_count="$(curl -s -H "$pauth" -H 'Accept: text/csv' "$base/api/v1/nonconformities" | tail -n +2 | wc -l)"
+[[ "$nc_count" == 10000 ]] || zsz_die "the register as CSV has $nc_count rows, expected 10000"
+printf '%-50s %10s %9s %9s\n' "endpoint" "req/s" "p50" "p99"
+for p in "/api/v1/nonconformities?limit=200" "/api/v1/nonconformities?overdue=true&limit=50"; do
+    wrk -t1 -c4 -d5s --latency -H "$pauth" "$base$p" >"$LOGS/wrk-nc.txt"
+    printf '%-50s %10s %9s %9s\n' "GET $p" "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-nc.txt")" \
+        "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-nc.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-nc.txt")"
+done
+csv_times=()
+for _ in 1 2 3 4 5; do
+    csv_times+=("$(curl -s -o /dev/null -w '%{time_total}' -H "$pauth" -H 'Accept: text/csv' \
+        "$base/api/v1/nonconformities")")
+done
+printf 'the register as CSV (10,000 rows): median of 5 %s s\n' \
+    "$(printf '%s\n' "${csv_times[@]}" | sort -n | sed -n 3p)"
