@@ -515,18 +515,11 @@ void programme_transition(struct req_ctx *c) {
 static void programme_version_work(struct db_tx *tx, void *arg, struct result *res) {
   struct audit_args *a = arg;
   const char *params[] = {a->c->org_param, a->year, a->sub_id};
-  PGresult *r = db_exec(tx,
-                        "SELECT (v.snapshot || jsonb_build_object('approved_by', v.approved_by, "
-                        "'approved_at', zsz_ts(v.approved_at)))::text FROM audit_programme_versions v "
-                        "WHERE v.org_id = $1 AND v.year = $2::integer AND v.version = $3::integer",
-                        3, params);
-  if (r == NULL) return;
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_VERSION);
-  } else {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-  }
-  PQclear(r);
+  document_get(tx, res,
+               "SELECT (v.snapshot || jsonb_build_object('approved_by', v.approved_by, "
+               "'approved_at', zsz_ts(v.approved_at)))::text FROM audit_programme_versions v "
+               "WHERE v.org_id = $1 AND v.year = $2::integer AND v.version = $3::integer",
+               3, params, MSG_NOT_FOUND_VERSION);
 }
 
 void programme_version_get(struct req_ctx *c) {
@@ -1123,17 +1116,10 @@ static void finding_get_work(struct db_tx *tx, void *arg, struct result *res) {
   if (doc == NULL) return;
   json_decref(doc);
   const char *params[] = {a->c->org_param, a->id_text, a->sub_id};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_finding_json(f)::text, 1 FROM audit_findings f "
-                        "WHERE f.org_id = $1 AND f.audit_id = $2 AND f.id = $3",
-                        3, params);
-  if (r == NULL) return;
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_FINDING);
-  } else {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-  }
-  PQclear(r);
+  document_get(tx, res,
+               "SELECT zsz_finding_json(f)::text FROM audit_findings f "
+               "WHERE f.org_id = $1 AND f.audit_id = $2 AND f.id = $3",
+               3, params, MSG_NOT_FOUND_FINDING);
 }
 
 void finding_get(struct req_ctx *c) {

@@ -336,6 +336,20 @@ void record_get(struct db_tx *tx, struct result *res, const char *sql, int npara
   PQclear(r);
 }
 
+void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                  msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return;
+  }
+  if (PQntuples(r) == 0) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+  } else {
+    result_raw(res, 200, PQgetvalue(r, 0, 0));
+  }
+  PQclear(r);
+}
+
 void page_result(struct result *res, PGresult *rows, int limit, int nkeys, const char *sort) {
   struct strbuf b = {0};
   int n = PQntuples(rows);

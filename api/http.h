@@ -67,6 +67,9 @@ void record_result(struct result *res, PGresult *row, int status);
 /* Runs a single-record SELECT (columns as above): 200 with the record, or 404 not_found. */
 void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                 msg_id not_found);
+/* Runs a SELECT of one JSON document (column 0) without a revision: 200 with it, or 404 not_found. */
+void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                  msg_id not_found);
 
 /* Builds a list page from rows whose column 0 is a JSON document and columns 1..nkeys the
  * keyset values of the sort (text). Fetch limit+1 rows: the extra one only says there is a

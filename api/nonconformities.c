@@ -164,13 +164,17 @@ long long nonconformity_open(struct db_tx *tx, const char *org, const json_t *fi
 
 /* ---- the register ----------------------------------------------------------------------------- */
 
-static int user_known(struct db_tx *tx, const char *org, const char *sub) {
+/* When body names a user in field, it must be one of the organisation's: else an entry in
+ * errors. -1 when the database failed (res is set). */
+static int user_check(struct db_tx *tx, const char *org, const json_t *body, const char *field, json_t *errors) {
+  const char *sub = json_string_value(json_object_get(body, field));
+  if (sub == NULL) return 0;
   const char *params[] = {org, sub};
   PGresult *r = db_exec(tx, "SELECT 1 FROM users WHERE org_id = $1 AND sub = $2", 2, params);
   if (r == NULL) return -1;
-  int found = PQntuples(r) == 1;
+  if (PQntuples(r) == 0) errors_add(errors, field, MSG_NO_SUCH_USER);
   PQclear(r);
-  return found;
+  return 0;
 }
 
 static void nc_create_work(struct db_tx *tx, void *arg, struct result *res) {
@@ -192,12 +196,7 @@ static void nc_create_work(struct db_tx *tx, void *arg, struct result *res) {
     return;
   }
   PQclear(r);
-  const char *owner = json_string_value(json_object_get(b, "owner"));
-  if (owner) {
-    int known = user_known(tx, a->c->org_param, owner);
-    if (known < 0) goto out;
-    if (!known) errors_add(errors, "owner", MSG_NO_SUCH_USER);
-  }
+  if (user_check(tx, a->c->org_param, b, "owner", errors) < 0) goto out;
   if (json_array_size(errors) > 0) {
     result_invalid(res, errors);
     errors = NULL;
@@ -375,12 +374,7 @@ static void nc_update_work(struct db_tx *tx, void *arg, struct result *res) {
   if (!(a->c->who.roles & P) && json_object_get(a->c->body, "owner")) {
     errors_add(errors, "owner", MSG_OWNER_BY_P);
   }
-  const char *owner = json_string_value(json_object_get(a->c->body, "owner"));
-  if (owner) {
-    int known = user_known(tx, a->c->org_param, owner);
-    if (known < 0) goto out;
-    if (!known) errors_add(errors, "owner", MSG_NO_SUCH_USER);
-  }
+  if (user_check(tx, a->c->org_param, a->c->body, "owner", errors) < 0) goto out;
   if (json_array_size(errors) > 0) {
     result_invalid(res, errors);
     errors = NULL;
@@ -512,19 +506,12 @@ static void action_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct nc_args *a = arg;
   char roles[16];
   const char *params[] = {a->c->org_param, a->id_text, a->c->who.sub, roles_text(a->c, roles)};
-  PGresult *r = db_exec(tx,
-                        "SELECT json_build_object('items', coalesce((SELECT json_agg(zsz_action_json(x) ORDER BY x.id) "
-                        "FROM nonconformity_actions x WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id), '[]'), "
-                        "'next_cursor', NULL)::text FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2 "
-                        "AND zsz_nc_readable(n, $3, $4::integer)",
-                        4, params);
-  if (r == NULL) return;
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_NONCONFORMITY);
-  } else {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-  }
-  PQclear(r);
+  document_get(tx, res,
+               "SELECT json_build_object('items', coalesce((SELECT json_agg(zsz_action_json(x) ORDER BY x.id) "
+               "FROM nonconformity_actions x WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id), '[]'), "
+               "'next_cursor', NULL)::text FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2 "
+               "AND zsz_nc_readable(n, $3, $4::integer)",
+               4, params, MSG_NOT_FOUND_NONCONFORMITY);
 }
 
 void action_list(struct req_ctx *c) {
@@ -571,10 +558,8 @@ static void action_create_work(struct db_tx *tx, void *arg, struct result *res) 
     result_problem(res, PROBLEM_CONFLICT, MSG_RECORD_FINAL, json_string_value(json_object_get(doc, "status")));
     goto out;
   }
-  int known = user_known(tx, a->c->org_param, json_string_value(json_object_get(a->c->body, "responsible")));
-  if (known < 0) goto out;
-  if (!known) {
-    errors_add(errors, "responsible", MSG_NO_SUCH_USER);
+  if (user_check(tx, a->c->org_param, a->c->body, "responsible", errors) < 0) goto out;
+  if (json_array_size(errors) > 0) {
     result_invalid(res, errors);
     errors = NULL;
     goto out;
@@ -644,16 +629,11 @@ static void action_update_work(struct db_tx *tx, void *arg, struct result *res) 
     result_problem(res, PROBLEM_CONFLICT, MSG_ACTION_DONE);
     goto out;
   }
-  const char *responsible_new = json_string_value(json_object_get(a->c->body, "responsible"));
-  if (responsible_new) {
-    int known = user_known(tx, a->c->org_param, responsible_new);
-    if (known < 0) goto out;
-    if (!known) {
-      errors_add(errors, "responsible", MSG_NO_SUCH_USER);
-      result_invalid(res, errors);
-      errors = NULL;
-      goto out;
-    }
+  if (user_check(tx, a->c->org_param, a->c->body, "responsible", errors) < 0) goto out;
+  if (json_array_size(errors) > 0) {
+    result_invalid(res, errors);
+    errors = NULL;
+    goto out;
   }
   const char *write[] = {a->c->org_param, a->action_id, a->body_text};
   PGresult *r = db_exec(tx,

@@ -597,21 +597,13 @@ static int public_resolve(struct req_ctx *c, struct public_args *a) {
 static void public_get_work(struct db_tx *tx, void *arg, struct result *res) {
   struct public_args *a = arg;
   const char *params[] = {a->c->org_param, a->survey_id};
-  PGresult *r =
-      db_exec(tx,
-              "SELECT json_build_object('public_id', s.public_id, 'title', s.title, 'questions', s.questions, "
-              "'respondent_fields', s.respondent_fields, 'closes_at', zsz_ts(s.closes_at), "
-              "'access_codes_required', s.access_codes_required)::text FROM surveys s "
-              "WHERE s.org_id = $1 AND s.id = $2 AND s.status = 'open' "
-              "AND (s.closes_at IS NULL OR s.closes_at > now())",
-              2, params);
-  if (r == NULL) return;
-  if (PQntuples(r) == 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_SURVEY);
-  } else {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-  }
-  PQclear(r);
+  document_get(tx, res,
+               "SELECT json_build_object('public_id', s.public_id, 'title', s.title, 'questions', s.questions, "
+               "'respondent_fields', s.respondent_fields, 'closes_at', zsz_ts(s.closes_at), "
+               "'access_codes_required', s.access_codes_required)::text FROM surveys s "
+               "WHERE s.org_id = $1 AND s.id = $2 AND s.status = 'open' "
+               "AND (s.closes_at IS NULL OR s.closes_at > now())",
+               2, params, MSG_NOT_FOUND_SURVEY);
 }
 
 void public_survey_get(struct req_ctx *c) {
