@@ -266,23 +266,19 @@ static void appointment_update_work(struct db_tx *tx, void *arg, struct result *
     goto out;
   }
   const char *params[] = {a->c->org_param, a->id_text, a->body_text};
-  PGresult *r = db_exec(tx,
-                        "UPDATE auditor_appointments a SET "
-                        "year = CASE WHEN b ? 'year' THEN (b->>'year')::integer ELSE year END, "
-                        "auditor = CASE WHEN b ? 'auditor' THEN b->>'auditor' ELSE auditor END, "
-                        "order_ref = CASE WHEN b ? 'order_ref' THEN b->>'order_ref' ELSE order_ref END, "
-                        "qualifications = CASE WHEN b ? 'qualifications' THEN ARRAY(SELECT "
-                        "jsonb_array_elements_text(b->'qualifications')) "
-                        "  ELSE qualifications END, "
-                        "valid_from = CASE WHEN b ? 'valid_from' THEN (b->>'valid_from')::date ELSE valid_from END, "
-                        "valid_to = CASE WHEN b ? 'valid_to' THEN (b->>'valid_to')::date ELSE valid_to END, "
-                        "revision = revision + 1, updated_at = now() FROM (SELECT $3::jsonb AS b) AS input "
-                        "WHERE a.org_id = $1 AND a.id = $2 RETURNING zsz_appointment_json(a)::text, a.revision",
-                        3, params);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "UPDATE auditor_appointments a SET "
+              "year = CASE WHEN b ? 'year' THEN (b->>'year')::integer ELSE year END, "
+              "auditor = CASE WHEN b ? 'auditor' THEN b->>'auditor' ELSE auditor END, "
+              "order_ref = CASE WHEN b ? 'order_ref' THEN b->>'order_ref' ELSE order_ref END, "
+              "qualifications = CASE WHEN b ? 'qualifications' THEN ARRAY(SELECT "
+              "jsonb_array_elements_text(b->'qualifications')) "
+              "  ELSE qualifications END, "
+              "valid_from = CASE WHEN b ? 'valid_from' THEN (b->>'valid_from')::date ELSE valid_from END, "
+              "valid_to = CASE WHEN b ? 'valid_to' THEN (b->>'valid_to')::date ELSE valid_to END, "
+              "revision = revision + 1, updated_at = now() FROM (SELECT $3::jsonb AS b) AS input "
+              "WHERE a.org_id = $1 AND a.id = $2 RETURNING zsz_appointment_json(a)::text, a.revision",
+              3, params, 200);
 out:
   json_decref(doc);
   json_decref(errors);
@@ -306,15 +302,11 @@ static void appointment_transition_work(struct db_tx *tx, void *arg, struct resu
   if (workflow_take(tx, res, &APPOINTMENT_WORKFLOW, json_string_value(json_object_get(doc, "status")), a->to,
                     a->c->who.roles, a->c->body) == 1) {
     const char *params[] = {a->c->org_param, a->id_text, a->reason};
-    PGresult *r = db_exec(tx,
-                          "UPDATE auditor_appointments a SET status = 'revoked', revoked_reason = $3, "
-                          "revision = revision + 1, updated_at = now() WHERE a.org_id = $1 AND a.id = $2 "
-                          "RETURNING zsz_appointment_json(a)::text, a.revision",
-                          3, params);
-    if (r != NULL) {
-      record_result(res, r, 200);
-      PQclear(r);
-    }
+    record_exec(tx, res,
+                "UPDATE auditor_appointments a SET status = 'revoked', revoked_reason = $3, "
+                "revision = revision + 1, updated_at = now() WHERE a.org_id = $1 AND a.id = $2 "
+                "RETURNING zsz_appointment_json(a)::text, a.revision",
+                3, params, 200);
   }
   json_decref(doc);
 }
@@ -426,8 +418,7 @@ static void programme_put_work(struct db_tx *tx, void *arg, struct result *res) 
     result_problem(res, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
   } else {
     const char *write[] = {a->c->org_param, a->year, a->body_text};
-    PGresult *r =
-        db_exec(tx,
+    record_exec(tx, res,
                 "INSERT INTO audit_programmes AS p (org_id, year, objectives, risks_considered) "
                 "SELECT $1, $2::integer, coalesce(b->>'objectives', ''), coalesce(b->>'risks_considered', '') "
                 "FROM (SELECT $3::jsonb AS b) AS input "
@@ -438,11 +429,7 @@ static void programme_put_work(struct db_tx *tx, void *arg, struct result *res) 
                 "version = p.version + CASE WHEN p.status = 'approved' THEN 1 ELSE 0 END, "
                 "status = 'draft', revision = p.revision + 1, updated_at = now() "
                 "RETURNING zsz_programme_json(p)::text, p.revision",
-                3, write);
-    if (r != NULL) {
-      record_result(res, r, exists ? 200 : 201);
-      PQclear(r);
-    }
+                3, write, exists ? 200 : 201);
   }
   PQclear(cur);
 }

@@ -336,6 +336,15 @@ void record_get(struct db_tx *tx, struct result *res, const char *sql, int npara
   PQclear(r);
 }
 
+void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                 int status) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r != NULL) {
+    record_result(res, r, status);
+    PQclear(r);
+  }
+}
+
 void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                   msg_id not_found) {
   PGresult *r = db_exec(tx, sql, nparams, params);

@@ -67,6 +67,9 @@ void record_result(struct result *res, PGresult *row, int status);
 /* Runs a single-record SELECT (columns as above): 200 with the record, or 404 not_found. */
 void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                 msg_id not_found);
+/* Runs a write returning a record (columns as above): status with the record. */
+void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                 int status);
 /* Runs a SELECT of one JSON document (column 0) without a revision: 200 with it, or 404 not_found. */
 void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                   msg_id not_found);

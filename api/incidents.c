@@ -671,8 +671,8 @@ static void incident_transition_work(struct db_tx *tx, void *arg, struct result 
                           a->c->who.sub,
                           from};
   /* every status change writes its own timeline entry */
-  PGresult *r = db_exec(
-      tx,
+  record_exec(
+      tx, res,
       "WITH i AS (UPDATE incidents i SET status = $3, status_reason = coalesce($4, status_reason), "
       "resolution = coalesce($5, resolution), lessons_learned = coalesce($6, lessons_learned), "
       "kind = CASE WHEN $3 = 'investigating' THEN 'incident' ELSE kind END, revision = revision + 1, "
@@ -680,11 +680,7 @@ static void incident_transition_work(struct db_tx *tx, void *arg, struct result 
       "t AS (INSERT INTO incident_timeline (org_id, incident_id, at, kind, text, author) "
       "SELECT org_id, id, now(), 'note', 'status: ' || $8 || ' -> ' || $3 || coalesce(': ' || $4, ''), $7 FROM i) "
       "SELECT zsz_incident_json(i, 'full')::text, i.revision FROM i",
-      8, params);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+      8, params, 200);
 out:
   json_decref(doc);
   json_decref(errors);

@@ -288,8 +288,7 @@ static void indicator_update_work(struct db_tx *tx, void *arg, struct result *re
     goto out;
   }
   const char *update[] = {a->c->org_param, a->id_text, a->body_text};
-  PGresult *r =
-      db_exec(tx,
+  record_exec(tx, res,
               "UPDATE indicators i SET "
               "name = CASE WHEN b ? 'name' THEN b->>'name' ELSE name END, "
               "unit = CASE WHEN b ? 'unit' THEN b->>'unit' ELSE unit END, "
@@ -306,11 +305,7 @@ static void indicator_update_work(struct db_tx *tx, void *arg, struct result *re
               "revision = revision + 1, updated_at = now() "
               "FROM (SELECT $3::jsonb AS b) AS input WHERE i.org_id = $1 AND i.id = $2 "
               "RETURNING zsz_indicator_json(i)::text, i.revision",
-              3, update);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+              3, update, 200);
 out:
   json_decref(merged);
   json_decref(errors);
@@ -516,8 +511,7 @@ static void reading_put_work(struct db_tx *tx, void *arg, struct result *res) {
     goto out;
   }
   const char *write[] = {a->c->org_param, a->id_text, a->period, a->body_text, who->sub};
-  PGresult *r =
-      db_exec(tx,
+  record_exec(tx, res,
               "INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by) "
               "SELECT $1, $2, $3, (b->>'value')::numeric, coalesce(b->>'comment', ''), $5 "
               "FROM (SELECT $4::jsonb AS b) AS input "
@@ -525,11 +519,7 @@ static void reading_put_work(struct db_tx *tx, void *arg, struct result *res) {
               "comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by, recorded_at = now(), "
               "revision = r.revision + 1 "
               "RETURNING zsz_reading_json(r)::text, r.revision",
-              5, write);
-  if (r != NULL) {
-    record_result(res, r, exists ? 200 : 201);
-    PQclear(r);
-  }
+              5, write, exists ? 200 : 201);
 out:
   PQclear(t.row);
 }
@@ -565,15 +555,11 @@ static void reading_lock_work(struct db_tx *tx, void *arg, struct result *res) {
     result_problem(res, PROBLEM_CONFLICT, MSG_ALREADY_LOCKED);
   } else if (db_set_action(tx, "lock") == 0) {
     const char *lock[] = {a->c->org_param, a->id_text, a->period, a->c->who.sub};
-    PGresult *r = db_exec(tx,
-                          "UPDATE indicator_readings r SET locked = true, locked_by = $4, locked_at = now(), "
-                          "revision = revision + 1 WHERE org_id = $1 AND indicator_id = $2 AND period = $3 "
-                          "RETURNING zsz_reading_json(r)::text, r.revision",
-                          4, lock);
-    if (r != NULL) {
-      record_result(res, r, 200);
-      PQclear(r);
-    }
+    record_exec(tx, res,
+                "UPDATE indicator_readings r SET locked = true, locked_by = $4, locked_at = now(), "
+                "revision = revision + 1 WHERE org_id = $1 AND indicator_id = $2 AND period = $3 "
+                "RETURNING zsz_reading_json(r)::text, r.revision",
+                4, lock, 200);
   }
   PQclear(cur);
 out:

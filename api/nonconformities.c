@@ -381,20 +381,16 @@ static void nc_update_work(struct db_tx *tx, void *arg, struct result *res) {
     goto out;
   }
   const char *params[] = {a->c->org_param, a->id_text, a->body_text};
-  PGresult *r = db_exec(tx,
-                        "UPDATE nonconformities n SET "
-                        "description = CASE WHEN b ? 'description' THEN b->>'description' ELSE description END, "
-                        "correction = CASE WHEN b ? 'correction' THEN b->>'correction' ELSE correction END, "
-                        "root_cause = CASE WHEN b ? 'root_cause' THEN b->>'root_cause' ELSE root_cause END, "
-                        "owner = CASE WHEN b ? 'owner' THEN b->>'owner' ELSE owner END, "
-                        "severity = CASE WHEN b ? 'severity' THEN b->>'severity' ELSE severity END, "
-                        "revision = revision + 1, updated_at = now() FROM (SELECT $3::jsonb AS b) AS input "
-                        "WHERE n.org_id = $1 AND n.id = $2 RETURNING zsz_nonconformity_json(n)::text, n.revision",
-                        3, params);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "UPDATE nonconformities n SET "
+              "description = CASE WHEN b ? 'description' THEN b->>'description' ELSE description END, "
+              "correction = CASE WHEN b ? 'correction' THEN b->>'correction' ELSE correction END, "
+              "root_cause = CASE WHEN b ? 'root_cause' THEN b->>'root_cause' ELSE root_cause END, "
+              "owner = CASE WHEN b ? 'owner' THEN b->>'owner' ELSE owner END, "
+              "severity = CASE WHEN b ? 'severity' THEN b->>'severity' ELSE severity END, "
+              "revision = revision + 1, updated_at = now() FROM (SELECT $3::jsonb AS b) AS input "
+              "WHERE n.org_id = $1 AND n.id = $2 RETURNING zsz_nonconformity_json(n)::text, n.revision",
+              3, params, 200);
 out:
   json_decref(doc);
   json_decref(errors);
@@ -636,22 +632,18 @@ static void action_update_work(struct db_tx *tx, void *arg, struct result *res) 
     goto out;
   }
   const char *write[] = {a->c->org_param, a->action_id, a->body_text};
-  PGresult *r = db_exec(tx,
-                        "UPDATE nonconformity_actions x SET "
-                        "type = CASE WHEN b ? 'type' THEN b->>'type' ELSE type END, "
-                        "description = CASE WHEN b ? 'description' THEN b->>'description' ELSE description END, "
-                        "responsible = CASE WHEN b ? 'responsible' THEN b->>'responsible' ELSE responsible END, "
-                        "due_date = CASE WHEN b ? 'due_date' THEN (b->>'due_date')::date ELSE due_date END, "
-                        "done_at = CASE WHEN b->>'status' = 'done' AND status = 'open' THEN now() ELSE done_at END, "
-                        "status = CASE WHEN b ? 'status' THEN b->>'status' ELSE status END, "
-                        "note = CASE WHEN b ? 'note' THEN b->>'note' ELSE note END, "
-                        "revision = revision + 1, updated_at = now() FROM (SELECT $3::jsonb AS b) AS input "
-                        "WHERE x.org_id = $1 AND x.id = $2 RETURNING zsz_action_json(x)::text, x.revision",
-                        3, write);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "UPDATE nonconformity_actions x SET "
+              "type = CASE WHEN b ? 'type' THEN b->>'type' ELSE type END, "
+              "description = CASE WHEN b ? 'description' THEN b->>'description' ELSE description END, "
+              "responsible = CASE WHEN b ? 'responsible' THEN b->>'responsible' ELSE responsible END, "
+              "due_date = CASE WHEN b ? 'due_date' THEN (b->>'due_date')::date ELSE due_date END, "
+              "done_at = CASE WHEN b->>'status' = 'done' AND status = 'open' THEN now() ELSE done_at END, "
+              "status = CASE WHEN b ? 'status' THEN b->>'status' ELSE status END, "
+              "note = CASE WHEN b ? 'note' THEN b->>'note' ELSE note END, "
+              "revision = revision + 1, updated_at = now() FROM (SELECT $3::jsonb AS b) AS input "
+              "WHERE x.org_id = $1 AND x.id = $2 RETURNING zsz_action_json(x)::text, x.revision",
+              3, write, 200);
 out:
   PQclear(cur);
   json_decref(doc);

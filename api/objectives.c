@@ -361,24 +361,20 @@ static void objective_transition_work(struct db_tx *tx, void *arg, struct result
   }
   const char *params[] = {a->c->org_param, a->id_text, a->to, a->reason, a->outcome, a->c->who.sub};
   /* the first approval records every 6.2.2 field as its change, with nothing before it */
-  PGresult *r = db_exec(tx,
-                        "WITH o AS (UPDATE objectives o SET status = $3, status_reason = coalesce($4, status_reason), "
-                        "outcome = coalesce($5, outcome), "
-                        "approved_version = approved_version + CASE WHEN $3 = 'approved' THEN 1 ELSE 0 END, "
-                        "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING o.*), "
-                        "a AS (INSERT INTO objective_approvals (org_id, objective_id, version, approved_by, changes) "
-                        "SELECT o.org_id, o.id, o.approved_version, $6, jsonb_build_object("
-                        "'planned_actions', jsonb_build_object('before', null, 'after', o.planned_actions), "
-                        "'resources', jsonb_build_object('before', null, 'after', o.resources), "
-                        "'due_date', jsonb_build_object('before', null, 'after', o.due_date), "
-                        "'evaluation_method', jsonb_build_object('before', null, 'after', o.evaluation_method), "
-                        "'owner', jsonb_build_object('before', null, 'after', o.owner)) FROM o WHERE $3 = 'approved') "
-                        "SELECT zsz_objective_json(o)::text, o.revision FROM o",
-                        6, params);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "WITH o AS (UPDATE objectives o SET status = $3, status_reason = coalesce($4, status_reason), "
+              "outcome = coalesce($5, outcome), "
+              "approved_version = approved_version + CASE WHEN $3 = 'approved' THEN 1 ELSE 0 END, "
+              "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING o.*), "
+              "a AS (INSERT INTO objective_approvals (org_id, objective_id, version, approved_by, changes) "
+              "SELECT o.org_id, o.id, o.approved_version, $6, jsonb_build_object("
+              "'planned_actions', jsonb_build_object('before', null, 'after', o.planned_actions), "
+              "'resources', jsonb_build_object('before', null, 'after', o.resources), "
+              "'due_date', jsonb_build_object('before', null, 'after', o.due_date), "
+              "'evaluation_method', jsonb_build_object('before', null, 'after', o.evaluation_method), "
+              "'owner', jsonb_build_object('before', null, 'after', o.owner)) FROM o WHERE $3 = 'approved') "
+              "SELECT zsz_objective_json(o)::text, o.revision FROM o",
+              6, params, 200);
 }
 
 static const struct field_spec OBJECTIVE_TRANSITION_FIELDS[] = {
@@ -682,15 +678,11 @@ static void revision_transition_work(struct db_tx *tx, void *arg, struct result 
     PQclear(r);
   }
   const char *decide[] = {a->c->org_param, a->sub_id, a->to, a->c->who.sub, a->reason};
-  PGresult *r = db_exec(tx,
-                        "UPDATE objective_revisions v SET status = $3, decided_by = $4, decided_at = now(), "
-                        "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
-                        "RETURNING zsz_revision_json(v)::text, v.revision",
-                        5, decide);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "UPDATE objective_revisions v SET status = $3, decided_by = $4, decided_at = now(), "
+              "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
+              "RETURNING zsz_revision_json(v)::text, v.revision",
+              5, decide, 200);
 out:
   PQclear(cur);
 }

@@ -324,14 +324,10 @@ static void process_transition_work(struct db_tx *tx, void *arg, struct result *
   }
   if (workflow_take(tx, res, &PROCESS_WORKFLOW, cur.status, a->to, a->c->who.roles, a->c->body) == 1) {
     const char *params[] = {a->c->org_param, a->id_text, a->to};
-    PGresult *r = db_exec(tx,
-                          "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
-                          "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
-                          3, params);
-    if (r != NULL) {
-      record_result(res, r, 200);
-      PQclear(r);
-    }
+    record_exec(tx, res,
+                "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
+                "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
+                3, params, 200);
   }
   PQclear(cur.row);
 }
@@ -656,15 +652,11 @@ static void change_request_transition_work(struct db_tx *tx, void *arg, struct r
     PQclear(r);
   }
   const char *decide[] = {a->c->org_param, a->id_text, a->to, a->c->who.sub, a->reason};
-  PGresult *r = db_exec(tx,
-                        "UPDATE process_change_requests r SET status = $3, decided_by = $4, decided_at = now(), "
-                        "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
-                        "RETURNING zsz_change_request_json(r)::text, r.revision",
-                        5, decide);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "UPDATE process_change_requests r SET status = $3, decided_by = $4, decided_at = now(), "
+              "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
+              "RETURNING zsz_change_request_json(r)::text, r.revision",
+              5, decide, 200);
 out:
   PQclear(cur);
 }

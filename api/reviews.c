@@ -350,18 +350,14 @@ static void review_transition_work(struct db_tx *tx, void *arg, struct result *r
     return;
   }
   const char *params[] = {a->c->org_param, a->id_text, a->to, a->reason};
-  PGresult *r = db_exec(tx,
-                        "UPDATE process_reviews r SET status = $3, "
-                        "feedback = CASE WHEN $3 = 'returned' THEN $4 ELSE feedback END, "
-                        "submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE submitted_at END, "
-                        "accepted_at = CASE WHEN $3 = 'accepted' THEN now() ELSE accepted_at END, "
-                        "revision = revision + 1, updated_at = now() WHERE r.org_id = $1 AND r.id = $2 "
-                        "RETURNING zsz_review_json(r)::text, r.revision",
-                        4, params);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+  record_exec(tx, res,
+              "UPDATE process_reviews r SET status = $3, "
+              "feedback = CASE WHEN $3 = 'returned' THEN $4 ELSE feedback END, "
+              "submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE submitted_at END, "
+              "accepted_at = CASE WHEN $3 = 'accepted' THEN now() ELSE accepted_at END, "
+              "revision = revision + 1, updated_at = now() WHERE r.org_id = $1 AND r.id = $2 "
+              "RETURNING zsz_review_json(r)::text, r.revision",
+              4, params, 200);
 }
 
 void review_transition(struct req_ctx *c) {

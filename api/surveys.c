@@ -373,16 +373,11 @@ void survey_update(struct req_ctx *c) {
 /* Closes a locked open survey and feeds its indicators; the row is returned as the result. */
 static void close_and_feed(struct db_tx *tx, const char *org, const char *id, struct result *res) {
   const char *params[] = {org, id};
-  PGresult *r =
-      db_exec(tx,
+  record_exec(tx, res,
               "WITH s AS (UPDATE surveys s SET status = 'closed', revision = revision + 1, updated_at = now() "
               "WHERE s.org_id = $1 AND s.id = $2 RETURNING s.*) "
               "SELECT zsz_survey_json(s)::text, s.revision, zsz_survey_feed_indicators(s.id) FROM s",
-              2, params);
-  if (r != NULL) {
-    record_result(res, r, 200);
-    PQclear(r);
-  }
+              2, params, 200);
 }
 
 static void survey_transition_work(struct db_tx *tx, void *arg, struct result *res) {
