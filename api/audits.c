@@ -168,10 +168,8 @@ void appointment_create(struct req_ctx *c) {
 }
 
 static int id_path(struct req_ctx *c, struct audit_args *a, msg_id not_found) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, not_found) != 0) return -1;
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, not_found) != 0) return -1;
   return 0;
 }
 
@@ -511,9 +509,8 @@ static void programme_version_work(struct db_tx *tx, void *arg, struct result *r
 
 void programme_version_get(struct req_ctx *c) {
   struct audit_args a = {0};
-  long long v;
-  if (year_path(c, &a) != 0 || http_path_id(c, "version", &v, MSG_NOT_FOUND_VERSION) != 0) return;
-  snprintf(a.sub_id, sizeof a.sub_id, "%lld", v);
+  if (year_path(c, &a) != 0 || http_path_id_text(c, "version", a.sub_id, sizeof a.sub_id, MSG_NOT_FOUND_VERSION) != 0)
+    return;
   http_run(c, 1, programme_version_work, &a);
 }
 
@@ -1111,9 +1108,8 @@ static void finding_get_work(struct db_tx *tx, void *arg, struct result *res) {
 
 void finding_get(struct req_ctx *c) {
   struct audit_args a = {0};
-  long long id;
-  if (id_path(c, &a, MSG_NOT_FOUND_AUDIT) != 0 || http_path_id(c, "finding_id", &id, MSG_NOT_FOUND_FINDING) != 0)
+  if (id_path(c, &a, MSG_NOT_FOUND_AUDIT) != 0 ||
+      http_path_id_text(c, "finding_id", a.sub_id, sizeof a.sub_id, MSG_NOT_FOUND_FINDING) != 0)
     return;
-  snprintf(a.sub_id, sizeof a.sub_id, "%lld", id);
   http_run(c, 1, finding_get_work, &a);
 }

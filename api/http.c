@@ -275,6 +275,13 @@ int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_
   return 0;
 }
 
+int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found) {
+  long long id;
+  if (http_path_id(c, name, &id, not_found) != 0) return -1;
+  snprintf(out, size, "%lld", id);
+  return 0;
+}
+
 int http_if_match(struct req_ctx *c, int required, long long *revision) {
   const char *v = u_map_get_case(c->req->map_header, "If-Match");
   *revision = 0;
@@ -343,6 +350,21 @@ void record_exec(struct db_tx *tx, struct result *res, const char *sql, int npar
     record_result(res, r, status);
     PQclear(r);
   }
+}
+
+int record_exists(struct db_tx *tx, struct result *res, const char *sql, const char *org, const char *id,
+                  msg_id not_found) {
+  const char *params[] = {org, id};
+  PGresult *r = db_exec(tx, sql, 2, params);
+  if (r == NULL) {
+    return -1;
+  }
+  int found = PQntuples(r) > 0;
+  PQclear(r);
+  if (!found) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+  }
+  return found;
 }
 
 void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,

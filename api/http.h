@@ -54,6 +54,8 @@ int http_query_cursor(struct req_ctx *c, const char *sort, size_t nkeys, json_t 
 
 /* A positive integer path parameter; -1 after rendering 404 (a non-number names nothing). */
 int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_found);
+/* The same id in canonical decimal text (at least 24 bytes), the form SQL parameters take. */
+int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found);
 
 /* If-Match: 1 with *revision (0 for "*") when present, 0 when absent and not required,
  * -1 after rendering 428 (required and absent) or 412 (unparseable). */
@@ -70,6 +72,10 @@ void record_get(struct db_tx *tx, struct result *res, const char *sql, int npara
 /* Runs a write returning a record (columns as above): status with the record. */
 void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                  int status);
+/* Runs sql (a SELECT with $1 the organisation, $2 the id): 1 when it finds a row, 0 after
+ * setting 404 not_found, -1 when the database failed. For sub-resources of a parent record. */
+int record_exists(struct db_tx *tx, struct result *res, const char *sql, const char *org, const char *id,
+                  msg_id not_found);
 /* Runs a SELECT of one JSON document (column 0) without a revision: 200 with it, or 404 not_found. */
 void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                   msg_id not_found);

@@ -486,12 +486,10 @@ void incident_create(struct req_ctx *c) {
 }
 
 static int incident_path(struct req_ctx *c, struct incident_args *a) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_INCIDENT) != 0) {
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_INCIDENT) != 0) {
     return -1;
   }
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
   return 0;
 }
 
@@ -795,24 +793,11 @@ out:
 
 /* ---- timeline ------------------------------------------------------------------------------------ */
 
-static int incident_exists(struct db_tx *tx, struct incident_args *a, struct result *res) {
-  const char *params[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT 1 FROM incidents WHERE org_id = $1 AND id = $2", 2, params);
-  if (r == NULL) {
-    return -1;
-  }
-  int found = PQntuples(r) == 1;
-  PQclear(r);
-  if (!found) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_INCIDENT);
-  }
-  return found;
-}
-
 static void timeline_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct incident_args *a = arg;
   char fetch[12];
-  if (incident_exists(tx, a, res) != 1) {
+  if (record_exists(tx, res, "SELECT 1 FROM incidents WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_INCIDENT) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
@@ -840,7 +825,8 @@ void timeline_list(struct req_ctx *c) {
 
 static void timeline_create_work(struct db_tx *tx, void *arg, struct result *res) {
   struct incident_args *a = arg;
-  if (incident_exists(tx, a, res) != 1) {
+  if (record_exists(tx, res, "SELECT 1 FROM incidents WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_INCIDENT) != 1) {
     return;
   }
   const json_t *b = a->c->body;

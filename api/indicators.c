@@ -195,11 +195,9 @@ out:
 
 void indicator_create(struct req_ctx *c) {
   struct indicator_args a = {.c = c};
-  long long id;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_OBJECTIVE) != 0) {
+  if (http_path_id_text(c, "id", a.id_text, sizeof a.id_text, MSG_NOT_FOUND_OBJECTIVE) != 0) {
     return;
   }
-  snprintf(a.id_text, sizeof a.id_text, "%lld", id);
   json_t *errors = json_array();
   validate_object(c->body, INDICATOR_FIELDS, VALIDATE_CREATE, errors);
   if (json_array_size(errors) == 0) {
@@ -218,12 +216,10 @@ void indicator_create(struct req_ctx *c) {
 }
 
 static int indicator_path(struct req_ctx *c, struct indicator_args *a) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_INDICATOR) != 0) {
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_INDICATOR) != 0) {
     return -1;
   }
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
   return 0;
 }
 
@@ -327,25 +323,18 @@ void indicator_update(struct req_ctx *c) {
 static void indicator_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct indicator_args *a = arg;
   char fetch[12];
-  const char *check[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT 1 FROM objectives WHERE org_id = $1 AND id = $2", 2, check);
-  if (r == NULL) {
-    return;
-  }
-  int found = PQntuples(r) == 1;
-  PQclear(r);
-  if (!found) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_OBJECTIVE);
+  if (record_exists(tx, res, "SELECT 1 FROM objectives WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_OBJECTIVE) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
   const char *params[] = {a->c->org_param, a->id_text, a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
                           fetch};
-  r = db_exec(tx,
-              "SELECT zsz_indicator_json(i)::text, i.id::text FROM indicators i "
-              "WHERE i.org_id = $1 AND i.objective_id = $2 AND ($3::bigint IS NULL OR i.id > $3::bigint) "
-              "ORDER BY i.id LIMIT $4",
-              4, params);
+  PGresult *r = db_exec(tx,
+                        "SELECT zsz_indicator_json(i)::text, i.id::text FROM indicators i "
+                        "WHERE i.org_id = $1 AND i.objective_id = $2 AND ($3::bigint IS NULL OR i.id > $3::bigint) "
+                        "ORDER BY i.id LIMIT $4",
+                        4, params);
   if (r != NULL) {
     page_result(res, r, a->limit, 1, "id");
     PQclear(r);
@@ -354,10 +343,8 @@ static void indicator_list_work(struct db_tx *tx, void *arg, struct result *res)
 
 void indicator_list(struct req_ctx *c) {
   struct indicator_args a = {.c = c};
-  long long id;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_OBJECTIVE) == 0 && http_query_limit(c, &a.limit) == 0 &&
-      http_query_cursor(c, "id", 1, &a.after) == 0) {
-    snprintf(a.id_text, sizeof a.id_text, "%lld", id);
+  if (http_path_id_text(c, "id", a.id_text, sizeof a.id_text, MSG_NOT_FOUND_OBJECTIVE) == 0 &&
+      http_query_limit(c, &a.limit) == 0 && http_query_cursor(c, "id", 1, &a.after) == 0) {
     http_run(c, 1, indicator_list_work, &a);
   }
   indicator_args_free(&a);
@@ -376,25 +363,18 @@ static int reading_path(struct req_ctx *c, struct indicator_args *a) {
 static void reading_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct indicator_args *a = arg;
   char fetch[12];
-  const char *check[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT 1 FROM indicators WHERE org_id = $1 AND id = $2", 2, check);
-  if (r == NULL) {
-    return;
-  }
-  int found = PQntuples(r) == 1;
-  PQclear(r);
-  if (!found) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_INDICATOR);
+  if (record_exists(tx, res, "SELECT 1 FROM indicators WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_INDICATOR) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
   const char *params[] = {a->c->org_param, a->id_text, a->after ? json_string_value(json_array_get(a->after, 0)) : NULL,
                           fetch};
-  r = db_exec(tx,
-              "SELECT zsz_reading_json(r)::text, r.period FROM indicator_readings r "
-              "WHERE r.org_id = $1 AND r.indicator_id = $2 AND ($3::text IS NULL OR r.period > $3) "
-              "ORDER BY r.period LIMIT $4",
-              4, params);
+  PGresult *r = db_exec(tx,
+                        "SELECT zsz_reading_json(r)::text, r.period FROM indicator_readings r "
+                        "WHERE r.org_id = $1 AND r.indicator_id = $2 AND ($3::text IS NULL OR r.period > $3) "
+                        "ORDER BY r.period LIMIT $4",
+                        4, params);
   if (r != NULL) {
     page_result(res, r, a->limit, 1, "period");
     PQclear(r);

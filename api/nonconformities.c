@@ -224,10 +224,8 @@ void nonconformity_create(struct req_ctx *c) {
 }
 
 static int nc_path(struct req_ctx *c, struct nc_args *a) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_NONCONFORMITY) != 0) return -1;
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_NONCONFORMITY) != 0) return -1;
   return 0;
 }
 
@@ -536,9 +534,9 @@ static void action_get_work(struct db_tx *tx, void *arg, struct result *res) {
 
 void action_get(struct req_ctx *c) {
   struct nc_args a = {0};
-  long long id;
-  if (nc_path(c, &a) != 0 || http_path_id(c, "action_id", &id, MSG_NOT_FOUND_ACTION) != 0) return;
-  snprintf(a.action_id, sizeof a.action_id, "%lld", id);
+  if (nc_path(c, &a) != 0 ||
+      http_path_id_text(c, "action_id", a.action_id, sizeof a.action_id, MSG_NOT_FOUND_ACTION) != 0)
+    return;
   http_run(c, 1, action_get_work, &a);
 }
 
@@ -652,12 +650,11 @@ out:
 
 void action_update(struct req_ctx *c) {
   struct nc_args a = {0};
-  long long id;
-  if (nc_path(c, &a) != 0 || http_path_id(c, "action_id", &id, MSG_NOT_FOUND_ACTION) != 0 ||
+  if (nc_path(c, &a) != 0 ||
+      http_path_id_text(c, "action_id", a.action_id, sizeof a.action_id, MSG_NOT_FOUND_ACTION) != 0 ||
       http_if_match(c, 1, &a.action_if_match) < 0 || http_validate(c, ACTION_PATCH_FIELDS, VALIDATE_PATCH) != 0) {
     return;
   }
-  snprintf(a.action_id, sizeof a.action_id, "%lld", id);
   a.body_text = json_dumps(c->body, JSON_COMPACT);
   http_run(c, 0, action_update_work, &a);
   nc_args_free(&a);

@@ -204,12 +204,10 @@ void objective_create(struct req_ctx *c) {
 }
 
 static int objective_path(struct req_ctx *c, struct objective_args *a) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_OBJECTIVE) != 0) {
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_OBJECTIVE) != 0) {
     return -1;
   }
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
   return 0;
 }
 
@@ -446,25 +444,11 @@ void objective_list(struct req_ctx *c) {
   objective_args_free(&a);
 }
 
-/* 1 when the objective exists in the caller's organisation; 0 after setting 404. */
-static int objective_exists(struct db_tx *tx, struct objective_args *a, struct result *res) {
-  const char *params[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT 1 FROM objectives WHERE org_id = $1 AND id = $2", 2, params);
-  if (r == NULL) {
-    return -1;
-  }
-  int found = PQntuples(r) == 1;
-  PQclear(r);
-  if (!found) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_OBJECTIVE);
-  }
-  return found;
-}
-
 static void approval_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct objective_args *a = arg;
   char fetch[12];
-  if (objective_exists(tx, a, res) != 1) {
+  if (record_exists(tx, res, "SELECT 1 FROM objectives WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_OBJECTIVE) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
@@ -501,7 +485,8 @@ void objective_approval_list(struct req_ctx *c) {
 static void revision_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct objective_args *a = arg;
   char fetch[12];
-  if (objective_exists(tx, a, res) != 1) {
+  if (record_exists(tx, res, "SELECT 1 FROM objectives WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_OBJECTIVE) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
@@ -600,11 +585,10 @@ void revision_create(struct req_ctx *c) {
 }
 
 static int revision_path(struct req_ctx *c, struct objective_args *a) {
-  long long id;
-  if (objective_path(c, a) != 0 || http_path_id(c, "rev_id", &id, MSG_NOT_FOUND_REVISION) != 0) {
+  if (objective_path(c, a) != 0 ||
+      http_path_id_text(c, "rev_id", a->sub_id, sizeof a->sub_id, MSG_NOT_FOUND_REVISION) != 0) {
     return -1;
   }
-  snprintf(a->sub_id, sizeof a->sub_id, "%lld", id);
   return 0;
 }
 

@@ -142,14 +142,13 @@ void org_unit_create(struct req_ctx *c) {
 
 void org_unit_update(struct req_ctx *c) {
   struct org_unit_args a = {.c = c};
-  long long id;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_ORG_UNIT) != 0 || http_if_match(c, 1, &a.if_match) < 0) {
+  if (http_path_id_text(c, "id", a.id_text, sizeof a.id_text, MSG_NOT_FOUND_ORG_UNIT) != 0 ||
+      http_if_match(c, 1, &a.if_match) < 0) {
     return;
   }
   if (http_validate(c, ORG_UNIT_FIELDS, VALIDATE_PATCH) != 0) {
     return;
   }
-  snprintf(a.id_text, sizeof a.id_text, "%lld", id);
   take_body(&a, c->body);
   http_run(c, 0, org_unit_write_work, &a);
 }
@@ -164,9 +163,7 @@ static void org_unit_get_work(struct db_tx *tx, void *arg, struct result *res) {
 
 void org_unit_get(struct req_ctx *c) {
   struct org_unit_args a = {.c = c};
-  long long id;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_ORG_UNIT) == 0) {
-    snprintf(a.id_text, sizeof a.id_text, "%lld", id);
+  if (http_path_id_text(c, "id", a.id_text, sizeof a.id_text, MSG_NOT_FOUND_ORG_UNIT) == 0) {
     http_run(c, 1, org_unit_get_work, &a);
   }
 }

@@ -436,25 +436,11 @@ out:
   json_decref(a.after);
 }
 
-/* 1 when the process exists in the caller's organisation; 0 after setting 404. */
-static int process_exists(struct db_tx *tx, struct list_args *a, struct result *res) {
-  const char *params[] = {a->c->org_param, a->id_text};
-  PGresult *r = db_exec(tx, "SELECT 1 FROM processes WHERE org_id = $1 AND id = $2", 2, params);
-  if (r == NULL) {
-    return -1;
-  }
-  int found = PQntuples(r) == 1;
-  PQclear(r);
-  if (!found) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_PROCESS);
-  }
-  return found;
-}
-
 static void version_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct list_args *a = arg;
   char fetch[12];
-  if (process_exists(tx, a, res) != 1) {
+  if (record_exists(tx, res, "SELECT 1 FROM processes WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_PROCESS) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
@@ -474,14 +460,12 @@ static void version_list_work(struct db_tx *tx, void *arg, struct result *res) {
 
 /* Parses {id}, limit and cursor of a nested list; 0 when fine. */
 static int nested_list_args(struct req_ctx *c, struct list_args *a, const char *sort) {
-  long long id;
   a->c = c;
   a->sort = sort;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_PROCESS) || http_query_limit(c, &a->limit) ||
-      http_query_cursor(c, sort, 1, &a->after)) {
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_PROCESS) ||
+      http_query_limit(c, &a->limit) || http_query_cursor(c, sort, 1, &a->after)) {
     return -1;
   }
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
   return 0;
 }
 
@@ -498,7 +482,8 @@ void process_version_list(struct req_ctx *c) {
 static void change_request_list_work(struct db_tx *tx, void *arg, struct result *res) {
   struct list_args *a = arg;
   char fetch[12];
-  if (process_exists(tx, a, res) != 1) {
+  if (record_exists(tx, res, "SELECT 1 FROM processes WHERE org_id = $1 AND id = $2", a->c->org_param, a->id_text,
+                    MSG_NOT_FOUND_PROCESS) != 1) {
     return;
   }
   snprintf(fetch, sizeof fetch, "%d", a->limit + 1);
@@ -567,17 +552,14 @@ static void change_request_create_work(struct db_tx *tx, void *arg, struct resul
 
 /* Parses {id} and {cr_id}; -1 after rendering 404. */
 static int cr_path(struct req_ctx *c, struct cr_args *a, int with_cr) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_PROCESS) != 0) {
+  if (http_path_id_text(c, "id", a->process_id, sizeof a->process_id, MSG_NOT_FOUND_PROCESS) != 0) {
     return -1;
   }
-  snprintf(a->process_id, sizeof a->process_id, "%lld", id);
   if (with_cr) {
-    if (http_path_id(c, "cr_id", &id, MSG_NOT_FOUND_CHANGE_REQUEST) != 0) {
+    if (http_path_id_text(c, "cr_id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_CHANGE_REQUEST) != 0) {
       return -1;
     }
-    snprintf(a->id_text, sizeof a->id_text, "%lld", id);
   }
   return 0;
 }

@@ -141,17 +141,14 @@ static int may_read(const struct req_ctx *c, const char *owner) {
 }
 
 static int review_path(struct req_ctx *c, struct review_args *a, int with_review) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_PROCESS) != 0) {
+  if (http_path_id_text(c, "id", a->process_id, sizeof a->process_id, MSG_NOT_FOUND_PROCESS) != 0) {
     return -1;
   }
-  snprintf(a->process_id, sizeof a->process_id, "%lld", id);
   if (with_review) {
-    if (http_path_id(c, "review_id", &id, MSG_NOT_FOUND_REVIEW) != 0) {
+    if (http_path_id_text(c, "review_id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_REVIEW) != 0) {
       return -1;
     }
-    snprintf(a->id_text, sizeof a->id_text, "%lld", id);
   }
   return 0;
 }

@@ -214,10 +214,8 @@ void survey_create(struct req_ctx *c) {
 }
 
 static int survey_path(struct req_ctx *c, struct survey_args *a) {
-  long long id;
   a->c = c;
-  if (http_path_id(c, "id", &id, MSG_NOT_FOUND_SURVEY) != 0) return -1;
-  snprintf(a->id_text, sizeof a->id_text, "%lld", id);
+  if (http_path_id_text(c, "id", a->id_text, sizeof a->id_text, MSG_NOT_FOUND_SURVEY) != 0) return -1;
   return 0;
 }
 
