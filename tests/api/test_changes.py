@@ -1,9 +1,10 @@
 """The change log: written for every register write, readable by the plenipotentiary and the
 president only, ordered by id, paged with after=, and append-only in the database."""
 
-from .client import (ApiTest, api, create_change_request, create_org_unit, create_owned_process,
-                     create_process, ensure_user, get_etag, make_token, owner, plenipotentiary,
-                     president, psql, psql_value, role_token, uniq, with_query)
+from .client import (ApiTest, api, create_change_request, create_open_survey, create_org_unit,
+                     create_owned_process, create_process, ensure_user, get_etag, make_token,
+                     owner, plenipotentiary, president, psql, psql_value, respond, role_token,
+                     rules_set, uniq, with_query)
 
 CHANGES = "/api/v1/changes"
 
@@ -141,6 +142,9 @@ class ChangeFeedTest(ApiTest):
         self.assertEqual(entries[0]["record_id"], sub)
         self.assertEqual(entries[0]["after"]["unit_id"], unit["id"])
         self.assertEqual(entries[0]["actor"], "krakow.plenipotentiary")
+        for doc in (entries[0]["before"], entries[0]["after"]):
+            self.assertNotIn("search", doc)
+            self.assertNotIn("org_id", doc)
 
     def test_bad_parameters_are_400(self):
         for params, field in (({"entity": "invoice"}, "entity"), ({"after": "abc"}, "after"),
@@ -148,6 +152,38 @@ class ChangeFeedTest(ApiTest):
             with self.subTest(params=params):
                 r = api("GET", with_query(CHANGES, **params), plenipotentiary())
                 self.assertProblem(r, 400, "invalid-parameter", field=field)
+
+
+class TableParticularsTest(ApiTest):
+    """Each table's trigger names its record key and the columns the log leaves out
+    (readings, keyed indicator_id/period: test_readings)."""
+
+    def test_survey_responses_leave_no_trace(self):
+        """The response counter moves with every anonymous response; logging it would record
+        when each one arrived."""
+        s = create_open_survey()
+        before = changes(president(), entity="survey", id=s["id"])
+        self.assertGreaterEqual(len(before), 2, before)
+        respond(s, {"q1": 4})
+        respond(s, {"q1": 5})
+        after = changes(president(), entity="survey", id=s["id"])
+        self.assertEqual([e["id"] for e in after], [e["id"] for e in before])
+        for e in after:
+            for doc in (e["before"], e["after"]):
+                if doc is not None:
+                    self.assertNotIn("response_count", doc)
+                    self.assertNotIn("org_id", doc)
+
+    def test_deadline_rules_are_keyed_by_rule(self):
+        start = changes(president(), entity="deadline_rule")
+        last = start[-1]["id"] if start else 0
+        with rules_set(uodo=48):
+            pass
+        entries = changes(president(), entity="deadline_rule", after=last)
+        self.assertTrue(entries)
+        self.assertIn("uodo", [e["record_id"] for e in entries])
+        for e in entries:
+            self.assertEqual(e["record_id"], e["after"]["rule"], e)
 
 
 class AppendOnlyTest(ApiTest):
