@@ -15,6 +15,7 @@
 #include "config.h"
 #include "migrate.h"
 #include "openapi.h"
+#include "registers.h"
 #include "routes.h"
 #include "server.h"
 
@@ -111,9 +112,11 @@ out:
   return code;
 }
 
+static int run_command(const char *cmd, int argc, char **argv);
+
 static int cmd_routes(void) {
   for (size_t i = 0; i < ROUTE_COUNT; i++) {
-    printf("%s %s\n", ROUTES[i].method, ROUTES[i].path);
+    printf("%s %s\n", ROUTES[i]->method, ROUTES[i]->path);
   }
   return 0;
 }
@@ -183,6 +186,15 @@ static int cmd_serve_or_migrate(int serve) {
     y_log_message(Y_LOG_LEVEL_ERROR, "contract: %s", err);
     goto out_logs;
   }
+  json_t *report = json_array();
+  if (routes_bind_contract(doc, report) > 0) {
+    size_t i;
+    json_t *line;
+    json_array_foreach(report, i, line) y_log_message(Y_LOG_LEVEL_ERROR, "contract: %s", json_string_value(line));
+    json_decref(report);
+    goto out_logs;
+  }
+  json_decref(report);
   APP.openapi_json = json_dumps(doc, JSON_COMPACT);
   APP.auth = (struct auth_config){
       .alg = APP.cfg.jwt_alg,
@@ -219,6 +231,16 @@ out:
 
 int main(int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "serve";
+  if (routes_init(ZSZ_REGISTERS, ZSZ_REGISTER_COUNT) != 0) {
+    fprintf(stderr, "zsz-api: out of memory\n");
+    return 1;
+  }
+  int code = run_command(cmd, argc, argv);
+  routes_free();
+  return code;
+}
+
+static int run_command(const char *cmd, int argc, char **argv) {
   if (strcmp(cmd, "serve") == 0) {
     return cmd_serve_or_migrate(1);
   }

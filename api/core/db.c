@@ -1,0 +1,459 @@
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <yder.h>
+
+#include "db.h"
+#include "validate.h"
+
+#define STMT_SLOTS 256 /* per connection; far more than the distinct statements */
+#define CHECKOUT_WAIT_MS 5000
+#define MAX_ATTEMPTS 4
+
+struct db_conn {
+  PGconn *pg;
+  int ready;             /* connected, role set */
+  long long session_org; /* zsz.org_id set at session level for reads; 0 none */
+  /* Prepared statements by their text: a copy (owned), so the cache never depends on where
+   * a caller keeps its SQL, and two texts never share a statement. */
+  char *stmt_sql[STMT_SLOTS];
+  uint64_t stmt_hash[STMT_SLOTS];
+};
+
+struct db_pool {
+  char *url;
+  int size;
+  int in_use;
+  struct db_conn *conns;
+  char *busy;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+};
+
+static PGconn *connect_url(const char *url) {
+  /* connect_timeout bounds how long a request can wait on an unreachable server */
+  const char *keys[] = {"dbname", "connect_timeout", "application_name", NULL};
+  const char *vals[] = {url, "5", "zsz-api", NULL};
+  return PQconnectdbParams(keys, vals, 1);
+}
+
+PGconn *db_connect_owner(const char *url, char *err, size_t errlen) {
+  PGconn *pg = connect_url(url);
+  if (pg == NULL || PQstatus(pg) != CONNECTION_OK) {
+    snprintf(err, errlen, "%s", pg ? PQerrorMessage(pg) : "out of memory");
+    size_t n = strlen(err);
+    while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
+      err[--n] = '\0';
+    PQfinish(pg);
+    return NULL;
+  }
+  return pg;
+}
+
+static void conn_close(struct db_conn *c) {
+  PQfinish(c->pg);
+  c->pg = NULL;
+  c->ready = 0;
+  c->session_org = 0;
+  for (int i = 0; i < STMT_SLOTS; i++) {
+    free(c->stmt_sql[i]);
+    c->stmt_sql[i] = NULL;
+  }
+  memset(c->stmt_hash, 0, sizeof c->stmt_hash);
+}
+
+static int simple_command(PGconn *pg, const char *sql) {
+  PGresult *r = PQexecParams(pg, sql, 0, NULL, NULL, NULL, NULL, 0);
+  int ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  PQclear(r);
+  return ok ? 0 : -1;
+}
+
+/* Makes c usable: connects when needed, rolls back a transaction left open, and switches to
+ * the unprivileged server role. 0 when usable. */
+static int conn_prepare(struct db_conn *c) {
+  if (c->pg != NULL && PQstatus(c->pg) != CONNECTION_OK) {
+    conn_close(c);
+  }
+  if (c->pg == NULL) {
+    return -1;
+  }
+  if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+    if (simple_command(c->pg, "ROLLBACK") != 0) {
+      conn_close(c);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int conn_open(struct db_conn *c, const char *url) {
+  c->pg = connect_url(url);
+  if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: cannot connect: %s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
+    conn_close(c);
+    return -1;
+  }
+  /* the owner connects; requests run as zsz_app, which owns nothing and is bound by RLS */
+  if (simple_command(c->pg, "SET ROLE zsz_app") != 0 || simple_command(c->pg, "SET statement_timeout = '30s'") != 0 ||
+      simple_command(c->pg, "SET TIME ZONE 'UTC'") != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot switch to role zsz_app: %s", PQerrorMessage(c->pg));
+    conn_close(c);
+    return -1;
+  }
+  c->ready = 1;
+  return 0;
+}
+
+struct db_pool *db_pool_new(const char *url, int size) {
+  struct db_pool *p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    return NULL;
+  }
+  p->url = strdup(url);
+  p->size = size;
+  p->conns = calloc((size_t)size, sizeof *p->conns);
+  p->busy = calloc((size_t)size, 1);
+  if (p->url == NULL || p->conns == NULL || p->busy == NULL) {
+    db_pool_free(p);
+    return NULL;
+  }
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  return p;
+}
+
+void db_pool_free(struct db_pool *p) {
+  if (p == NULL) {
+    return;
+  }
+  for (int i = 0; p->conns && i < p->size; i++) {
+    conn_close(&p->conns[i]);
+  }
+  free(p->conns);
+  free(p->busy);
+  free(p->url);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p);
+}
+
+int db_pool_size(const struct db_pool *p) {
+  return p->size;
+}
+
+int db_pool_in_use(struct db_pool *p) {
+  pthread_mutex_lock(&p->mu);
+  int n = p->in_use;
+  pthread_mutex_unlock(&p->mu);
+  return n;
+}
+
+static struct db_conn *checkout(struct db_pool *p) {
+  struct timespec deadline;
+  struct db_conn *c = NULL;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += CHECKOUT_WAIT_MS / 1000;
+  pthread_mutex_lock(&p->mu);
+  for (;;) {
+    int best = -1;
+    for (int i = 0; i < p->size; i++) {
+      if (!p->busy[i]) {
+        best = i;
+        if (p->conns[i].ready) {
+          break; /* prefer a live connection */
+        }
+      }
+    }
+    if (best >= 0) {
+      p->busy[best] = 1;
+      p->in_use++;
+      c = &p->conns[best];
+      break;
+    }
+    if (pthread_cond_timedwait(&p->cv, &p->mu, &deadline) != 0) {
+      break;
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  return c;
+}
+
+static void checkin(struct db_pool *p, struct db_conn *c) {
+  pthread_mutex_lock(&p->mu);
+  p->busy[c - p->conns] = 0;
+  p->in_use--;
+  pthread_cond_signal(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static uint64_t text_hash(const char *s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+/* Finds or assigns the prepared-statement slot of sql (by its text); *fresh is set when it
+ * must be prepared first. -1 when the cache is full (then the statement runs unprepared). */
+static int stmt_slot(struct db_conn *c, const char *sql, uint64_t hash, int *fresh) {
+  size_t h = hash % STMT_SLOTS;
+  for (size_t n = 0; n < STMT_SLOTS; n++, h = (h + 1) % STMT_SLOTS) {
+    if (c->stmt_sql[h] == NULL) {
+      *fresh = 1;
+      return (int)h;
+    }
+    if (c->stmt_hash[h] == hash && strcmp(c->stmt_sql[h], sql) == 0) {
+      *fresh = 0;
+      return (int)h;
+    }
+  }
+  return -1;
+}
+
+static void record_failure(struct db_tx *tx, PGresult *r) {
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  const char *cons = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+  tx->failed = 1;
+  /* no SQLSTATE means the connection itself failed: treat as "connection exception" */
+  snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", state ? state : "08006");
+  snprintf(tx->constraint, sizeof tx->constraint, "%s", cons ? cons : "");
+  if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection failure: %s", PQerrorMessage(tx->conn->pg));
+  } else if (strncmp(state, "23", 2) != 0 && strncmp(state, "40", 2) != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: statement failed (%s): %s", state, r ? PQresultErrorMessage(r) : "");
+  }
+}
+
+PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  struct db_conn *c = tx->conn;
+  PGresult *r;
+  int fresh = 0;
+  char name[16];
+  if (tx->failed) {
+    return NULL;
+  }
+  if (tx->autocommit_read && tx->statements++ > 0) {
+    /* A second statement outside a transaction could see another state of the database
+     * than the first: stop, and let db_run run the work again inside one snapshot. */
+    tx->failed = 1;
+    snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", DB_NEEDS_SNAPSHOT);
+    return NULL;
+  }
+  uint64_t hash = text_hash(sql);
+  int slot = stmt_slot(c, sql, hash, &fresh);
+  if (slot < 0) {
+    r = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+  } else {
+    snprintf(name, sizeof name, "s%d", slot);
+    if (fresh) {
+      char *copy = strdup(sql);
+      PGresult *p = copy ? PQprepare(c->pg, name, sql, nparams, NULL) : NULL;
+      if (PQresultStatus(p) != PGRES_COMMAND_OK) {
+        free(copy);
+        record_failure(tx, p);
+        PQclear(p);
+        return NULL;
+      }
+      PQclear(p);
+      c->stmt_sql[slot] = copy;
+      c->stmt_hash[slot] = hash;
+    }
+    r = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+  }
+  ExecStatusType st = PQresultStatus(r);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    record_failure(tx, r);
+    PQclear(r);
+    return NULL;
+  }
+  return r;
+}
+
+int db_set_action(struct db_tx *tx, const char *action) {
+  const char *params[] = {action};
+  PGresult *r = db_exec(tx, "SELECT set_config('zsz.action', $1, true)", 1, params);
+  PQclear(r);
+  return r ? 0 : -1;
+}
+
+int db_failed_with(const struct db_tx *tx, const char *sqlstate) {
+  return tx->failed && strcmp(tx->sqlstate, sqlstate) == 0;
+}
+
+static int is_retryable(const char *state) {
+  return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+}
+
+static int is_connection_failure(const char *state) {
+  return strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0;
+}
+
+/* The field a foreign-key violation is about, from the default constraint name
+ * "<table>_org_id_<field>_fkey"; "" when it cannot be told. */
+static void errors_add_reference(json_t *errors, const char *constraint) {
+  char field[64] = "";
+  const char *p = strstr(constraint, "_org_id_");
+  const char *end = strstr(constraint, "_fkey");
+  if (p && end && end > p + 8 && (size_t)(end - p - 8) < sizeof field) {
+    memcpy(field, p + 8, (size_t)(end - p - 8));
+    field[end - p - 8] = '\0';
+  }
+  errors_add(errors, field, MSG_NO_SUCH_RECORD);
+}
+
+static void map_failure(const struct db_tx *tx, struct result *res, const char *request_id) {
+  const char *s = tx->sqlstate;
+  if (is_connection_failure(s)) {
+    result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+  } else if (strcmp(s, "23505") == 0) {
+    result_problem(res, PROBLEM_CONFLICT, MSG_DUPLICATE_CODE);
+  } else if (strcmp(s, "23503") == 0) {
+    json_t *errors = json_array();
+    errors_add_reference(errors, tx->constraint);
+    result_invalid(res, errors);
+  } else if (strcmp(s, "23514") == 0 || strncmp(s, "22", 2) == 0) {
+    /* a value the checks in C let through but a table constraint refuses: still the
+     * caller's input, never an internal error */
+    json_t *errors = json_array();
+    errors_add(errors, "", MSG_RECORD_RULE);
+    result_invalid(res, errors);
+  } else if (is_retryable(s)) {
+    result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+  } else {
+    y_log_message(Y_LOG_LEVEL_ERROR, "request %s: database error %s", request_id ? request_id : "-", s);
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+  }
+}
+
+/* Before attempt+1: 2, 4, 8 ms plus up to as much again at random, so that transactions
+ * that collided once do not collide again in lockstep. */
+static void backoff(int attempt) {
+  static __thread unsigned int seed;
+  if (seed == 0) {
+    seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)&seed;
+  }
+  long base_us = 1000L << attempt;
+  long us = base_us + (long)(rand_r(&seed) % (unsigned int)base_us);
+  struct timespec ts = {.tv_sec = 0, .tv_nsec = us * 1000L};
+  nanosleep(&ts, NULL);
+}
+
+void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg, struct result *res,
+            const char *request_id) {
+  struct db_conn *c = checkout(pool);
+  if (c == NULL) {
+    /* every connection busy for CHECKOUT_WAIT_MS: overloaded, come back shortly */
+    result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+    return;
+  }
+  char org[24];
+  snprintf(org, sizeof org, "%lld", opts->org_id > 0 ? opts->org_id : 0);
+  const char *begin_params[] = {opts->org_id > 0 ? org : "", opts->actor ? opts->actor : ""};
+  int snapshot = opts->read_only && opts->snapshot;
+  for (int attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    struct db_tx tx = {.conn = c};
+    int committing = 0;
+    PGresult *r;
+    result_reset(res);
+    if (conn_prepare(c) != 0 && conn_open(c, pool->url) != 0) {
+      result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+      break;
+    }
+    tx.org_id = opts->org_id;
+    if (opts->read_only && !snapshot) {
+      /* A read of one statement runs it alone (autocommit): one round trip instead of four.
+       * The tenant is a session setting of the connection, re-set only when the connection
+       * last served another organisation. A work that runs a second statement is stopped
+       * and run again in a snapshot (below). */
+      long long want = opts->org_id > 0 ? opts->org_id : -1;
+      if (c->session_org != want) {
+        r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, false)", 1, begin_params);
+        PQclear(r);
+        if (r != NULL) {
+          c->session_org = want;
+        }
+      }
+      tx.autocommit_read = 1;
+    } else {
+      r = db_exec(&tx, opts->read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", 0, NULL);
+      PQclear(r);
+      r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2, begin_params);
+      PQclear(r);
+    }
+    if (!tx.failed) {
+      work(&tx, arg, res);
+    }
+    if (!tx.failed && res->status > 0 && res->status < 400 && opts->read_only && !snapshot) {
+      break;
+    }
+    if (tx.failed && strcmp(tx.sqlstate, DB_NEEDS_SNAPSHOT) == 0 && !snapshot) {
+      y_log_message(Y_LOG_LEVEL_WARNING,
+                    "request %s: %s runs several statements: run again in one snapshot (declare ROUTE_SNAPSHOT)",
+                    request_id ? request_id : "-", opts->label ? opts->label : "a read");
+      snapshot = 1;
+      attempt--; /* not a failure of the database: the same attempt, in the right mode */
+      result_reset(res);
+      continue;
+    }
+    if (!tx.failed && res->status > 0 && res->status < 400) {
+      committing = 1;
+      r = db_exec(&tx, "COMMIT", 0, NULL);
+      PQclear(r);
+      if (r != NULL) {
+        break;
+      }
+    } else if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+      simple_command(c->pg, "ROLLBACK");
+    }
+    if (!tx.failed) {
+      if (res->status == 0) {
+        y_log_message(Y_LOG_LEVEL_ERROR, "request %s: work set no result", request_id ? request_id : "-");
+        result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+      }
+      break; /* the work refused the request: its result stands */
+    }
+    int lost = is_connection_failure(tx.sqlstate) || PQstatus(c->pg) != CONNECTION_OK;
+    if (lost) {
+      conn_close(c); /* the next attempt, or the next request, reconnects */
+    }
+    /* Retry the whole transaction after a serialization failure or deadlock, and after a
+     * lost connection (a restarted server) unless it was lost during COMMIT, when the
+     * outcome is unknown and a retry could apply the work twice. */
+    if (attempt < MAX_ATTEMPTS && (is_retryable(tx.sqlstate) || (lost && !committing))) {
+      backoff(attempt);
+      continue;
+    }
+    if (res->status < 400) {
+      result_reset(res);
+      map_failure(&tx, res, request_id);
+    }
+    break;
+  }
+  checkin(pool, c);
+}
+
+int db_ready(struct db_pool *pool, int want_version) {
+  struct db_conn *c = checkout(pool);
+  int ok = 0;
+  if (c == NULL) {
+    return 0;
+  }
+  if (conn_prepare(c) == 0 || conn_open(c, pool->url) == 0) {
+    PGresult *r =
+        PQexecParams(c->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+      ok = atoi(PQgetvalue(r, 0, 0)) >= want_version;
+    } else if (PQstatus(c->pg) != CONNECTION_OK) {
+      conn_close(c);
+    }
+    PQclear(r);
+  }
+  checkin(pool, c);
+  return ok;
+}

@@ -1,0 +1,77 @@
+#ifndef ZSZ_DB_H
+#define ZSZ_DB_H
+/* PostgreSQL access: a pool of libpq connections that heals itself, parameterised
+ * statements (prepared once per connection), and a transaction runner that sets the tenant,
+ * retries serialization failures and maps SQLSTATEs to results. */
+
+#include <libpq-fe.h>
+
+#include "result.h"
+
+struct db_pool;
+struct db_conn;
+
+/* Connects size connections lazily; never fails for an unreachable server (they connect on
+ * first use). Returns NULL only on allocation failure. url is copied. */
+struct db_pool *db_pool_new(const char *url, int size);
+void db_pool_free(struct db_pool *pool);
+int db_pool_size(const struct db_pool *pool);
+int db_pool_in_use(struct db_pool *pool);
+
+/* A connection as the schema owner, for migrations. Caller PQfinish()es. NULL + message in
+ * err when it fails. */
+PGconn *db_connect_owner(const char *url, char *err, size_t errlen);
+
+/* What a query function found (one query per function, see api/registers/<name>/queries.c).
+ * DB_ERROR: the statement failed; the transaction is aborted (tx->failed) and db_run maps or
+ * retries it, so the work only returns. */
+enum db_status { DB_ERROR = -1, DB_NONE = 0, DB_ONE = 1 };
+
+/* The SQLSTATE-like mark of a read that ran a second statement outside a transaction. */
+#define DB_NEEDS_SNAPSHOT "ZZ001"
+
+struct db_tx {
+  struct db_conn *conn;
+  long long org_id;    /* the tenant of this transaction, <= 0 for none */
+  int autocommit_read; /* a one-statement read outside a transaction */
+  int statements;      /* run so far (for autocommit_read) */
+  int failed;          /* a statement failed; the transaction is aborted */
+  char sqlstate[6];    /* of the failure */
+  char constraint[64]; /* constraint name of the failure, when there is one */
+};
+
+/* Executes a static SQL text with text parameters (NULL = SQL NULL). The text is prepared
+ * once per connection and found again by its content (never by its address). SQL text is
+ * never built from input: values go in params. Returns a result the caller
+ * PQclear()s, or NULL when the statement failed (tx->failed set; every later call returns
+ * NULL at once). */
+PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+
+/* Sets the change-log action of this transaction (default: create/update). 0 on success. */
+int db_set_action(struct db_tx *tx, const char *action);
+
+/* 1 when the failure was this SQLSTATE. */
+int db_failed_with(const struct db_tx *tx, const char *sqlstate);
+
+typedef void (*db_work_fn)(struct db_tx *tx, void *arg, struct result *res);
+
+struct db_tx_opts {
+  long long org_id;  /* the tenant; <= 0 for none */
+  const char *actor; /* change-log actor (sub) */
+  int read_only;
+  int snapshot;      /* read_only: several statements in one REPEATABLE READ snapshot */
+  const char *label; /* what runs (a route path), for logs */
+};
+
+/* Runs work inside one transaction with the tenant set, retrying the whole transaction on
+ * serialization failure, deadlock, or a connection lost before any work was done (bounded).
+ * Commits only when work succeeded (res->status < 400 and no failed statement). Fills res:
+ * the work's own result, or a problem derived from the failure (409 unique, 422 reference,
+ * 503 unavailable with the pool healing behind it, 500 otherwise, logged with request_id). */
+void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg, struct result *res,
+            const char *request_id);
+
+/* 1 when the database answers and the recorded migration version is at least want. */
+int db_ready(struct db_pool *pool, int want_version);
+
+#endif

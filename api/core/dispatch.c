@@ -1,0 +1,744 @@
+/* The request pipeline: request id and CORS, the public rate limit, authentication, tenant and
+ * roles, the body, then what the route declares (path ids, query parameters checked against
+ * the contract, If-Match, paging, CSV), then the route's work in one transaction. */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <ulfius.h>
+#include <yder.h>
+
+#include "cursor.h"
+#include "dispatch.h"
+#include "http.h"
+#include "metrics.h"
+#include "routes.h"
+#include "server.h"
+#include "validate.h"
+#include "workflow.h"
+
+#define ORG_CACHE_SLOTS 64
+#define ORG_CACHE_TTL 60
+#define USER_CACHE_SLOTS 4096
+#define USER_RECORD_INTERVAL 300
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- request id ---------------------------------------------------------------------- */
+
+static int request_id_acceptable(const char *v) {
+  size_t n = strlen(v);
+  if (n == 0 || n > 128) {
+    return 0;
+  }
+  return strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static void assign_request_id(struct req_ctx *c) {
+  static unsigned long counter;
+  const char *given = u_map_get_case(c->req->map_header, "X-Request-Id");
+  if (given != NULL && request_id_acceptable(given)) {
+    snprintf(c->request_id, sizeof c->request_id, "%s", given);
+  } else {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    unsigned long n = __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
+    snprintf(c->request_id, sizeof c->request_id, "%08lx%05lx-%06lx", (unsigned long)ts.tv_sec,
+             (unsigned long)(ts.tv_nsec / 10000) & 0xFFFFF, n & 0xFFFFFF);
+  }
+  u_map_put(c->resp->map_header, "X-Request-Id", c->request_id);
+}
+
+static void apply_cors(struct req_ctx *c) {
+  const char *origin = u_map_get_case(c->req->map_header, "Origin");
+  if (origin && config_cors_allows(&APP.cfg, origin)) {
+    u_map_put(c->resp->map_header, "Access-Control-Allow-Origin", origin);
+    u_map_put(c->resp->map_header, "Vary", "Origin");
+    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers", "ETag, Link, Location, X-Request-Id, Retry-After");
+  }
+}
+
+/* ---- organisations --------------------------------------------------------------------- */
+
+struct org_slot {
+  struct org_info info;
+  time_t fetched;
+};
+static struct org_slot g_orgs[ORG_CACHE_SLOTS];
+static pthread_mutex_t g_orgs_mu = PTHREAD_MUTEX_INITIALIZER;
+
+struct org_fetch {
+  const char *code;
+  struct org_info *out;
+  int found;
+};
+
+static void org_fetch_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct org_fetch *f = arg;
+  const char *params[] = {f->code};
+  PGresult *r = db_exec(tx, "SELECT id, name FROM organisations WHERE code = $1", 1, params);
+  if (r == NULL) {
+    return;
+  }
+  if (PQntuples(r) == 1) {
+    f->found = 1;
+    f->out->id = atoll(PQgetvalue(r, 0, 0));
+    snprintf(f->out->code, sizeof f->out->code, "%s", f->code);
+    snprintf(f->out->name, sizeof f->out->name, "%s", PQgetvalue(r, 0, 1));
+  }
+  PQclear(r);
+  res->status = 200;
+}
+
+int org_lookup(const char *code, struct org_info *out, const char *request_id) {
+  time_t now = time(NULL);
+  pthread_mutex_lock(&g_orgs_mu);
+  for (int i = 0; i < ORG_CACHE_SLOTS; i++) {
+    if (g_orgs[i].info.id > 0 && strcmp(g_orgs[i].info.code, code) == 0 && now - g_orgs[i].fetched < ORG_CACHE_TTL) {
+      *out = g_orgs[i].info;
+      pthread_mutex_unlock(&g_orgs_mu);
+      return 1;
+    }
+  }
+  pthread_mutex_unlock(&g_orgs_mu);
+
+  struct org_fetch f = {.code = code, .out = out};
+  struct result res = {0};
+  struct db_tx_opts opts = {.read_only = 1};
+  db_run(APP.pool, &opts, org_fetch_work, &f, &res, request_id);
+  int status = res.status;
+  result_reset(&res);
+  if (status != 200) {
+    return -1;
+  }
+  if (!f.found) {
+    return 0;
+  }
+  pthread_mutex_lock(&g_orgs_mu);
+  int slot = 0;
+  for (int i = 0; i < ORG_CACHE_SLOTS; i++) {
+    if (strcmp(g_orgs[i].info.code, code) == 0 || g_orgs[i].fetched < g_orgs[slot].fetched) {
+      slot = i;
+      if (strcmp(g_orgs[i].info.code, code) == 0) break;
+    }
+  }
+  g_orgs[slot].info = *out;
+  g_orgs[slot].fetched = now;
+  pthread_mutex_unlock(&g_orgs_mu);
+  return 1;
+}
+
+/* ---- users seen in tokens -------------------------------------------------------------- */
+
+struct user_slot {
+  unsigned long long key, content;
+  time_t written;
+};
+static struct user_slot g_users[USER_CACHE_SLOTS];
+static pthread_mutex_t g_users_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned long long fnv1a(unsigned long long h, const char *s) {
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 1099511628211ULL;
+  }
+  return h ^ 0xFF; /* separator, so "ab"+"c" differs from "a"+"bc" */
+}
+
+static void user_record_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct req_ctx *c = arg;
+  char org[24], roles[256];
+  size_t used = 0;
+  snprintf(org, sizeof org, "%lld", c->org_id);
+  roles[used++] = '{';
+  for (unsigned i = 0; i < ROLE_COUNT; i++) {
+    if (c->who.roles & (1u << i)) {
+      int w = snprintf(roles + used, sizeof roles - used, "%s%s", used > 1 ? "," : "", role_name(1u << i));
+      used += (size_t)w;
+    }
+  }
+  snprintf(roles + used, sizeof roles - used, "}");
+  const char *params[] = {org, c->who.sub, c->who.name, roles, c->who.unit[0] ? c->who.unit : NULL};
+  PGresult *r = db_exec(tx,
+                        "INSERT INTO users (org_id, sub, name, roles, unit_id, last_seen_at) "
+                        "VALUES ($1, $2, $3, $4::text[], "
+                        "(SELECT id FROM org_units WHERE org_id = $1 AND code = $5), now()) "
+                        "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles, "
+                        "unit_id = coalesce(EXCLUDED.unit_id, users.unit_id), last_seen_at = now()",
+                        5, params);
+  if (r != NULL) {
+    PQclear(r);
+    res->status = 204;
+  }
+}
+
+/* Records the caller at most every few minutes, or at once when what the token says of it
+ * changed, so that records can name people without a write on every request. */
+static void user_record(struct req_ctx *c) {
+  char org[24];
+  snprintf(org, sizeof org, "%lld", c->org_id);
+  unsigned long long key = fnv1a(fnv1a(1469598103934665603ULL, org), c->who.sub);
+  char roles[16];
+  snprintf(roles, sizeof roles, "%u", c->who.roles);
+  unsigned long long content = fnv1a(fnv1a(fnv1a(key, c->who.name), roles), c->who.unit);
+  time_t now = time(NULL);
+  struct user_slot *slot = &g_users[key % USER_CACHE_SLOTS];
+  pthread_mutex_lock(&g_users_mu);
+  int fresh = slot->key == key && slot->content == content && now - slot->written < USER_RECORD_INTERVAL;
+  pthread_mutex_unlock(&g_users_mu);
+  if (fresh) {
+    return;
+  }
+  struct result res = {0};
+  struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub};
+  db_run(APP.pool, &opts, user_record_work, c, &res, c->request_id);
+  if (res.status == 204) {
+    pthread_mutex_lock(&g_users_mu);
+    slot->key = key;
+    slot->content = content;
+    slot->written = now;
+    pthread_mutex_unlock(&g_users_mu);
+  }
+  result_reset(&res);
+}
+
+/* ---- the pipeline ---------------------------------------------------------------------- */
+
+static int content_type_is_json(const char *ct) {
+  if (ct == NULL) {
+    return 0;
+  }
+  while (*ct == ' ')
+    ct++;
+  size_t n = strcspn(ct, "; ");
+  return (n == 16 && strncasecmp(ct, "application/json", 16) == 0) ||
+         (n == 28 && strncasecmp(ct, "application/merge-patch+json", 28) == 0);
+}
+
+/* The name of the last object key in body before pos ("" when there is none). */
+static void overflow_field(const char *body, size_t pos, char *out, size_t len) {
+  out[0] = '\0';
+  for (size_t i = pos; i-- > 0;) {
+    if (body[i] != ':') {
+      continue;
+    }
+    size_t end = i;
+    while (end > 0 && body[end - 1] == ' ')
+      end--;
+    if (end == 0 || body[end - 1] != '"') {
+      continue;
+    }
+    size_t start = end - 1;
+    while (start > 0 && body[start - 1] != '"')
+      start--;
+    if (start > 0 && end - 1 - start < len) {
+      memcpy(out, body + start, end - 1 - start);
+      out[end - 1 - start] = '\0';
+    }
+    return;
+  }
+}
+
+/* Authenticates, picks the tenant, checks the route's roles and reads the body. 0 when the
+ * handler may run; otherwise a response has been rendered. */
+/* ---- per-address limit of the public routes -------------------------------------------- */
+
+#define RATE_SLOTS 4096
+
+struct rate_slot {
+  unsigned long long addr; /* 0: free */
+  double tokens;
+  double at;
+};
+static struct rate_slot g_rates[RATE_SLOTS];
+static pthread_mutex_t g_rates_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A token bucket per client address: ZSZ_PUBLIC_RATE_LIMIT per minute, as large a burst.
+ * 0 when allowed; otherwise the seconds to wait. The address is used here only, in memory:
+ * it is never stored with a response or logged. */
+static int rate_wait(const struct _u_request *req) {
+  const struct sockaddr *sa = req->client_address;
+  unsigned long long key = 1;
+  if (sa && sa->sa_family == AF_INET) {
+    key = 2 + ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+  } else if (sa && sa->sa_family == AF_INET6) {
+    const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+    for (int i = 0; i < 8; i++)
+      key = key * 131 + b[i]; /* the /64 a household or office gets */
+  }
+  double rate = APP.cfg.public_rate_limit / 60.0, burst = APP.cfg.public_rate_limit, now = now_seconds();
+  int wait = 0;
+  pthread_mutex_lock(&g_rates_mu);
+  struct rate_slot *s = &g_rates[key % RATE_SLOTS];
+  if (s->addr != key) {
+    /* a new address takes the slot: an evicted one only gains a fresh bucket */
+    s->addr = key;
+    s->tokens = burst;
+    s->at = now;
+  }
+  s->tokens = s->tokens + (now - s->at) * rate;
+  if (s->tokens > burst) s->tokens = burst;
+  s->at = now;
+  if (s->tokens >= 1) {
+    s->tokens -= 1;
+  } else {
+    wait = (int)((1 - s->tokens) / rate) + 1;
+  }
+  pthread_mutex_unlock(&g_rates_mu);
+  return wait;
+}
+
+/* Reads a JSON body within ZSZ_MAX_BODY_BYTES; 0 when c->body is set, -1 after a problem. */
+static int read_json_body(struct req_ctx *c) {
+  const char *length = u_map_get_case(c->req->map_header, "Content-Length");
+  if ((length && strtoull(length, NULL, 10) > APP.cfg.max_body_bytes) ||
+      c->req->binary_body_length > APP.cfg.max_body_bytes) {
+    http_problem(c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, APP.cfg.max_body_bytes);
+    return -1;
+  }
+  if (!content_type_is_json(u_map_get_case(c->req->map_header, "Content-Type"))) {
+    http_problem(c, PROBLEM_UNSUPPORTED_MEDIA_TYPE, MSG_CONTENT_TYPE);
+    return -1;
+  }
+  json_error_t err;
+  c->body = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
+                       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+  if (c->body == NULL) {
+    if (strstr(err.text, "overflow") != NULL) {
+      /* a number no double can hold (1e400): well-formed JSON, a non-finite value, so a
+       * 422 naming the member, found as the last key before where the parser stopped */
+      json_t *errors = json_array();
+      char field[128];
+      overflow_field(c->req->binary_body, (size_t)err.position, field, sizeof field);
+      errors_add(errors, field, MSG_MUST_BE_DECIMAL);
+      http_invalid(c, errors);
+      return -1;
+    }
+    http_problem(c, PROBLEM_MALFORMED_JSON, MSG_MALFORMED_JSON, err.text);
+    return -1;
+  }
+  return 0;
+}
+
+/* Authenticates, picks the tenant and checks the route's roles. 0 when admitted. */
+static int authenticate(struct req_ctx *c) {
+  const char *token = auth_bearer(u_map_get_case(c->req->map_header, "Authorization"));
+  const char *why = NULL;
+  if (token == NULL) {
+    http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_MISSING);
+    return -1;
+  }
+  if (auth_verify_cached(&APP.auth, token, time(NULL), &c->who, &why) != AUTH_OK) {
+    y_log_message(Y_LOG_LEVEL_DEBUG, "request %s: token refused: %s", c->request_id, why);
+    http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_INVALID);
+    return -1;
+  }
+  struct org_info org;
+  int found = org_lookup(c->who.org, &org, c->request_id);
+  if (found < 0) {
+    http_problem(c, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
+    return -1;
+  }
+  if (found == 0) {
+    http_problem(c, PROBLEM_UNKNOWN_ORGANISATION, MSG_UNKNOWN_ORGANISATION);
+    return -1;
+  }
+  c->org_id = org.id;
+  snprintf(c->org_param, sizeof c->org_param, "%lld", org.id);
+  user_record(c);
+  if ((c->route->roles & c->who.roles) == 0) {
+    http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
+    return -1;
+  }
+  return 0;
+}
+
+/* Limits, authenticates and reads the body as the route asks. 0 when the request may go on;
+ * otherwise a response has been rendered. */
+static int admit(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  if (rt->flags & ROUTE_RATE_LIMITED) {
+    int wait = rate_wait(c->req);
+    if (wait > 0) {
+      char seconds[16];
+      snprintf(seconds, sizeof seconds, "%d", wait);
+      http_problem(c, PROBLEM_TOO_MANY_REQUESTS, MSG_RATE_LIMITED);
+      u_map_put(c->resp->map_header, "Retry-After", seconds);
+      return -1;
+    }
+  }
+  if (!(rt->flags & ROUTE_PUBLIC) && authenticate(c) != 0) {
+    return -1;
+  }
+  if ((rt->flags & ROUTE_BODY) && read_json_body(c) != 0) {
+    return -1;
+  }
+  if ((rt->flags & ROUTE_RAW_BODY) && c->req->binary_body_length > APP.cfg.max_import_bytes) {
+    http_problem(c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, APP.cfg.max_import_bytes);
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- what the route declares ------------------------------------------------------------- */
+
+/* The raw (still percent-encoded) query string has %00 in name's value: decoding would hide
+ * it, since a NUL byte ends the decoded C string early. */
+static int raw_query_has_nul(const struct _u_request *req, const char *name) {
+  const char *q = strchr(req->http_url, '?');
+  size_t nlen = strlen(name);
+  while (q != NULL) {
+    q++;
+    if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+      const char *end = strchr(q, '&');
+      size_t len = end ? (size_t)(end - q) : strlen(q);
+      for (size_t i = nlen; i + 2 < len; i++) {
+        if (q[i] == '%' && q[i + 1] == '0' && q[i + 2] == '0') {
+          return 1;
+        }
+      }
+    }
+    q = strchr(q, '&');
+  }
+  return 0;
+}
+
+/* Path parameters: integers (per the contract) must be positive numbers, else the record
+ * does not exist (404 with the route's message for that parameter). */
+static int parse_path(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  int k = 0;
+  for (const char *p = strchr(rt->path, '{'); p && k < ROUTE_MAX_PATH_PARAMS; p = strchr(p + 1, '{'), k++) {
+    char name[64];
+    const char *close = strchr(p, '}');
+    size_t len = close ? (size_t)(close - p - 1) : 0;
+    if (len == 0 || len >= sizeof name) {
+      continue;
+    }
+    memcpy(name, p + 1, len);
+    name[len] = '\0';
+    const char *v = u_map_get(c->req->map_url, name);
+    msg_id not_found = rt->not_found[k] ? rt->not_found[k] : MSG_NOT_FOUND_ROUTE;
+    if (v == NULL || strlen(v) >= sizeof c->path[k]) {
+      http_problem(c, PROBLEM_NOT_FOUND, not_found);
+      return -1;
+    }
+    if (rt->path_is_int[k]) {
+      char *end = NULL;
+      long long n = strtoll(v, &end, 10);
+      if (*v == '\0' || *end != '\0' || n <= 0 || strlen(v) > 18) {
+        http_problem(c, PROBLEM_NOT_FOUND, not_found);
+        return -1;
+      }
+      c->path_id[k] = n;
+      snprintf(c->path[k], sizeof c->path[k], "%lld", n);
+    } else {
+      snprintf(c->path[k], sizeof c->path[k], "%s", v);
+    }
+  }
+  return 0;
+}
+
+static int is_path_param(const struct route *rt, const char *name) {
+  size_t nlen = strlen(name);
+  for (const char *p = strchr(rt->path, '{'); p; p = strchr(p + 1, '{')) {
+    if (strncmp(p + 1, name, nlen) == 0 && p[1 + nlen] == '}') {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* One query value against its contract spec; 0 when fine, -1 after a 400 naming it. */
+static int check_query_value(struct req_ctx *c, const struct query_spec *q, const char *v) {
+  size_t len = strlen(v);
+  if (raw_query_has_nul(c->req, q->name)) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_NUL);
+    return -1;
+  }
+  if (q->type == QT_INTEGER) {
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (*v == '\0' || *end != '\0' || len > 19 || n < q->min || n > q->max) {
+      http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name,
+                     strcmp(q->name, "limit") == 0 ? MSG_LIMIT : MSG_PARAM_INTEGER);
+      return -1;
+    }
+    return 0;
+  }
+  if (q->type == QT_BOOLEAN) {
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+      http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_ENUM, "true, false");
+      return -1;
+    }
+    return 0;
+  }
+  if (!utf8_valid(v, len)) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_UTF8);
+    return -1;
+  }
+  size_t chars = utf8_length(v, len);
+  if (chars > q->max_len || chars < q->min_len) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_TOO_LONG);
+    return -1;
+  }
+  if (q->values != NULL) {
+    char list[512];
+    size_t used = 0, i;
+    const json_t *e;
+    list[0] = '\0';
+    json_array_foreach(q->values, i, e) {
+      if (json_is_string(e) && strcmp(json_string_value(e), v) == 0) {
+        return 0;
+      }
+      int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", json_string_value(e));
+      if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
+    }
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_ENUM, list);
+    return -1;
+  }
+  return 0;
+}
+
+/* Query parameters: every one must be declared for the route by the contract (a misspelt
+ * filter must not quietly return everything), and each must fit its schema. */
+static int parse_query(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  const struct _u_map *map = c->req->map_url;
+  json_t *errors = json_array();
+  const char **keys = map ? u_map_enum_keys(map) : NULL;
+  for (size_t i = 0; keys && keys[i]; i++) {
+    if (!is_path_param(rt, keys[i]) && route_query_index(rt, keys[i]) < 0) {
+      json_array_append_new(errors, json_pack("{s:s, s:s}", "field", keys[i], "message", msg_text(MSG_PARAM_UNKNOWN)));
+    }
+  }
+  if (json_array_size(errors) > 0) {
+    char names[200] = "";
+    size_t used = 0, i;
+    json_t *e;
+    json_array_foreach(errors, i, e) {
+      int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                       json_string_value(json_object_get(e, "field")));
+      if (w > 0 && (size_t)w < sizeof names - used) used += (size_t)w;
+    }
+    http_problem_errors(c, PROBLEM_INVALID_PARAMETER, errors, MSG_PARAMS_UNKNOWN, names);
+    json_decref(errors);
+    return -1;
+  }
+  json_decref(errors);
+  for (size_t i = 0; i < rt->nquery; i++) {
+    const struct query_spec *q = &rt->query[i];
+    const char *v = u_map_get(map, q->name);
+    if (v == NULL) {
+      if (q->required) {
+        http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_REQUIRED);
+        return -1;
+      }
+      c->query[i] = q->default_value;
+      continue;
+    }
+    if (check_query_value(c, q, v) != 0) {
+      return -1;
+    }
+    c->query[i] = v;
+  }
+  return 0;
+}
+
+/* Paging: limit (checked above against the contract) and the cursor, bound to the route and
+ * its sort so that a cursor from another list or order is refused. */
+static int parse_page(struct req_ctx *c) {
+  const char *limit = query_value(c, "limit");
+  const char *sort = route_query_index(c->route, "sort") >= 0 ? query_value(c, "sort") : NULL;
+  c->limit = limit ? atoi(limit) : 50;
+  snprintf(c->page_tag, sizeof c->page_tag, "%s %s%s%s", c->route->method, c->route->path, sort ? " " : "",
+           sort ? sort : "");
+  const char *cursor = u_map_get(c->req->map_url, "cursor");
+  if (cursor == NULL) {
+    return 0;
+  }
+  if (cursor_decode(c->cursor_key, cursor, c->page_tag, &c->after) != 0 || !json_is_array(c->after)) {
+    json_decref(c->after);
+    c->after = NULL;
+    http_bad_param(c, PROBLEM_INVALID_CURSOR, "cursor", MSG_CURSOR);
+    return -1;
+  }
+  size_t i;
+  json_t *k;
+  json_array_foreach(c->after, i, k) {
+    if (!json_is_string(k) && !json_is_null(k)) {
+      json_decref(c->after);
+      c->after = NULL;
+      http_bad_param(c, PROBLEM_INVALID_CURSOR, "cursor", MSG_CURSOR);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int parse_if_match(struct req_ctx *c) {
+  const char *v = u_map_get_case(c->req->map_header, "If-Match");
+  if (c->route->if_match == IF_MATCH_IGNORED) {
+    return 0;
+  }
+  if (v == NULL) {
+    if (c->route->if_match == IF_MATCH_REQUIRED) {
+      http_problem(c, PROBLEM_PRECONDITION_REQUIRED, MSG_IF_MATCH_REQUIRED);
+      return -1;
+    }
+    return 0;
+  }
+  c->has_if_match = 1;
+  while (*v == ' ')
+    v++;
+  if (strcmp(v, "*") == 0) {
+    return 0;
+  }
+  if (strncmp(v, "W/", 2) == 0) {
+    v += 2;
+  }
+  char *end = NULL;
+  long long n = (*v == '"') ? strtoll(v + 1, &end, 10) : 0;
+  if (n <= 0 || end == NULL || *end != '"' || end[1] != '\0') {
+    /* an ETag we never issued cannot match the current one */
+    http_problem(c, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
+    return -1;
+  }
+  c->if_match = n;
+  return 0;
+}
+
+/* CSV variants answer text/csv when Accept names it (and prefers it to JSON). */
+static void parse_accept(struct req_ctx *c) {
+  const char *accept = u_map_get_case(c->req->map_header, "Accept");
+  c->csv = (c->route->flags & ROUTE_CSV) && accept != NULL && strstr(accept, "text/csv") != NULL;
+}
+
+/* Everything the route declares, in the order a caller's mistakes are reported: the record
+ * (404), the query (400), the precondition (428/412), the body (422). */
+static int parse_request(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  if (parse_path(c) != 0 || parse_query(c) != 0) {
+    return -1;
+  }
+  if (rt->paged && parse_page(c) != 0) {
+    return -1;
+  }
+  if (parse_if_match(c) != 0) {
+    return -1;
+  }
+  parse_accept(c);
+  if (rt->body != NULL && http_validate(c, rt->body, rt->body_mode) != 0) {
+    return -1;
+  }
+  if (rt->workflow != NULL) {
+    json_t *errors = json_array();
+    if (workflow_validate_body(rt->workflow, c->body, errors) > 0) {
+      http_invalid(c, errors);
+      return -1;
+    }
+    json_decref(errors);
+  }
+  return 0;
+}
+
+static void run_work_trampoline(struct db_tx *tx, void *arg, struct result *res) {
+  struct req_ctx *c = arg;
+  c->route->work(tx, c, res);
+}
+
+/* Runs the route's work in one transaction as the caller and renders what it produced. */
+static void run_work(struct req_ctx *c) {
+  const struct route *rt = c->route;
+  int write = (rt->flags & ROUTE_WRITE) || strcmp(rt->method, "GET") != 0;
+  struct result res = {0};
+  struct db_tx_opts opts = {.org_id = c->org_id,
+                            .actor = c->who.sub,
+                            .read_only = !write,
+                            .snapshot = !write && (rt->flags & ROUTE_SNAPSHOT),
+                            .label = rt->path};
+  db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+  http_render(c, &res);
+  result_reset(&res);
+}
+
+static void finish(struct req_ctx *c, int route_index, double started) {
+  double took = now_seconds() - started;
+  int status = (int)c->resp->status;
+  metrics_observe(route_index, status, took);
+  y_log_message(status >= 500 ? Y_LOG_LEVEL_ERROR : Y_LOG_LEVEL_INFO,
+                "request_id=%s method=%s route=%s status=%d duration_ms=%.2f org=%s sub=%s", c->request_id,
+                c->req->http_verb, c->route ? c->route->path : "-", status, took * 1000.0,
+                c->who.org[0] ? c->who.org : "-", c->who.sub[0] ? c->who.sub : "-");
+  json_decref(c->body);
+  c->body = NULL;
+  json_decref(c->after);
+  c->after = NULL;
+}
+
+int dispatch_request(const struct _u_request *req, struct _u_response *resp, void *user_data) {
+  const struct route *rt = user_data;
+  struct req_ctx c = {.req = req, .resp = resp, .route = rt, .pool = APP.pool, .cursor_key = APP.cursor_key};
+  double started = now_seconds();
+  assign_request_id(&c);
+  apply_cors(&c);
+  if (admit(&c) == 0 && parse_request(&c) == 0) {
+    if (rt->work != NULL) {
+      run_work(&c);
+    } else {
+      rt->handler(&c);
+    }
+    if (!c.rendered) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "request %s: handler rendered nothing", c.request_id);
+      http_problem(&c, PROBLEM_INTERNAL, MSG_INTERNAL);
+    }
+  }
+  if (!(rt->flags & ROUTE_PUBLIC)) {
+    u_map_put(resp->map_header, "Cache-Control", "no-store");
+  }
+  finish(&c, (int)rt->index, started);
+  return U_CALLBACK_COMPLETE;
+}
+
+/* No route matched this method and path: 405 with Allow when the path exists, a CORS
+ * preflight answer for OPTIONS, else 404. */
+int dispatch_fallback(const struct _u_request *req, struct _u_response *resp, void *user_data) {
+  (void)user_data;
+  struct req_ctx c = {.req = req, .resp = resp};
+  double started = now_seconds();
+  char allow[128] = "";
+  size_t used = 0;
+  assign_request_id(&c);
+  apply_cors(&c);
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    if (route_path_matches(ROUTES[i]->path, req->url_path)) {
+      int w = snprintf(allow + used, sizeof allow - used, "%s%s", used ? ", " : "", ROUTES[i]->method);
+      if (w > 0 && (size_t)w < sizeof allow - used) used += (size_t)w;
+    }
+  }
+  if (used && strcmp(req->http_verb, "OPTIONS") == 0) {
+    resp->status = 204;
+    u_map_put(resp->map_header, "Allow", allow);
+    if (u_map_get_case(req->map_header, "Origin") &&
+        config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
+      u_map_put(resp->map_header, "Access-Control-Allow-Methods", allow);
+      u_map_put(resp->map_header, "Access-Control-Allow-Headers",
+                "Authorization, Content-Type, If-Match, X-Request-Id");
+      u_map_put(resp->map_header, "Access-Control-Max-Age", "600");
+    }
+  } else if (used) {
+    u_map_put(resp->map_header, "Allow", allow);
+    http_problem(&c, PROBLEM_METHOD_NOT_ALLOWED, MSG_METHOD_NOT_ALLOWED);
+  } else {
+    http_problem(&c, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_ROUTE);
+  }
+  finish(&c, -1, started);
+  return U_CALLBACK_COMPLETE;
+}

@@ -1,0 +1,456 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yder.h>
+
+#include "cursor.h"
+#include "http.h"
+#include "routes.h"
+#include "strbuf.h"
+#include "validate.h"
+
+static void set_problem(struct req_ctx *c, problem_kind kind, const char *detail, const json_t *errors) {
+  const struct problem_info *info = problem_info(kind);
+  json_t *body = json_pack("{s:s+, s:s, s:i, s:s, s:s}", "type", PROBLEM_TYPE_BASE, info->slug, "title", info->title,
+                           "status", info->status, "detail", detail, "request_id", c->request_id);
+  if (errors != NULL) {
+    json_object_set(body, "errors", (json_t *)errors);
+  }
+  char *text = json_dumps(body, JSON_COMPACT);
+  ulfius_set_string_body_response(c->resp, (unsigned int)info->status, text ? text : "{}");
+  u_map_put(c->resp->map_header, "Content-Type", "application/problem+json");
+  if (kind == PROBLEM_UNAUTHORIZED) {
+    u_map_put(c->resp->map_header, "WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  } else if (kind == PROBLEM_SERVICE_UNAVAILABLE) {
+    u_map_put(c->resp->map_header, "Retry-After", "5");
+  }
+  free(text);
+  json_decref(body);
+  c->rendered = 1;
+}
+
+void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...) {
+  char text[256];
+  va_list ap;
+  va_start(ap, detail);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf(text, sizeof text, msg_text(detail), ap);
+#pragma GCC diagnostic pop
+  va_end(ap);
+  set_problem(c, kind, text, NULL);
+}
+
+void http_problem_errors(struct req_ctx *c, problem_kind kind, const json_t *errors, msg_id detail, ...) {
+  char text[256];
+  va_list ap;
+  va_start(ap, detail);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf(text, sizeof text, msg_text(detail), ap);
+#pragma GCC diagnostic pop
+  va_end(ap);
+  set_problem(c, kind, text, errors);
+}
+
+const char *query_value(const struct req_ctx *c, const char *name) {
+  int i = route_query_index(c->route, name);
+  if (i < 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "request %s: %s %s reads query parameter %s, which the contract does not declare",
+                  c->request_id, c->route->method, c->route->path, name);
+    return NULL;
+  }
+  return c->query[i];
+}
+
+const char *page_key(const struct req_ctx *c, size_t i) {
+  return json_string_value(json_array_get(c->after, i));
+}
+
+int if_match_ok(const struct req_ctx *c, long long revision, struct result *res) {
+  if (c->if_match > 0 && c->if_match != revision) {
+    result_problem(res, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
+    return 0;
+  }
+  return 1;
+}
+
+void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...) {
+  char text[256];
+  va_list ap;
+  va_start(ap, message);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf(text, sizeof text, msg_text(message), ap);
+#pragma GCC diagnostic pop
+  va_end(ap);
+  json_t *errors = json_pack("[{s:s, s:s}]", "field", field, "message", text);
+  char detail[300];
+  snprintf(detail, sizeof detail, "%s %s", field, text);
+  set_problem(c, kind, detail, errors);
+  json_decref(errors);
+}
+
+void http_invalid(struct req_ctx *c, json_t *errors) {
+  struct result res = {0};
+  result_invalid(&res, errors);
+  http_render(c, &res);
+  result_reset(&res);
+}
+
+int http_validate(struct req_ctx *c, const struct field_spec *specs, enum validate_mode mode) {
+  json_t *errors = json_array();
+  if (validate_object(c->body, specs, mode, errors) > 0) {
+    http_invalid(c, errors);
+    return -1;
+  }
+  json_decref(errors);
+  return 0;
+}
+
+void http_json(struct req_ctx *c, int status, const json_t *body) {
+  ulfius_set_json_body_response(c->resp, (unsigned int)status, body);
+  c->rendered = 1;
+}
+
+/* The request URL with its cursor parameter replaced, for the Link header. */
+static char *next_link(struct req_ctx *c, const char *cursor) {
+  struct strbuf b = {0};
+  const char *url = c->req->http_url;
+  const char *q = strchr(url, '?');
+  strbuf_append(&b, url, q ? (size_t)(q - url) : strlen(url));
+  strbuf_puts(&b, "?");
+  if (q != NULL) {
+    const char *p = q + 1;
+    while (*p) {
+      const char *amp = strchr(p, '&');
+      size_t len = amp ? (size_t)(amp - p) : strlen(p);
+      if (len > 0 && !(len >= 7 && strncmp(p, "cursor=", 7) == 0) && !(len == 6 && strncmp(p, "cursor", 6) == 0)) {
+        strbuf_append(&b, p, len);
+        strbuf_puts(&b, "&");
+      }
+      p += len + (amp ? 1 : 0);
+    }
+  }
+  strbuf_puts(&b, "cursor=");
+  strbuf_puts(&b, cursor); /* base64url and '.': safe in a query */
+  return strbuf_steal(&b);
+}
+
+void http_render(struct req_ctx *c, const struct result *res) {
+  if (res->status >= 400) {
+    set_problem(c, res->kind, res->detail, res->errors);
+    return;
+  }
+  if (res->raw_body != NULL) {
+    ulfius_set_string_body_response(c->resp, (unsigned int)res->status, res->raw_body);
+    u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/json");
+  } else if (res->body != NULL) {
+    /* 12 significant digits: a mean rounded to 3.429 is sent as 3.429, not 3.4289999999999998 */
+    char *text = json_dumps(res->body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    ulfius_set_string_body_response(c->resp, (unsigned int)res->status, text ? text : "{}");
+    u_map_put(c->resp->map_header, "Content-Type", "application/json");
+    free(text);
+  } else {
+    c->resp->status = res->status;
+  }
+  if (res->etag > 0) {
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"%lld\"", res->etag);
+    u_map_put(c->resp->map_header, "ETag", etag);
+  }
+  if (res->location[0]) {
+    u_map_put(c->resp->map_header, "Location", res->location);
+  }
+  if (res->next_cursor != NULL) {
+    char *link = next_link(c, res->next_cursor);
+    if (link != NULL) {
+      size_t n = strlen(link) + 32;
+      char *header = malloc(n);
+      if (header != NULL) {
+        snprintf(header, n, "<%s>; rel=\"next\"", link);
+        u_map_put(c->resp->map_header, "Link", header);
+        free(header);
+      }
+      free(link);
+    }
+  }
+  c->rendered = 1;
+}
+
+/* The raw (still percent-encoded) value of a query parameter, to see what decoding hides:
+ * a NUL byte ends the decoded C string early. */
+static int raw_query_has_nul(const struct _u_request *req, const char *name) {
+  const char *q = strchr(req->http_url, '?');
+  size_t nlen = strlen(name);
+  while (q != NULL) {
+    q++;
+    if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
+      const char *end = strchr(q, '&');
+      size_t len = end ? (size_t)(end - q) : strlen(q);
+      for (size_t i = nlen; i + 2 < len; i++) {
+        if (q[i] == '%' && q[i + 1] == '0' && q[i + 2] == '0') {
+          return 1;
+        }
+      }
+    }
+    q = strchr(q, '&');
+  }
+  return 0;
+}
+
+int http_query_text(struct req_ctx *c, const char *name, size_t max_chars, const char **out) {
+  const char *v = u_map_get(c->req->map_url, name);
+  if (v == NULL) {
+    return 0;
+  }
+  size_t len = strlen(v);
+  if (raw_query_has_nul(c->req, name)) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_NUL);
+    return -1;
+  }
+  if (!utf8_valid(v, len)) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_UTF8);
+    return -1;
+  }
+  if (utf8_length(v, len) > max_chars) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_TOO_LONG);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int http_query_int(struct req_ctx *c, const char *name, long long min, long long max, const char **out) {
+  const char *v = u_map_get(c->req->map_url, name);
+  char *end = NULL;
+  if (v == NULL) {
+    return 0;
+  }
+  long long n = strtoll(v, &end, 10);
+  if (*v == '\0' || end == NULL || *end != '\0' || n < min || n > max || strlen(v) > 19) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_INTEGER);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int http_query_enum(struct req_ctx *c, const char *name, const char *const *allowed, const char **out) {
+  const char *v = u_map_get(c->req->map_url, name);
+  char list[256];
+  size_t used = 0;
+  if (v == NULL) {
+    return 0;
+  }
+  list[0] = '\0';
+  for (size_t i = 0; allowed[i]; i++) {
+    if (strcmp(allowed[i], v) == 0) {
+      *out = allowed[i];
+      return 0;
+    }
+    int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", allowed[i]);
+    if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
+  }
+  http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_ENUM, list);
+  return -1;
+}
+
+int http_query_limit(struct req_ctx *c, int *limit) {
+  const char *v = u_map_get(c->req->map_url, "limit");
+  char *end = NULL;
+  *limit = 50;
+  if (v == NULL) {
+    return 0;
+  }
+  long n = strtol(v, &end, 10);
+  if (*v == '\0' || *end != '\0' || n < 1 || n > 200 || strlen(v) > 3) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, "limit", MSG_LIMIT);
+    return -1;
+  }
+  *limit = (int)n;
+  return 0;
+}
+
+int http_query_cursor(struct req_ctx *c, const char *sort, size_t nkeys, json_t **after) {
+  const char *v = u_map_get(c->req->map_url, "cursor");
+  int ok = 1;
+  *after = NULL;
+  if (v == NULL) {
+    return 0;
+  }
+  if (cursor_decode(c->cursor_key, v, sort, after) != 0 || json_array_size(*after) != nkeys) {
+    ok = 0;
+  }
+  for (size_t i = 0; ok && i < nkeys; i++) {
+    ok = json_is_string(json_array_get(*after, i));
+  }
+  if (!ok) {
+    json_decref(*after);
+    *after = NULL;
+    http_bad_param(c, PROBLEM_INVALID_CURSOR, "cursor", MSG_CURSOR);
+    return -1;
+  }
+  return 0;
+}
+
+int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_found) {
+  const char *v = u_map_get(c->req->map_url, name);
+  char *end = NULL;
+  long long n = v ? strtoll(v, &end, 10) : 0;
+  if (v == NULL || *v == '\0' || *end != '\0' || n <= 0 || strlen(v) > 18) {
+    http_problem(c, PROBLEM_NOT_FOUND, not_found);
+    return -1;
+  }
+  *id = n;
+  return 0;
+}
+
+int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found) {
+  long long id;
+  if (http_path_id(c, name, &id, not_found) != 0) return -1;
+  snprintf(out, size, "%lld", id);
+  return 0;
+}
+
+int http_if_match(struct req_ctx *c, int required, long long *revision) {
+  const char *v = u_map_get_case(c->req->map_header, "If-Match");
+  *revision = 0;
+  if (v == NULL) {
+    if (required) {
+      http_problem(c, PROBLEM_PRECONDITION_REQUIRED, MSG_IF_MATCH_REQUIRED);
+      return -1;
+    }
+    return 0;
+  }
+  while (*v == ' ')
+    v++;
+  if (strcmp(v, "*") == 0) {
+    return 1;
+  }
+  if (strncmp(v, "W/", 2) == 0) {
+    v += 2;
+  }
+  char *end = NULL;
+  long long n = (*v == '"') ? strtoll(v + 1, &end, 10) : 0;
+  if (n <= 0 || end == NULL || *end != '"' || end[1] != '\0') {
+    /* an ETag we never issued cannot match the current one */
+    http_problem(c, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
+    return -1;
+  }
+  *revision = n;
+  return 1;
+}
+
+void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg) {
+  struct result res = {0};
+  struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub, .read_only = read_only};
+  db_run(c->pool, &opts, work, arg, &res, c->request_id);
+  http_render(c, &res);
+  result_reset(&res);
+}
+
+void record_result(struct result *res, PGresult *row, int status) {
+  if (PQntuples(row) != 1) {
+    /* a write that should have returned its record did not: never render a half answer */
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return;
+  }
+  result_raw(res, status, PQgetvalue(row, 0, 0));
+  res->etag = atoll(PQgetvalue(row, 0, 1));
+}
+
+void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return;
+  }
+  if (PQntuples(r) == 0) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+  } else {
+    record_result(res, r, 200);
+  }
+  PQclear(r);
+}
+
+void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                 int status) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r != NULL) {
+    record_result(res, r, status);
+    PQclear(r);
+  }
+}
+
+int record_exists(struct db_tx *tx, struct result *res, const char *sql, const char *org, const char *id,
+                  msg_id not_found) {
+  const char *params[] = {org, id};
+  PGresult *r = db_exec(tx, sql, 2, params);
+  if (r == NULL) {
+    return -1;
+  }
+  int found = PQntuples(r) > 0;
+  PQclear(r);
+  if (!found) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+  }
+  return found;
+}
+
+void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                  msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return;
+  }
+  if (PQntuples(r) == 0) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+  } else {
+    result_raw(res, 200, PQgetvalue(r, 0, 0));
+  }
+  PQclear(r);
+}
+
+void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys, const char *sort) {
+  struct strbuf b = {0};
+  int n = PQntuples(rows);
+  int shown = n > limit ? limit : n;
+  strbuf_puts(&b, "{\"items\":[");
+  for (int i = 0; i < shown; i++) {
+    if (i) strbuf_puts(&b, ",");
+    strbuf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
+  }
+  strbuf_puts(&b, "],\"next_cursor\":");
+  char *cursor = NULL;
+  if (n > limit && shown > 0) {
+    json_t *keys = json_array();
+    for (int k = 1; k <= nkeys; k++) {
+      json_array_append_new(keys, PQgetisnull(rows, shown - 1, k) ? json_null()
+                                                                  : json_string(PQgetvalue(rows, shown - 1, k)));
+    }
+    cursor = cursor_encode(c->cursor_key, sort, keys);
+    json_decref(keys);
+  }
+  if (cursor != NULL) {
+    strbuf_puts(&b, "\"");
+    strbuf_puts(&b, cursor);
+    strbuf_puts(&b, "\"}");
+  } else {
+    strbuf_puts(&b, "null}");
+  }
+  free(res->raw_body);
+  res->raw_body = strbuf_steal(&b);
+  free(res->next_cursor);
+  res->next_cursor = cursor;
+  res->status = res->raw_body ? 200 : 500;
+  if (res->raw_body == NULL) {
+    res->kind = PROBLEM_INTERNAL;
+  }
+}
+
+void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys) {
+  page_result(c, res, rows, c->limit, nkeys, c->page_tag);
+}

@@ -1,0 +1,116 @@
+#ifndef ZSZ_HTTP_H
+#define ZSZ_HTTP_H
+/* The HTTP side of a request: query parsing, problem+json, ETag/If-Match, paging output,
+ * and running a unit of work in a transaction then rendering its result. */
+
+#include <jansson.h>
+#include <ulfius.h>
+
+#include "auth.h"
+#include "db.h"
+#include "messages.h"
+#include "result.h"
+#include "routes.h"
+#include "validate.h"
+
+struct route;
+struct db_pool;
+
+struct req_ctx {
+  const struct _u_request *req; /* borrowed from Ulfius */
+  struct _u_response *resp;     /* borrowed from Ulfius */
+  const struct route *route;
+  struct db_pool *pool;            /* borrowed: where work runs */
+  const unsigned char *cursor_key; /* borrowed: signs and checks cursors */
+  char request_id[129];
+  struct principal who; /* valid on authenticated routes */
+  long long org_id;     /* the caller's organisation */
+  char org_param[24];   /* org_id as a SQL text parameter */
+  json_t *body;         /* owned: the parsed body on routes that take one */
+  int rendered;         /* a response has been set */
+
+  /* Filled by the dispatcher from the route's declaration and the contract: */
+  char path[ROUTE_MAX_PATH_PARAMS][208];     /* path parameters as text; integers in canonical decimal */
+  long long path_id[ROUTE_MAX_PATH_PARAMS];  /* integer path parameters, else 0 */
+  const char *query[ROUTE_MAX_QUERY_PARAMS]; /* by the route's query spec index: checked value,
+                                                the contract's default, or NULL; borrowed */
+  int has_if_match;                          /* If-Match was sent */
+  long long if_match;                        /* its revision; 0 for "*" or when not sent */
+  int limit;                                 /* paged routes: 1..200, default 50 */
+  json_t *after;                             /* owned: the decoded cursor's keys (array of strings/nulls), or NULL */
+  char page_tag[160];                        /* what the cursor is bound to: route and sort */
+  int csv;                                   /* ROUTE_CSV routes: the caller asked for text/csv */
+  int snapshot;                              /* reads: run in BEGIN READ ONLY (declared, or found to need it) */
+};
+
+/* The checked value of query parameter name (or its default), NULL when absent. name must
+ * be one the contract declares for the route (else NULL, and an error is logged). */
+const char *query_value(const struct req_ctx *c, const char *name);
+/* The i-th key of the decoded cursor as text, NULL when there is no cursor (or it is null). */
+const char *page_key(const struct req_ctx *c, size_t i);
+/* 1 when revision satisfies the If-Match the caller sent (or none was sent); otherwise 0
+ * after setting 412 in res. */
+int if_match_ok(const struct req_ctx *c, long long revision, struct result *res);
+
+/* Renders a problem with a catalogue detail. */
+void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...);
+/* Renders a problem with a catalogue detail and an errors array (borrowed). */
+void http_problem_errors(struct req_ctx *c, problem_kind kind, const json_t *errors, msg_id detail, ...);
+/* Renders a problem for one bad query parameter (400). */
+void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...);
+/* Renders a result (body or problem, ETag, Location, Link). res keeps its ownership. */
+void http_render(struct req_ctx *c, const struct result *res);
+/* Validates the body against specs; 0 when valid, else -1 after rendering 422 with every
+ * problem. */
+int http_validate(struct req_ctx *c, const struct field_spec *specs, enum validate_mode mode);
+/* Renders 422 listing errors (stolen). */
+void http_invalid(struct req_ctx *c, json_t *errors);
+/* Sets a JSON body (borrowed) with a status. */
+void http_json(struct req_ctx *c, int status, const json_t *body);
+
+/* Query parameters. Each returns 0 when fine (absent leaves the output untouched) and -1
+ * after rendering a 400 naming the parameter. Text is checked for NUL bytes and UTF-8. */
+int http_query_text(struct req_ctx *c, const char *name, size_t max_chars, const char **out);
+int http_query_int(struct req_ctx *c, const char *name, long long min, long long max, const char **out);
+int http_query_enum(struct req_ctx *c, const char *name, const char *const *allowed, const char **out);
+int http_query_limit(struct req_ctx *c, int *limit);
+/* Decodes the cursor parameter for sort into nkeys strings; *after (owned by the caller)
+ * stays NULL when absent. -1 after a 400. */
+int http_query_cursor(struct req_ctx *c, const char *sort, size_t nkeys, json_t **after);
+
+/* A positive integer path parameter; -1 after rendering 404 (a non-number names nothing). */
+int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_found);
+/* The same id in canonical decimal text (at least 24 bytes), the form SQL parameters take. */
+int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found);
+
+/* If-Match: 1 with *revision (0 for "*") when present, 0 when absent and not required,
+ * -1 after rendering 428 (required and absent) or 412 (unparseable). */
+int http_if_match(struct req_ctx *c, int required, long long *revision);
+
+/* Runs work in a transaction as the caller and renders what it produced. */
+void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg);
+
+/* Sets res from a record row: column 0 the JSON document, column 1 its revision (ETag). */
+void record_result(struct result *res, PGresult *row, int status);
+/* Runs a single-record SELECT (columns as above): 200 with the record, or 404 not_found. */
+void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                msg_id not_found);
+/* Runs a write returning a record (columns as above): status with the record. */
+void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                 int status);
+/* Runs sql (a SELECT with $1 the organisation, $2 the id): 1 when it finds a row, 0 after
+ * setting 404 not_found, -1 when the database failed. For sub-resources of a parent record. */
+int record_exists(struct db_tx *tx, struct result *res, const char *sql, const char *org, const char *id,
+                  msg_id not_found);
+/* Runs a SELECT of one JSON document (column 0) without a revision: 200 with it, or 404 not_found. */
+void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                  msg_id not_found);
+
+/* Builds a list page from rows whose column 0 is a JSON document and columns 1..nkeys the
+ * keyset values of the sort (text). Fetch limit+1 rows: the extra one only says there is a
+ * next page. Sets res to 200 with {"items": [...], "next_cursor": ...}. */
+void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys, const char *sort);
+/* The same for a paged route: the limit and the cursor's binding come from c. */
+void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys);
+
+#endif

@@ -1,0 +1,97 @@
+/* Serving: the HTTP server over the route table, the job runner, and a clean stop on SIGINT
+ * or SIGTERM. */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <ulfius.h>
+#include <yder.h>
+
+#include "dispatch.h"
+#include "jobs.h"
+#include "metrics.h"
+#include "routes.h"
+#include "server.h"
+
+struct app APP;
+
+/* ---- serving ----------------------------------------------------------------------------- */
+
+int server_serve(void) {
+  struct _u_instance instance;
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)APP.cfg.port)};
+  int code = 1;
+  if (metrics_init() != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the metrics");
+    return 1;
+  }
+  inet_pton(AF_INET, APP.cfg.bind, &addr.sin_addr);
+  if (ulfius_init_instance(&instance, (unsigned int)APP.cfg.port, &addr, NULL) != U_OK) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot initialise the HTTP server");
+    metrics_free();
+    return 1;
+  }
+  /* one byte over the limit tells a body that was cut from one that fits */
+  instance.max_post_body_size =
+      (APP.cfg.max_import_bytes > APP.cfg.max_body_bytes ? APP.cfg.max_import_bytes : APP.cfg.max_body_bytes) + 1;
+  /* query values are checked by the dispatcher, which can say which one is bad */
+  instance.check_utf8 = 0;
+  instance.allowed_post_processor = U_POST_PROCESS_NONE;
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    const struct route *rt = ROUTES[i];
+    char pattern[256];
+    size_t o = 0;
+    for (const char *p = rt->path; *p && o < sizeof pattern - 2; p++) {
+      if (*p == '{') {
+        pattern[o++] = ':';
+      } else if (*p != '}') {
+        pattern[o++] = *p;
+      }
+    }
+    pattern[o] = '\0';
+    /* a literal segment wins over a parameter: /objectives/report before /objectives/{id} */
+    unsigned int priority = 0;
+    for (const char *p = rt->path; *p; p++)
+      priority += (*p == '{');
+    if (ulfius_add_endpoint_by_val(&instance, rt->method, NULL, pattern, priority, dispatch_request, (void *)rt) !=
+        U_OK) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "cannot register %s %s", rt->method, rt->path);
+      goto out;
+    }
+  }
+  ulfius_set_default_endpoint(&instance, dispatch_fallback, NULL);
+  /* A pool of epoll workers instead of Ulfius' default thread per connection: on a small
+   * machine that shares its cores with PostgreSQL, a few busy threads beat many sleeping
+   * ones woken by select(). Workers block while a request waits on the database, so there
+   * are as many as database connections. */
+  struct MHD_OptionItem mhd_ops[] = {
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+      {MHD_OPTION_SOCK_ADDR, 0, &addr},
+      {MHD_OPTION_THREAD_POOL_SIZE, APP.cfg.pool_size, NULL},
+      {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},
+      {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
+      {MHD_OPTION_END, 0, NULL},
+  };
+  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, mhd_ops) !=
+      U_OK) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot listen on %s:%d", APP.cfg.bind, APP.cfg.port);
+    goto out;
+  }
+  y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s:%d", ZSZ_VERSION, APP.cfg.bind, APP.cfg.port);
+  jobs_start(APP.pool, APP.cfg.housekeeping_seconds);
+  sigset_t stop;
+  int sig = 0;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigwait(&stop, &sig);
+  y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
+  ulfius_stop_framework(&instance);
+  jobs_stop();
+  auth_cache_clear();
+  code = 0;
+out:
+  ulfius_clean_instance(&instance);
+  metrics_free();
+  return code;
+}

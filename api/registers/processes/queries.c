@@ -1,0 +1,299 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "queries.h"
+
+static const char *tf(int b) {
+  return b ? "t" : "f";
+}
+
+enum db_status processes_q_scheme(struct db_tx *tx, const char *org, char *out, size_t size) {
+  const char *params[] = {org};
+  PGresult *r = db_exec(tx, "SELECT process_scheme FROM organisations WHERE id = $1", 1, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  enum db_status st = PQntuples(r) == 1 ? DB_ONE : DB_NONE;
+  snprintf(out, size, "%s", st == DB_ONE ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  return st;
+}
+
+enum db_status processes_q_check_refs(struct db_tx *tx, const char *org, const char *self, const char *owner,
+                                      const char *parent, const char *unit, int ok[4]) {
+  const char *params[] = {org, owner, parent, unit, self};
+  PGresult *r = db_exec(tx,
+                        "SELECT $2::text IS NULL OR EXISTS (SELECT 1 FROM users WHERE org_id = $1 AND sub = $2), "
+                        "$3::bigint IS NULL OR EXISTS (SELECT 1 FROM processes WHERE org_id = $1 AND id = $3), "
+                        "$4::bigint IS NULL OR EXISTS (SELECT 1 FROM org_units WHERE org_id = $1 AND id = $4), "
+                        "$3::bigint IS NULL OR $5::bigint IS NULL OR NOT EXISTS ("
+                        "  WITH RECURSIVE up(id) AS (SELECT $3::bigint UNION "
+                        "    SELECT p.parent_id FROM processes p JOIN up ON p.id = up.id "
+                        "    WHERE p.org_id = $1 AND p.parent_id IS NOT NULL) "
+                        "  SELECT 1 FROM up WHERE id = $5)",
+                        5, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  for (int i = 0; i < 4; i++)
+    ok[i] = PQgetvalue(r, 0, i)[0] == 't';
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status processes_q_insert(struct db_tx *tx, const char *org, const struct process_values *v, const char *actor,
+                                  struct result *res, char *id_out) {
+  const char *params[] = {org,          v->code,  v->name,        v->category,
+                          v->parent_id, v->owner, v->org_unit_id, v->description ? v->description : "",
+                          actor};
+  PGresult *r = db_exec(
+      tx,
+      "WITH p AS (INSERT INTO processes (org_id, code, name, category, parent_id, owner, org_unit_id, description) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *), "
+      "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
+      "SELECT org_id, id, 1, description, $9 FROM p) "
+      "SELECT zsz_process_json(p)::text, p.revision, p.id FROM p",
+      9, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  record_result(res, r, 201);
+  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status processes_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
+  const char *params[] = {org, id};
+  record_get(tx, res, "SELECT zsz_process_json(p)::text, p.revision FROM processes p WHERE p.org_id = $1 AND p.id = $2",
+             2, params, MSG_NOT_FOUND_PROCESS);
+  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+}
+
+enum db_status processes_q_exists(struct db_tx *tx, const char *org, const char *id) {
+  const char *params[] = {org, id};
+  PGresult *r = db_exec(tx, "SELECT 1 FROM processes WHERE org_id = $1 AND id = $2", 2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  enum db_status st = PQntuples(r) > 0 ? DB_ONE : DB_NONE;
+  PQclear(r);
+  return st;
+}
+
+enum db_status processes_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_process *out) {
+  const char *params[] = {org, id};
+  PGresult *r = db_exec(tx,
+                        "SELECT status, coalesce(owner, ''), revision, description FROM processes "
+                        "WHERE org_id = $1 AND id = $2 FOR UPDATE",
+                        2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return DB_NONE;
+  }
+  snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
+  snprintf(out->owner, sizeof out->owner, "%s", PQgetvalue(r, 0, 1));
+  out->revision = atoll(PQgetvalue(r, 0, 2));
+  out->row = r;
+  return DB_ONE;
+}
+
+enum db_status processes_q_update(struct db_tx *tx, const char *org, const char *id, const struct process_patch *sent,
+                                  const struct process_values *v, const char *actor, struct result *res) {
+  const char *params[] = {
+      org,
+      id,
+      tf(sent->code),
+      v->code,
+      v->category,
+      tf(sent->name),
+      v->name,
+      tf(sent->parent_id),
+      v->parent_id,
+      tf(sent->owner),
+      v->owner,
+      tf(sent->org_unit_id),
+      v->org_unit_id,
+      tf(sent->new_version),
+      v->description,
+      actor,
+  };
+  /* merge-patch: a field not sent keeps its value ($flag false), one sent as null clears it */
+  record_exec(tx, res,
+              "WITH p AS (UPDATE processes SET "
+              "code = CASE WHEN $3 THEN $4 ELSE code END, "
+              "category = CASE WHEN $3 THEN $5 ELSE category END, "
+              "name = CASE WHEN $6 THEN $7 ELSE name END, "
+              "parent_id = CASE WHEN $8 THEN $9::bigint ELSE parent_id END, "
+              "owner = CASE WHEN $10 THEN $11 ELSE owner END, "
+              "org_unit_id = CASE WHEN $12 THEN $13::bigint ELSE org_unit_id END, "
+              "description = CASE WHEN $14 THEN $15 ELSE description END, "
+              "version = version + CASE WHEN $14 THEN 1 ELSE 0 END, "
+              "revision = revision + 1, updated_at = now() "
+              "WHERE org_id = $1 AND id = $2 RETURNING *), "
+              "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
+              "SELECT org_id, id, version, description, $16 FROM p WHERE $14) "
+              "SELECT zsz_process_json(p)::text, p.revision FROM p",
+              16, params, 200);
+  return tx->failed ? DB_ERROR : DB_ONE;
+}
+
+enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const char *id, const char *status,
+                                      struct result *res) {
+  const char *params[] = {org, id, status};
+  record_exec(tx, res,
+              "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
+              "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
+              3, params, 200);
+  return tx->failed ? DB_ERROR : DB_ONE;
+}
+
+/* One static statement per sort order: ORDER BY comes from this allow-list, never from
+ * input, and each ordering can use its index. */
+#define PROCESS_LIST_SQL(KEY, CAST, CMP, DIR)                                                                          \
+  "SELECT zsz_process_json(p)::text, " KEY "::text, p.id FROM processes p "                                            \
+  "WHERE p.org_id = $1 AND ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.owner = $3) "              \
+  "AND ($4::text IS NULL OR p.status = $4) AND ($5::bigint IS NULL OR p.parent_id = $5) "                              \
+  "AND ($6::text IS NULL OR p.search LIKE '%' || zsz_like_literal(zsz_fold($6)) || '%') "                              \
+  "AND ($7::text IS NULL OR (" KEY ", p.id) " CMP " ($7::" CAST ", $8::bigint)) "                                      \
+  "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $9"
+
+static const struct {
+  const char *name;
+  const char *sql;
+} PROCESS_SORTS[] = {
+    {"code", PROCESS_LIST_SQL("p.code", "text", ">", "ASC")},
+    {"-code", PROCESS_LIST_SQL("p.code", "text", "<", "DESC")},
+    {"name", PROCESS_LIST_SQL("p.name", "text", ">", "ASC")},
+    {"-name", PROCESS_LIST_SQL("p.name", "text", "<", "DESC")},
+    {"created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", ">", "ASC")},
+    {"-created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", "<", "DESC")},
+    {"updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", ">", "ASC")},
+    {"-updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", "<", "DESC")},
+};
+
+static const char *sort_sql(const char *sort) {
+  for (size_t i = 0; i < sizeof PROCESS_SORTS / sizeof PROCESS_SORTS[0]; i++) {
+    if (strcmp(PROCESS_SORTS[i].name, sort) == 0) {
+      return PROCESS_SORTS[i].sql;
+    }
+  }
+  return NULL;
+}
+
+int processes_sort_known(const char *sort) {
+  return sort_sql(sort) != NULL;
+}
+
+PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, const char *const filter[5],
+                           const char *after_key, const char *after_id, int fetch) {
+  char n[12];
+  snprintf(n, sizeof n, "%d", fetch);
+  const char *params[] = {org, filter[0], filter[1], filter[2], filter[3], filter[4], after_key, after_id, n};
+  return db_exec(tx, sort_sql(sort), 9, params);
+}
+
+PGresult *processes_q_versions(struct db_tx *tx, const char *org, const char *id, const char *after, int fetch) {
+  char n[12];
+  snprintf(n, sizeof n, "%d", fetch);
+  const char *params[] = {org, id, after, n};
+  return db_exec(tx,
+                 "SELECT zsz_process_version_json(v)::text, v.version::text FROM process_versions v "
+                 "WHERE v.org_id = $1 AND v.process_id = $2 AND ($3::integer IS NULL OR v.version > $3::integer) "
+                 "ORDER BY v.version LIMIT $4",
+                 4, params);
+}
+
+PGresult *change_requests_q_list(struct db_tx *tx, const char *org, const char *process_id, const char *status,
+                                 const char *after, int fetch) {
+  char n[12];
+  snprintf(n, sizeof n, "%d", fetch);
+  const char *params[] = {org, process_id, status, after, n};
+  return db_exec(tx,
+                 "SELECT zsz_change_request_json(r)::text, r.id::text FROM process_change_requests r "
+                 "WHERE r.org_id = $1 AND r.process_id = $2 AND ($3::text IS NULL OR r.status = $3) "
+                 "AND ($4::bigint IS NULL OR r.id > $4::bigint) ORDER BY r.id LIMIT $5",
+                 5, params);
+}
+
+enum db_status change_requests_q_insert(struct db_tx *tx, const char *org, const char *process_id, const char *proposed,
+                                        const char *reason, const char *actor, struct result *res, char *id_out) {
+  const char *params[] = {org, process_id, proposed, reason, actor};
+  PGresult *r = db_exec(
+      tx,
+      "INSERT INTO process_change_requests AS r (org_id, process_id, proposed_description, reason, requested_by) "
+      "VALUES ($1, $2, $3, $4, $5) RETURNING zsz_change_request_json(r)::text, r.revision, r.id",
+      5, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  record_result(res, r, 201);
+  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status change_requests_q_get(struct db_tx *tx, const char *org, const char *process_id, const char *id,
+                                     struct result *res) {
+  const char *params[] = {org, process_id, id};
+  record_get(tx, res,
+             "SELECT zsz_change_request_json(r)::text, r.revision FROM process_change_requests r "
+             "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
+             3, params, MSG_NOT_FOUND_CHANGE_REQUEST);
+  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+}
+
+enum db_status change_requests_q_lock(struct db_tx *tx, const char *org, const char *process_id, const char *id,
+                                      struct locked_change_request *out) {
+  const char *params[] = {org, process_id, id};
+  PGresult *r = db_exec(tx,
+                        "SELECT r.status, r.revision, p.status, r.proposed_description FROM process_change_requests r "
+                        "JOIN processes p ON p.org_id = r.org_id AND p.id = r.process_id "
+                        "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3 FOR UPDATE",
+                        3, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return DB_NONE;
+  }
+  snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
+  out->revision = atoll(PQgetvalue(r, 0, 1));
+  snprintf(out->process_status, sizeof out->process_status, "%s", PQgetvalue(r, 0, 2));
+  out->row = r;
+  return DB_ONE;
+}
+
+enum db_status change_requests_q_apply(struct db_tx *tx, const char *org, const char *process_id,
+                                       const char *description, const char *actor, const char *cr_id) {
+  const char *params[] = {org, process_id, description, actor, cr_id};
+  PGresult *r =
+      db_exec(tx,
+              "WITH p AS (UPDATE processes SET description = $3, version = version + 1, "
+              "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING *) "
+              "INSERT INTO process_versions (org_id, process_id, version, description, approved_by, change_request_id) "
+              "SELECT org_id, id, version, description, $4, $5 FROM p",
+              5, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status change_requests_q_decide(struct db_tx *tx, const char *org, const char *id, const char *status,
+                                        const char *actor, const char *reason, struct result *res) {
+  const char *params[] = {org, id, status, actor, reason};
+  record_exec(tx, res,
+              "UPDATE process_change_requests r SET status = $3, decided_by = $4, decided_at = now(), "
+              "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
+              "RETURNING zsz_change_request_json(r)::text, r.revision",
+              5, params, 200);
+  return tx->failed ? DB_ERROR : DB_ONE;
+}
