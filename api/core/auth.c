@@ -1,4 +1,5 @@
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -380,4 +381,21 @@ void auth_cache_clear(void) {
     g_tokens[i].token = NULL;
   }
   pthread_mutex_unlock(&g_tokens_mu);
+}
+
+void roles_to_sql(unsigned roles, char *out, size_t size) {
+  size_t used = 0;
+  if (size < 3) {
+    if (size) out[0] = '\0';
+    return;
+  }
+  out[used++] = '{';
+  for (unsigned i = 0; i < ROLE_COUNT; i++) {
+    if (roles & (1u << i)) {
+      int w = snprintf(out + used, size - used, "%s%s", used > 1 ? "," : "", role_name(1u << i));
+      if (w < 0 || (size_t)w >= size - used - 1) break;
+      used += (size_t)w;
+    }
+  }
+  snprintf(out + used, size - used, "}");
 }

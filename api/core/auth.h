@@ -41,6 +41,9 @@ unsigned role_lookup(const struct role_map *map, const char *name);
 const char *role_name(unsigned role);
 /* New reference: JSON array of the canonical names in the mask. */
 json_t *roles_to_json(unsigned roles);
+/* The roles as a SQL text[] literal ("{plenipotentiary,employee}") into out (128 bytes are
+ * enough for every role): what SQL record rules take, so no SQL tests C's role bits. */
+void roles_to_sql(unsigned roles, char *out, size_t size);
 
 struct auth_config {
   jwt_alg_t alg;            /* pinned: JWT_ALG_HS256, JWT_ALG_RS256 or JWT_ALG_ES256 */

@@ -154,18 +154,9 @@ static unsigned long long fnv1a(unsigned long long h, const char *s) {
 
 static void user_record_work(struct db_tx *tx, void *arg, struct result *res) {
   struct req_ctx *c = arg;
-  char org[24], roles[256];
-  size_t used = 0;
+  char org[24];
   snprintf(org, sizeof org, "%lld", c->org_id);
-  roles[used++] = '{';
-  for (unsigned i = 0; i < ROLE_COUNT; i++) {
-    if (c->who.roles & (1u << i)) {
-      int w = snprintf(roles + used, sizeof roles - used, "%s%s", used > 1 ? "," : "", role_name(1u << i));
-      used += (size_t)w;
-    }
-  }
-  snprintf(roles + used, sizeof roles - used, "}");
-  const char *params[] = {org, c->who.sub, c->who.name, roles, c->who.unit[0] ? c->who.unit : NULL};
+  const char *params[] = {org, c->who.sub, c->who.name, c->roles_param, c->who.unit[0] ? c->who.unit : NULL};
   PGresult *r = db_exec(tx,
                         "INSERT INTO users (org_id, sub, name, roles, unit_id, last_seen_at) "
                         "VALUES ($1, $2, $3, $4::text[], "
@@ -352,6 +343,7 @@ static int authenticate(struct req_ctx *c) {
   }
   c->org_id = org.id;
   snprintf(c->org_param, sizeof c->org_param, "%lld", org.id);
+  roles_to_sql(c->who.roles, c->roles_param, sizeof c->roles_param);
   user_record(c);
   if ((c->route->roles & c->who.roles) == 0) {
     http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);

@@ -23,11 +23,13 @@ struct req_ctx {
   struct db_pool *pool;            /* borrowed: where work runs */
   const unsigned char *cursor_key; /* borrowed: signs and checks cursors */
   char request_id[129];
-  struct principal who; /* valid on authenticated routes */
-  long long org_id;     /* the caller's organisation */
-  char org_param[24];   /* org_id as a SQL text parameter */
-  json_t *body;         /* owned: the parsed body on routes that take one */
-  int rendered;         /* a response has been set */
+  struct principal who;  /* valid on authenticated routes */
+  long long org_id;      /* the caller's organisation */
+  char org_param[24];    /* org_id as a SQL text parameter */
+  char roles_param[128]; /* the caller's roles as a SQL text[] literal, e.g. {plenipotentiary,employee}:
+                            what record-rule functions in SQL take (never role bits) */
+  json_t *body;          /* owned: the parsed body on routes that take one */
+  int rendered;          /* a response has been set */
 
   /* Filled by the dispatcher from the route's declaration and the contract: */
   char path[ROUTE_MAX_PATH_PARAMS][208];     /* path parameters as text; integers in canonical decimal */

@@ -56,3 +56,29 @@ void result_duplicate(struct result *r, const char *field, msg_id message) {
   json_decref(r->errors);
   r->errors = errors;
 }
+
+void result_csv(struct result *r, const char *header, const char *text, size_t len) {
+  size_t hlen = header ? strlen(header) : 0;
+  free(r->raw_body);
+  r->raw_body = malloc(3 + hlen + 2 + len + 1);
+  if (r->raw_body == NULL) {
+    result_problem(r, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory is ours, not the caller's */
+    return;
+  }
+  char *p = r->raw_body;
+  memcpy(p, "\xEF\xBB\xBF", 3);
+  p += 3;
+  if (hlen > 0) {
+    memcpy(p, header, hlen);
+    memcpy(p + hlen, "\r\n", 2);
+    p += hlen + 2;
+  }
+  memcpy(p, text, len);
+  p[len] = '\0';
+  r->content_type = "text/csv; charset=utf-8";
+  r->status = 200;
+}
+
+void result_csv_too_large(struct result *r) {
+  result_problem(r, PROBLEM_EXPORT_TOO_LARGE, MSG_EXPORT_TOO_LARGE, CSV_MAX_ROWS);
+}

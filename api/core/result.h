@@ -28,6 +28,20 @@ void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
 void result_invalid(struct result *r, json_t *errors);
 /* Sets 409 naming field as already used (a unique constraint), with a catalogue message. */
 void result_duplicate(struct result *r, const char *field, msg_id message);
+/* CSV exports. Every export is built by SQL through zsz_csv() (quoting for ';', quotes and
+ * line breaks; a text starting with = + - @, a tab or a carriage return, unless it is a plain
+ * number, is prefixed with ' so that no spreadsheet runs it as a formula: migration 0007).
+ * An export never cuts rows silently: one of more than CSV_MAX_ROWS rows is 413
+ * export-too-large (a query fetches CSV_MAX_ROWS + 1 rows, or counts them, to tell). */
+#define CSV_MAX_ROWS 100000
+#define CSV_MAX_ROWS_TEXT "100000"
+#define CSV_FETCH_ROWS_TEXT "100001"
+/* Sets 200 text/csv: a UTF-8 byte-order mark (spreadsheets then read UTF-8), the header
+ * line and CRLF, then text (len bytes, rows already CRLF-terminated, copied). */
+void result_csv(struct result *r, const char *header, const char *text, size_t len);
+/* Sets 413 export-too-large. */
+void result_csv_too_large(struct result *r);
+
 /* Sets a success with a JSON body (stolen) or a raw JSON text (copied). */
 void result_json(struct result *r, int status, json_t *body);
 void result_raw(struct result *r, int status, const char *text);
