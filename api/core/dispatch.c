@@ -450,50 +450,14 @@ static int is_path_param(const struct route *rt, const char *name) {
 
 /* One query value against its contract spec; 0 when fine, -1 after a 400 naming it. */
 static int check_query_value(struct req_ctx *c, const struct query_spec *q, const char *v) {
-  size_t len = strlen(v);
+  msg_id why;
+  char list[512];
   if (raw_query_has_nul(c->req, q->name)) {
     http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_NUL);
     return -1;
   }
-  if (q->type == QT_INTEGER) {
-    char *end = NULL;
-    long long n = strtoll(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || len > 19 || n < q->min || n > q->max) {
-      http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name,
-                     strcmp(q->name, "limit") == 0 ? MSG_LIMIT : MSG_PARAM_INTEGER);
-      return -1;
-    }
-    return 0;
-  }
-  if (q->type == QT_BOOLEAN) {
-    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
-      http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_ENUM, "true, false");
-      return -1;
-    }
-    return 0;
-  }
-  if (!utf8_valid(v, len)) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_UTF8);
-    return -1;
-  }
-  size_t chars = utf8_length(v, len);
-  if (chars > q->max_len || chars < q->min_len) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_TOO_LONG);
-    return -1;
-  }
-  if (q->values != NULL) {
-    char list[512];
-    size_t used = 0, i;
-    const json_t *e;
-    list[0] = '\0';
-    json_array_foreach(q->values, i, e) {
-      if (json_is_string(e) && strcmp(json_string_value(e), v) == 0) {
-        return 0;
-      }
-      int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", json_string_value(e));
-      if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
-    }
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_ENUM, list);
+  if (query_spec_check(q, v, &why, list, sizeof list) != 0) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, why, list);
     return -1;
   }
   return 0;
@@ -588,22 +552,11 @@ static int parse_if_match(struct req_ctx *c) {
     return 0;
   }
   c->has_if_match = 1;
-  while (*v == ' ')
-    v++;
-  if (strcmp(v, "*") == 0) {
-    return 0;
-  }
-  if (strncmp(v, "W/", 2) == 0) {
-    v += 2;
-  }
-  char *end = NULL;
-  long long n = (*v == '"') ? strtoll(v + 1, &end, 10) : 0;
-  if (n <= 0 || end == NULL || *end != '"' || end[1] != '\0') {
+  if (if_match_parse(v, &c->if_match) != 0) {
     /* an ETag we never issued cannot match the current one */
     http_problem(c, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
     return -1;
   }
-  c->if_match = n;
   return 0;
 }
 

@@ -115,10 +115,8 @@ void http_json(struct req_ctx *c, int status, const json_t *body) {
   c->rendered = 1;
 }
 
-/* The request URL with its cursor parameter replaced, for the Link header. */
-static char *next_link(struct req_ctx *c, const char *cursor) {
+char *link_next_url(const char *url, const char *cursor) {
   struct strbuf b = {0};
-  const char *url = c->req->http_url;
   const char *q = strchr(url, '?');
   strbuf_append(&b, url, q ? (size_t)(q - url) : strlen(url));
   strbuf_puts(&b, "?");
@@ -165,7 +163,7 @@ void http_render(struct req_ctx *c, const struct result *res) {
     u_map_put(c->resp->map_header, "Location", res->location);
   }
   if (res->next_cursor != NULL) {
-    char *link = next_link(c, res->next_cursor);
+    char *link = link_next_url(c->req->http_url, res->next_cursor);
     if (link != NULL) {
       size_t n = strlen(link) + 32;
       char *header = malloc(n);
@@ -315,6 +313,25 @@ int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t siz
   return 0;
 }
 
+int if_match_parse(const char *v, long long *revision) {
+  *revision = 0;
+  while (*v == ' ')
+    v++;
+  if (strcmp(v, "*") == 0) {
+    return 0;
+  }
+  if (strncmp(v, "W/", 2) == 0) {
+    v += 2;
+  }
+  char *end = NULL;
+  long long n = (*v == '"') ? strtoll(v + 1, &end, 10) : 0;
+  if (n <= 0 || end == NULL || *end != '"' || end[1] != '\0') {
+    return -1;
+  }
+  *revision = n;
+  return 0;
+}
+
 int http_if_match(struct req_ctx *c, int required, long long *revision) {
   const char *v = u_map_get_case(c->req->map_header, "If-Match");
   *revision = 0;
@@ -325,22 +342,11 @@ int http_if_match(struct req_ctx *c, int required, long long *revision) {
     }
     return 0;
   }
-  while (*v == ' ')
-    v++;
-  if (strcmp(v, "*") == 0) {
-    return 1;
-  }
-  if (strncmp(v, "W/", 2) == 0) {
-    v += 2;
-  }
-  char *end = NULL;
-  long long n = (*v == '"') ? strtoll(v + 1, &end, 10) : 0;
-  if (n <= 0 || end == NULL || *end != '"' || end[1] != '\0') {
+  if (if_match_parse(v, revision) != 0) {
     /* an ETag we never issued cannot match the current one */
     http_problem(c, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
     return -1;
   }
-  *revision = n;
   return 1;
 }
 

@@ -85,6 +85,13 @@ int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_
 /* The same id in canonical decimal text (at least 24 bytes), the form SQL parameters take. */
 int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found);
 
+/* Parses an If-Match value: 0 with *revision (0 for "*"), -1 when it is no ETag we issue
+ * ("<n>" or W/"<n>", n > 0). Pure. */
+int if_match_parse(const char *value, long long *revision);
+/* The request URL (path?query) with its cursor parameter replaced by cursor, for the Link
+ * header: a new string, caller frees. Pure. */
+char *link_next_url(const char *url, const char *cursor);
+
 /* If-Match: 1 with *revision (0 for "*") when present, 0 when absent and not required,
  * -1 after rendering 428 (required and absent) or 412 (unparseable). */
 int http_if_match(struct req_ctx *c, int required, long long *revision);

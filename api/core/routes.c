@@ -6,6 +6,7 @@
 
 #include "ops.h"
 #include "routes.h"
+#include "validate.h"
 
 /* The core's own rows: operations endpoints, no token. */
 static struct route CORE_ROUTES[] = {
@@ -232,4 +233,51 @@ int routes_bind_contract(const json_t *doc, json_t *report) {
     problems += bind_route(doc, ROUTES[i], report);
   }
   return problems;
+}
+
+int query_spec_check(const struct query_spec *q, const char *v, msg_id *why, char *list, size_t listlen) {
+  size_t len = strlen(v);
+  list[0] = '\0';
+  if (q->type == QT_INTEGER) {
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    /* strtoll skips leading blanks: " 1" is no integer here */
+    int digits_first = isdigit((unsigned char)v[0]) || ((v[0] == '-' || v[0] == '+') && isdigit((unsigned char)v[1]));
+    if (!digits_first || *end != '\0' || len > 19 || n < q->min || n > q->max) {
+      *why = strcmp(q->name, "limit") == 0 ? MSG_LIMIT : MSG_PARAM_INTEGER;
+      return -1;
+    }
+    return 0;
+  }
+  if (q->type == QT_BOOLEAN) {
+    if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0) {
+      *why = MSG_PARAM_ENUM;
+      snprintf(list, listlen, "true, false");
+      return -1;
+    }
+    return 0;
+  }
+  if (!utf8_valid(v, len)) {
+    *why = MSG_PARAM_UTF8;
+    return -1;
+  }
+  size_t chars = utf8_length(v, len);
+  if (chars > q->max_len || chars < q->min_len) {
+    *why = MSG_PARAM_TOO_LONG;
+    return -1;
+  }
+  if (q->values != NULL) {
+    size_t used = 0, i;
+    const json_t *e;
+    json_array_foreach(q->values, i, e) {
+      if (json_is_string(e) && strcmp(json_string_value(e), v) == 0) {
+        return 0;
+      }
+      int w = snprintf(list + used, listlen - used, "%s%s", i ? ", " : "", json_string_value(e));
+      if (w > 0 && (size_t)w < listlen - used) used += (size_t)w;
+    }
+    *why = MSG_PARAM_ENUM;
+    return -1;
+  }
+  return 0;
 }

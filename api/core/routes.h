@@ -117,6 +117,10 @@ int routes_bind_contract(const json_t *doc, json_t *report);
 /* 1 when path (a request path, no query) matches the pattern. */
 int route_path_matches(const char *pattern, const char *path);
 
+/* Checks a query value against its spec: 0 when it fits; otherwise -1 with the catalogue
+ * message in *why and, for an enum, the allowed values in list (", "-separated). Pure. */
+int query_spec_check(const struct query_spec *q, const char *v, msg_id *why, char *list, size_t listlen);
+
 /* Index of a query parameter of the route, or -1. */
 int route_query_index(const struct route *rt, const char *name);
 

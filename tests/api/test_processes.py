@@ -1,7 +1,7 @@
 """Processes: codes of both schemes, derived category, ETag/If-Match, no lost update, retire and
 transitions, filters, accent-insensitive search and the sort allow-list."""
 
-from .client import (OWNER_SUB, ApiTest, api, create_org_unit, create_process, employee,
+from .client import (OWNER_SUB, ApiTest, api, create_org_unit, create_process, employee, with_query,
                      ensure_user, get_etag, kr_code, list_all, lu_code, owner, plenipotentiary,
                      run_concurrently, uniq)
 
@@ -393,3 +393,37 @@ class SortTest(ApiTest):
             with self.subTest(sort=sort):
                 r = api("GET", f"{PROCESSES}?sort={sort.replace(' ', '%20')}", employee())
                 self.assertProblem(r, 400, "invalid-parameter", field="sort")
+
+    def test_cursor_of_one_sort_is_refused_by_another(self):
+        # the cursor is bound to the list and its sort: a name cursor cannot page by code
+        r = api("GET", with_query(PROCESSES, q=self.tag, sort="name", limit=1), employee())
+        cursor = self.assertJsonObject(r)["next_cursor"]
+        self.assertIsNotNone(cursor)
+        r = api("GET", with_query(PROCESSES, q=self.tag, sort="code", limit=1, cursor=cursor), employee())
+        self.assertProblem(r, 400, "invalid-cursor", field="cursor")
+        r = api("GET", with_query(f"{PROCESSES}/{self.rows[0]['id']}/versions", cursor=cursor), employee())
+        self.assertProblem(r, 400, "invalid-cursor", field="cursor")
+
+
+class UnknownParameterTest(ApiTest):
+    """Issue 9 bug 6: a misspelt or unsupported parameter was ignored and the list returned
+    every process; a script filtering by it acted on the wrong records."""
+
+    def test_misspelt_limit_is_400_naming_it(self):
+        r = api("GET", f"{PROCESSES}?limt=1", employee())
+        body = self.assertProblem(r, 400, "invalid-parameter", field="limt")
+        self.assertIn("limt", body["detail"])
+
+    def test_every_unknown_parameter_is_named(self):
+        r = api("GET", f"{PROCESSES}?code=GZ%201&limit=2&colour=red", employee())
+        body = self.assertProblem(r, 400, "invalid-parameter")
+        self.assertEqual(sorted(e["field"] for e in body["errors"]), ["code", "colour"])
+
+    def test_single_record_takes_no_query(self):
+        p = create_process()
+        r = api("GET", f"{path_of(p)}?fields=name", employee())
+        self.assertProblem(r, 400, "invalid-parameter", field="fields")
+
+    def test_integer_parameter_with_blank_is_400(self):
+        r = api("GET", f"{PROCESSES}?parent_id=%201", employee())
+        self.assertProblem(r, 400, "invalid-parameter", field="parent_id")
