@@ -28,6 +28,10 @@ void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
 void result_invalid(struct result *r, json_t *errors);
 /* Sets 409 naming field as already used (a unique constraint), with a catalogue message. */
 void result_duplicate(struct result *r, const char *field, msg_id message);
+/* Sets a problem naming one query parameter, as http_bad_param renders it (detail "<field>
+ * <message>", errors [{field, message}]): for checks only a work can make (a pattern, a
+ * combination of parameters, a cursor of another order). */
+void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...);
 /* CSV exports. Every export is built by SQL through zsz_csv() (quoting for ';', quotes and
  * line breaks; a text starting with = + - @, a tab or a carriage return, unless it is a plain
  * number, is prefixed with ' so that no spreadsheet runs it as a formula: migration 0007).

@@ -11,8 +11,8 @@ import io
 
 from .client import (BREACH_REGISTER, INCIDENT_STATS, INCIDENT_TYPES, ApiTest, ago, api,
                      create_breach, create_incident, current_year, default_breach, employee,
-                     expect, get_incident, incident_number, iod, move_incident, parse_ts,
-                     plenipotentiary, president, uniq, with_query)
+                     expect, get_etag, get_incident, incident_number, incident_path, iod,
+                     move_incident, parse_ts, plenipotentiary, president, uniq, with_query)
 
 Y = current_year()
 COLUMNS = ["number", "occurred_at", "aware_at", "reported_at", "breach_nature",
@@ -206,6 +206,68 @@ class BreachRegisterCsvTest(ApiTest):
 
     def test_json_is_the_default(self):
         self.assertEqual(self.assertJsonObject(register(accept="application/json"))["year"], Y)
+
+
+FORMULA = '=HYPERLINK("http://x","click")'
+
+
+class BreachRegisterCsvFormulaTest(ApiTest):
+    """Issue 9 (formula injection): no cell of the breach register's CSV starts a
+    spreadsheet formula. The register has no title column and shows no text the reporter
+    controls, so the formula is planted both in the reporter's title (which must not reach
+    the export at all) and in the IOD's free text of the breach section (which does: it must
+    start with an apostrophe). A negative number stays as it is. In Lublin's register, so
+    that the rows compared cell by cell with the JSON above stay plain."""
+
+    ORG = "lublin"
+
+    @classmethod
+    def setUpClass(cls):
+        inc = create_incident(employee(cls.ORG), cls.ORG, type="personal_data_breach",
+                              title=FORMULA, detected_at=ago(hours=3))
+        path = incident_path(inc)
+        expect(api("PATCH", path, iod(cls.ORG), {"breach": default_breach(
+            likely_consequences=FORMULA, measures_taken="+48 12 000 00 00",
+            data_categories=["@PESEL", "adres"], uodo_reference="-12")},
+            headers={"If-Match": get_etag(path, iod(cls.ORG))}), 200)
+        cls.inc = get_incident(inc, iod(cls.ORG))
+        cls.r = register(iod(cls.ORG), accept="text/csv")
+        cls.json = expect(register(iod(cls.ORG)), 200)
+
+    def row(self):
+        text = self.r.raw.decode("utf-8")[1:]
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+        mine = [dict(zip(COLUMNS, r)) for r in rows[1:] if r[0] == self.inc["number"]]
+        self.assertEqual(len(mine), 1, text[:500])
+        return mine[0]
+
+    def test_formulas_are_neutralised(self):
+        self.assertStatus(self.r, 200)
+        row = self.row()
+        self.assertEqual(row["likely_consequences"], "'" + FORMULA)
+        self.assertEqual(row["measures_taken"], "'+48 12 000 00 00")
+        self.assertEqual(row["data_categories"], "'@PESEL, adres")
+        self.assertIn('"\'=HYPERLINK(""http://x"",""click"")"', self.r.raw.decode("utf-8"))
+
+    def test_the_reporters_title_is_not_exported(self):
+        self.assertEqual(self.inc["title"], FORMULA)
+        self.assertNotIn("HYPERLINK(\"http://x\",\"click\")", self.r.raw.decode("utf-8"))
+        self.assertEqual(self.row()["number"], self.inc["number"])
+
+    def test_no_cell_starts_a_formula(self):
+        text = self.r.raw.decode("utf-8")[1:]
+        for r in csv.reader(io.StringIO(text, newline=""), delimiter=";"):
+            for cell in r:
+                if cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                    self.assertRegex(cell, r"^[+-]?[0-9]+([.,][0-9]+)?$", r[0])
+
+    def test_a_negative_number_is_not_altered(self):
+        self.assertEqual(self.row()["uodo_reference"], "-12")
+
+    def test_json_keeps_the_text(self):
+        item = [i for i in self.json["items"] if i["number"] == self.inc["number"]][0]
+        self.assertEqual(item["likely_consequences"], FORMULA)
+        self.assertEqual(item["uodo_reference"], "-12")
 
 
 def stats(token=None, year=Y):

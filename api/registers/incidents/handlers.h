@@ -1,19 +1,21 @@
 #ifndef ZSZ_INCIDENTS_HANDLERS_H
 #define ZSZ_INCIDENTS_HANDLERS_H
-/* Callbacks of the incident register; routes.c binds them. */
+/* Work functions of the incident register; routes.c binds them. */
 
+struct db_tx;
 struct req_ctx;
+struct result;
 
-void incident_list(struct req_ctx *c);
-void incident_create(struct req_ctx *c);
-void breach_register(struct req_ctx *c);
-void incident_stats(struct req_ctx *c);
-void incident_get(struct req_ctx *c);
-void incident_update(struct req_ctx *c);
-void incident_transition(struct req_ctx *c);
-void timeline_list(struct req_ctx *c);
-void timeline_create(struct req_ctx *c);
-void deadline_rules_get(struct req_ctx *c);
-void deadline_rules_put(struct req_ctx *c);
+void incident_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void incident_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void breach_register(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void incident_stats(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void incident_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void incident_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void incident_transition(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void timeline_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void timeline_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void deadline_rules_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void deadline_rules_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
 
 #endif

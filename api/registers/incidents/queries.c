@@ -1,0 +1,318 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "queries.h"
+
+/* A result of one row and one text column as the answer (no revision). */
+static enum db_status raw_result(struct result *res, PGresult *r, int status) {
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  result_raw(res, status, PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status incidents_q_role_view(struct db_tx *tx, const char *roles, char *out, size_t size) {
+  const char *params[] = {roles};
+  PGresult *r = db_exec(tx, "SELECT zsz_incident_role_view($1::text[])", 1, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  snprintf(out, size, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status incidents_q_limits(struct db_tx *tx, const char *org, const char *units, long long *uodo_hours,
+                                  int *units_ok) {
+  const char *params[] = {org, units};
+  PGresult *r = db_exec(tx,
+                        "SELECT zsz_deadline_hours($1::bigint, 'uodo'), NOT EXISTS ("
+                        "  SELECT 1 FROM jsonb_array_elements_text(coalesce($2::jsonb, '[]')) AS x(id) "
+                        "  LEFT JOIN org_units u ON u.org_id = $1 AND u.id = x.id::bigint WHERE u.id IS NULL)",
+                        2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  *uodo_hours = atoll(PQgetvalue(r, 0, 0));
+  *units_ok = PQgetvalue(r, 0, 1)[0] == 't';
+  PQclear(r);
+  return DB_ONE;
+}
+
+/* The writable columns and their values from a checked incident document b (jsonb). */
+#define INCIDENT_COLUMNS                                                                                               \
+  "title, description, type, categories, occurred_at, detected_at, source, affected_systems, "                         \
+  "affected_org_unit_ids, severity, resolution, lessons_learned, evidence, breach, ksc"
+#define INCIDENT_VALUES                                                                                                \
+  "b->>'title', coalesce(b->>'description', ''), b->>'type', "                                                         \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'categories', '[]'))), "                                         \
+  "(b->>'occurred_at')::timestamptz, (b->>'detected_at')::timestamptz, coalesce(b->>'source', 'internal'), "           \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'affected_systems', '[]'))), "                                   \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'affected_org_unit_ids', '[]')))::bigint[], "                    \
+  "(b->>'severity')::integer, coalesce(b->>'resolution', ''), coalesce(b->>'lessons_learned', ''), "                   \
+  "coalesce(b->'evidence', '[]'), CASE WHEN jsonb_typeof(b->'breach') = 'object' THEN b->'breach' END, "               \
+  "CASE WHEN jsonb_typeof(b->'ksc') = 'object' THEN b->'ksc' END"
+
+enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char *body, const char *actor,
+                                  const char *roles, struct result *res, char *id_out) {
+  const char *params[] = {org, body, actor, roles};
+  PGresult *r =
+      db_exec(tx,
+              "WITH n AS (INSERT INTO incident_counters (org_id, year, last) "
+              "  VALUES ($1, extract(year FROM zsz_today())::integer, 1) "
+              "  ON CONFLICT (org_id, year) DO UPDATE SET last = incident_counters.last + 1 RETURNING year, last) "
+              "INSERT INTO incidents AS i (org_id, number, reporter, " INCIDENT_COLUMNS ") "
+              "SELECT $1, 'INC/' || n.year || '/' || lpad(n.last::text, 4, '0'), $3, " INCIDENT_VALUES " "
+              "FROM n, (SELECT $2::jsonb AS b) AS input "
+              "RETURNING zsz_incident_json(i, zsz_incident_report_view($4::text[]))::text, "
+              "zsz_incident_etag(i, zsz_incident_report_view($4::text[])), i.id",
+              4, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  record_result(res, r, 201);
+  snprintf(id_out, 24, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 2) : "");
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status incidents_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,
+                               struct result *res) {
+  const char *params[] = {org, id, roles, sub};
+  record_get(tx, res,
+             "SELECT zsz_incident_json(i, v.view)::text, zsz_incident_etag(i, v.view) FROM incidents i "
+             "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $3::text[], $4) AS view) AS v "
+             "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL",
+             4, params, MSG_NOT_FOUND_INCIDENT);
+  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+}
+
+enum db_status incidents_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_incident *out) {
+  const char *params[] = {org, id};
+  PGresult *r = db_exec(tx,
+                        "SELECT i.status, i.revision, zsz_incident_input(i)::text FROM incidents i "
+                        "WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
+                        2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return DB_NONE;
+  }
+  snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
+  out->revision = atoll(PQgetvalue(r, 0, 1));
+  out->row = r;
+  return DB_ONE;
+}
+
+enum db_status incidents_q_update(struct db_tx *tx, const char *org, const char *id, const char *doc,
+                                  struct result *res) {
+  const char *params[] = {org, id, doc};
+  record_exec(tx, res,
+              "UPDATE incidents i SET (" INCIDENT_COLUMNS ") = (SELECT " INCIDENT_VALUES
+              " FROM (SELECT $3::jsonb AS b) AS input), revision = revision + 1, updated_at = now() "
+              "WHERE i.org_id = $1 AND i.id = $2 RETURNING zsz_incident_json(i, 'full')::text, i.revision",
+              3, params, 200);
+  return tx->failed ? DB_ERROR : DB_ONE;
+}
+
+enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *id, const struct incident_move *m,
+                                struct result *res) {
+  const char *params[] = {org, id, m->to, m->reason, m->resolution, m->lessons_learned, m->actor, m->from};
+  /* every status change writes its own timeline entry */
+  record_exec(
+      tx, res,
+      "WITH i AS (UPDATE incidents i SET status = $3, status_reason = coalesce($4, status_reason), "
+      "resolution = coalesce($5, resolution), lessons_learned = coalesce($6, lessons_learned), "
+      "kind = CASE WHEN $3 = 'investigating' THEN 'incident' ELSE kind END, revision = revision + 1, "
+      "updated_at = now() WHERE i.org_id = $1 AND i.id = $2 RETURNING i.*), "
+      "t AS (INSERT INTO incident_timeline (org_id, incident_id, at, kind, text, author) "
+      "SELECT org_id, id, now(), 'note', 'status: ' || $8 || ' -> ' || $3 || coalesce(': ' || $4, ''), $7 FROM i) "
+      "SELECT zsz_incident_json(i, 'full')::text, i.revision FROM i",
+      8, params, 200);
+  return tx->failed ? DB_ERROR : DB_ONE;
+}
+
+PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub,
+                           const char *const filter[4], const char *after_id, int fetch) {
+  char n[12];
+  snprintf(n, sizeof n, "%d", fetch);
+  const char *params[] = {org, roles, sub, filter[0], filter[1], filter[2], filter[3], after_id, n};
+  return db_exec(tx,
+                 "SELECT zsz_incident_json(i, v.view)::text, i.id::text FROM incidents i "
+                 "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "
+                 "WHERE i.org_id = $1 AND v.view IS NOT NULL "
+                 "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "
+                 "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "
+                 "AND ($7::integer IS NULL OR i.severity = $7::integer) "
+                 "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9",
+                 9, params);
+}
+
+PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
+                               const char *const filter[4], const char *state, const char *within,
+                               const char *after_due, const char *after_id, int fetch) {
+  char n[12];
+  snprintf(n, sizeof n, "%d", fetch);
+  const char *params[] = {org,       roles, sub,    filter[0], filter[1], filter[2],
+                          filter[3], state, within, after_due, after_id,  n};
+  return db_exec(
+      tx,
+      "SELECT zsz_incident_json(i, v.view)::text, d.due::text, i.id::text FROM incidents i "
+      "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "
+      "CROSS JOIN LATERAL (SELECT coalesce(min((x->>'due_at')::timestamptz), 'infinity') AS due, "
+      "  count(*) AS n FROM jsonb_array_elements(zsz_incident_deadlines(i)) AS x WHERE x->>'state' = $8 "
+      "  AND ($9::bigint IS NULL OR (x->>'due_at')::timestamptz <= now() + make_interval(secs => $9::bigint))) AS d "
+      "WHERE i.org_id = $1 AND v.view IS NOT NULL AND d.n > 0 "
+      "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "
+      "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "
+      "AND ($7::integer IS NULL OR i.severity = $7::integer) "
+      "AND ($10::text IS NULL OR (d.due, i.id) > ($10::timestamptz, $11::bigint)) "
+      "ORDER BY d.due, i.id LIMIT $12",
+      12, params);
+}
+
+enum db_status incidents_q_exists(struct db_tx *tx, const char *org, const char *id) {
+  const char *params[] = {org, id};
+  PGresult *r = db_exec(tx, "SELECT 1 FROM incidents WHERE org_id = $1 AND id = $2", 2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  enum db_status st = PQntuples(r) > 0 ? DB_ONE : DB_NONE;
+  PQclear(r);
+  return st;
+}
+
+PGresult *timeline_q_list(struct db_tx *tx, const char *org, const char *incident_id, const char *after_at,
+                          const char *after_id, int fetch) {
+  char n[12];
+  snprintf(n, sizeof n, "%d", fetch);
+  const char *params[] = {org, incident_id, after_at, after_id, n};
+  return db_exec(tx,
+                 "SELECT zsz_timeline_json(t)::text, t.at::text, t.id::text FROM incident_timeline t "
+                 "WHERE t.org_id = $1 AND t.incident_id = $2 "
+                 "AND ($3::text IS NULL OR (t.at, t.id) > ($3::timestamptz, $4::bigint)) "
+                 "ORDER BY t.at, t.id LIMIT $5",
+                 5, params);
+}
+
+enum db_status timeline_q_insert(struct db_tx *tx, const char *org, const char *incident_id, const char *at,
+                                 const char *kind, const char *text, const char *actor, struct result *res) {
+  const char *params[] = {org, incident_id, at, kind, text, actor};
+  PGresult *r = db_exec(tx,
+                        "INSERT INTO incident_timeline AS t (org_id, incident_id, at, kind, text, author) "
+                        "SELECT i.org_id, i.id, $3::timestamptz, $4, $5, $6 FROM incidents i "
+                        "WHERE i.org_id = $1 AND i.id = $2 RETURNING zsz_timeline_json(t)::text",
+                        6, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    return DB_NONE;
+  }
+  return raw_result(res, r, 201);
+}
+
+enum db_status deadline_rules_q_get(struct db_tx *tx, const char *org, struct result *res) {
+  const char *params[] = {org};
+  return raw_result(res,
+                    db_exec(tx,
+                            "SELECT json_build_object('uodo', zsz_deadline_hours($1::bigint, 'uodo'), "
+                            "'csirt', zsz_deadline_hours($1::bigint, 'csirt'), "
+                            "'subjects', zsz_deadline_hours($1::bigint, 'subjects'))::text",
+                            1, params),
+                    200);
+}
+
+enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const char *rules) {
+  const char *params[] = {org, rules};
+  PGresult *r = db_exec(tx,
+                        "INSERT INTO deadline_rules AS d (org_id, rule, hours) "
+                        "SELECT $1, key, value::integer FROM jsonb_each_text($2::jsonb) "
+                        "ON CONFLICT (org_id, rule) DO UPDATE SET hours = EXCLUDED.hours, revision = d.revision + 1",
+                        2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  PQclear(r);
+  return DB_ONE;
+}
+
+/* The breaches of a year ($1 organisation, $2 year), each with its section s.b ('{}' when
+ * none), in number order. */
+#define BREACHES_OF_YEAR                                                                                               \
+  "FROM incidents i CROSS JOIN LATERAL (SELECT coalesce(i.breach, '{}') AS b) AS s "                                   \
+  "WHERE i.org_id = $1 AND i.type = 'personal_data_breach' AND extract(year FROM i.reported_at) = $2::integer "
+
+enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const char *year, struct result *res) {
+  const char *params[] = {org, year};
+  return raw_result(
+      res,
+      db_exec(tx,
+              "SELECT json_build_object('year', $2::integer, 'items', coalesce(json_agg(json_build_object("
+              "'number', i.number, 'occurred_at', zsz_ts(i.occurred_at), 'aware_at', b->'aware_at', "
+              "'reported_at', zsz_ts(i.reported_at), 'breach_nature', b->'breach_nature', "
+              "'data_categories', coalesce(b->'data_categories', '[]'), 'subjects_count', b->'subjects_count', "
+              "'records_count', b->'records_count', 'likely_consequences', b->'likely_consequences', "
+              "'measures_taken', b->'measures_taken', 'risk_level', b->'risk_level', "
+              "'uodo_notified_at', b->'uodo_notified_at', 'uodo_reference', b->'uodo_reference', "
+              "'uodo_not_notified_reason', b->'uodo_not_notified_reason', 'uodo_late_reason', b->'uodo_late_reason', "
+              "'subjects_notified_at', b->'subjects_notified_at', "
+              "'subjects_notification_method', b->'subjects_notification_method', "
+              "'subjects_exemption', b->'subjects_exemption', "
+              "'subjects_exemption_justification', b->'subjects_exemption_justification') ORDER BY i.number), "
+              "'[]'))::text " BREACHES_OF_YEAR,
+              2, params),
+      200);
+}
+
+PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *year) {
+  const char *params[] = {org, year, CSV_FETCH_ROWS_TEXT};
+  return db_exec(
+      tx,
+      "SELECT count(*), coalesce(string_agg(line, '' ORDER BY number), '') FROM ("
+      "SELECT i.number, concat_ws(';', zsz_csv(i.number), "
+      "zsz_csv(zsz_ts(i.occurred_at) #>> '{}'), zsz_csv(b->>'aware_at'), zsz_csv(zsz_ts(i.reported_at) #>> '{}'), "
+      "zsz_csv(b->>'breach_nature'), "
+      "zsz_csv((SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c)), "
+      "zsz_csv(b->>'subjects_count'), zsz_csv(b->>'records_count'), zsz_csv(b->>'likely_consequences'), "
+      "zsz_csv(b->>'measures_taken'), zsz_csv(b->>'risk_level'), zsz_csv(b->>'uodo_notified_at'), "
+      "zsz_csv(b->>'uodo_reference'), zsz_csv(b->>'uodo_not_notified_reason'), zsz_csv(b->>'uodo_late_reason'), "
+      "zsz_csv(b->>'subjects_notified_at'), zsz_csv(b->>'subjects_notification_method'), "
+      "zsz_csv(b->>'subjects_exemption'), zsz_csv(b->>'subjects_exemption_justification')) || E'\\r\\n' AS "
+      "line " BREACHES_OF_YEAR "ORDER BY i.number LIMIT $3::integer) AS r",
+      3, params);
+}
+
+enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *year, struct result *res) {
+  const char *params[] = {org, year};
+  return raw_result(
+      res,
+      db_exec(
+          tx,
+          "WITH i AS (SELECT i.*, zsz_incident_deadlines(i) AS d FROM incidents i "
+          "  WHERE i.org_id = $1 AND extract(year FROM i.reported_at) = $2::integer) "
+          "SELECT json_build_object('year', $2::integer, 'total', (SELECT count(*) FROM i), "
+          "'by_type', (SELECT json_object_agg(t, (SELECT count(*) FROM i WHERE i.type = t)) "
+          "  FROM unnest(ARRAY['personal_data_breach', 'cyber', 'it_failure', 'physical', 'other']) AS t), "
+          "'by_severity', (SELECT json_object_agg(s, (SELECT count(*) FROM i "
+          "  WHERE coalesce(i.severity::text, 'unset') = s)) "
+          "  FROM unnest(ARRAY['1', '2', '3', '4', '5', 'unset']) AS s), "
+          "'by_month', (SELECT json_object_agg(lpad(m::text, 2, '0'), "
+          "  (SELECT count(*) FROM i WHERE extract(month FROM i.reported_at) = m)) FROM generate_series(1, 12) AS m), "
+          "'deadlines', (SELECT json_object_agg(r, json_build_object("
+          "  'met', (SELECT count(*) FROM i, jsonb_array_elements(i.d) x WHERE x->>'rule' = r "
+          "    AND x->>'state' = 'met'), "
+          "  'missed', (SELECT count(*) FROM i, jsonb_array_elements(i.d) x WHERE x->>'rule' = r "
+          "    AND x->>'state' = 'missed'), "
+          "  'pending', (SELECT count(*) FROM i, jsonb_array_elements(i.d) x WHERE x->>'rule' = r "
+          "    AND x->>'state' = 'pending'))) FROM unnest(ARRAY['uodo', 'csirt', 'subjects']) AS r))::text",
+          2, params),
+      200);
+}

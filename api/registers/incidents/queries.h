@@ -1,0 +1,91 @@
+#ifndef ZSZ_INCIDENTS_QUERIES_H
+#define ZSZ_INCIDENTS_QUERIES_H
+/* The incident register's statements, one function each. Parameters are SQL text (ids in
+ * canonical decimal, NULL for SQL NULL); roles is the caller's roles as a SQL text[] literal
+ * (c->roles_param), sub its subject: who sees what of an incident is decided by the SQL
+ * functions of migration 0010 (zsz_incident_view and its kin), never here. A function that
+ * answers with a record sets res (the JSON document, and its revision as ETag when the
+ * caller's view names one). DB_ERROR: the transaction failed (see db.h). */
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "result.h"
+
+/* The view the caller's roles give of the incidents: "full", "manager" or "reporter"
+ * (zsz_incident_role_view), into out. */
+enum db_status incidents_q_role_view(struct db_tx *tx, const char *roles, char *out, size_t size);
+
+/* In one round trip: the organisation's uodo deadline in hours, and whether every id of
+ * units (a JSON array as text, or NULL for none) names a unit of the organisation. */
+enum db_status incidents_q_limits(struct db_tx *tx, const char *org, const char *units, long long *uodo_hours,
+                                  int *units_ok);
+
+/* Inserts a report from a checked body (JSON text), numbered INC/<year>/<n> gap-free (the
+ * year's counter row stays locked until commit); res 201 with what the caller learns of its
+ * report, *id_out its id (24 bytes). */
+enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char *body, const char *actor,
+                                  const char *roles, struct result *res, char *id_out);
+
+/* The incident in the caller's view: res 200, or 404 when it may not read it (as absent as
+ * another organisation's). */
+enum db_status incidents_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,
+                               struct result *res);
+
+struct locked_incident {
+  char status[16];
+  long long revision;
+  PGresult *row; /* owned by the caller (PQclear): column 2 is the writable members as JSON
+                    text (zsz_incident_input), what a change merges into */
+};
+/* Locks the incident FOR UPDATE. */
+enum db_status incidents_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_incident *out);
+
+/* Stores the writable members of doc (a checked, merged incident as JSON text); res 200. */
+enum db_status incidents_q_update(struct db_tx *tx, const char *org, const char *id, const char *doc,
+                                  struct result *res);
+
+struct incident_move {
+  const char *from, *to, *reason, *resolution, *lessons_learned, *actor;
+};
+/* Takes a workflow step, with its timeline entry; res 200 with the full record. */
+enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *id, const struct incident_move *m,
+                                struct result *res);
+
+/* A page of the incidents the caller may read, newest first, each in its view; filter:
+ * status, type, year, severity. Rows as page_render wants them (1 key). NULL when the
+ * statement failed. */
+PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub,
+                           const char *const filter[4], const char *after_id, int fetch);
+/* The worklist: the incidents the caller may read with a deadline in state (due within
+ * `within` seconds from now when not NULL), soonest first (2 keys: due, id). */
+PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
+                               const char *const filter[4], const char *state, const char *within,
+                               const char *after_due, const char *after_id, int fetch);
+
+enum db_status incidents_q_exists(struct db_tx *tx, const char *org, const char *id);
+
+/* A page of an incident's timeline by time (2 keys: at, id). */
+PGresult *timeline_q_list(struct db_tx *tx, const char *org, const char *incident_id, const char *after_at,
+                          const char *after_id, int fetch);
+/* Adds an entry to the incident's timeline: res 201, or DB_NONE when there is no such
+ * incident (res untouched). */
+enum db_status timeline_q_insert(struct db_tx *tx, const char *org, const char *incident_id, const char *at,
+                                 const char *kind, const char *text, const char *actor, struct result *res);
+
+/* The organisation's deadline rules in hours (defaults where it has none): res 200. */
+enum db_status deadline_rules_q_get(struct db_tx *tx, const char *org, struct result *res);
+/* Sets the rules from a checked body {"uodo", "csirt", "subjects"} (JSON text). */
+enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const char *rules);
+
+/* The breach register (GDPR art. 33(5)) of the year as JSON: res 200. */
+enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const char *year, struct result *res);
+/* The same as CSV rows built by zsz_csv, at most CSV_FETCH_ROWS_TEXT of them: column 0 the
+ * number of rows, column 1 the rows, each ending with CRLF (no header). The caller
+ * PQclear()s; NULL when the statement failed. */
+PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *year);
+
+/* Counts of the year's incidents and of their deadlines by state: res 200. */
+enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *year, struct result *res);
+
+#endif
