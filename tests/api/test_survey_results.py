@@ -5,6 +5,10 @@ under `min_group_size` merged into "other", the free texts (plenipotentiary only
 enough responses, in random order), the comparison with the previous year's survey of the same
 kind, and who may read what."""
 
+import json
+import subprocess
+import time
+
 from .client import (DATABASE_URL, OWNER_SUB, SURVEYS, ApiTest, AutoClose, api, auditor, choice_q, choice_rf,
                      close_survey, create_open_survey, create_org_unit, create_owned_process,
                      create_process, employee, ensure_user, expect, import_json, iod, list_all,
@@ -479,3 +483,37 @@ class AggregatesTest(ApiTest):
         psql_value(f"UPDATE survey_responses SET answers = '{{\"a\": 1}}' "
                    f"WHERE survey_id = {s['id']}; SELECT 1")
         self.assertEqual(survey_results(s), before, "computed from the aggregate counts")
+
+    def test_results_are_read_in_one_snapshot(self):
+        """The results read the survey (response_count), its counts and the previous survey in
+        three statements: a response committed between two of them must show in all of them
+        or in none (issue 9, bug 4). The owner adds a response in a transaction that holds
+        survey_counts locked, so the results read the survey's row before that commit and
+        wait for it to read the counts."""
+        if not DATABASE_URL:
+            self.skipTest("ZSZ_DATABASE_URL is not set")
+        s = create_open_survey(questions=[scale_q("a", required=True)])
+        for v in (2, 4):
+            respond(s, {"a": v})
+        batch = json.dumps([{"answers": {"a": 3}, "respondent": {}, "tally": [["a", "3"]]}])
+        writer = subprocess.Popen(
+            ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", DATABASE_URL, "-c",
+             "BEGIN; LOCK TABLE survey_counts IN ACCESS EXCLUSIVE MODE; "
+             f"SELECT zsz_survey_add(org_id, id, '{batch}'::jsonb) FROM surveys WHERE id = {s['id']}; "
+             "SELECT pg_sleep(2); COMMIT;"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 20
+            while psql_value("SELECT count(*) FROM pg_locks WHERE relation = 'survey_counts'::regclass "
+                             "AND mode = 'AccessExclusiveLock' AND granted") != "1":
+                self.assertLess(time.monotonic(), deadline, "the writer never took its lock")
+                time.sleep(0.05)
+            during = survey_results(s)
+        finally:
+            _, err = writer.communicate(timeout=60)
+        self.assertEqual(writer.returncode, 0, err)
+        self.assertIn(during["responses"], (2, 3), during)
+        self.assertEqual(during["questions"][0]["n"], during["responses"],
+                         "the counts and response_count come from one state of the database")
+        after = survey_results(s)
+        self.assertEqual((after["responses"], after["questions"][0]["n"]), (3, 3), after)
