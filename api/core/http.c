@@ -352,7 +352,8 @@ int http_if_match(struct req_ctx *c, int required, long long *revision) {
 
 void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg) {
   struct result res = {0};
-  struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub, .read_only = read_only};
+  struct db_tx_opts opts = {
+      .org_id = c->org_id, .actor = c->who.sub, .read_only = read_only, .label = c->route ? c->route->path : NULL};
   db_run(c->pool, &opts, work, arg, &res, c->request_id);
   http_render(c, &res);
   result_reset(&res);
