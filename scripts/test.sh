@@ -8,14 +8,17 @@
 #   a  dependencies: Debian packages (installed when root), node/npm
 #   b  build build/, unit tests (meson test)
 #   c  API tests: fresh cluster var/test-pg, database zsz_test, migrations,
-#      seeds, build/zsz-api serve on a free port, python3 -m tests.api, SIGTERM
-#   d  the same under AddressSanitizer + UBSan (build-asan/): unit tests, API
-#      tests, and a clean shutdown (exit 0, no sanitizer report in the log)
+#      seeds, the database suites (tests/db/, meson test --suite db, against
+#      that database), build/zsz-api serve on a free port, python3 -m tests.api,
+#      SIGTERM
+#   d  the same under AddressSanitizer + UBSan (build-asan/): unit tests,
+#      database suites, API tests, and a clean shutdown (exit 0, no sanitizer
+#      report in the log)
 #   e  OpenAPI lint with the pinned @redocly/cli in tests/tools
 #
 # Counting: each Check test case is one test (from the "Checks: N, Failures: F,
-# Errors: E" lines of the unit test logs; a test binary without such a line,
-# or one failing after its checks passed, counts as one); the API suite
+# Errors: E" lines of the unit and database test logs; a test binary without
+# such a line, or one failing after its checks passed, counts as one); the API suite
 # reports its own counts ("API: N passed, N failed"); a server shutdown check
 # and the lint are one test each. A step that stops a stage (no build, no
 # cluster, server not ready) counts as one failure. The last line of output
@@ -99,16 +102,31 @@ trap 'exit 143' TERM
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
 
-# unit_tests BUILDDIR LABEL: meson test, counted per Check test case.
+# unit_tests BUILDDIR LABEL: meson test (the unit tests), counted per Check test case.
 unit_tests() {
-    local dir="$1" label="$2" rc=0 counts p f
-    rm -f "$dir/meson-logs/testlog.json"
-    meson test -C "$dir" --print-errorlogs 2>&1 | tee "$LOGS/unit-$label.log" || rc=$?
-    if [[ ! -s "$dir/meson-logs/testlog.json" ]]; then
-        fail 1 "$label unit tests: meson test wrote no results (status $rc)"
+    check_tests "$1" "$2" unit testlog
+}
+
+# db_tests BUILDDIR LABEL URL: the database suites (tests/db/) against URL, a migrated and
+# seeded database, counted per Check test case. A plain "meson test" leaves them out.
+db_tests() {
+    ZSZ_DATABASE_URL="$3" check_tests "$1" "$2" database dbtestlog --suite db
+}
+
+# check_tests BUILDDIR LABEL KIND LOGBASE [meson-test-arg...]: meson test, counted per
+# Check test case; output in var/test-logs/KIND-LABEL.log.
+check_tests() {
+    local dir="$1" label="$2" kind="$3" logbase="$4" rc=0 counts p f json out
+    shift 4
+    json="$dir/meson-logs/$logbase.json"
+    out="$kind-$label.log"
+    rm -f "$json"
+    meson test -C "$dir" --print-errorlogs --logbase "$logbase" "$@" 2>&1 | tee "$LOGS/$out" || rc=$?
+    if [[ ! -s "$json" ]]; then
+        fail 1 "$label $kind tests: meson test wrote no results (status $rc)"
         return 0
     fi
-    counts="$(python3 - "$dir/meson-logs/testlog.json" <<'PY'
+    counts="$(python3 - "$json" <<'PY'
 import json, re, sys
 CHECKS = re.compile(r"Checks: (\d+), Failures: (\d+), Errors: (\d+)")
 ok_results = {"OK", "EXPECTEDFAIL"}
@@ -142,14 +160,14 @@ with open(sys.argv[1], encoding="utf-8", errors="replace") as fh:
 print(passed, failed)
 PY
 )" || {
-        fail 1 "$label unit tests: cannot read $dir/meson-logs/testlog.json"
+        fail 1 "$label $kind tests: cannot read $json"
         return 0
     }
     read -r p f <<<"$counts"
-    ((p > 0)) && pass "$p" "$label unit tests ($p)"
-    ((f > 0)) && fail "$f" "$label unit tests ($f failed; see var/test-logs/unit-$label.log)"
+    ((p > 0)) && pass "$p" "$label $kind tests ($p)"
+    ((f > 0)) && fail "$f" "$label $kind tests ($f failed; see var/test-logs/$out)"
     if ((rc != 0 && f == 0)); then
-        fail 1 "$label unit tests: meson test exited with status $rc"
+        fail 1 "$label $kind tests: meson test exited with status $rc"
     fi
     return 0
 }
@@ -203,6 +221,9 @@ api_tests() {
         fail 1 "$label API tests: loading db/seed failed"
         return 0
     fi
+    # the database suites commit nothing outside a scratch schema they drop: the API
+    # tests find the seeded database
+    db_tests "$ZSZ_ROOT/$dir" "$label" "$url"
     if ! port="$(free_port)"; then
         fail 1 "$label API tests: no free port from ${ZSZ_TEST_HTTP_PORT:-18080}"
         return 0

@@ -97,9 +97,12 @@ static int conn_open(struct db_conn *c, const char *url) {
     conn_close(c);
     return -1;
   }
-  /* the owner connects; requests run as zsz_app, which owns nothing and is bound by RLS */
+  /* the owner connects; requests run as zsz_app, which owns nothing and is bound by RLS.
+   * Read-only unless a transaction says otherwise (BEGIN READ WRITE): a read of one
+   * statement runs alone, outside any BEGIN, and must still be refused a write or a lock. */
   if (simple_command(c->pg, "SET ROLE zsz_app") != 0 || simple_command(c->pg, "SET statement_timeout = '30s'") != 0 ||
-      simple_command(c->pg, "SET TIME ZONE 'UTC'") != 0) {
+      simple_command(c->pg, "SET TIME ZONE 'UTC'") != 0 ||
+      simple_command(c->pg, "SET default_transaction_read_only = on") != 0) {
     y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot switch to role zsz_app: %s", PQerrorMessage(c->pg));
     conn_close(c);
     return -1;
@@ -381,7 +384,8 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
       }
       tx.autocommit_read = 1;
     } else {
-      r = db_exec(&tx, opts->read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", 0, NULL);
+      r = db_exec(&tx, opts->read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN READ WRITE", 0,
+                  NULL);
       PQclear(r);
       r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2, begin_params);
       PQclear(r);

@@ -58,7 +58,7 @@ typedef void (*db_work_fn)(struct db_tx *tx, void *arg, struct result *res);
 struct db_tx_opts {
   long long org_id;  /* the tenant; <= 0 for none */
   const char *actor; /* change-log actor (sub) */
-  int read_only;
+  int read_only;     /* the database refuses writes and locks (25006), also to a read run alone */
   int snapshot;      /* read_only: several statements in one REPEATABLE READ snapshot */
   const char *label; /* what runs (a route path), for logs */
 };

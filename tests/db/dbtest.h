@@ -1,0 +1,51 @@
+#ifndef ZSZ_DBTEST_H
+#define ZSZ_DBTEST_H
+/* Helpers of the database suites (tests/db/): they run against the test cluster that
+ * scripts/test.sh prepares (migrated and seeded), named by ZSZ_DATABASE_URL (the schema
+ * owner; the pool switches to zsz_app). What the suites write goes to a scratch schema of
+ * their own (DBT_SCHEMA), created at start and dropped at the end, so the API tests that
+ * follow see the seeded database unchanged. */
+
+#include <libpq-fe.h>
+
+#define DBT_SCHEMA "zsz_dbtest"
+/* A row inserted into DBT_SCHEMA.writes with this tag kills its own backend when its
+ * transaction commits (a deferred constraint trigger): a connection lost during COMMIT. */
+#define DBT_DIE_AT_COMMIT "die-at-commit"
+
+/* Reads ZSZ_DATABASE_URL, sends the server's log messages to a buffer the tests can search,
+ * and creates the scratch schema. Exits with a message when there is no database. */
+void dbt_init(void);
+/* Drops the scratch schema, closes the owner connection and the logs. */
+void dbt_done(void);
+
+const char *dbt_url(void);
+/* A connection as the schema owner (not zsz_app, not bound by RLS), separate from any pool. */
+PGconn *dbt_owner(void);
+
+/* Runs sql as the owner (text parameters); the test fails when it fails. */
+void dbt_exec(const char *sql, int nparams, const char *const *params);
+/* The first column of the first row of sql run as the owner, as a number; -1 without rows. */
+long long dbt_int(const char *sql, int nparams, const char *const *params);
+/* The same as text (caller frees); NULL without rows. */
+char *dbt_text(const char *sql, int nparams, const char *const *params);
+
+/* Runs sql as the owner; the SQLSTATE it failed with into state, "" when it succeeded. */
+void dbt_try(const char *sql, int nparams, const char *const *params, char state[6]);
+
+/* Rows of DBT_SCHEMA.writes with tag, seen by the owner after the fact. */
+long long dbt_writes(const char *tag);
+/* The id of a seeded organisation by its code. */
+long long dbt_org_id(const char *code);
+/* Terminates the backend pid from the owner connection and waits until it has gone: 1 when
+ * it was terminated. */
+int dbt_terminate(int pid);
+
+/* Messages logged (y_log_message) since the last dbt_log_clear() that contain needle. */
+int dbt_log_count(const char *needle);
+void dbt_log_clear(void);
+
+/* A monotonic clock in milliseconds. */
+double dbt_now_ms(void);
+
+#endif
