@@ -193,9 +193,13 @@ int processes_sort_known(const char *sort) {
 PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, const char *const filter[5],
                            const char *after_key, const char *after_id, int fetch) {
   char n[12];
+  const char *sql = sort_sql(sort);
+  if (sql == NULL) {
+    return NULL; /* not an allow-listed order: the work has no result, a 500 */
+  }
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, filter[0], filter[1], filter[2], filter[3], filter[4], after_key, after_id, n};
-  return db_exec(tx, sort_sql(sort), 9, params);
+  return db_exec(tx, sql, 9, params);
 }
 
 PGresult *processes_q_versions(struct db_tx *tx, const char *org, const char *id, const char *after, int fetch) {
