@@ -49,6 +49,21 @@ void result_raw(struct result *r, int status, const char *text) {
   r->raw_body = strdup(text);
 }
 
+void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...) {
+  char text[200];
+  va_list ap;
+  va_start(ap, message);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  vsnprintf(text, sizeof text, msg_text(message), ap);
+#pragma GCC diagnostic pop
+  va_end(ap);
+  result_problem(r, kind, MSG_INTERNAL);
+  snprintf(r->detail, sizeof r->detail, "%.48s %s", field, text);
+  json_decref(r->errors);
+  r->errors = json_pack("[{s:s, s:s}]", "field", field, "message", text);
+}
+
 void result_duplicate(struct result *r, const char *field, msg_id message) {
   json_t *errors = json_array();
   errors_add(errors, field, message);

@@ -26,6 +26,10 @@ void result_reset(struct result *r);
 void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
 /* Sets a 422 listing errors (stolen). */
 void result_invalid(struct result *r, json_t *errors);
+/* Sets a 400-class problem for one bad query parameter, as the dispatcher answers it: the
+ * detail "<field> <message>" and errors [{field, message}] (for the checks the contract
+ * cannot express, such as a pattern, which the work makes itself). */
+void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...);
 /* Sets 409 naming field as already used (a unique constraint), with a catalogue message. */
 void result_duplicate(struct result *r, const char *field, msg_id message);
 /* CSV exports. Every export is built by SQL through zsz_csv() (quoting for ';', quotes and
