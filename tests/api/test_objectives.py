@@ -335,6 +335,15 @@ class ListTest(ApiTest):
         r = api("GET", with_query(OBJECTIVES, cursor="bm9wZQ"), employee())
         self.assertProblem(r, 400, "invalid-cursor")
 
+    def test_unknown_filter_is_400(self):
+        """Issue 9 bug 6: an unknown query parameter was ignored, so a misspelt filter
+        returned every objective; it is refused, naming the parameter."""
+        r = api("GET", with_query(OBJECTIVES, code="NOPE"), employee())
+        body = self.assertProblem(r, 400, "invalid-parameter", field="code")
+        self.assertIn("code", body["detail"])
+        r = api("GET", with_query(OBJECTIVES, process_id=self.proc["id"], code="NOPE"), employee())
+        self.assertProblem(r, 400, "invalid-parameter", field="code")
+
 
 class PatchTest(ApiTest):
     @classmethod

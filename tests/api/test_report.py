@@ -168,6 +168,50 @@ class JsonReportTest(ApiTest):
                 body = self.assertJsonObject(report(role_token(role)))
                 self.assertIn(Fixture.a["id"], {o["id"] for o in body["objectives"]})
 
+    def test_2026_report_shape(self):
+        """The report of 2026 (a year other modules write objectives into, so its content
+        is not stable from run to run: its structure is) keeps its form: the same keys, each
+        objective a full record with its indicators and their readings, totals counting what
+        is listed, processes by code, and the CSV one row per indicator in the same order."""
+        r = report(year=2026)
+        body = self.assertJsonObject(r)
+        self.assertEqual(list(body), ["year", "objectives", "totals"])
+        self.assertEqual(body["year"], 2026)
+        self.assertEqual(list(body["totals"]), ["by_health", "by_process"])
+        self.assertEqual(set(body["totals"]["by_health"]), set(HEALTHS))
+        counted = {h: 0 for h in HEALTHS}
+        for n, o in enumerate(body["objectives"]):
+            self.assertEqual(o["year"], 2026)
+            self.assertNotEqual(o["status"], "cancelled")
+            counted[o["health"]] += 1
+            if n < 20:
+                got = self.assertJsonObject(api("GET", f"{OBJECTIVES}/{o['id']}", employee()))
+                self.assertEqual({k: v for k, v in o.items() if k != "indicators"}, got)
+            self.assertEqual([i["id"] for i in o["indicators"]],
+                             sorted(i["id"] for i in o["indicators"]))
+            for i in o["indicators"]:
+                self.assertEqual(i["objective_id"], o["id"])
+                periods = [x["period"] for x in i["readings"]]
+                self.assertEqual(periods, sorted(periods))
+        self.assertEqual([(o["code"], o["id"]) for o in body["objectives"]],
+                         sorted((o["code"], o["id"]) for o in body["objectives"]))
+        self.assertEqual(body["totals"]["by_health"], counted)
+        codes = [p["code"] for p in body["totals"]["by_process"]]
+        self.assertEqual(codes, sorted(codes))
+        for p in body["totals"]["by_process"]:
+            self.assertEqual(list(p), ["process_id", "code", "name", "objectives", "by_health"])
+            listed = [o for o in body["objectives"] if o["process_id"] == p["process_id"]]
+            self.assertEqual(p["objectives"], len(listed))
+        csv_r = report(year=2026, accept="text/csv")
+        self.assertStatus(csv_r, 200)
+        text = csv_r.raw.decode("utf-8")
+        self.assertTrue(text.startswith("\ufeff" + HEADER + "\r\n"), text[:300])
+        rows = list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=";"))[1:]
+        self.assertEqual(len(rows), sum(max(1, len(o["indicators"])) for o in body["objectives"]))
+        self.assertEqual([r[0] for r in rows],
+                         [o["code"] for o in body["objectives"]
+                          for _ in range(max(1, len(o["indicators"])))])
+
     def test_year_missing_or_bad_is_400(self):
         r = api("GET", REPORT, employee())
         self.assertProblem(r, 400, "invalid-parameter", field="year")

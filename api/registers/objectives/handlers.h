@@ -1,27 +1,29 @@
 #ifndef ZSZ_OBJECTIVES_HANDLERS_H
 #define ZSZ_OBJECTIVES_HANDLERS_H
-/* Callbacks of objectives, indicators and readings; routes.c binds them. */
+/* Work functions of objectives, indicators and readings; routes.c binds them. */
 
+struct db_tx;
 struct req_ctx;
+struct result;
 
-void objective_list(struct req_ctx *c);
-void objective_create(struct req_ctx *c);
-void objective_report(struct req_ctx *c);
-void objective_get(struct req_ctx *c);
-void objective_update(struct req_ctx *c);
-void objective_transition(struct req_ctx *c);
-void objective_approval_list(struct req_ctx *c);
-void revision_list(struct req_ctx *c);
-void revision_create(struct req_ctx *c);
-void revision_get(struct req_ctx *c);
-void revision_transition(struct req_ctx *c);
-void indicator_list(struct req_ctx *c);
-void indicator_create(struct req_ctx *c);
-void indicator_get(struct req_ctx *c);
-void indicator_update(struct req_ctx *c);
-void reading_list(struct req_ctx *c);
-void reading_get(struct req_ctx *c);
-void reading_put(struct req_ctx *c);
-void reading_lock(struct req_ctx *c);
+void objective_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void objective_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void objective_report(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void objective_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void objective_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void objective_transition(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void objective_approval_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void revision_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void revision_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void revision_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void revision_transition(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void indicator_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void indicator_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void indicator_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void indicator_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void reading_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void reading_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void reading_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void reading_lock(struct db_tx *tx, struct req_ctx *c, struct result *res);
 
 #endif
