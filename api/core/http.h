@@ -32,7 +32,9 @@ struct req_ctx {
   int rendered;          /* a response has been set */
 
   /* Filled by the dispatcher from the route's declaration and the contract: */
-  char path[ROUTE_MAX_PATH_PARAMS][208];     /* path parameters as text; integers in canonical decimal */
+  /* path parameters as text; integers in canonical decimal. Room for the longest text one, a
+   * user's sub (any a token may carry); a longer value names no record (404). */
+  char path[ROUTE_MAX_PATH_PARAMS][PRINCIPAL_SUB_MAX + 1];
   long long path_id[ROUTE_MAX_PATH_PARAMS];  /* integer path parameters, else 0 */
   const char *query[ROUTE_MAX_QUERY_PARAMS]; /* by the route's query spec index: checked value,
                                                 the contract's default, or NULL; borrowed */

@@ -1,10 +1,12 @@
 """The change log: written for every register write, readable by the plenipotentiary and the
 president only, ordered by id, paged with after=, and append-only in the database."""
 
-from .client import (ApiTest, api, create_change_request, create_open_survey, create_org_unit,
-                     create_owned_process, create_process, ensure_user, get_etag, make_token,
-                     owner, plenipotentiary, president, psql, psql_value, respond, role_token,
-                     rules_set, uniq, with_query)
+from .client import (ApiTest, add_timeline, api, create_audit, create_breach,
+                     create_change_request, create_open_survey, create_org_unit,
+                     create_owned_process, create_process, ensure_user, expect, free_audit_year,
+                     get_etag, make_token, new_auditor, owner, plenipotentiary, president,
+                     programme_path, psql, psql_value, put_programme, respond, role_token,
+                     rules_set, transition_programme, uniq, with_query)
 
 CHANGES = "/api/v1/changes"
 
@@ -221,3 +223,91 @@ class AppendOnlyTest(ApiTest):
         n = psql_value(f"SELECT count(*) FROM change_log WHERE entity = 'process' "
                        f"AND record_id = '{int(p['id'])}' AND action = 'create'")
         self.assertEqual(n, "1")
+
+
+class AuditEntitiesTest(ApiTest):
+    """Issue 9: the feed's entity filter is the contract's ChangeEntity enum; the change feed
+    kept a list of its own and answered 400 for the audit registers' entities."""
+
+    def test_every_audit_entity_is_a_filter(self):
+        for entity in ("auditor_appointment", "audit", "audit_finding", "nonconformity",
+                       "nonconformity_action", "audit_programme"):
+            with self.subTest(entity=entity):
+                r = api("GET", with_query(CHANGES, entity=entity), plenipotentiary())
+                for e in self.assertList(r)["items"]:
+                    self.assertEqual(e["entity"], entity)
+
+    def test_audit_entry_by_entity(self):
+        y = free_audit_year()
+        lead = new_auditor(y, ["iso9001"])
+        a = create_audit(y, [lead])
+        entries = changes(entity="audit", id=a["id"])
+        self.assertEqual(len(entries), 1, entries)
+        self.assertEqual((entries[0]["entity"], entries[0]["record_id"], entries[0]["action"],
+                          entries[0]["actor"]),
+                         ("audit", str(a["id"]), "create", "krakow.plenipotentiary"))
+        self.assertIsNone(entries[0]["before"])
+        self.assertEqual(entries[0]["after"]["code"], a["code"])
+
+
+class ProgrammeEntriesTest(ApiTest):
+    """Issue 9: audit programmes are register writes like any other, so the change log has
+    them (entity audit_programme, record_id the year)."""
+
+    def test_put_and_transitions_are_logged(self):
+        y = free_audit_year()
+        expect(put_programme(y, objectives="Cele pierwsze"), 201)
+        entries = changes(entity="audit_programme", id=y)
+        self.assertEqual(len(entries), 1, entries)
+        create = entries[0]
+        self.assertEqual((create["entity"], create["record_id"], create["action"], create["actor"]),
+                         ("audit_programme", str(y), "create", "krakow.plenipotentiary"))
+        self.assertIsNone(create["before"])
+        self.assertEqual((create["after"]["year"], create["after"]["objectives"],
+                          create["after"]["status"]), (y, "Cele pierwsze", "draft"))
+        self.assertNotIn("org_id", create["after"])
+        path = programme_path(y)
+        expect(put_programme(y, headers={"If-Match": get_etag(path)}, objectives="Cele drugie"), 200)
+        expect(transition_programme(y, "submitted"), 200)
+        expect(transition_programme(y, "approved", president()), 200)
+        entries = changes(president(), entity="audit_programme", id=y)
+        self.assertEqual([(e["action"], e["actor"]) for e in entries],
+                         [("create", "krakow.plenipotentiary"), ("update", "krakow.plenipotentiary"),
+                          ("transition:submitted", "krakow.plenipotentiary"),
+                          ("transition:approved", "krakow.president")])
+        self.assertEqual(entries[1]["before"]["objectives"], "Cele pierwsze")
+        self.assertEqual(entries[1]["after"]["objectives"], "Cele drugie")
+        self.assertEqual((entries[3]["before"]["status"], entries[3]["after"]["status"],
+                          entries[3]["after"]["version"]), ("submitted", "approved", 1))
+
+    def test_first_audit_of_a_year_logs_its_programme(self):
+        y = free_audit_year()
+        create_audit(y, [new_auditor(y, ["iso9001"])])
+        entries = changes(entity="audit_programme", id=y)
+        self.assertEqual([(e["action"], e["after"]["year"]) for e in entries][:1], [("create", y)])
+
+
+class IncidentEntriesTest(ApiTest):
+    """Incident entries carry whole breach sections: the feed shows them to the IOD and the
+    president only (a record rule in SQL since issue 9; the feed's route admits the
+    plenipotentiary and the president)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.inc = create_breach()
+        cls.entry = add_timeline(cls.inc)
+
+    def _seen(self, token):
+        return ({str(e["record_id"]) for e in changes(token, entity="incident", id=self.inc["id"])},
+                {str(e["record_id"]) for e in changes(token, entity="incident_timeline",
+                                                      id=self.entry["id"])})
+
+    def test_president_sees_incident_entries(self):
+        self.assertEqual(self._seen(president()), ({str(self.inc["id"])}, {str(self.entry["id"])}))
+
+    def test_plenipotentiary_does_not(self):
+        self.assertEqual(self._seen(plenipotentiary()), (set(), set()))
+
+    def test_plenipotentiary_who_is_iod_does(self):
+        token = make_token(f"krakow.{uniq('piod')}", roles=["plenipotentiary", "iod"])
+        self.assertEqual(self._seen(token), ({str(self.inc["id"])}, {str(self.entry["id"])}))

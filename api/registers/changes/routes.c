@@ -1,18 +1,16 @@
-/* The routes of the change feed. */
+/* The routes of the change feed. Query parameters (entity, id, after, limit) come from the
+ * contract. */
 #include "auth.h"
 #include "handlers.h"
 #include "registers.h"
 #include "routes.h"
 
-#define ANY ROLE_ANY
 #define P ROLE_PLENIPOTENTIARY
 #define PR ROLE_PRESIDENT
-#define OWNER ROLE_PROCESS_OWNER
-#define AUD ROLE_AUDITOR
-#define IOD ROLE_IOD
 
 static struct route ROUTES_OF_CHANGES[] = {
-    {.method = "GET", .path = "/api/v1/changes", .roles = P | PR, .handler = change_list},
+    /* .paged for c->limit only: the feed pages by after=<last id> (no signed cursor) */
+    {.method = "GET", .path = "/api/v1/changes", .roles = P | PR, .paged = 1, .work = change_list},
 };
 
 const struct zsz_register CHANGES_REGISTER = {

@@ -1,17 +1,20 @@
 #ifndef ZSZ_DIRECTORY_HANDLERS_H
 #define ZSZ_DIRECTORY_HANDLERS_H
-/* Callbacks of the directory: the organisation, its users and org units; routes.c binds them. */
+/* Work functions of the directory: the caller, its organisation, users and org units;
+ * routes.c binds them. */
 
+struct db_tx;
 struct req_ctx;
+struct result;
 
-void me_get(struct req_ctx *c);
-void organisation_get(struct req_ctx *c);
-void user_list(struct req_ctx *c);
-void user_get(struct req_ctx *c);
-void user_update(struct req_ctx *c);
-void org_unit_list(struct req_ctx *c);
-void org_unit_create(struct req_ctx *c);
-void org_unit_get(struct req_ctx *c);
-void org_unit_update(struct req_ctx *c);
+void me_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void organisation_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void user_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void user_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void user_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void org_unit_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void org_unit_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void org_unit_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void org_unit_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
 
 #endif

@@ -1,47 +1,23 @@
 /* GET /api/v1/me and GET /api/v1/organisation: the caller and its organisation as the
- * server sees them. */
-#include <stdio.h>
-#include <string.h>
-
+ * server sees them. The organisation is read from its table by this work, not taken from
+ * what the core keeps of it for authentication. */
 #include "handlers.h"
 #include "http.h"
+#include "queries.h"
 
-struct me_args {
-  const struct req_ctx *c;
-};
-
-static void me_work(struct db_tx *tx, void *arg, struct result *res) {
-  struct me_args *a = arg;
-  const char *params[] = {a->c->org_param, a->c->who.sub};
-  PGresult *r = db_exec(tx,
-                        "SELECT ou.code FROM users u JOIN org_units ou ON ou.org_id = u.org_id AND ou.id = u.unit_id "
-                        "WHERE u.org_id = $1 AND u.sub = $2",
-                        2, params);
-  if (r == NULL) {
+void me_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  char unit[208];
+  enum db_status st = directory_q_my_unit(tx, c->org_param, c->who.sub, unit, sizeof unit);
+  if (st == DB_ERROR) {
     return;
   }
-  const char *unit = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : (a->c->who.unit[0] ? a->c->who.unit : NULL);
-  json_t *body = json_pack("{s:s, s:s, s:s, s:o, s:s?}", "sub", a->c->who.sub, "name", a->c->who.name, "org",
-                           a->c->who.org, "roles", roles_to_json(a->c->who.roles), "unit_code", unit);
+  /* the recorded unit, else what the token claims (a unit code not yet in the register) */
+  const char *code = st == DB_ONE ? unit : (c->who.unit[0] ? c->who.unit : NULL);
+  json_t *body = json_pack("{s:s, s:s, s:s, s:o, s:s?}", "sub", c->who.sub, "name", c->who.name, "org", c->who.org,
+                           "roles", roles_to_json(c->who.roles), "unit_code", code);
   result_json(res, 200, body);
-  PQclear(r);
 }
 
-void me_get(struct req_ctx *c) {
-  struct me_args a = {.c = c};
-  http_run(c, 1, me_work, &a);
-}
-
-static void organisation_work(struct db_tx *tx, void *arg, struct result *res) {
-  struct me_args *a = arg;
-  const char *params[] = {a->c->org_param};
-  document_get(tx, res,
-               "SELECT json_build_object('code', code, 'name', name, 'process_scheme', process_scheme)::text "
-               "FROM organisations WHERE id = $1",
-               1, params, MSG_UNKNOWN_ORGANISATION);
-}
-
-void organisation_get(struct req_ctx *c) {
-  struct me_args a = {.c = c};
-  http_run(c, 1, organisation_work, &a);
+void organisation_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  directory_q_organisation(tx, c->org_param, res);
 }
