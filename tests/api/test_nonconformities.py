@@ -753,6 +753,14 @@ class FilterTest(ApiTest):
                 r = api("GET", with_query(NONCONFORMITIES, **{field: value}), plenipotentiary())
                 self.assertProblem(r, 400, "invalid-parameter", field=field)
 
+    def test_a_misspelt_parameter_is_400_naming_it(self):
+        """Issue 9, bug 6: a misspelt parameter must not quietly return the whole register."""
+        for accept in ("application/json", "text/csv"):
+            with self.subTest(accept=accept):
+                r = api("GET", f"{NONCONFORMITIES}?limt=1", plenipotentiary(),
+                        headers={"Accept": accept})
+                self.assertProblem(r, 400, "invalid-parameter", field="limt")
+
 
 class StatsTest(ApiTest):
     @classmethod
@@ -845,6 +853,62 @@ class RegisterCsvTest(ApiTest):
         r = api("GET", NONCONFORMITIES, third_owner(), headers={"Accept": "text/csv"})
         self.assertStatus(r, 200)
         self.assertNotIn(self.open["number"], r.raw.decode("utf-8"))
+
+    def test_no_cell_starts_a_formula(self):
+        """Issue 9: text the caller controls that a spreadsheet would read as a formula
+        (= + - @ first) comes out with a leading apostrophe; plain numbers stay numbers."""
+        p = create_owned_process()
+        refs = ["=HYPERLINK(\"http://zly.example\";\"Kliknij\")", "@SUM(A1:A9)", "+48 12 616 12 00",
+                "-2+3", "=1+1;2", "-3"]
+        cards = [create_nc(p["id"], source_ref=ref) for ref in refs]
+        r = api("GET", with_query(NONCONFORMITIES, process_id=p["id"]), plenipotentiary(),
+                headers={"Accept": "text/csv"})
+        self.assertStatus(r, 200)
+        rows = list(csv.reader(io.StringIO(r.raw.decode("utf-8")[1:], newline=""), delimiter=";"))
+        got = {row[0]: dict(zip(REGISTER_COLUMNS, row)) for row in rows[1:]}
+        self.assertEqual(sorted(got), sorted(c["number"] for c in cards))
+        expected = ["'" + ref for ref in refs[:5]] + ["-3"]
+        self.assertEqual([got[c["number"]]["source_ref"] for c in cards], expected)
+        # JSON keeps the text as it was given
+        self.assertEqual([get_nc(c)["source_ref"] for c in cards], refs)
+
+
+class RegisterCsvCapTest(ApiTest):
+    """Issue 9: the CSV register is never cut silently: of more than 100,000 rows it is 413
+    export-too-large. The rows are written straight into the database of an organisation of
+    this test alone (the API would take far too long). One export of 100,001 rows takes
+    seconds: the whole export of exactly 100,000 is left untested to keep the suite short."""
+    CAP = 100000
+
+    @classmethod
+    def setUpClass(cls):
+        code = cls.org = uniq("nccap").lower()
+        cp = psql(f"""
+BEGIN;
+INSERT INTO organisations (code, name, process_scheme) VALUES ('{code}', 'Urząd testowy', 'krakow');
+INSERT INTO processes (org_id, code, name, category)
+  SELECT id, 'GR 1', 'Proces testowy', 'core' FROM organisations WHERE code = '{code}';
+-- nothing of this organisation is read from the change log: skip it for the bulk insert
+ALTER TABLE nonconformities DISABLE TRIGGER nonconformities_log;
+INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description)
+  SELECT o.id, 'NC/2026/' || lpad(g::text, 6, '0'), 'other', 'minor', p.id, '{code}.process_owner',
+         'Niezgodność ' || g
+  FROM organisations o JOIN processes p ON p.org_id = o.id, generate_series(1, {cls.CAP + 1}) AS g
+  WHERE o.code = '{code}';
+ALTER TABLE nonconformities ENABLE TRIGGER nonconformities_log;
+COMMIT;
+""", timeout=300)
+        if cp.returncode != 0:
+            raise AssertionError(f"psql failed: {cp.stderr}")
+        cls.token = make_token(f"{code}.plenipotentiary", org=code, roles=["plenipotentiary"])
+
+    def test_more_than_the_cap_is_413(self):
+        r = api("GET", NONCONFORMITIES, self.token, headers={"Accept": "text/csv"}, timeout=300)
+        self.assertProblem(r, 413, "export-too-large")
+        # the JSON register pages as ever
+        r = api("GET", with_query(NONCONFORMITIES, limit=2), self.token)
+        self.assertEqual([x["number"] for x in self.assertJsonObject(r)["items"]],
+                         ["NC/2026/000001", "NC/2026/000002"])
 
 
 class IsolationTest(ApiTest):

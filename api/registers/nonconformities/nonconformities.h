@@ -7,13 +7,16 @@
 #include "db.h"
 #include "result.h"
 
-/* Opens a card in tx from validated fields {source, source_ref, severity, process_id, owner?,
- * description, correction?}; audit_id and finding_id may be NULL. The owner defaults to the
- * process owner. Returns the new id, or -1 with res set (or the statement failed). */
+/* Opens a card in tx from validated fields {source, source_ref?, severity, process_id, owner?,
+ * description, correction?} (the fields are read here and passed to SQL as values), with its
+ * first history entry; audit_id and finding_id may be NULL. The owner defaults to the process
+ * owner. Returns the new id, or -1 with res set (422 naming owner when there is none) or
+ * after the statement failed (tx->failed). */
 long long nonconformity_open(struct db_tx *tx, const char *org, const json_t *fields, const char *audit_id,
                              const char *finding_id, const char *actor, struct result *res);
 
-/* Validates an audit report object into errors (fields named "report.summary"...). */
+/* Validates an audit report object into errors (fields named "report.summary"...). Defined
+ * by the audit register (audits.c), which uses it. */
 void validate_nested_report(const json_t *report, json_t *errors);
 
 #endif
