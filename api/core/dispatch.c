@@ -425,7 +425,8 @@ static int parse_path(struct req_ctx *c) {
     if (rt->path_is_int[k]) {
       char *end = NULL;
       long long n = strtoll(v, &end, 10);
-      if (*v == '\0' || *end != '\0' || n <= 0 || strlen(v) > 18) {
+      if (*v == '\0' || *end != '\0' || n <= 0 || strlen(v) > 18 || n < rt->path_min[k] ||
+          (rt->path_max[k] > 0 && n > rt->path_max[k])) {
         http_problem(c, PROBLEM_NOT_FOUND, not_found);
         return -1;
       }

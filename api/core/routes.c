@@ -193,6 +193,8 @@ static int bind_route(const json_t *doc, struct route *rt, json_t *report) {
   const json_t *op = json_object_get(item, method);
   rt->nquery = 0;
   memset(rt->path_is_int, 0, sizeof rt->path_is_int);
+  memset(rt->path_min, 0, sizeof rt->path_min);
+  memset(rt->path_max, 0, sizeof rt->path_max);
   if (op == NULL) {
     json_array_append_new(report, json_sprintf("%s %s is served but not in the document", rt->method, rt->path));
     return 1;
@@ -220,6 +222,12 @@ static int bind_route(const json_t *doc, struct route *rt, json_t *report) {
           problems++;
         } else {
           rt->path_is_int[at] = strcmp(json_string_value(json_object_get(schema, "type")) ?: "", "integer") == 0;
+          if (json_is_integer(json_object_get(schema, "minimum"))) {
+            rt->path_min[at] = (long long)json_integer_value(json_object_get(schema, "minimum"));
+          }
+          if (json_is_integer(json_object_get(schema, "maximum"))) {
+            rt->path_max[at] = (long long)json_integer_value(json_object_get(schema, "maximum"));
+          }
         }
       }
     }

@@ -81,6 +81,10 @@ struct route {
   struct query_spec query[ROUTE_MAX_QUERY_PARAMS];
   size_t nquery;
   int path_is_int[ROUTE_MAX_PATH_PARAMS];
+  /* Integer path parameters: the contract's minimum and maximum (0: none declared); a value
+   * outside names no record (404), e.g. a programme's year outside 2000..2100. */
+  long long path_min[ROUTE_MAX_PATH_PARAMS];
+  long long path_max[ROUTE_MAX_PATH_PARAMS];
 };
 
 /* A register: its routes and its periodic jobs, given to the core at start. */

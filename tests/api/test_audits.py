@@ -15,8 +15,8 @@ from .client import (AUDITS, AUDIT_FIELDS, BAD_CLAUSES, CLAUSE_14001, CLAUSE_270
                      create_owned_process, create_process, employee, ensure_user, expect,
                      free_audit_year, get_audit, get_etag, iod, items_of, list_all, new_auditor,
                      other_owner, owner, patch_audit, plenipotentiary, post_audit, president,
-                     report_body, revoke_appointment, role_token, start_audit, transition_audit,
-                     uniq, with_query)
+                     programme_path, psql_value, report_body, revoke_appointment, role_token,
+                     start_audit, transition_audit, uniq, with_query)
 
 CSV_COLUMNS = ["code", "year", "kind", "planned_start", "planned_end", "lead_auditor", "team",
                "status"]
@@ -505,6 +505,21 @@ class WorkflowTest(ApiTest):
         self.assertProblem(transition_audit(c, "in_progress", Team.q.token), 409,
                            "invalid-transition")
 
+    def test_report_lists_every_text_of_the_contract(self):
+        """Issue 9, bug 7: a report sent without its optional texts is answered with all four
+        (AuditReport requires them; AuditReportInput defaults them to empty)."""
+        a = create_audit(self.y, [Team.q], code=uniq("REP-"))
+        start_audit(a, Team.q)
+        sent = report_body(strong_points=..., areas_to_improve=...)
+        want = dict(sent, strong_points="", areas_to_improve="")
+        got = self.assertJsonObject(transition_audit(a, "reported", Team.q.token, report=sent))
+        self.assertEqual(got["report"], want)
+        self.assertEqual(get_audit(a)["report"], want)
+        listed = [x for x in list_all(AUDITS, year=self.y) if x["id"] == a["id"]]
+        self.assertEqual([x["report"] for x in listed], [want])
+        got = self.assertJsonObject(transition_audit(a, "closed"))
+        self.assertEqual(got["report"], want)
+
     def test_transitions_honour_if_match(self):
         a = create_audit(self.y, [Team.q])
         stale = get_etag(audit_path(a))
@@ -641,6 +656,55 @@ class CsvTest(ApiTest):
                 headers={"Accept": "text/csv"})
         self.assertStatus(r, 200)
         self.assertNotIn(self.a["code"], r.raw.decode("utf-8"))
+
+
+class CsvCapTest(ApiTest):
+    """Issue 9: an export never cuts rows silently. The audit list answers CSV_MAX_ROWS
+    (100,000) audits whole; above that it and the year's programme answer 413
+    export-too-large (they used to cut the list at 100,000 and send any programme whole).
+    The audits are written straight into the database, without the change log (not under
+    test here), in an organisation of their own that no other test reads; they stay there
+    (removing them would cost more than writing them)."""
+
+    CAP = 100000
+    YEAR = 2050
+
+    @classmethod
+    def setUpClass(cls):
+        cls.org = uniq("cap").lower()
+        cls.token = plenipotentiary(cls.org)
+        psql_value(f"INSERT INTO organisations (code, name, process_scheme) "
+                   f"VALUES ('{cls.org}', 'Eksport {cls.org}', 'krakow'); "
+                   f"INSERT INTO audit_programmes (org_id, year) "
+                   f"SELECT id, {cls.YEAR} FROM organisations WHERE code = '{cls.org}'; SELECT 1")
+
+    def add(self, first, last):
+        psql_value(
+            "BEGIN; ALTER TABLE audits DISABLE TRIGGER audits_log; "
+            "INSERT INTO audits (org_id, code, year, kind, scope_process_ids, criteria, "
+            "planned_start, planned_end, lead_auditor, team) "
+            f"SELECT o.id, 'A/' || g, {self.YEAR}, 'quality', '{{}}', ARRAY['ISO 9001:2015 9.2'], "
+            f"'{self.YEAR}-06-01', '{self.YEAR}-06-02', 'lead', ARRAY['lead'] "
+            f"FROM organisations o, generate_series({first}, {last}) g WHERE o.code = '{self.org}'; "
+            "ALTER TABLE audits ENABLE TRIGGER audits_log; COMMIT; ANALYZE audits; SELECT 1")
+
+    def export(self, path):
+        return api("GET", path, self.token, headers={"Accept": "text/csv"}, timeout=120)
+
+    def test_cap_rows_whole_then_413(self):
+        self.add(1, self.CAP)
+        r = self.export(with_query(AUDITS, year=self.YEAR))
+        self.assertStatus(r, 200)
+        text = r.raw.decode("utf-8")
+        self.assertEqual(text.count("\r\n"), 1 + self.CAP, "the header and every row")
+        self.assertIn(f"\r\nA/{self.CAP};", text)
+        self.add(self.CAP + 1, self.CAP + 1)
+        for path in (with_query(AUDITS, year=self.YEAR), programme_path(self.YEAR)):
+            with self.subTest(path=path):
+                self.assertProblem(self.export(path), 413, "export-too-large")
+        page = self.assertJsonObject(api("GET", with_query(AUDITS, year=self.YEAR, limit=2),
+                                         self.token))
+        self.assertEqual(len(page["items"]), 2, "the JSON list pages as before")
 
 
 class IsolationTest(ApiTest):

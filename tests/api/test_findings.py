@@ -75,6 +75,27 @@ class CreateTest(ApiTest):
         f = create_finding(Fx.audit, Fx.lead, clause=CLAUSE_27001, evidence=...)
         self.assertEqual(f["evidence"]["documents"], [])
 
+    def test_evidence_lists_every_field_of_the_contract(self):
+        """Issue 9, bug 7: a document sent without its document_id is answered with it, empty
+        (FindingDocument requires it; FindingDocumentInput defaults it to empty), and evidence
+        without text or documents has both."""
+        sent = {"documents": [{"znak_sprawy": "WOU-I.0123.5.2090"},
+                              {"znak_sprawy": "KS-II.1431.3.2090", "document_id": "D-18"}]}
+        want = {"text": "", "documents": [{"znak_sprawy": "WOU-I.0123.5.2090", "document_id": ""},
+                                          {"znak_sprawy": "KS-II.1431.3.2090",
+                                           "document_id": "D-18"}]}
+        f = create_finding(Fx.audit, Fx.member, evidence=sent)
+        self.assertEqual(f["evidence"], want)
+        self.assertEqual(self.assertJsonObject(api("GET", finding_path(Fx.audit, f),
+                                                   plenipotentiary()))["evidence"], want)
+        listed = [x for x in list_all(findings_path(Fx.audit)) if x["id"] == f["id"]]
+        self.assertEqual([x["evidence"] for x in listed], [want])
+        for sent in ({}, {"text": "Tylko tekst."}, ...):
+            with self.subTest(evidence=sent):
+                f = create_finding(Fx.audit, Fx.member, evidence=sent)
+                text = sent.get("text", "") if isinstance(sent, dict) else ""
+                self.assertEqual(f["evidence"], {"text": text, "documents": []})
+
     def test_only_team_members_record(self):
         before = [x["id"] for x in list_all(findings_path(Fx.audit))]
         for name, token in (("plenipotentiary", plenipotentiary()), ("president", president()),

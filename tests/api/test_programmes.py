@@ -403,6 +403,18 @@ class ReadTest(ApiTest):
         y = free_audit_year()
         self.assertNotFound(api("GET", programme_path(y), president()))
 
+    def test_year_outside_the_contract_is_404(self):
+        # 2000..2100 (components/parameters/Year): anything else names no programme, before
+        # the body or If-Match are looked at
+        for y in (1999, 2101, 0, "20x6"):
+            with self.subTest(year=y):
+                self.assertNotFound(api("GET", programme_path(y), president()))
+                self.assertNotFound(api("GET", f"{programme_path(y)}/versions/1", president()))
+                self.assertNotFound(api("PUT", programme_path(y), plenipotentiary(),
+                                        {"objectives": 1}, headers={"If-Match": "bad"}))
+                self.assertNotFound(api("POST", f"{programme_path(y)}/transitions",
+                                        plenipotentiary(), {"to": "nowhere"}))
+
 
 class CsvTest(ApiTest):
     @classmethod

@@ -69,6 +69,32 @@ START_TEST(routes_match_document) {
 }
 END_TEST
 
+/* An integer path parameter takes the contract's minimum and maximum: outside them it names
+ * no record (a programme's year is 2000..2100). */
+static const struct route *route_of(const char *method, const char *path) {
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    if (strcmp(ROUTES[i]->method, method) == 0 && strcmp(ROUTES[i]->path, path) == 0) return ROUTES[i];
+  }
+  ck_abort_msg("no route %s %s", method, path);
+  return NULL;
+}
+
+START_TEST(path_ranges_from_document) {
+  json_t *report = json_array();
+  ck_assert_int_eq(routes_bind_contract(DOC, report), 0);
+  json_decref(report);
+  const struct route *year = route_of("GET", "/api/v1/audit-programmes/{year}/versions/{version}");
+  ck_assert(year->path_is_int[0] && year->path_is_int[1]);
+  ck_assert_int_eq(year->path_min[0], 2000);
+  ck_assert_int_eq(year->path_max[0], 2100);
+  ck_assert_int_eq(year->path_min[1], 1);
+  ck_assert_int_eq(year->path_max[1], 0);
+  const struct route *audit = route_of("GET", "/api/v1/audits/{id}");
+  ck_assert_int_eq(audit->path_min[0], 1);
+  ck_assert_int_eq(audit->path_max[0], 0);
+}
+END_TEST
+
 START_TEST(compare_detects_differences) {
   /* the comparison itself works: a copy without one operation and with an extra one */
   json_t *copy = json_deep_copy(DOC);
@@ -294,8 +320,7 @@ START_TEST(public_routes_exactly) {
       ck_assert_msg(!anonymous, "%s %s: routes under /api/v1/public/ need no token", r->method, r->path);
       ck_assert_msg(!listed, "%s %s should be public", r->method, r->path);
       ck_assert_msg(r->roles != 0, "%s %s needs a token but no role may call it", r->method, r->path);
-      ck_assert_msg(strncmp(r->path, "/api/v1/", 8) == 0, "%s %s: token routes live under /api/v1", r->method,
-                    r->path);
+      ck_assert_msg(strncmp(r->path, "/api/v1/", 8) == 0, "%s %s: token routes live under /api/v1", r->method, r->path);
     }
   }
   ck_assert_uint_eq(public_count, 4);
@@ -340,6 +365,7 @@ static Suite *routes_suite(void) {
   tcase_add_unchecked_fixture(doc, doc_setup, doc_teardown);
   tcase_add_test(doc, routes_match_document);
   tcase_add_test(doc, compare_detects_differences);
+  tcase_add_test(doc, path_ranges_from_document);
   tcase_add_test(doc, document_typing);
   tcase_add_test(doc, document_security_matches_public_flag);
   suite_add_tcase(s, doc);

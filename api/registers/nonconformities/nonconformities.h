@@ -15,8 +15,4 @@
 long long nonconformity_open(struct db_tx *tx, const char *org, const json_t *fields, const char *audit_id,
                              const char *finding_id, const char *actor, struct result *res);
 
-/* Validates an audit report object into errors (fields named "report.summary"...). Defined
- * by the audit register (audits.c), which uses it. */
-void validate_nested_report(const json_t *report, json_t *errors);
-
 #endif
