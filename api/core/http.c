@@ -178,141 +178,6 @@ void http_render(struct req_ctx *c, const struct result *res) {
   c->rendered = 1;
 }
 
-/* The raw (still percent-encoded) value of a query parameter, to see what decoding hides:
- * a NUL byte ends the decoded C string early. */
-static int raw_query_has_nul(const struct _u_request *req, const char *name) {
-  const char *q = strchr(req->http_url, '?');
-  size_t nlen = strlen(name);
-  while (q != NULL) {
-    q++;
-    if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
-      const char *end = strchr(q, '&');
-      size_t len = end ? (size_t)(end - q) : strlen(q);
-      for (size_t i = nlen; i + 2 < len; i++) {
-        if (q[i] == '%' && q[i + 1] == '0' && q[i + 2] == '0') {
-          return 1;
-        }
-      }
-    }
-    q = strchr(q, '&');
-  }
-  return 0;
-}
-
-int http_query_text(struct req_ctx *c, const char *name, size_t max_chars, const char **out) {
-  const char *v = u_map_get(c->req->map_url, name);
-  if (v == NULL) {
-    return 0;
-  }
-  size_t len = strlen(v);
-  if (raw_query_has_nul(c->req, name)) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_NUL);
-    return -1;
-  }
-  if (!utf8_valid(v, len)) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_UTF8);
-    return -1;
-  }
-  if (utf8_length(v, len) > max_chars) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_TOO_LONG);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
-int http_query_int(struct req_ctx *c, const char *name, long long min, long long max, const char **out) {
-  const char *v = u_map_get(c->req->map_url, name);
-  char *end = NULL;
-  if (v == NULL) {
-    return 0;
-  }
-  long long n = strtoll(v, &end, 10);
-  if (*v == '\0' || end == NULL || *end != '\0' || n < min || n > max || strlen(v) > 19) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_INTEGER);
-    return -1;
-  }
-  *out = v;
-  return 0;
-}
-
-int http_query_enum(struct req_ctx *c, const char *name, const char *const *allowed, const char **out) {
-  const char *v = u_map_get(c->req->map_url, name);
-  char list[256];
-  size_t used = 0;
-  if (v == NULL) {
-    return 0;
-  }
-  list[0] = '\0';
-  for (size_t i = 0; allowed[i]; i++) {
-    if (strcmp(allowed[i], v) == 0) {
-      *out = allowed[i];
-      return 0;
-    }
-    int w = snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", allowed[i]);
-    if (w > 0 && (size_t)w < sizeof list - used) used += (size_t)w;
-  }
-  http_bad_param(c, PROBLEM_INVALID_PARAMETER, name, MSG_PARAM_ENUM, list);
-  return -1;
-}
-
-int http_query_limit(struct req_ctx *c, int *limit) {
-  const char *v = u_map_get(c->req->map_url, "limit");
-  char *end = NULL;
-  *limit = 50;
-  if (v == NULL) {
-    return 0;
-  }
-  long n = strtol(v, &end, 10);
-  if (*v == '\0' || *end != '\0' || n < 1 || n > 200 || strlen(v) > 3) {
-    http_bad_param(c, PROBLEM_INVALID_PARAMETER, "limit", MSG_LIMIT);
-    return -1;
-  }
-  *limit = (int)n;
-  return 0;
-}
-
-int http_query_cursor(struct req_ctx *c, const char *sort, size_t nkeys, json_t **after) {
-  const char *v = u_map_get(c->req->map_url, "cursor");
-  int ok = 1;
-  *after = NULL;
-  if (v == NULL) {
-    return 0;
-  }
-  if (cursor_decode(c->cursor_key, v, sort, after) != 0 || json_array_size(*after) != nkeys) {
-    ok = 0;
-  }
-  for (size_t i = 0; ok && i < nkeys; i++) {
-    ok = json_is_string(json_array_get(*after, i));
-  }
-  if (!ok) {
-    json_decref(*after);
-    *after = NULL;
-    http_bad_param(c, PROBLEM_INVALID_CURSOR, "cursor", MSG_CURSOR);
-    return -1;
-  }
-  return 0;
-}
-
-int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_found) {
-  const char *v = u_map_get(c->req->map_url, name);
-  char *end = NULL;
-  long long n = v ? strtoll(v, &end, 10) : 0;
-  if (v == NULL || *v == '\0' || *end != '\0' || n <= 0 || strlen(v) > 18) {
-    http_problem(c, PROBLEM_NOT_FOUND, not_found);
-    return -1;
-  }
-  *id = n;
-  return 0;
-}
-
-int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found) {
-  long long id;
-  if (http_path_id(c, name, &id, not_found) != 0) return -1;
-  snprintf(out, size, "%lld", id);
-  return 0;
-}
-
 int if_match_parse(const char *v, long long *revision) {
   *revision = 0;
   while (*v == ' ')
@@ -330,33 +195,6 @@ int if_match_parse(const char *v, long long *revision) {
   }
   *revision = n;
   return 0;
-}
-
-int http_if_match(struct req_ctx *c, int required, long long *revision) {
-  const char *v = u_map_get_case(c->req->map_header, "If-Match");
-  *revision = 0;
-  if (v == NULL) {
-    if (required) {
-      http_problem(c, PROBLEM_PRECONDITION_REQUIRED, MSG_IF_MATCH_REQUIRED);
-      return -1;
-    }
-    return 0;
-  }
-  if (if_match_parse(v, revision) != 0) {
-    /* an ETag we never issued cannot match the current one */
-    http_problem(c, PROBLEM_PRECONDITION_FAILED, MSG_IF_MATCH_STALE);
-    return -1;
-  }
-  return 1;
-}
-
-void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg) {
-  struct result res = {0};
-  struct db_tx_opts opts = {
-      .org_id = c->org_id, .actor = c->who.sub, .read_only = read_only, .label = c->route ? c->route->path : NULL};
-  db_run(c->pool, &opts, work, arg, &res, c->request_id);
-  http_render(c, &res);
-  result_reset(&res);
 }
 
 void record_result(struct result *res, PGresult *row, int status) {
@@ -392,21 +230,6 @@ void record_exec(struct db_tx *tx, struct result *res, const char *sql, int npar
   }
 }
 
-int record_exists(struct db_tx *tx, struct result *res, const char *sql, const char *org, const char *id,
-                  msg_id not_found) {
-  const char *params[] = {org, id};
-  PGresult *r = db_exec(tx, sql, 2, params);
-  if (r == NULL) {
-    return -1;
-  }
-  int found = PQntuples(r) > 0;
-  PQclear(r);
-  if (!found) {
-    result_problem(res, PROBLEM_NOT_FOUND, not_found);
-  }
-  return found;
-}
-
 void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                   msg_id not_found) {
   PGresult *r = db_exec(tx, sql, nparams, params);
@@ -421,7 +244,8 @@ void document_get(struct db_tx *tx, struct result *res, const char *sql, int npa
   PQclear(r);
 }
 
-void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys, const char *sort) {
+static void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys,
+                        const char *sort) {
   struct strbuf b = {0};
   int n = PQntuples(rows);
   int shown = n > limit ? limit : n;

@@ -44,7 +44,6 @@ struct req_ctx {
   json_t *after;                             /* owned: the decoded cursor's keys (array of strings/nulls), or NULL */
   char page_tag[160];                        /* what the cursor is bound to: route and sort */
   int csv;                                   /* ROUTE_CSV routes: the caller asked for text/csv */
-  int snapshot;                              /* reads: run in BEGIN READ ONLY (declared, or found to need it) */
 };
 
 /* The checked value of query parameter name (or its default), NULL when absent. name must
@@ -72,34 +71,12 @@ void http_invalid(struct req_ctx *c, json_t *errors);
 /* Sets a JSON body (borrowed) with a status. */
 void http_json(struct req_ctx *c, int status, const json_t *body);
 
-/* Query parameters. Each returns 0 when fine (absent leaves the output untouched) and -1
- * after rendering a 400 naming the parameter. Text is checked for NUL bytes and UTF-8. */
-int http_query_text(struct req_ctx *c, const char *name, size_t max_chars, const char **out);
-int http_query_int(struct req_ctx *c, const char *name, long long min, long long max, const char **out);
-int http_query_enum(struct req_ctx *c, const char *name, const char *const *allowed, const char **out);
-int http_query_limit(struct req_ctx *c, int *limit);
-/* Decodes the cursor parameter for sort into nkeys strings; *after (owned by the caller)
- * stays NULL when absent. -1 after a 400. */
-int http_query_cursor(struct req_ctx *c, const char *sort, size_t nkeys, json_t **after);
-
-/* A positive integer path parameter; -1 after rendering 404 (a non-number names nothing). */
-int http_path_id(struct req_ctx *c, const char *name, long long *id, msg_id not_found);
-/* The same id in canonical decimal text (at least 24 bytes), the form SQL parameters take. */
-int http_path_id_text(struct req_ctx *c, const char *name, char *out, size_t size, msg_id not_found);
-
 /* Parses an If-Match value: 0 with *revision (0 for "*"), -1 when it is no ETag we issue
  * ("<n>" or W/"<n>", n > 0). Pure. */
 int if_match_parse(const char *value, long long *revision);
 /* The request URL (path?query) with its cursor parameter replaced by cursor, for the Link
  * header: a new string, caller frees. Pure. */
 char *link_next_url(const char *url, const char *cursor);
-
-/* If-Match: 1 with *revision (0 for "*") when present, 0 when absent and not required,
- * -1 after rendering 428 (required and absent) or 412 (unparseable). */
-int http_if_match(struct req_ctx *c, int required, long long *revision);
-
-/* Runs work in a transaction as the caller and renders what it produced. */
-void http_run(struct req_ctx *c, int read_only, db_work_fn work, void *arg);
 
 /* Sets res from a record row: column 0 the JSON document, column 1 its revision (ETag). */
 void record_result(struct result *res, PGresult *row, int status);
@@ -109,19 +86,14 @@ void record_get(struct db_tx *tx, struct result *res, const char *sql, int npara
 /* Runs a write returning a record (columns as above): status with the record. */
 void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                  int status);
-/* Runs sql (a SELECT with $1 the organisation, $2 the id): 1 when it finds a row, 0 after
- * setting 404 not_found, -1 when the database failed. For sub-resources of a parent record. */
-int record_exists(struct db_tx *tx, struct result *res, const char *sql, const char *org, const char *id,
-                  msg_id not_found);
 /* Runs a SELECT of one JSON document (column 0) without a revision: 200 with it, or 404 not_found. */
 void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                   msg_id not_found);
 
-/* Builds a list page from rows whose column 0 is a JSON document and columns 1..nkeys the
- * keyset values of the sort (text). Fetch limit+1 rows: the extra one only says there is a
- * next page. Sets res to 200 with {"items": [...], "next_cursor": ...}. */
-void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys, const char *sort);
-/* The same for a paged route: the limit and the cursor's binding come from c. */
+/* Builds a page of a paged route from rows whose column 0 is a JSON document and columns
+ * 1..nkeys the keyset values of its order (text). Fetch c->limit + 1 rows: the extra one only
+ * says there is a next page, whose cursor is bound to c->page_tag. Sets res to 200 with
+ * {"items": [...], "next_cursor": ...}. */
 void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys);
 
 #endif
