@@ -39,7 +39,9 @@ static json_t *load_text(const char *text, char *err, size_t errlen) {
   return doc;
 }
 
-static char *dump(const json_t *v) { return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT); }
+static char *dump(const json_t *v) {
+  return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
 
 /* ---- the contract ------------------------------------------------------------------------ */
 
@@ -294,8 +296,7 @@ START_TEST(public_routes_exactly) {
       ck_assert_msg(!anonymous, "%s %s: routes under /api/v1/public/ need no token", r->method, r->path);
       ck_assert_msg(!listed, "%s %s should be public", r->method, r->path);
       ck_assert_msg(r->roles != 0, "%s %s needs a token but no role may call it", r->method, r->path);
-      ck_assert_msg(strncmp(r->path, "/api/v1/", 8) == 0, "%s %s: token routes live under /api/v1", r->method,
-                    r->path);
+      ck_assert_msg(strncmp(r->path, "/api/v1/", 8) == 0, "%s %s: token routes live under /api/v1", r->method, r->path);
     }
   }
   ck_assert_uint_eq(public_count, 4);
