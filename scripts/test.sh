@@ -15,12 +15,15 @@
 #      database suites, API tests, and a clean shutdown (exit 0, no sanitizer
 #      report in the log)
 #   e  OpenAPI lint with the pinned @redocly/cli in tests/tools
+#   f  C formatting: clang-format --dry-run --Werror (.clang-format) over api/ and
+#      tests/unit/
 #
 # Counting: each Check test case is one test (from the "Checks: N, Failures: F,
 # Errors: E" lines of the unit and database test logs; a test binary without
 # such a line, or one failing after its checks passed, counts as one); the API suite
-# reports its own counts ("API: N passed, N failed"); a server shutdown check
-# and the lint are one test each. A step that stops a stage (no build, no
+# reports its own counts ("API: N passed, N failed"); a server shutdown check, the
+# snapshot and layout checks, the lint and the formatting check are one test each. A
+# step that stops a stage (no build, no
 # cluster, server not ready) counts as one failure. The last line of output
 # is always "N passed, N failed"; the exit status is 1 when anything failed.
 #
@@ -447,5 +450,30 @@ else
         fi
     fi
 fi
+
+# --- f: C formatting --------------------------------------------------------------
+zsz_header "f: C formatting (clang-format --dry-run --Werror with .clang-format)"
+if ! command -v clang-format >/dev/null; then
+    fail 1 "C formatting: clang-format not found (Debian package clang-format, see stage a)"
+else
+    c_files=()
+    while IFS= read -r -d '' f; do
+        c_files+=("$f")
+    done < <(find api tests/unit -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+    unformatted=()
+    : >"$LOGS/clang-format.log"
+    for f in "${c_files[@]}"; do
+        clang-format --dry-run --Werror "$f" >>"$LOGS/clang-format.log" 2>&1 || unformatted+=("$f")
+    done
+    if ((${#c_files[@]} == 0)); then
+        fail 1 "C formatting: no C files found under api/ and tests/unit/"
+    elif ((${#unformatted[@]} == 0)); then
+        pass 1 "C formatting (${#c_files[@]} files)"
+    else
+        printf 'not formatted: %s\n' "${unformatted[@]}"
+        fail 1 "C formatting: ${#unformatted[@]} file(s) differ from clang-format: ${unformatted[*]} (clang-format -i them; details in var/test-logs/clang-format.log)"
+    fi
+fi
+
 all_done=1
 # finish (the EXIT trap) stops the cluster and prints the counts.

@@ -24,10 +24,13 @@
 # Repository root (this file lives in scripts/lib/).
 ZSZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# Packages the build, the run and the tests need (Debian 12 names).
+# Packages the build, the run and the tests need (Debian 12 names). The API tests validate
+# every answer against the contract with python3-jsonschema (4.10: Draft 2020-12) reading
+# openapi/openapi.yaml with python3-yaml; scripts/test.sh checks C formatting with
+# clang-format.
 ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libjwt-dev
           libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
-          pkg-config gcc python3 curl)
+          pkg-config gcc python3 curl python3-yaml python3-jsonschema clang-format)
 
 # Name of the cluster superuser created by initdb (independent of the OS user).
 ZSZ_PG_SUPERUSER=postgres

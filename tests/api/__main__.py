@@ -12,7 +12,7 @@ import os
 import sys
 import unittest
 
-from . import client
+from . import client, contract
 
 PACKAGE = __package__ or "tests.api"
 
@@ -91,6 +91,8 @@ def main(argv):
     failed = len(result.failed_ids)
     passed = result.testsRun - len(result.failed_ids | result.skipped_ids)
     passed = max(passed, 0)
+    for line in contract.summary():
+        print(line)
     if result.skipped_ids:
         print(f"API: {len(result.skipped_ids)} skipped")
     sys.stdout.flush()

@@ -1,6 +1,7 @@
 """Helpers for the black-box API tests: HTTP, tokens, unique test data, psql, assertions.
 
-Standard library only. Environment (set by scripts/test.sh):
+Standard library, plus python3-yaml and python3-jsonschema for contract.py, which checks
+every answer api() receives against openapi/openapi.yaml. Environment (set by scripts/test.sh):
 
   ZSZ_TEST_BASE_URL   base URL of the running server (default http://127.0.0.1:18080)
   ZSZ_JWT_SECRET      the HS256 secret the server was started with
@@ -8,6 +9,8 @@ Standard library only. Environment (set by scripts/test.sh):
   ZSZ_BIN             path of the zsz-api binary (for the `token` sub-command)
   ZSZ_TEST_PG_DIR     cluster directory, and
   ZSZ_TEST_PG_SCRIPT  `$ZSZ_TEST_PG_SCRIPT stop|start|restart $ZSZ_TEST_PG_DIR`
+  ZSZ_TEST_CONTRACT   report: list contract violations after the run instead of failing
+                      the tests that received them (default: strict)
 """
 
 import base64
@@ -27,6 +30,8 @@ import threading
 import time
 import unittest
 import urllib.parse
+
+from . import contract
 
 BASE_URL = os.environ.get("ZSZ_TEST_BASE_URL", "http://127.0.0.1:18080").rstrip("/")
 JWT_SECRET = os.environ.get("ZSZ_JWT_SECRET", "")
@@ -183,10 +188,14 @@ def api(method, path, token=None, body=_NO_BODY, raw_body=None, headers=None, ti
         except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as e:
             raise AssertionError(f"{method} {path}: connection dropped without an answer ({e!r})")
         hdr = Headers(resp.getheaders())
-        return Response(resp.status, hdr, _decode_body(raw, hdr.get("Content-Type")), raw,
-                        method, path)
+        response = Response(resp.status, hdr, _decode_body(raw, hdr.get("Content-Type")), raw,
+                            method, path)
     finally:
         conn.close()
+    # Every answer with a JSON body is checked against the contract (contract.py): one that
+    # does not match its schema fails the test that received it.
+    contract.check(response)
+    return response
 
 
 def qs(**params):

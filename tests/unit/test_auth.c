@@ -20,8 +20,12 @@
 #define NOW ((time_t)1800000000)
 #define SECRET "0123456789abcdef0123456789abcdef-test-secret"
 
-static const unsigned char *secret(void) { return (const unsigned char *)SECRET; }
-static size_t secret_len(void) { return strlen(SECRET); }
+static const unsigned char *secret(void) {
+  return (const unsigned char *)SECRET;
+}
+static size_t secret_len(void) {
+  return strlen(SECRET);
+}
 
 /* ---- RSA key pairs, generated once in-process ------------------------------------------- */
 
@@ -119,8 +123,8 @@ static char *hand_token(const char *header, const char *claims, const void *key,
 /* Claims JSON text: a valid set with exp = NOW + 3600, with extra members merged in (a JSON
  * object text whose null members delete the default). */
 static char *claims_with(const char *extra) {
-  json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:I, s:[s]}", "sub", "user-1", "name", "Jan Kowalski", "org",
-                          "krakow", "iat", (json_int_t)NOW, "exp", (json_int_t)(NOW + 3600), "roles", "iod");
+  json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:I, s:[s]}", "sub", "user-1", "name", "Jan Kowalski", "org", "krakow",
+                          "iat", (json_int_t)NOW, "exp", (json_int_t)(NOW + 3600), "roles", "iod");
   if (extra != NULL) {
     json_error_t err;
     json_t *more = json_loads(extra, 0, &err);
@@ -143,15 +147,20 @@ static char *claims_with(const char *extra) {
 
 static struct auth_config hs_config(void) {
   struct auth_config cfg = {
-    .alg = JWT_ALG_HS256, .key = secret(), .key_len = secret_len(), .leeway = 60,
+      .alg = JWT_ALG_HS256,
+      .key = secret(),
+      .key_len = secret_len(),
+      .leeway = 60,
   };
   return cfg;
 }
 
 static struct auth_config rs_config(const struct keypair *kp) {
   struct auth_config cfg = {
-    .alg = JWT_ALG_RS256, .key = (const unsigned char *)kp->pub_pem, .key_len = strlen(kp->pub_pem),
-    .leeway = 60,
+      .alg = JWT_ALG_RS256,
+      .key = (const unsigned char *)kp->pub_pem,
+      .key_len = strlen(kp->pub_pem),
+      .leeway = 60,
   };
   return cfg;
 }
@@ -178,8 +187,7 @@ static void assert_refused(auth_result rc, const struct principal *p, const char
   const char *reason = *reasonp;
   ck_assert_msg(rc == AUTH_INVALID, "%s: token was accepted", what);
   ck_assert_msg(reason != NULL && *reason != '\0', "%s: no reason given", what);
-  ck_assert_msg(p->sub[0] == '\0' && p->org[0] == '\0' && p->roles == 0,
-                "%s: principal not cleared on failure", what);
+  ck_assert_msg(p->sub[0] == '\0' && p->org[0] == '\0' && p->roles == 0, "%s: principal not cleared on failure", what);
 }
 
 /* ---- good tokens ------------------------------------------------------------------------- */
@@ -264,18 +272,23 @@ START_TEST(expiry_and_leeway) {
   time_t exp = NOW + 3600;
   /* within the 60 s leeway: accepted, up to and including exp + 60 */
   ck_assert_int_eq(verify_at(&cfg, auth_issue_hs256(secret(), secret_len(), "u", "n", "o", roles, NULL, 3600, NOW),
-                             exp + 30, &p, &reason), AUTH_OK);
+                             exp + 30, &p, &reason),
+                   AUTH_OK);
   ck_assert_int_eq(verify_at(&cfg, auth_issue_hs256(secret(), secret_len(), "u", "n", "o", roles, NULL, 3600, NOW),
-                             exp + 60, &p, &reason), AUTH_OK);
+                             exp + 60, &p, &reason),
+                   AUTH_OK);
   /* beyond it: refused */
   assert_refused(verify_at(&cfg, auth_issue_hs256(secret(), secret_len(), "u", "n", "o", roles, NULL, 3600, NOW),
-                           exp + 61, &p, &reason), &p, &reason, "expired 61 s ago");
+                           exp + 61, &p, &reason),
+                 &p, &reason, "expired 61 s ago");
   assert_refused(verify_at(&cfg, auth_issue_hs256(secret(), secret_len(), "u", "n", "o", roles, NULL, 3600, NOW),
-                           exp + 86400, &p, &reason), &p, &reason, "expired a day ago");
+                           exp + 86400, &p, &reason),
+                 &p, &reason, "expired a day ago");
   /* a longer leeway accepts what the shorter refused */
   cfg.leeway = 120;
   ck_assert_int_eq(verify_at(&cfg, auth_issue_hs256(secret(), secret_len(), "u", "n", "o", roles, NULL, 3600, NOW),
-                             exp + 61, &p, &reason), AUTH_OK);
+                             exp + 61, &p, &reason),
+                   AUTH_OK);
 }
 END_TEST
 
@@ -314,10 +327,10 @@ START_TEST(wrong_secret_refused) {
   const char *reason = NULL;
   const char *other = "another-secret-another-secret-another";
   char *claims = claims_with(NULL);
-  assert_refused(verify_at(&cfg, lib_token(JWT_ALG_HS256, other, strlen(other), claims), NOW, &p, &reason), &p,
-                 &reason, "signed with another secret");
-  assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, other, strlen(other)),
-                           NOW, &p, &reason),
+  assert_refused(verify_at(&cfg, lib_token(JWT_ALG_HS256, other, strlen(other), claims), NOW, &p, &reason), &p, &reason,
+                 "signed with another secret");
+  assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, other, strlen(other)), NOW,
+                           &p, &reason),
                  &p, &reason, "hand-signed with another secret");
   /* the hand-built token with the right secret verifies: the builder itself is sound */
   ck_assert_int_eq(verify_at(&cfg, hand_token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, secret(), secret_len()),
@@ -367,8 +380,8 @@ START_TEST(alg_none_refused) {
   assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"none\"}", claims, secret(), secret_len()), NOW, &p, &reason),
                  &p, &reason, "alg none with an HMAC");
   /* no alg at all */
-  assert_refused(verify_at(&cfg, hand_token("{\"typ\":\"JWT\"}", claims, secret(), secret_len()), NOW, &p, &reason),
-                 &p, &reason, "no alg");
+  assert_refused(verify_at(&cfg, hand_token("{\"typ\":\"JWT\"}", claims, secret(), secret_len()), NOW, &p, &reason), &p,
+                 &reason, "no alg");
   /* HS512 with the right secret is still not the pinned algorithm */
   assert_refused(verify_at(&cfg, lib_token(JWT_ALG_HS512, secret(), secret_len(), claims), NOW, &p, &reason), &p,
                  &reason, "HS512");
@@ -385,9 +398,9 @@ START_TEST(rs256_token_refused_when_hs256_pinned) {
   struct principal p;
   const char *reason = NULL;
   char *claims = claims_with(NULL);
-  assert_refused(verify_at(&cfg, lib_token(JWT_ALG_RS256, RSA_A.priv_pem, strlen(RSA_A.priv_pem), claims), NOW, &p,
-                           &reason),
-                 &p, &reason, "RS256 token, HS256 pinned");
+  assert_refused(
+      verify_at(&cfg, lib_token(JWT_ALG_RS256, RSA_A.priv_pem, strlen(RSA_A.priv_pem), claims), NOW, &p, &reason), &p,
+      &reason, "RS256 token, HS256 pinned");
   free(claims);
 }
 END_TEST
@@ -398,9 +411,9 @@ START_TEST(hs256_keyed_with_public_key_refused_when_rs256_pinned) {
   const char *reason = NULL;
   char *claims = claims_with(NULL);
   const char *pub = RSA_A.pub_pem;
-  assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, pub, strlen(pub)), NOW,
-                           &p, &reason),
-                 &p, &reason, "HS256 keyed with the public key PEM (hand-built)");
+  assert_refused(
+      verify_at(&cfg, hand_token("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, pub, strlen(pub)), NOW, &p, &reason),
+      &p, &reason, "HS256 keyed with the public key PEM (hand-built)");
   assert_refused(verify_at(&cfg, lib_token(JWT_ALG_HS256, pub, strlen(pub), claims), NOW, &p, &reason), &p, &reason,
                  "HS256 keyed with the public key PEM (libjwt)");
   free(claims);
@@ -412,17 +425,17 @@ START_TEST(rs256_valid_when_pinned) {
   struct principal p;
   const char *reason = NULL;
   char *claims = claims_with("{\"unit\": \"GZ\", \"roles\": [\"auditor\"]}");
-  ck_assert_int_eq(verify_at(&cfg, lib_token(JWT_ALG_RS256, RSA_A.priv_pem, strlen(RSA_A.priv_pem), claims), NOW, &p,
-                             &reason),
-                   AUTH_OK);
+  ck_assert_int_eq(
+      verify_at(&cfg, lib_token(JWT_ALG_RS256, RSA_A.priv_pem, strlen(RSA_A.priv_pem), claims), NOW, &p, &reason),
+      AUTH_OK);
   ck_assert_str_eq(p.sub, "user-1");
   ck_assert_str_eq(p.org, "krakow");
   ck_assert_str_eq(p.unit, "GZ");
   ck_assert_uint_eq(p.roles, ROLE_AUDITOR | ROLE_EMPLOYEE);
   /* signed by another key pair: refused */
-  assert_refused(verify_at(&cfg, lib_token(JWT_ALG_RS256, RSA_B.priv_pem, strlen(RSA_B.priv_pem), claims), NOW, &p,
-                           &reason),
-                 &p, &reason, "RS256 signed by a foreign key");
+  assert_refused(
+      verify_at(&cfg, lib_token(JWT_ALG_RS256, RSA_B.priv_pem, strlen(RSA_B.priv_pem), claims), NOW, &p, &reason), &p,
+      &reason, "RS256 signed by a foreign key");
   free(claims);
 }
 END_TEST
@@ -433,19 +446,19 @@ START_TEST(es256_valid_when_pinned) {
   const char *reason = NULL;
   char *claims = claims_with("{\"roles\": [\"iod\"]}");
   cfg.alg = JWT_ALG_ES256;
-  ck_assert_int_eq(verify_at(&cfg, lib_token(JWT_ALG_ES256, EC_A.priv_pem, strlen(EC_A.priv_pem), claims), NOW, &p,
-                             &reason),
-                   AUTH_OK);
+  ck_assert_int_eq(
+      verify_at(&cfg, lib_token(JWT_ALG_ES256, EC_A.priv_pem, strlen(EC_A.priv_pem), claims), NOW, &p, &reason),
+      AUTH_OK);
   ck_assert_str_eq(p.sub, "user-1");
   ck_assert_uint_eq(p.roles, ROLE_IOD | ROLE_EMPLOYEE);
-  assert_refused(verify_at(&cfg, lib_token(JWT_ALG_ES256, EC_B.priv_pem, strlen(EC_B.priv_pem), claims), NOW, &p,
-                           &reason),
-                 &p, &reason, "ES256 signed by a foreign key");
+  assert_refused(
+      verify_at(&cfg, lib_token(JWT_ALG_ES256, EC_B.priv_pem, strlen(EC_B.priv_pem), claims), NOW, &p, &reason), &p,
+      &reason, "ES256 signed by a foreign key");
   /* the same ES256 token is refused when RS256 is pinned, whatever key is configured */
   struct auth_config rs = rs_config(&RSA_A);
-  assert_refused(verify_at(&rs, lib_token(JWT_ALG_ES256, EC_A.priv_pem, strlen(EC_A.priv_pem), claims), NOW, &p,
-                           &reason),
-                 &p, &reason, "ES256 token, RS256 pinned");
+  assert_refused(
+      verify_at(&rs, lib_token(JWT_ALG_ES256, EC_A.priv_pem, strlen(EC_A.priv_pem), claims), NOW, &p, &reason), &p,
+      &reason, "ES256 token, RS256 pinned");
   free(claims);
 }
 END_TEST
@@ -564,9 +577,19 @@ START_TEST(malformed_tokens) {
   struct principal p;
   const char *reason = NULL;
   const char *bad[] = {
-    "", "abc", "a.b", "a.b.c", "...", "!!!.???.###", "eyJhbGciOiJIUzI1NiJ9", "eyJhbGciOiJIUzI1NiJ9.",
-    "eyJhbGciOiJIUzI1NiJ9..", "eyJhbGciOiJIUzI1NiJ9.e30.", "eyJhbGciOiJIUzI1NiJ9.!!!.abc",
-    "eyJhbGciOiJIUzI1NiJ9=.e30.abc", "bm90IGpzb24.e30.abc", /* header "not json" */
+      "",
+      "abc",
+      "a.b",
+      "a.b.c",
+      "...",
+      "!!!.???.###",
+      "eyJhbGciOiJIUzI1NiJ9",
+      "eyJhbGciOiJIUzI1NiJ9.",
+      "eyJhbGciOiJIUzI1NiJ9..",
+      "eyJhbGciOiJIUzI1NiJ9.e30.",
+      "eyJhbGciOiJIUzI1NiJ9.!!!.abc",
+      "eyJhbGciOiJIUzI1NiJ9=.e30.abc",
+      "bm90IGpzb24.e30.abc", /* header "not json" */
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     reason = NULL;
@@ -576,11 +599,10 @@ START_TEST(malformed_tokens) {
   }
   ck_assert_int_eq(auth_verify(&cfg, NULL, NOW, &p, &reason), AUTH_INVALID);
   /* a validly signed token whose payload is not JSON */
-  assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"HS256\"}", "not json", secret(), secret_len()), NOW, &p,
-                           &reason),
-                 &p, &reason, "payload not JSON");
-  assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"HS256\"}", "[1,2]", secret(), secret_len()), NOW, &p,
-                           &reason),
+  assert_refused(
+      verify_at(&cfg, hand_token("{\"alg\":\"HS256\"}", "not json", secret(), secret_len()), NOW, &p, &reason), &p,
+      &reason, "payload not JSON");
+  assert_refused(verify_at(&cfg, hand_token("{\"alg\":\"HS256\"}", "[1,2]", secret(), secret_len()), NOW, &p, &reason),
                  &p, &reason, "payload an array");
   /* a whole token longer than the limit */
   char *huge = malloc(9001);

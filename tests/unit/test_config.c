@@ -60,22 +60,22 @@ static int problem_names(const json_t *problems, const char *var) {
   return 0;
 }
 
-#define ASSERT_PROBLEM(problems, var)                                                                  \
-  do {                                                                                                 \
-    char *text_ = problems_text(problems);                                                             \
-    int ok_ = problem_names(problems, var);                                                            \
-    if (!ok_) {                                                                                        \
-      fprintf(stderr, "problems: %s\n", text_);                                                        \
-    }                                                                                                  \
-    free(text_);                                                                                       \
-    ck_assert_msg(ok_, "no problem names %s", var);                                                    \
+#define ASSERT_PROBLEM(problems, var)                                                                                  \
+  do {                                                                                                                 \
+    char *text_ = problems_text(problems);                                                                             \
+    int ok_ = problem_names(problems, var);                                                                            \
+    if (!ok_) {                                                                                                        \
+      fprintf(stderr, "problems: %s\n", text_);                                                                        \
+    }                                                                                                                  \
+    free(text_);                                                                                                       \
+    ck_assert_msg(ok_, "no problem names %s", var);                                                                    \
   } while (0)
 
-#define ASSERT_NO_PROBLEMS(n, problems)                                                                \
-  do {                                                                                                 \
-    char *text_ = problems_text(problems);                                                             \
-    ck_assert_msg((n) == 0, "unexpected problems: %s", text_);                                         \
-    free(text_);                                                                                       \
+#define ASSERT_NO_PROBLEMS(n, problems)                                                                                \
+  do {                                                                                                                 \
+    char *text_ = problems_text(problems);                                                                             \
+    ck_assert_msg((n) == 0, "unexpected problems: %s", text_);                                                         \
+    free(text_);                                                                                                       \
   } while (0)
 
 /* ---- a PEM public key on disk ------------------------------------------------------------ */
@@ -146,10 +146,20 @@ END_TEST
 
 START_TEST(explicit_good_settings) {
   const char *vars[] = {
-    "ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32 "-longer", "ZSZ_BIND=0.0.0.0", "ZSZ_PORT=65535",
-    "ZSZ_DB_POOL_SIZE=200", "ZSZ_JWT_ALG=HS256", "ZSZ_JWT_ISSUER=https://idp.example", "ZSZ_JWT_AUDIENCE=zsz-api",
-    "ZSZ_ROLE_MAP=ZSZ_Prezydent=president", "ZSZ_MAX_BODY_BYTES=1024", "ZSZ_LOG_LEVEL=debug",
-    "ZSZ_MIGRATIONS_DIR=/srv/migrations", "ZSZ_OPENAPI_FILE=/srv/openapi.yaml", NULL,
+      "ZSZ_DATABASE_URL=" DB_URL,
+      "ZSZ_JWT_SECRET=" SECRET32 "-longer",
+      "ZSZ_BIND=0.0.0.0",
+      "ZSZ_PORT=65535",
+      "ZSZ_DB_POOL_SIZE=200",
+      "ZSZ_JWT_ALG=HS256",
+      "ZSZ_JWT_ISSUER=https://idp.example",
+      "ZSZ_JWT_AUDIENCE=zsz-api",
+      "ZSZ_ROLE_MAP=ZSZ_Prezydent=president",
+      "ZSZ_MAX_BODY_BYTES=1024",
+      "ZSZ_LOG_LEVEL=debug",
+      "ZSZ_MIGRATIONS_DIR=/srv/migrations",
+      "ZSZ_OPENAPI_FILE=/srv/openapi.yaml",
+      NULL,
   };
   struct config cfg;
   json_t *problems = json_array();
@@ -173,12 +183,14 @@ END_TEST
 
 START_TEST(every_bad_setting_reported) {
   const char *vars[] = {
-    "ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_PORT=70000", "ZSZ_DB_POOL_SIZE=0",
-    "ZSZ_JWT_ALG=HS512", "ZSZ_LOG_LEVEL=loud", "ZSZ_MAX_BODY_BYTES=12", "ZSZ_BIND=nothing", "ZSZ_ROLE_MAP=bad",
-    NULL,
+      "ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32,
+      "ZSZ_PORT=70000",           "ZSZ_DB_POOL_SIZE=0",
+      "ZSZ_JWT_ALG=HS512",        "ZSZ_LOG_LEVEL=loud",
+      "ZSZ_MAX_BODY_BYTES=12",    "ZSZ_BIND=nothing",
+      "ZSZ_ROLE_MAP=bad",         NULL,
   };
   static const char *const names[] = {
-    "ZSZ_PORT", "ZSZ_DB_POOL_SIZE", "ZSZ_JWT_ALG", "ZSZ_LOG_LEVEL", "ZSZ_MAX_BODY_BYTES", "ZSZ_BIND", "ZSZ_ROLE_MAP",
+      "ZSZ_PORT", "ZSZ_DB_POOL_SIZE", "ZSZ_JWT_ALG", "ZSZ_LOG_LEVEL", "ZSZ_MAX_BODY_BYTES", "ZSZ_BIND", "ZSZ_ROLE_MAP",
   };
   struct config cfg;
   json_t *problems = json_array();
@@ -202,20 +214,20 @@ END_TEST
 
 START_TEST(bad_numbers) {
   static const char *const cases[][2] = {
-    {"ZSZ_PORT=0", "ZSZ_PORT"},
-    {"ZSZ_PORT=-1", "ZSZ_PORT"},
-    {"ZSZ_PORT=80x", "ZSZ_PORT"},
-    {"ZSZ_PORT=99999999999999999999999", "ZSZ_PORT"},
-    {"ZSZ_DB_POOL_SIZE=201", "ZSZ_DB_POOL_SIZE"},
-    {"ZSZ_DB_POOL_SIZE=eight", "ZSZ_DB_POOL_SIZE"},
-    {"ZSZ_MAX_BODY_BYTES=1023", "ZSZ_MAX_BODY_BYTES"},
-    {"ZSZ_MAX_BODY_BYTES=67108865", "ZSZ_MAX_BODY_BYTES"},
-    {"ZSZ_BIND=::1", "ZSZ_BIND"},
-    {"ZSZ_BIND=localhost", "ZSZ_BIND"},
-    {"ZSZ_BIND=256.0.0.1", "ZSZ_BIND"},
-    {"ZSZ_JWT_ALG=hs256", "ZSZ_JWT_ALG"},
-    {"ZSZ_JWT_ALG=none", "ZSZ_JWT_ALG"},
-    {"ZSZ_LOG_LEVEL=INFO", "ZSZ_LOG_LEVEL"},
+      {"ZSZ_PORT=0", "ZSZ_PORT"},
+      {"ZSZ_PORT=-1", "ZSZ_PORT"},
+      {"ZSZ_PORT=80x", "ZSZ_PORT"},
+      {"ZSZ_PORT=99999999999999999999999", "ZSZ_PORT"},
+      {"ZSZ_DB_POOL_SIZE=201", "ZSZ_DB_POOL_SIZE"},
+      {"ZSZ_DB_POOL_SIZE=eight", "ZSZ_DB_POOL_SIZE"},
+      {"ZSZ_MAX_BODY_BYTES=1023", "ZSZ_MAX_BODY_BYTES"},
+      {"ZSZ_MAX_BODY_BYTES=67108865", "ZSZ_MAX_BODY_BYTES"},
+      {"ZSZ_BIND=::1", "ZSZ_BIND"},
+      {"ZSZ_BIND=localhost", "ZSZ_BIND"},
+      {"ZSZ_BIND=256.0.0.1", "ZSZ_BIND"},
+      {"ZSZ_JWT_ALG=hs256", "ZSZ_JWT_ALG"},
+      {"ZSZ_JWT_ALG=none", "ZSZ_JWT_ALG"},
+      {"ZSZ_LOG_LEVEL=INFO", "ZSZ_LOG_LEVEL"},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
     const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, cases[k][0], NULL};
@@ -228,8 +240,8 @@ START_TEST(bad_numbers) {
     json_decref(problems);
   }
   /* the edges are accepted */
-  const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_PORT=1", "ZSZ_DB_POOL_SIZE=1",
-                        "ZSZ_MAX_BODY_BYTES=67108864", NULL};
+  const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32,    "ZSZ_PORT=1",
+                        "ZSZ_DB_POOL_SIZE=1",       "ZSZ_MAX_BODY_BYTES=67108864", NULL};
   struct config cfg;
   json_t *problems = json_array();
   int n = load(&cfg, CONFIG_NEED_SERVE, problems, vars);

@@ -24,7 +24,7 @@ static void expect_rows(const char *text, const char *want_json) {
 START_TEST(separators_and_line_ends) {
   expect_rows("a;b\r\n1;2\r\n", "[[\"a\",\"b\"],[\"1\",\"2\"]]");
   expect_rows("a,b\n1,2\n", "[[\"a\",\"b\"],[\"1\",\"2\"]]");
-  expect_rows("a,b\n1,2", "[[\"a\",\"b\"],[\"1\",\"2\"]]");      /* no final line end */
+  expect_rows("a,b\n1,2", "[[\"a\",\"b\"],[\"1\",\"2\"]]");       /* no final line end */
   expect_rows("a;b\n\n1;2\n\n", "[[\"a\",\"b\"],[\"1\",\"2\"]]"); /* blank lines skipped */
   expect_rows("a;b\n1;\n", "[[\"a\",\"b\"],[\"1\",\"\"]]");       /* empty last cell */
   /* the header's separator decides: commas inside a ';' file are text */

@@ -49,13 +49,13 @@ START_TEST(round_trip_value_kinds) {
   unsigned char key[CURSOR_KEY_LEN];
   key_fill(key, 9);
   const char *docs[] = {
-    "[]",
-    "[1]",
-    "[null, 0]",
-    "[\"Zażółć gęślą jaźń\", 17]",
-    "[\"emoji \\ud83d\\ude00\", 9007199254740992]",
-    "[-5, true, false, 1.5]",
-    "[\"a.b.c\", \"x\\\"y\"]",
+      "[]",
+      "[1]",
+      "[null, 0]",
+      "[\"Zażółć gęślą jaźń\", 17]",
+      "[\"emoji \\ud83d\\ude00\", 9007199254740992]",
+      "[-5, true, false, 1.5]",
+      "[\"a.b.c\", \"x\\\"y\"]",
   };
   for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
     json_t *values = json_loads(docs[i], 0, NULL);
@@ -173,8 +173,17 @@ END_TEST
 START_TEST(malformed_refused) {
   unsigned char key[CURSOR_KEY_LEN];
   key_fill(key, 7);
-  const char *bad[] = {"", ".", "..", "abc", "abc.", ".abc", "W10", "W10.", "W10..AAAAAAAAAAAAAAAAAAAAAA",
-                       "W10.AAAAAAAAAAAAAAAAAAAAAA", "W10=.AAAAAAAAAAAAAAAAAAAAAA"};
+  const char *bad[] = {"",
+                       ".",
+                       "..",
+                       "abc",
+                       "abc.",
+                       ".abc",
+                       "W10",
+                       "W10.",
+                       "W10..AAAAAAAAAAAAAAAAAAAAAA",
+                       "W10.AAAAAAAAAAAAAAAAAAAAAA",
+                       "W10=.AAAAAAAAAAAAAAAAAAAAAA"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     json_t *back = (json_t *)1;
     ck_assert_msg(cursor_decode(key, bad[i], "id", &back) == -1, "'%s' accepted", bad[i]);

@@ -10,7 +10,8 @@
 START_TEST(frequencies) {
   ck_assert(frequency_valid("monthly") && frequency_valid("quarterly") && frequency_valid("half_yearly") &&
             frequency_valid("yearly"));
-  ck_assert(!frequency_valid("weekly") && !frequency_valid("") && !frequency_valid(NULL) && !frequency_valid("Monthly"));
+  ck_assert(!frequency_valid("weekly") && !frequency_valid("") && !frequency_valid(NULL) &&
+            !frequency_valid("Monthly"));
 }
 END_TEST
 
@@ -103,12 +104,12 @@ END_TEST
 START_TEST(validator_types) {
   static const char *const STD[] = {"iso9001", "iso27001", NULL};
   const struct field_spec spec[] = {
-    {.name = "amount", .type = VT_DECIMAL},
-    {.name = "due", .type = VT_DATE, .flags = V_NULLABLE},
-    {.name = "standards", .type = VT_STRING_ARRAY, .flags = V_UNIQUE, .one_of = STD, .max_items = 2},
-    {.name = "changes", .type = VT_OBJECT},
-    {.name = "actions", .type = VT_OBJECT_ARRAY, .max_items = 2},
-    {0},
+      {.name = "amount", .type = VT_DECIMAL},
+      {.name = "due", .type = VT_DATE, .flags = V_NULLABLE},
+      {.name = "standards", .type = VT_STRING_ARRAY, .flags = V_UNIQUE, .one_of = STD, .max_items = 2},
+      {.name = "changes", .type = VT_OBJECT},
+      {.name = "actions", .type = VT_OBJECT_ARRAY, .max_items = 2},
+      {0},
   };
   json_t *errors = json_array();
   json_t *good = json_pack("{s:s, s:n, s:[s], s:{}, s:[{}]}", "amount", "1.50", "due", "standards", "iso9001",
@@ -124,7 +125,8 @@ START_TEST(validator_types) {
   json_t *many = json_pack("{s:[s,s,s]}", "standards", "iso9001", "iso27001", "iso9001");
   json_array_clear(errors);
   ck_assert_int_eq(validate_object(many, spec, VALIDATE_PATCH, errors), 1);
-  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "message")), "must have at most 2 items");
+  ck_assert_str_eq(json_string_value(json_object_get(json_array_get(errors, 0), "message")),
+                   "must have at most 2 items");
   json_decref(many);
   json_decref(good);
   json_decref(bad);

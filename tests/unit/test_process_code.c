@@ -25,9 +25,8 @@ static void check_cases(process_scheme scheme, const struct code_case *cases, si
 
 START_TEST(krakow_valid) {
   static const struct code_case cases[] = {
-    {"GZ 1", "management"}, {"GZ 8", "management"}, {"GR 3", "core"},         {"GR 3.1", "core"},
-    {"GW 2", "support"},    {"GR 10.2.3", "core"},    {"GW 1234", "support"},
-    {"GR 9999.9999", "core"},
+      {"GZ 1", "management"}, {"GZ 8", "management"}, {"GR 3", "core"},       {"GR 3.1", "core"},
+      {"GW 2", "support"},    {"GR 10.2.3", "core"},  {"GW 1234", "support"}, {"GR 9999.9999", "core"},
   };
   check_cases(SCHEME_KRAKOW, cases, sizeof cases / sizeof cases[0]);
 }
@@ -35,11 +34,11 @@ END_TEST
 
 START_TEST(krakow_invalid) {
   static const struct code_case cases[] = {
-    {"GZ8", NULL},   {"GZ  8", NULL}, {"gz 8", NULL},     {"GX 1", NULL},     {"GZ 1.", NULL},   {"GZ .1", NULL},
-    {"GZ 01", NULL}, {"PZ 1", NULL},  {"GZ 1a", NULL},    {"", NULL},         {"GZ 12345", NULL}, {"GZ 1 ", NULL},
-    {"GZ.1", NULL},  {"GZ", NULL},    {"GZ ", NULL},      {" GZ 1", NULL},    {"GZ 1..2", NULL}, {"GZ 1.02", NULL},
-    {"GZ\t1", NULL}, {"GZ -1", NULL}, {"GZ 1.2.", NULL},  {"Gz 1", NULL},     {"GZ１", NULL},    {"GZ 1\n", NULL},
-    {"GZ 1/2", NULL}, {"GZ +1", NULL}, {"GZ 1.12345", NULL},
+      {"GZ8", NULL},    {"GZ  8", NULL}, {"gz 8", NULL},       {"GX 1", NULL},  {"GZ 1.", NULL},    {"GZ .1", NULL},
+      {"GZ 01", NULL},  {"PZ 1", NULL},  {"GZ 1a", NULL},      {"", NULL},      {"GZ 12345", NULL}, {"GZ 1 ", NULL},
+      {"GZ.1", NULL},   {"GZ", NULL},    {"GZ ", NULL},        {" GZ 1", NULL}, {"GZ 1..2", NULL},  {"GZ 1.02", NULL},
+      {"GZ\t1", NULL},  {"GZ -1", NULL}, {"GZ 1.2.", NULL},    {"Gz 1", NULL},  {"GZ１", NULL},     {"GZ 1\n", NULL},
+      {"GZ 1/2", NULL}, {"GZ +1", NULL}, {"GZ 1.12345", NULL},
   };
   check_cases(SCHEME_KRAKOW, cases, sizeof cases / sizeof cases[0]);
   ck_assert_ptr_null(process_code_category(SCHEME_KRAKOW, NULL));
@@ -48,8 +47,8 @@ END_TEST
 
 START_TEST(lublin_valid) {
   static const struct code_case cases[] = {
-    {"PZ.4.4.5", "management"}, {"PZ 1", "management"}, {"PG 2", "core"},    {"PW 1", "support"},
-    {"PZ.1", "management"},     {"PG.3.1", "core"},      {"PW 7.2", "support"},
+      {"PZ.4.4.5", "management"}, {"PZ 1", "management"}, {"PG 2", "core"},      {"PW 1", "support"},
+      {"PZ.1", "management"},     {"PG.3.1", "core"},     {"PW 7.2", "support"},
   };
   check_cases(SCHEME_LUBLIN, cases, sizeof cases / sizeof cases[0]);
 }
@@ -57,9 +56,9 @@ END_TEST
 
 START_TEST(lublin_invalid) {
   static const struct code_case cases[] = {
-    {"PZ4", NULL}, {"GZ 1", NULL}, {"PZ.4.4.5.", NULL}, {"PZ-1", NULL}, {"PZ..1", NULL}, {"PZ. 1", NULL},
-    {"pz.1", NULL}, {"PX.1", NULL}, {"PZ.01", NULL},    {"PZ", NULL},   {"PZ.", NULL},   {"", NULL},
-    {"PZ 1 ", NULL}, {"PZ_1", NULL}, {"GR 3.1", NULL},
+      {"PZ4", NULL},   {"GZ 1", NULL}, {"PZ.4.4.5.", NULL}, {"PZ-1", NULL},  {"PZ..1", NULL},
+      {"PZ. 1", NULL}, {"pz.1", NULL}, {"PX.1", NULL},      {"PZ.01", NULL}, {"PZ", NULL},
+      {"PZ.", NULL},   {"", NULL},     {"PZ 1 ", NULL},     {"PZ_1", NULL},  {"GR 3.1", NULL},
   };
   check_cases(SCHEME_LUBLIN, cases, sizeof cases / sizeof cases[0]);
   ck_assert_ptr_null(process_code_category(SCHEME_LUBLIN, NULL));

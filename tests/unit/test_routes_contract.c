@@ -39,7 +39,9 @@ static json_t *load_text(const char *text, char *err, size_t errlen) {
   return doc;
 }
 
-static char *dump(const json_t *v) { return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT); }
+static char *dump(const json_t *v) {
+  return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
 
 /* ---- the contract ------------------------------------------------------------------------ */
 

@@ -9,29 +9,41 @@
 static const char *QUESTIONS =
     "[{\"key\":\"q1\",\"text\":\"Ocena\",\"type\":\"scale_1_5\",\"required\":true,\"allow_dont_know\":true},"
     "{\"key\":\"yn\",\"text\":\"Czy\",\"type\":\"yes_no\"},"
-    "{\"key\":\"ch\",\"text\":\"Kanał\",\"type\":\"single_choice\",\"options\":[{\"key\":\"office\",\"text\":\"Urząd\"},"
+    "{\"key\":\"ch\",\"text\":\"Kanał\",\"type\":\"single_choice\",\"options\":[{\"key\":\"office\",\"text\":\"Urząd\"}"
+    ","
     "{\"key\":\"phone\",\"text\":\"Telefon\"}]},"
     "{\"key\":\"mc\",\"text\":\"Co\",\"type\":\"multi_choice\",\"options\":[{\"key\":\"a\",\"text\":\"A\"},"
     "{\"key\":\"b\",\"text\":\"B\"}]},"
     "{\"key\":\"txt\",\"text\":\"Uwagi\",\"type\":\"text\",\"max_length\":5}]";
 static const char *FIELDS = "[{\"key\":\"unit\",\"text\":\"Wydział\",\"type\":\"org_unit\"}]";
 
-static json_t *load(const char *s) { return json_loads(s, 0, NULL); }
+static json_t *load(const char *s) {
+  return json_loads(s, 0, NULL);
+}
 
 START_TEST(definitions) {
   json_t *q = load(QUESTIONS), *f = load(FIELDS), *errors = json_array();
   ck_assert_int_eq(survey_definition_check(q, f, errors), 0);
-  json_t *bad = load("[{\"key\":\"Q 1\",\"text\":\"x\",\"type\":\"scale_1_5\",\"options\":[]},"
-                     "{\"key\":\"dup\",\"text\":\"x\",\"type\":\"text\",\"allow_dont_know\":true},"
-                     "{\"key\":\"dup\",\"text\":\"x\",\"type\":\"single_choice\",\"options\":[{\"key\":\"a\",\"text\":\"A\"}]},"
-                     "{\"key\":\"k\",\"text\":\"x\",\"type\":\"yes_no\",\"max_length\":3}]");
-  json_t *bad_fields = load("[{\"key\":\"k\",\"text\":\"x\",\"type\":\"choice\",\"options\":[{\"key\":\"a\",\"text\":\"A\"},"
-                            "{\"key\":\"a\",\"text\":\"B\"}]}]");
+  json_t *bad =
+      load("[{\"key\":\"Q 1\",\"text\":\"x\",\"type\":\"scale_1_5\",\"options\":[]},"
+           "{\"key\":\"dup\",\"text\":\"x\",\"type\":\"text\",\"allow_dont_know\":true},"
+           "{\"key\":\"dup\",\"text\":\"x\",\"type\":\"single_choice\",\"options\":[{\"key\":\"a\",\"text\":\"A\"}]},"
+           "{\"key\":\"k\",\"text\":\"x\",\"type\":\"yes_no\",\"max_length\":3}]");
+  json_t *bad_fields =
+      load("[{\"key\":\"k\",\"text\":\"x\",\"type\":\"choice\",\"options\":[{\"key\":\"a\",\"text\":\"A\"},"
+           "{\"key\":\"a\",\"text\":\"B\"}]}]");
   ck_assert_int_ge(survey_definition_check(bad, bad_fields, errors), 7);
-  const char *named[] = {"questions[0].key", "questions[0].options", "questions[1].allow_dont_know",
-                         "questions[2].key", "questions[2].options", "questions[3].max_length",
-                         "respondent_fields[0].key", "respondent_fields[0].options[1].key", NULL};
-  for (int i = 0; named[i]; i++) ck_assert_msg(field_has_error(errors, named[i]), "no error for %s", named[i]);
+  const char *named[] = {"questions[0].key",
+                         "questions[0].options",
+                         "questions[1].allow_dont_know",
+                         "questions[2].key",
+                         "questions[2].options",
+                         "questions[3].max_length",
+                         "respondent_fields[0].key",
+                         "respondent_fields[0].options[1].key",
+                         NULL};
+  for (int i = 0; named[i]; i++)
+    ck_assert_msg(field_has_error(errors, named[i]), "no error for %s", named[i]);
   json_decref(q);
   json_decref(f);
   json_decref(bad);
@@ -46,8 +58,9 @@ START_TEST(valid_response_tally) {
   json_t *resp = load("{\"answers\":{\"q1\":4,\"yn\":true,\"ch\":\"phone\",\"mc\":[\"a\",\"b\"],\"txt\":\"ok\"},"
                       "\"respondent\":{\"unit\":\"WOU\"}}");
   ck_assert_int_eq(response_check(q, f, units, NULL, resp, "", 0, errors, tally), 0);
-  json_t *want = load("[[\"q1\",\"4\"],[\"yn\",\"yes\"],[\"ch\",\"phone\"],[\"mc\",\"a\"],[\"mc\",\"b\"],[\"mc\",\"__n\"],"
-                      "[\"txt\",\"__n\"],[\"@unit\",\"WOU\"]]");
+  json_t *want =
+      load("[[\"q1\",\"4\"],[\"yn\",\"yes\"],[\"ch\",\"phone\"],[\"mc\",\"a\"],[\"mc\",\"b\"],[\"mc\",\"__n\"],"
+           "[\"txt\",\"__n\"],[\"@unit\",\"WOU\"]]");
   char *got = json_dumps(tally, JSON_COMPACT);
   ck_assert_msg(json_equal(tally, want), "tally %s", got);
   free(got);
@@ -74,9 +87,11 @@ START_TEST(bad_responses_list_everything) {
                       "\"zz\":1},\"respondent\":{\"unit\":\"XYZ\"},\"extra\":1}");
   int n = response_check(q, f, units, NULL, resp, "rows[3].", 0, errors, tally);
   ck_assert_int_eq(n, 8);
-  const char *named[] = {"rows[3].answers.q1", "rows[3].answers.yn", "rows[3].answers.ch", "rows[3].answers.mc",
-                         "rows[3].answers.txt", "rows[3].answers.zz", "rows[3].respondent.unit", "rows[3].extra", NULL};
-  for (int i = 0; named[i]; i++) ck_assert_msg(field_has_error(errors, named[i]), "no error for %s", named[i]);
+  const char *named[] = {"rows[3].answers.q1",      "rows[3].answers.yn",  "rows[3].answers.ch",
+                         "rows[3].answers.mc",      "rows[3].answers.txt", "rows[3].answers.zz",
+                         "rows[3].respondent.unit", "rows[3].extra",       NULL};
+  for (int i = 0; named[i]; i++)
+    ck_assert_msg(field_has_error(errors, named[i]), "no error for %s", named[i]);
   ck_assert_int_eq(json_array_size(tally), 0); /* a refused response adds nothing */
   json_decref(resp);
   /* a missing required answer; an access code only where allowed */

@@ -38,9 +38,19 @@ START_TEST(seventy_two_real_hours_across_clock_changes) {
 END_TEST
 
 START_TEST(malformed_refused) {
-  const char *bad[] = {"2026-03-28T12:00:00", "2026-03-28 12:00:00Z", "2026-03-28T12:00Z", "2026-02-29T10:00:00Z",
-                       "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T00:00:00+1:00",
-                       "2026-01-01T00:00:00+01", "2026-01-01T00:00:00.Z", "2026-01-01T00:00:00Zx", "", "now", NULL};
+  const char *bad[] = {"2026-03-28T12:00:00",
+                       "2026-03-28 12:00:00Z",
+                       "2026-03-28T12:00Z",
+                       "2026-02-29T10:00:00Z",
+                       "2026-13-01T00:00:00Z",
+                       "2026-01-01T24:00:00Z",
+                       "2026-01-01T00:00:00+1:00",
+                       "2026-01-01T00:00:00+01",
+                       "2026-01-01T00:00:00.Z",
+                       "2026-01-01T00:00:00Zx",
+                       "",
+                       "now",
+                       NULL};
   for (int i = 0; bad[i]; i++) {
     time_t t;
     ck_assert_msg(rfc3339_parse(bad[i], &t) == -1, "accepted %s", bad[i]);
@@ -60,7 +70,8 @@ START_TEST(durations) {
   ck_assert_int_eq(s, 86400 + 2 * 3600 + 30 * 60 + 15);
   ck_assert_int_eq(iso8601_duration_parse("PT30M", &s), 0);
   ck_assert_int_eq(s, 1800);
-  const char *bad[] = {"P", "PT", "12H", "PT12", "P1H", "PT1D", "P1DT", "PT-1H", "P1Y", "PT1H2H3X", "P99999999D", "", NULL};
+  const char *bad[] = {"P",     "PT",  "12H",      "PT12",       "P1H", "PT1D", "P1DT",
+                       "PT-1H", "P1Y", "PT1H2H3X", "P99999999D", "",    NULL};
   for (int i = 0; bad[i]; i++) {
     ck_assert_msg(iso8601_duration_parse(bad[i], &s) == -1, "accepted %s", bad[i]);
   }
