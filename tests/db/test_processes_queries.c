@@ -11,7 +11,7 @@
 
 #include "db.h"
 #include "dbtest.h"
-#include "queries.h"
+#include "processes/queries.h"
 #include "result.h"
 
 #define MISSING_ID "999999999"

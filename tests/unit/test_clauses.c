@@ -2,7 +2,7 @@
 #include <check.h>
 #include <stdlib.h>
 
-#include "clauses.h"
+#include "audits/clauses.h"
 
 START_TEST(known_clauses) {
   const char *good[] = {"ISO 9001:2015 8.5.1",       "ISO 9001:2015 4.1",

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "process_code.h"
+#include "processes/process_code.h"
 
 struct code_case {
   const char *code;

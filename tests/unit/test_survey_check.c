@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "survey_check.h"
+#include "surveys/survey_check.h"
 #include "validate.h"
 
 static const char *QUESTIONS =
