@@ -823,3 +823,52 @@ class RecordRulesTest(ApiTest):
                     OR pg_get_functiondef(p.oid) ~ '\mroles\s*&\s*[0-9$(]')
              ORDER BY 1""")
         self.assertEqual([r[0] for r in rows], [])
+
+
+# Every record rule of the system, once, under the register that owns it: a rule about which
+# records a caller may read or change, as a SQL function of the caller's role names. Adding a
+# rule means listing it here (and in its register's design notes); a rule listed under two
+# registers, or one the database has and this list lacks, fails.
+RECORD_RULES = {
+    "changes": ["zsz_change_visible(text,text[])"],
+    "reviews": ["zsz_review_reader(processes,text[],text)", "zsz_review_writer(processes,text[],text)"],
+    "objectives": ["zsz_reading_writer(indicators,text[],text)"],
+    "incidents": ["zsz_incident_role_view(text[])", "zsz_incident_view(incidents,text[],text)",
+                  "zsz_incident_report_view(text[])"],
+    "surveys": ["zsz_survey_readable(surveys,text[],text)"],
+    "audits": ["zsz_audit_readable(audits,text,text[])", "zsz_audit_step_roles(audits,text,text[])",
+               "zsz_audit_may_plan(text,text[])",
+               "zsz_appointment_readable(auditor_appointments,text,text[])"],
+    "nonconformities": ["zsz_nc_readable(nonconformities,text,text[])",
+                        "zsz_nc_manages(nonconformities,text,text[])",
+                        "zsz_nc_evaluates(nonconformities,text,text[])",
+                        "zsz_nc_may_open(processes,text,text[])",
+                        "zsz_nc_action_may_change(nonconformities,nonconformity_actions,text,text[],text[])"],
+}
+
+
+class RecordRuleListTest(ApiTest):
+    def test_every_record_rule_is_listed_once(self):
+        listed = [f for rules in RECORD_RULES.values() for f in rules]
+        self.assertEqual(len(listed), len(set(listed)), "a record rule is listed under two registers")
+        rows = psql_rows(r"""
+            SELECT p.oid::regprocedure
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'public'
+               AND pg_get_function_identity_arguments(p.oid) ~ '(^|, )roles text\[\](,|$)'
+             ORDER BY 1""")
+        in_database = sorted(r[0] for r in rows)
+        self.assertEqual(in_database, sorted(listed))
+
+    def test_rules_answer_by_role_name(self):
+        # the same rule, asked with role names: the plenipotentiary reads every card, an
+        # employee with no relation to a card reads none of the seeded ones
+        rows = psql_rows(r"""
+            SELECT count(*) FILTER (WHERE zsz_nc_readable(n, 'nobody', '{plenipotentiary,employee}')),
+                   count(*) FILTER (WHERE zsz_nc_readable(n, 'nobody', '{employee}')),
+                   count(*)
+              FROM nonconformities n""")
+        everyone, employee, total = (int(v) for v in rows[0])
+        self.assertGreater(total, 0)
+        self.assertEqual(everyone, total)
+        self.assertEqual(employee, 0)
