@@ -278,6 +278,15 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
   return r;
 }
 
+enum db_status db_command(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  PQclear(r);
+  return DB_ONE;
+}
+
 int db_set_action(struct db_tx *tx, const char *action) {
   const char *params[] = {action};
   PGresult *r = db_exec(tx, "SELECT set_config('zsz.action', $1, true)", 1, params);

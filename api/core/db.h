@@ -47,6 +47,10 @@ struct db_tx {
  * NULL at once). */
 PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
 
+/* Runs a statement whose rows are not needed (a write without RETURNING, a lock): DB_ONE
+ * when it ran, DB_ERROR when it failed. */
+enum db_status db_command(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+
 /* Sets the change-log action of this transaction (default: create/update). 0 on success. */
 int db_set_action(struct db_tx *tx, const char *action);
 

@@ -207,41 +207,59 @@ void record_result(struct result *res, PGresult *row, int status) {
   res->etag = atoll(PQgetvalue(row, 0, 1));
 }
 
-void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
-                msg_id not_found) {
+enum db_status record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                          msg_id not_found) {
   PGresult *r = db_exec(tx, sql, nparams, params);
   if (r == NULL) {
-    return;
+    return DB_ERROR;
   }
-  if (PQntuples(r) == 0) {
+  enum db_status st = PQntuples(r) == 0 ? DB_NONE : DB_ONE;
+  if (st == DB_NONE) {
     result_problem(res, PROBLEM_NOT_FOUND, not_found);
   } else {
     record_result(res, r, 200);
   }
   PQclear(r);
+  return st;
 }
 
-void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
-                 int status) {
-  PGresult *r = db_exec(tx, sql, nparams, params);
-  if (r != NULL) {
-    record_result(res, r, status);
-    PQclear(r);
-  }
-}
-
-void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
-                  msg_id not_found) {
+enum db_status record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                           const char *const *params, int status) {
   PGresult *r = db_exec(tx, sql, nparams, params);
   if (r == NULL) {
-    return;
+    return DB_ERROR;
   }
-  if (PQntuples(r) == 0) {
+  record_result(res, r, status);
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status record_create(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                             const char *const *params, char id_out[24]) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  record_result(res, r, 201);
+  snprintf(id_out, 24, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 2) : "");
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                            const char *const *params, msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  enum db_status st = PQntuples(r) == 0 ? DB_NONE : DB_ONE;
+  if (st == DB_NONE) {
     result_problem(res, PROBLEM_NOT_FOUND, not_found);
   } else {
     result_raw(res, 200, PQgetvalue(r, 0, 0));
   }
   PQclear(r);
+  return st;
 }
 
 static void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys,

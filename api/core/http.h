@@ -80,15 +80,20 @@ char *link_next_url(const char *url, const char *cursor);
 
 /* Sets res from a record row: column 0 the JSON document, column 1 its revision (ETag). */
 void record_result(struct result *res, PGresult *row, int status);
-/* Runs a single-record SELECT (columns as above): 200 with the record, or 404 not_found. */
-void record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
-                msg_id not_found);
-/* Runs a write returning a record (columns as above): status with the record. */
-void record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
-                 int status);
-/* Runs a SELECT of one JSON document (column 0) without a revision: 200 with it, or 404 not_found. */
-void document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
-                  msg_id not_found);
+/* The query layer's record statements. Each runs one statement and returns DB_ERROR (the
+ * transaction failed), DB_NONE (no row: res is 404 not_found) or DB_ONE (res has the record). */
+/* A single-record SELECT (columns as above): 200 with the record. */
+enum db_status record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                          msg_id not_found);
+/* A write returning a record (columns as above): status with the record. */
+enum db_status record_exec(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                           const char *const *params, int status);
+/* An INSERT returning the record, its revision and its id (column 2, into id_out): 201. */
+enum db_status record_create(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                             const char *const *params, char id_out[24]);
+/* A SELECT of one JSON document (column 0) without a revision: 200 with it. */
+enum db_status document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                            const char *const *params, msg_id not_found);
 
 /* Builds a page of a paged route from rows whose column 0 is a JSON document and columns
  * 1..nkeys the keyset values of its order (text). Fetch c->limit + 1 rows: the extra one only

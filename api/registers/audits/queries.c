@@ -24,12 +24,7 @@ static PGresult *one_row(struct db_tx *tx, const char *sql, int nparams, const c
 }
 
 static enum db_status run(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
-  PGresult *r = db_exec(tx, sql, nparams, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  PQclear(r);
-  return DB_ONE;
+  return db_command(tx, sql, nparams, params);
 }
 
 static enum db_status answered(const struct db_tx *tx, const struct result *res) {
@@ -41,20 +36,13 @@ static enum db_status answered(const struct db_tx *tx, const struct result *res)
 enum db_status audits_q_appointment_insert(struct db_tx *tx, const char *org, const char *body, struct result *res,
                                            char *id_out) {
   const char *params[] = {org, body};
-  PGresult *r = db_exec(tx,
-                        "INSERT INTO auditor_appointments AS a (org_id, year, auditor, order_ref, qualifications, "
-                        "valid_from, valid_to) SELECT $1, (b->>'year')::integer, b->>'auditor', b->>'order_ref', "
-                        "ARRAY(SELECT jsonb_array_elements_text(b->'qualifications')), (b->>'valid_from')::date, "
-                        "(b->>'valid_to')::date FROM (SELECT $2::jsonb AS b) AS input "
-                        "RETURNING zsz_appointment_json(a)::text, a.revision, a.id",
-                        2, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+  return record_create(tx, res,
+                       "INSERT INTO auditor_appointments AS a (org_id, year, auditor, order_ref, qualifications, "
+                       "valid_from, valid_to) SELECT $1, (b->>'year')::integer, b->>'auditor', b->>'order_ref', "
+                       "ARRAY(SELECT jsonb_array_elements_text(b->'qualifications')), (b->>'valid_from')::date, "
+                       "(b->>'valid_to')::date FROM (SELECT $2::jsonb AS b) AS input "
+                       "RETURNING zsz_appointment_json(a)::text, a.revision, a.id",
+                       2, params, id_out);
 }
 
 enum db_status audits_q_appointment_get(struct db_tx *tx, const char *org, const char *id, const char *sub,
@@ -289,17 +277,10 @@ PGresult *audits_q_team_check(struct db_tx *tx, const char *org, const char *aud
 
 enum db_status audits_q_insert(struct db_tx *tx, const char *org, const char *audit, struct result *res, char *id_out) {
   const char *params[] = {org, audit};
-  PGresult *r = db_exec(tx,
-                        "INSERT INTO audits AS a (org_id, " AUDIT_COLUMNS ") SELECT $1, " AUDIT_VALUES
-                        " FROM (SELECT $2::jsonb AS b) AS input RETURNING zsz_audit_json(a)::text, a.revision, a.id",
-                        2, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+  return record_create(tx, res,
+                       "INSERT INTO audits AS a (org_id, " AUDIT_COLUMNS ") SELECT $1, " AUDIT_VALUES
+                       " FROM (SELECT $2::jsonb AS b) AS input RETURNING zsz_audit_json(a)::text, a.revision, a.id",
+                       2, params, id_out);
 }
 
 enum db_status audits_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles,

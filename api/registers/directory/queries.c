@@ -28,11 +28,10 @@ enum db_status directory_q_my_unit(struct db_tx *tx, const char *org, const char
 
 enum db_status directory_q_organisation(struct db_tx *tx, const char *org, struct result *res) {
   const char *params[] = {org};
-  document_get(tx, res,
-               "SELECT json_build_object('code', code, 'name', name, 'process_scheme', process_scheme)::text "
-               "FROM organisations WHERE id = $1",
-               1, params, MSG_UNKNOWN_ORGANISATION);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return document_get(tx, res,
+                      "SELECT json_build_object('code', code, 'name', name, 'process_scheme', process_scheme)::text "
+                      "FROM organisations WHERE id = $1",
+                      1, params, MSG_UNKNOWN_ORGANISATION);
 }
 
 /* ---- users --------------------------------------------------------------------------------- */
@@ -54,9 +53,9 @@ PGresult *directory_q_users(struct db_tx *tx, const char *org, const char *q, co
 
 enum db_status directory_q_user_get(struct db_tx *tx, const char *org, const char *sub, struct result *res) {
   const char *params[] = {org, sub};
-  record_get(tx, res, "SELECT zsz_user_json(u)::text, u.revision FROM users u WHERE u.org_id = $1 AND u.sub = $2", 2,
-             params, MSG_NOT_FOUND_USER);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return record_get(tx, res,
+                    "SELECT zsz_user_json(u)::text, u.revision FROM users u WHERE u.org_id = $1 AND u.sub = $2", 2,
+                    params, MSG_NOT_FOUND_USER);
 }
 
 enum db_status directory_q_user_lock(struct db_tx *tx, const char *org, const char *sub, long long *revision) {
@@ -74,11 +73,10 @@ enum db_status directory_q_user_lock(struct db_tx *tx, const char *org, const ch
 enum db_status directory_q_user_set_unit(struct db_tx *tx, const char *org, const char *sub, const char *unit_id,
                                          struct result *res) {
   const char *params[] = {org, sub, unit_id};
-  record_exec(tx, res,
-              "UPDATE users u SET unit_id = $3, revision = revision + 1 WHERE org_id = $1 AND sub = $2 "
-              "RETURNING zsz_user_json(u)::text, u.revision",
-              3, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE users u SET unit_id = $3, revision = revision + 1 WHERE org_id = $1 AND sub = $2 "
+                     "RETURNING zsz_user_json(u)::text, u.revision",
+                     3, params, 200);
 }
 
 /* ---- org units ----------------------------------------------------------------------------- */
@@ -99,10 +97,9 @@ PGresult *directory_q_org_units(struct db_tx *tx, const char *org, const char *q
 
 enum db_status directory_q_org_unit_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
   const char *params[] = {org, id};
-  record_get(tx, res,
-             "SELECT zsz_org_unit_json(u)::text, u.revision FROM org_units u WHERE u.org_id = $1 AND u.id = $2", 2,
-             params, MSG_NOT_FOUND_ORG_UNIT);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return record_get(tx, res,
+                    "SELECT zsz_org_unit_json(u)::text, u.revision FROM org_units u WHERE u.org_id = $1 AND u.id = $2",
+                    2, params, MSG_NOT_FOUND_ORG_UNIT);
 }
 
 enum db_status directory_q_org_unit_exists(struct db_tx *tx, const char *org, const char *id) {
@@ -151,29 +148,21 @@ enum db_status directory_q_org_unit_parent_check(struct db_tx *tx, const char *o
 enum db_status directory_q_org_unit_insert(struct db_tx *tx, const char *org, const struct org_unit_values *v,
                                            struct result *res, char *id_out) {
   const char *params[] = {org, v->code, v->name, v->parent_id};
-  PGresult *r = db_exec(tx,
-                        "INSERT INTO org_units AS u (org_id, code, name, parent_id) VALUES ($1, $2, $3, $4) "
-                        "RETURNING zsz_org_unit_json(u)::text, u.revision, u.id",
-                        4, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+  return record_create(tx, res,
+                       "INSERT INTO org_units AS u (org_id, code, name, parent_id) VALUES ($1, $2, $3, $4) "
+                       "RETURNING zsz_org_unit_json(u)::text, u.revision, u.id",
+                       4, params, id_out);
 }
 
 enum db_status directory_q_org_unit_update(struct db_tx *tx, const char *org, const char *id,
                                            const struct org_unit_patch *sent, const struct org_unit_values *v,
                                            struct result *res) {
   const char *params[] = {org, id, tf(sent->code), v->code, tf(sent->name), v->name, tf(sent->parent_id), v->parent_id};
-  record_exec(tx, res,
-              "UPDATE org_units u SET code = CASE WHEN $3 THEN $4 ELSE code END, "
-              "name = CASE WHEN $5 THEN $6 ELSE name END, "
-              "parent_id = CASE WHEN $7 THEN $8::bigint ELSE parent_id END, "
-              "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 "
-              "RETURNING zsz_org_unit_json(u)::text, u.revision",
-              8, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE org_units u SET code = CASE WHEN $3 THEN $4 ELSE code END, "
+                     "name = CASE WHEN $5 THEN $6 ELSE name END, "
+                     "parent_id = CASE WHEN $7 THEN $8::bigint ELSE parent_id END, "
+                     "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 "
+                     "RETURNING zsz_org_unit_json(u)::text, u.revision",
+                     8, params, 200);
 }

@@ -83,12 +83,11 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
 enum db_status incidents_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,
                                struct result *res) {
   const char *params[] = {org, id, roles, sub};
-  record_get(tx, res,
-             "SELECT zsz_incident_json(i, v.view)::text, zsz_incident_etag(i, v.view) FROM incidents i "
-             "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $3::text[], $4) AS view) AS v "
-             "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL",
-             4, params, MSG_NOT_FOUND_INCIDENT);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return record_get(tx, res,
+                    "SELECT zsz_incident_json(i, v.view)::text, zsz_incident_etag(i, v.view) FROM incidents i "
+                    "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $3::text[], $4) AS view) AS v "
+                    "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL",
+                    4, params, MSG_NOT_FOUND_INCIDENT);
 }
 
 enum db_status incidents_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_incident *out) {
@@ -113,19 +112,18 @@ enum db_status incidents_q_lock(struct db_tx *tx, const char *org, const char *i
 enum db_status incidents_q_update(struct db_tx *tx, const char *org, const char *id, const char *doc,
                                   struct result *res) {
   const char *params[] = {org, id, doc};
-  record_exec(tx, res,
-              "UPDATE incidents i SET (" INCIDENT_COLUMNS ") = (SELECT " INCIDENT_VALUES
-              " FROM (SELECT $3::jsonb AS b) AS input), revision = revision + 1, updated_at = now() "
-              "WHERE i.org_id = $1 AND i.id = $2 RETURNING zsz_incident_json(i, 'full')::text, i.revision",
-              3, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE incidents i SET (" INCIDENT_COLUMNS ") = (SELECT " INCIDENT_VALUES
+                     " FROM (SELECT $3::jsonb AS b) AS input), revision = revision + 1, updated_at = now() "
+                     "WHERE i.org_id = $1 AND i.id = $2 RETURNING zsz_incident_json(i, 'full')::text, i.revision",
+                     3, params, 200);
 }
 
 enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *id, const struct incident_move *m,
                                 struct result *res) {
   const char *params[] = {org, id, m->to, m->reason, m->resolution, m->lessons_learned, m->actor, m->from};
   /* every status change writes its own timeline entry */
-  record_exec(
+  return record_exec(
       tx, res,
       "WITH i AS (UPDATE incidents i SET status = $3, status_reason = coalesce($4, status_reason), "
       "resolution = coalesce($5, resolution), lessons_learned = coalesce($6, lessons_learned), "
@@ -135,7 +133,6 @@ enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *i
       "SELECT org_id, id, now(), 'note', 'status: ' || $8 || ' -> ' || $3 || coalesce(': ' || $4, ''), $7 FROM i) "
       "SELECT zsz_incident_json(i, 'full')::text, i.revision FROM i",
       8, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
 }
 
 PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub,
@@ -232,16 +229,11 @@ enum db_status deadline_rules_q_get(struct db_tx *tx, const char *org, struct re
 
 enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const char *rules) {
   const char *params[] = {org, rules};
-  PGresult *r = db_exec(tx,
-                        "INSERT INTO deadline_rules AS d (org_id, rule, hours) "
-                        "SELECT $1, key, value::integer FROM jsonb_each_text($2::jsonb) "
-                        "ON CONFLICT (org_id, rule) DO UPDATE SET hours = EXCLUDED.hours, revision = d.revision + 1",
-                        2, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  PQclear(r);
-  return DB_ONE;
+  return db_command(tx,
+                    "INSERT INTO deadline_rules AS d (org_id, rule, hours) "
+                    "SELECT $1, key, value::integer FROM jsonb_each_text($2::jsonb) "
+                    "ON CONFLICT (org_id, rule) DO UPDATE SET hours = EXCLUDED.hours, revision = d.revision + 1",
+                    2, params);
 }
 
 /* The breaches of a year ($1 organisation, $2 year), each with its section s.b ('{}' when

@@ -9,11 +9,6 @@ static int is_true(const PGresult *r, int row, int col) {
   return PQgetvalue(r, row, col)[0] == 't';
 }
 
-/* The status of a record_get/record_exec/document_get that ran. */
-static enum db_status record_status(const struct db_tx *tx, const struct result *res) {
-  return tx->failed ? DB_ERROR : res->status < 400 ? DB_ONE : DB_NONE;
-}
-
 /* ---- cards ----------------------------------------------------------------------------------- */
 
 enum db_status nonconformities_q_open(struct db_tx *tx, const char *org, const struct nc_values *v,
@@ -78,22 +73,21 @@ enum db_status nonconformities_q_get(struct db_tx *tx, const char *org, const ch
                                      const char *roles, struct result *res) {
   const char *params[] = {org, id, sub, roles};
   /* a card the caller may not read is as absent as another organisation's */
-  record_get(tx, res,
-             "SELECT zsz_nonconformity_json(n)::text, n.revision FROM nonconformities n "
-             "WHERE n.org_id = $1 AND n.id = $2 AND zsz_nc_readable(n, $3, $4::text[])",
-             4, params, MSG_NOT_FOUND_NONCONFORMITY);
-  return record_status(tx, res);
+  return record_get(tx, res,
+                    "SELECT zsz_nonconformity_json(n)::text, n.revision FROM nonconformities n "
+                    "WHERE n.org_id = $1 AND n.id = $2 AND zsz_nc_readable(n, $3, $4::text[])",
+                    4, params, MSG_NOT_FOUND_NONCONFORMITY);
 }
 
 enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, const char *id, int status,
                                           struct result *res) {
   const char *params[] = {org, id};
-  record_get(
+  enum db_status st = record_get(
       tx, res,
       "SELECT zsz_nonconformity_json(n)::text, n.revision FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2", 2,
       params, MSG_NOT_FOUND_NONCONFORMITY);
-  if (res->status == 200) res->status = status;
-  return record_status(tx, res);
+  if (st == DB_ONE) res->status = status;
+  return st;
 }
 
 #define NC_FILTER                                                                                                      \
@@ -171,14 +165,13 @@ enum db_status nonconformities_q_update(struct db_tx *tx, const char *org, const
                                         const char *correction, const char *root_cause, const char *owner,
                                         const char *severity, struct result *res) {
   const char *params[] = {org, id, description, correction, root_cause, owner, severity};
-  record_exec(tx, res,
-              "UPDATE nonconformities n SET description = coalesce($3, description), "
-              "correction = coalesce($4, correction), root_cause = coalesce($5, root_cause), "
-              "owner = coalesce($6, owner), severity = coalesce($7, severity), "
-              "revision = revision + 1, updated_at = now() "
-              "WHERE n.org_id = $1 AND n.id = $2 RETURNING zsz_nonconformity_json(n)::text, n.revision",
-              7, params, 200);
-  return record_status(tx, res);
+  return record_exec(tx, res,
+                     "UPDATE nonconformities n SET description = coalesce($3, description), "
+                     "correction = coalesce($4, correction), root_cause = coalesce($5, root_cause), "
+                     "owner = coalesce($6, owner), severity = coalesce($7, severity), "
+                     "revision = revision + 1, updated_at = now() "
+                     "WHERE n.org_id = $1 AND n.id = $2 RETURNING zsz_nonconformity_json(n)::text, n.revision",
+                     7, params, 200);
 }
 
 enum db_status nonconformities_q_move(struct db_tx *tx, const char *org, const char *id, const struct nc_step *step,
@@ -234,42 +227,33 @@ enum db_status nonconformities_q_stats(struct db_tx *tx, const char *org, const 
 enum db_status nonconformities_q_action_list(struct db_tx *tx, const char *org, const char *id, const char *sub,
                                              const char *roles, struct result *res) {
   const char *params[] = {org, id, sub, roles};
-  document_get(tx, res,
-               "SELECT json_build_object('items', coalesce((SELECT json_agg(zsz_action_json(x) ORDER BY x.id) "
-               "FROM nonconformity_actions x WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id), '[]'), "
-               "'next_cursor', NULL)::text FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2 "
-               "AND zsz_nc_readable(n, $3, $4::text[])",
-               4, params, MSG_NOT_FOUND_NONCONFORMITY);
-  return record_status(tx, res);
+  return document_get(tx, res,
+                      "SELECT json_build_object('items', coalesce((SELECT json_agg(zsz_action_json(x) ORDER BY x.id) "
+                      "FROM nonconformity_actions x WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id), '[]'), "
+                      "'next_cursor', NULL)::text FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2 "
+                      "AND zsz_nc_readable(n, $3, $4::text[])",
+                      4, params, MSG_NOT_FOUND_NONCONFORMITY);
 }
 
 enum db_status nonconformities_q_action_get(struct db_tx *tx, const char *org, const char *id, const char *action_id,
                                             const char *sub, const char *roles, struct result *res) {
   const char *params[] = {org, id, action_id, sub, roles};
   /* the card's read rule decides; an action of a card one may not read does not exist for it */
-  record_get(tx, res,
-             "SELECT zsz_action_json(x)::text, x.revision FROM nonconformities n "
-             "JOIN nonconformity_actions x ON x.org_id = n.org_id AND x.nonconformity_id = n.id "
-             "WHERE n.org_id = $1 AND n.id = $2 AND x.id = $3 AND zsz_nc_readable(n, $4, $5::text[])",
-             5, params, MSG_NOT_FOUND_ACTION);
-  return record_status(tx, res);
+  return record_get(tx, res,
+                    "SELECT zsz_action_json(x)::text, x.revision FROM nonconformities n "
+                    "JOIN nonconformity_actions x ON x.org_id = n.org_id AND x.nonconformity_id = n.id "
+                    "WHERE n.org_id = $1 AND n.id = $2 AND x.id = $3 AND zsz_nc_readable(n, $4, $5::text[])",
+                    5, params, MSG_NOT_FOUND_ACTION);
 }
 
 enum db_status nonconformities_q_action_insert(struct db_tx *tx, const char *org, const char *id,
                                                const struct nc_action_values *v, struct result *res, char *id_out) {
   const char *params[] = {org, id, v->type, v->description, v->responsible, v->due_date};
-  PGresult *r = db_exec(tx,
-                        "INSERT INTO nonconformity_actions AS x (org_id, nonconformity_id, type, description, "
-                        "responsible, due_date) VALUES ($1, $2, $3, $4, $5, $6::date) "
-                        "RETURNING zsz_action_json(x)::text, x.revision, x.id",
-                        6, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+  return record_create(tx, res,
+                       "INSERT INTO nonconformity_actions AS x (org_id, nonconformity_id, type, description, "
+                       "responsible, due_date) VALUES ($1, $2, $3, $4, $5, $6::date) "
+                       "RETURNING zsz_action_json(x)::text, x.revision, x.id",
+                       6, params, id_out);
 }
 
 enum db_status nonconformities_q_action_lock(struct db_tx *tx, const char *org, const char *id, const char *action_id,
@@ -299,14 +283,13 @@ enum db_status nonconformities_q_action_lock(struct db_tx *tx, const char *org, 
 enum db_status nonconformities_q_action_update(struct db_tx *tx, const char *org, const char *action_id,
                                                const struct nc_action_values *v, struct result *res) {
   const char *params[] = {org, action_id, v->type, v->description, v->responsible, v->due_date, v->status, v->note};
-  record_exec(tx, res,
-              "UPDATE nonconformity_actions x SET type = coalesce($3, type), "
-              "description = coalesce($4, description), responsible = coalesce($5, responsible), "
-              "due_date = coalesce($6::date, due_date), "
-              "done_at = CASE WHEN $7::text = 'done' AND status = 'open' THEN now() ELSE done_at END, "
-              "status = coalesce($7::text, status), note = coalesce($8, note), "
-              "revision = revision + 1, updated_at = now() "
-              "WHERE x.org_id = $1 AND x.id = $2 RETURNING zsz_action_json(x)::text, x.revision",
-              8, params, 200);
-  return record_status(tx, res);
+  return record_exec(tx, res,
+                     "UPDATE nonconformity_actions x SET type = coalesce($3, type), "
+                     "description = coalesce($4, description), responsible = coalesce($5, responsible), "
+                     "due_date = coalesce($6::date, due_date), "
+                     "done_at = CASE WHEN $7::text = 'done' AND status = 'open' THEN now() ELSE done_at END, "
+                     "status = coalesce($7::text, status), note = coalesce($8, note), "
+                     "revision = revision + 1, updated_at = now() "
+                     "WHERE x.org_id = $1 AND x.id = $2 RETURNING zsz_action_json(x)::text, x.revision",
+                     8, params, 200);
 }

@@ -23,14 +23,7 @@ static enum db_status exists(struct db_tx *tx, const char *sql, int nparams, con
 /* An insert returning the record's document, revision and id: res status with the record. */
 static enum db_status insert_record(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                                     struct result *res, char *id_out) {
-  PGresult *r = db_exec(tx, sql, nparams, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+  return record_create(tx, res, sql, nparams, params, id_out);
 }
 
 static const char *nullable(PGresult *r, int col) {
@@ -124,49 +117,48 @@ enum db_status objectives_q_hold(struct db_tx *tx, const char *org, const char *
 enum db_status objectives_q_update(struct db_tx *tx, const char *org, const char *id, const char *body,
                                    struct result *res) {
   const char *params[] = {org, id, body};
-  record_exec(tx, res,
-              "UPDATE objectives o SET "
-              "code = CASE WHEN b ? 'code' THEN b->>'code' ELSE code END, "
-              "year = CASE WHEN b ? 'year' THEN (b->>'year')::integer ELSE year END, "
-              "title = CASE WHEN b ? 'title' THEN b->>'title' ELSE title END, "
-              "description = CASE WHEN b ? 'description' THEN b->>'description' ELSE description END, "
-              "strategy_ref = CASE WHEN b ? 'strategy_ref' THEN b->>'strategy_ref' ELSE strategy_ref END, "
-              "standards = CASE WHEN b ? 'standards' THEN ARRAY(SELECT jsonb_array_elements_text(b->'standards')) "
-              "  ELSE standards END, "
-              "process_id = CASE WHEN b ? 'process_id' THEN (b->>'process_id')::bigint ELSE process_id END, "
-              "org_unit_id = CASE WHEN b ? 'org_unit_id' THEN (b->>'org_unit_id')::bigint ELSE org_unit_id END, "
-              "owner = CASE WHEN b ? 'owner' THEN b->>'owner' ELSE owner END, "
-              "planned_actions = CASE WHEN b ? 'planned_actions' THEN b->>'planned_actions' ELSE planned_actions END, "
-              "resources = CASE WHEN b ? 'resources' THEN b->>'resources' ELSE resources END, "
-              "due_date = CASE WHEN b ? 'due_date' THEN (b->>'due_date')::date ELSE due_date END, "
-              "evaluation_method = CASE WHEN b ? 'evaluation_method' THEN b->>'evaluation_method' "
-              "  ELSE evaluation_method END, "
-              "revision = revision + 1, updated_at = now() "
-              "FROM (SELECT $3::jsonb AS b) AS input WHERE o.org_id = $1 AND o.id = $2 "
-              "RETURNING zsz_objective_json(o)::text, o.revision",
-              3, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(
+      tx, res,
+      "UPDATE objectives o SET "
+      "code = CASE WHEN b ? 'code' THEN b->>'code' ELSE code END, "
+      "year = CASE WHEN b ? 'year' THEN (b->>'year')::integer ELSE year END, "
+      "title = CASE WHEN b ? 'title' THEN b->>'title' ELSE title END, "
+      "description = CASE WHEN b ? 'description' THEN b->>'description' ELSE description END, "
+      "strategy_ref = CASE WHEN b ? 'strategy_ref' THEN b->>'strategy_ref' ELSE strategy_ref END, "
+      "standards = CASE WHEN b ? 'standards' THEN ARRAY(SELECT jsonb_array_elements_text(b->'standards')) "
+      "  ELSE standards END, "
+      "process_id = CASE WHEN b ? 'process_id' THEN (b->>'process_id')::bigint ELSE process_id END, "
+      "org_unit_id = CASE WHEN b ? 'org_unit_id' THEN (b->>'org_unit_id')::bigint ELSE org_unit_id END, "
+      "owner = CASE WHEN b ? 'owner' THEN b->>'owner' ELSE owner END, "
+      "planned_actions = CASE WHEN b ? 'planned_actions' THEN b->>'planned_actions' ELSE planned_actions END, "
+      "resources = CASE WHEN b ? 'resources' THEN b->>'resources' ELSE resources END, "
+      "due_date = CASE WHEN b ? 'due_date' THEN (b->>'due_date')::date ELSE due_date END, "
+      "evaluation_method = CASE WHEN b ? 'evaluation_method' THEN b->>'evaluation_method' "
+      "  ELSE evaluation_method END, "
+      "revision = revision + 1, updated_at = now() "
+      "FROM (SELECT $3::jsonb AS b) AS input WHERE o.org_id = $1 AND o.id = $2 "
+      "RETURNING zsz_objective_json(o)::text, o.revision",
+      3, params, 200);
 }
 
 enum db_status objectives_q_set_status(struct db_tx *tx, const char *org, const char *id, const char *status,
                                        const char *reason, const char *outcome, const char *actor, struct result *res) {
   const char *params[] = {org, id, status, reason, outcome, actor};
   /* the first approval records every 6.2.2 field as its change, with nothing before it */
-  record_exec(tx, res,
-              "WITH o AS (UPDATE objectives o SET status = $3, status_reason = coalesce($4, status_reason), "
-              "outcome = coalesce($5, outcome), "
-              "approved_version = approved_version + CASE WHEN $3 = 'approved' THEN 1 ELSE 0 END, "
-              "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING o.*), "
-              "a AS (INSERT INTO objective_approvals (org_id, objective_id, version, approved_by, changes) "
-              "SELECT o.org_id, o.id, o.approved_version, $6, jsonb_build_object("
-              "'planned_actions', jsonb_build_object('before', null, 'after', o.planned_actions), "
-              "'resources', jsonb_build_object('before', null, 'after', o.resources), "
-              "'due_date', jsonb_build_object('before', null, 'after', o.due_date), "
-              "'evaluation_method', jsonb_build_object('before', null, 'after', o.evaluation_method), "
-              "'owner', jsonb_build_object('before', null, 'after', o.owner)) FROM o WHERE $3 = 'approved') "
-              "SELECT zsz_objective_json(o)::text, o.revision FROM o",
-              6, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "WITH o AS (UPDATE objectives o SET status = $3, status_reason = coalesce($4, status_reason), "
+                     "outcome = coalesce($5, outcome), "
+                     "approved_version = approved_version + CASE WHEN $3 = 'approved' THEN 1 ELSE 0 END, "
+                     "revision = revision + 1, updated_at = now() WHERE org_id = $1 AND id = $2 RETURNING o.*), "
+                     "a AS (INSERT INTO objective_approvals (org_id, objective_id, version, approved_by, changes) "
+                     "SELECT o.org_id, o.id, o.approved_version, $6, jsonb_build_object("
+                     "'planned_actions', jsonb_build_object('before', null, 'after', o.planned_actions), "
+                     "'resources', jsonb_build_object('before', null, 'after', o.resources), "
+                     "'due_date', jsonb_build_object('before', null, 'after', o.due_date), "
+                     "'evaluation_method', jsonb_build_object('before', null, 'after', o.evaluation_method), "
+                     "'owner', jsonb_build_object('before', null, 'after', o.owner)) FROM o WHERE $3 = 'approved') "
+                     "SELECT zsz_objective_json(o)::text, o.revision FROM o",
+                     6, params, 200);
 }
 
 PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const filter[7], const char *after_year,
@@ -257,7 +249,7 @@ enum db_status objectives_q_revision_apply(struct db_tx *tx, const char *org, co
                                            const char *actor) {
   const char *params[] = {org, objective_id, id, actor};
   /* old and new see the row before and after the update: the approval keeps both */
-  PGresult *r = db_exec(
+  return db_command(
       tx,
       "WITH v AS (SELECT changes AS c FROM objective_revisions WHERE org_id = $1 AND id = $3), "
       "old AS (SELECT o.* FROM objectives o WHERE o.org_id = $1 AND o.id = $2), "
@@ -275,22 +267,16 @@ enum db_status objectives_q_revision_apply(struct db_tx *tx, const char *org, co
       "(SELECT jsonb_object_agg(k, jsonb_build_object('before', to_jsonb(old) -> k, 'after', to_jsonb(new) -> k)) "
       " FROM v, jsonb_object_keys(v.c) AS k) FROM new, old",
       4, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  PQclear(r);
-  return DB_ONE;
 }
 
 enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, const char *id, const char *status,
                                             const char *actor, const char *reason, struct result *res) {
   const char *params[] = {org, id, status, actor, reason};
-  record_exec(tx, res,
-              "UPDATE objective_revisions v SET status = $3, decided_by = $4, decided_at = now(), "
-              "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
-              "RETURNING zsz_revision_json(v)::text, v.revision",
-              5, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE objective_revisions v SET status = $3, decided_by = $4, decided_at = now(), "
+                     "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
+                     "RETURNING zsz_revision_json(v)::text, v.revision",
+                     5, params, 200);
 }
 
 /* ---- the annual report ------------------------------------------------------------------------ */
@@ -433,25 +419,25 @@ enum db_status objectives_q_indicator_lock(struct db_tx *tx, const char *org, co
 enum db_status objectives_q_indicator_update(struct db_tx *tx, const char *org, const char *id, const char *body,
                                              struct result *res) {
   const char *params[] = {org, id, body};
-  record_exec(tx, res,
-              "UPDATE indicators i SET "
-              "name = CASE WHEN b ? 'name' THEN b->>'name' ELSE name END, "
-              "unit = CASE WHEN b ? 'unit' THEN b->>'unit' ELSE unit END, "
-              "direction = CASE WHEN b ? 'direction' THEN b->>'direction' ELSE direction END, "
-              "baseline = CASE WHEN b ? 'baseline' THEN (b->>'baseline')::numeric ELSE baseline END, "
-              "target = CASE WHEN b ? 'target' THEN (b->>'target')::numeric ELSE target END, "
-              "target_min = CASE WHEN b ? 'target_min' THEN (b->>'target_min')::numeric ELSE target_min END, "
-              "target_max = CASE WHEN b ? 'target_max' THEN (b->>'target_max')::numeric ELSE target_max END, "
-              "frequency = CASE WHEN b ? 'frequency' THEN b->>'frequency' ELSE frequency END, "
-              "responsible = CASE WHEN b ? 'responsible' THEN b->>'responsible' ELSE responsible END, "
-              "source = CASE WHEN b ? 'source' THEN b->>'source' ELSE source END, "
-              "survey_kind = CASE WHEN b ? 'survey_kind' THEN b->>'survey_kind' ELSE survey_kind END, "
-              "survey_question = CASE WHEN b ? 'survey_question' THEN b->>'survey_question' ELSE survey_question END, "
-              "revision = revision + 1, updated_at = now() "
-              "FROM (SELECT $3::jsonb AS b) AS input WHERE i.org_id = $1 AND i.id = $2 "
-              "RETURNING zsz_indicator_json(i)::text, i.revision",
-              3, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(
+      tx, res,
+      "UPDATE indicators i SET "
+      "name = CASE WHEN b ? 'name' THEN b->>'name' ELSE name END, "
+      "unit = CASE WHEN b ? 'unit' THEN b->>'unit' ELSE unit END, "
+      "direction = CASE WHEN b ? 'direction' THEN b->>'direction' ELSE direction END, "
+      "baseline = CASE WHEN b ? 'baseline' THEN (b->>'baseline')::numeric ELSE baseline END, "
+      "target = CASE WHEN b ? 'target' THEN (b->>'target')::numeric ELSE target END, "
+      "target_min = CASE WHEN b ? 'target_min' THEN (b->>'target_min')::numeric ELSE target_min END, "
+      "target_max = CASE WHEN b ? 'target_max' THEN (b->>'target_max')::numeric ELSE target_max END, "
+      "frequency = CASE WHEN b ? 'frequency' THEN b->>'frequency' ELSE frequency END, "
+      "responsible = CASE WHEN b ? 'responsible' THEN b->>'responsible' ELSE responsible END, "
+      "source = CASE WHEN b ? 'source' THEN b->>'source' ELSE source END, "
+      "survey_kind = CASE WHEN b ? 'survey_kind' THEN b->>'survey_kind' ELSE survey_kind END, "
+      "survey_question = CASE WHEN b ? 'survey_question' THEN b->>'survey_question' ELSE survey_question END, "
+      "revision = revision + 1, updated_at = now() "
+      "FROM (SELECT $3::jsonb AS b) AS input WHERE i.org_id = $1 AND i.id = $2 "
+      "RETURNING zsz_indicator_json(i)::text, i.revision",
+      3, params, 200);
 }
 
 /* ---- readings -------------------------------------------------------------------------------- */
@@ -522,25 +508,23 @@ enum db_status objectives_q_reading_lock(struct db_tx *tx, const char *org, cons
 enum db_status objectives_q_reading_put(struct db_tx *tx, const char *org, const char *indicator_id, const char *period,
                                         const char *body, const char *actor, int status, struct result *res) {
   const char *params[] = {org, indicator_id, period, body, actor};
-  record_exec(tx, res,
-              "INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by) "
-              "SELECT $1, $2, $3, (b->>'value')::numeric, coalesce(b->>'comment', ''), $5 "
-              "FROM (SELECT $4::jsonb AS b) AS input "
-              "ON CONFLICT (indicator_id, period) DO UPDATE SET value = EXCLUDED.value, "
-              "comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by, recorded_at = now(), "
-              "revision = r.revision + 1 "
-              "RETURNING zsz_reading_json(r)::text, r.revision",
-              5, params, status);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by) "
+                     "SELECT $1, $2, $3, (b->>'value')::numeric, coalesce(b->>'comment', ''), $5 "
+                     "FROM (SELECT $4::jsonb AS b) AS input "
+                     "ON CONFLICT (indicator_id, period) DO UPDATE SET value = EXCLUDED.value, "
+                     "comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by, recorded_at = now(), "
+                     "revision = r.revision + 1 "
+                     "RETURNING zsz_reading_json(r)::text, r.revision",
+                     5, params, status);
 }
 
 enum db_status objectives_q_reading_set_locked(struct db_tx *tx, const char *org, const char *indicator_id,
                                                const char *period, const char *actor, struct result *res) {
   const char *params[] = {org, indicator_id, period, actor};
-  record_exec(tx, res,
-              "UPDATE indicator_readings r SET locked = true, locked_by = $4, locked_at = now(), "
-              "revision = revision + 1 WHERE org_id = $1 AND indicator_id = $2 AND period = $3 "
-              "RETURNING zsz_reading_json(r)::text, r.revision",
-              4, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE indicator_readings r SET locked = true, locked_by = $4, locked_at = now(), "
+                     "revision = revision + 1 WHERE org_id = $1 AND indicator_id = $2 AND period = $3 "
+                     "RETURNING zsz_reading_json(r)::text, r.revision",
+                     4, params, 200);
 }

@@ -48,28 +48,21 @@ enum db_status processes_q_insert(struct db_tx *tx, const char *org, const struc
   const char *params[] = {org,          v->code,  v->name,        v->category,
                           v->parent_id, v->owner, v->org_unit_id, v->description ? v->description : "",
                           actor};
-  PGresult *r = db_exec(
-      tx,
+  return record_create(
+      tx, res,
       "WITH p AS (INSERT INTO processes (org_id, code, name, category, parent_id, owner, org_unit_id, description) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *), "
       "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
       "SELECT org_id, id, 1, description, $9 FROM p) "
       "SELECT zsz_process_json(p)::text, p.revision, p.id FROM p",
-      9, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+      9, params, id_out);
 }
 
 enum db_status processes_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
   const char *params[] = {org, id};
-  record_get(tx, res, "SELECT zsz_process_json(p)::text, p.revision FROM processes p WHERE p.org_id = $1 AND p.id = $2",
-             2, params, MSG_NOT_FOUND_PROCESS);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return record_get(tx, res,
+                    "SELECT zsz_process_json(p)::text, p.revision FROM processes p WHERE p.org_id = $1 AND p.id = $2",
+                    2, params, MSG_NOT_FOUND_PROCESS);
 }
 
 enum db_status processes_q_exists(struct db_tx *tx, const char *org, const char *id) {
@@ -124,33 +117,31 @@ enum db_status processes_q_update(struct db_tx *tx, const char *org, const char 
       actor,
   };
   /* merge-patch: a field not sent keeps its value ($flag false), one sent as null clears it */
-  record_exec(tx, res,
-              "WITH p AS (UPDATE processes SET "
-              "code = CASE WHEN $3 THEN $4 ELSE code END, "
-              "category = CASE WHEN $3 THEN $5 ELSE category END, "
-              "name = CASE WHEN $6 THEN $7 ELSE name END, "
-              "parent_id = CASE WHEN $8 THEN $9::bigint ELSE parent_id END, "
-              "owner = CASE WHEN $10 THEN $11 ELSE owner END, "
-              "org_unit_id = CASE WHEN $12 THEN $13::bigint ELSE org_unit_id END, "
-              "description = CASE WHEN $14 THEN $15 ELSE description END, "
-              "version = version + CASE WHEN $14 THEN 1 ELSE 0 END, "
-              "revision = revision + 1, updated_at = now() "
-              "WHERE org_id = $1 AND id = $2 RETURNING *), "
-              "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
-              "SELECT org_id, id, version, description, $16 FROM p WHERE $14) "
-              "SELECT zsz_process_json(p)::text, p.revision FROM p",
-              16, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "WITH p AS (UPDATE processes SET "
+                     "code = CASE WHEN $3 THEN $4 ELSE code END, "
+                     "category = CASE WHEN $3 THEN $5 ELSE category END, "
+                     "name = CASE WHEN $6 THEN $7 ELSE name END, "
+                     "parent_id = CASE WHEN $8 THEN $9::bigint ELSE parent_id END, "
+                     "owner = CASE WHEN $10 THEN $11 ELSE owner END, "
+                     "org_unit_id = CASE WHEN $12 THEN $13::bigint ELSE org_unit_id END, "
+                     "description = CASE WHEN $14 THEN $15 ELSE description END, "
+                     "version = version + CASE WHEN $14 THEN 1 ELSE 0 END, "
+                     "revision = revision + 1, updated_at = now() "
+                     "WHERE org_id = $1 AND id = $2 RETURNING *), "
+                     "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by) "
+                     "SELECT org_id, id, version, description, $16 FROM p WHERE $14) "
+                     "SELECT zsz_process_json(p)::text, p.revision FROM p",
+                     16, params, 200);
 }
 
 enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const char *id, const char *status,
                                       struct result *res) {
   const char *params[] = {org, id, status};
-  record_exec(tx, res,
-              "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
-              "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
-              3, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE processes p SET status = $3, revision = revision + 1, updated_at = now() "
+                     "WHERE org_id = $1 AND id = $2 RETURNING zsz_process_json(p)::text, p.revision",
+                     3, params, 200);
 }
 
 /* One static statement per sort order: ORDER BY comes from this allow-list, never from
@@ -228,28 +219,20 @@ PGresult *change_requests_q_list(struct db_tx *tx, const char *org, const char *
 enum db_status change_requests_q_insert(struct db_tx *tx, const char *org, const char *process_id, const char *proposed,
                                         const char *reason, const char *actor, struct result *res, char *id_out) {
   const char *params[] = {org, process_id, proposed, reason, actor};
-  PGresult *r = db_exec(
-      tx,
+  return record_create(
+      tx, res,
       "INSERT INTO process_change_requests AS r (org_id, process_id, proposed_description, reason, requested_by) "
       "VALUES ($1, $2, $3, $4, $5) RETURNING zsz_change_request_json(r)::text, r.revision, r.id",
-      5, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+      5, params, id_out);
 }
 
 enum db_status change_requests_q_get(struct db_tx *tx, const char *org, const char *process_id, const char *id,
                                      struct result *res) {
   const char *params[] = {org, process_id, id};
-  record_get(tx, res,
-             "SELECT zsz_change_request_json(r)::text, r.revision FROM process_change_requests r "
-             "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
-             3, params, MSG_NOT_FOUND_CHANGE_REQUEST);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return record_get(tx, res,
+                    "SELECT zsz_change_request_json(r)::text, r.revision FROM process_change_requests r "
+                    "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
+                    3, params, MSG_NOT_FOUND_CHANGE_REQUEST);
 }
 
 enum db_status change_requests_q_lock(struct db_tx *tx, const char *org, const char *process_id, const char *id,
@@ -294,10 +277,9 @@ enum db_status change_requests_q_apply(struct db_tx *tx, const char *org, const 
 enum db_status change_requests_q_decide(struct db_tx *tx, const char *org, const char *id, const char *status,
                                         const char *actor, const char *reason, struct result *res) {
   const char *params[] = {org, id, status, actor, reason};
-  record_exec(tx, res,
-              "UPDATE process_change_requests r SET status = $3, decided_by = $4, decided_at = now(), "
-              "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
-              "RETURNING zsz_change_request_json(r)::text, r.revision",
-              5, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE process_change_requests r SET status = $3, decided_by = $4, decided_at = now(), "
+                     "decision_reason = $5, revision = revision + 1 WHERE org_id = $1 AND id = $2 "
+                     "RETURNING zsz_change_request_json(r)::text, r.revision",
+                     5, params, 200);
 }

@@ -40,8 +40,8 @@ enum db_status reviews_q_process_hold(struct db_tx *tx, const char *org, const c
 enum db_status reviews_q_insert(struct db_tx *tx, const char *org, const char *process_id, const char *body,
                                 struct result *res, char *id_out) {
   const char *params[] = {org, process_id, body};
-  PGresult *r = db_exec(
-      tx,
+  return record_create(
+      tx, res,
       "INSERT INTO process_reviews AS r (org_id, process_id, period, held_on, participants, indicator_analysis, "
       "description_current, good_practices, risks_and_nonconformities, improvement_actions) "
       "SELECT $1, $2, b->>'period', (b->>'held_on')::date, "
@@ -50,24 +50,16 @@ enum db_status reviews_q_insert(struct db_tx *tx, const char *org, const char *p
       "coalesce(b->>'good_practices', ''), coalesce(b->>'risks_and_nonconformities', ''), "
       "coalesce(b->'improvement_actions', '[]') FROM (SELECT $3::jsonb AS b) AS input "
       "RETURNING zsz_review_json(r)::text, r.revision, r.id",
-      3, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  record_result(res, r, 201);
-  snprintf(id_out, 24, "%s", PQgetvalue(r, 0, 2));
-  PQclear(r);
-  return DB_ONE;
+      3, params, id_out);
 }
 
 enum db_status reviews_q_get(struct db_tx *tx, const char *org, const char *process_id, const char *id,
                              struct result *res) {
   const char *params[] = {org, process_id, id};
-  record_get(tx, res,
-             "SELECT zsz_review_json(r)::text, r.revision FROM process_reviews r "
-             "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
-             3, params, MSG_NOT_FOUND_REVIEW);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return record_get(tx, res,
+                    "SELECT zsz_review_json(r)::text, r.revision FROM process_reviews r "
+                    "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3",
+                    3, params, MSG_NOT_FOUND_REVIEW);
 }
 
 PGresult *reviews_q_list(struct db_tx *tx, const char *org, const char *process_id, const char *after, int fetch) {
@@ -103,7 +95,7 @@ enum db_status reviews_q_lock(struct db_tx *tx, const char *org, const char *pro
 enum db_status reviews_q_update(struct db_tx *tx, const char *org, const char *id, const char *body,
                                 struct result *res) {
   const char *params[] = {org, id, body};
-  record_exec(
+  return record_exec(
       tx, res,
       "UPDATE process_reviews r SET "
       "period = CASE WHEN b ? 'period' THEN b->>'period' ELSE period END, "
@@ -123,21 +115,19 @@ enum db_status reviews_q_update(struct db_tx *tx, const char *org, const char *i
       "FROM (SELECT $3::jsonb AS b) AS input WHERE r.org_id = $1 AND r.id = $2 "
       "RETURNING zsz_review_json(r)::text, r.revision",
       3, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
 }
 
 enum db_status reviews_q_set_status(struct db_tx *tx, const char *org, const char *id, const char *status,
                                     const char *reason, struct result *res) {
   const char *params[] = {org, id, status, reason};
-  record_exec(tx, res,
-              "UPDATE process_reviews r SET status = $3, "
-              "feedback = CASE WHEN $3 = 'returned' THEN $4 ELSE feedback END, "
-              "submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE submitted_at END, "
-              "accepted_at = CASE WHEN $3 = 'accepted' THEN now() ELSE accepted_at END, "
-              "revision = revision + 1, updated_at = now() WHERE r.org_id = $1 AND r.id = $2 "
-              "RETURNING zsz_review_json(r)::text, r.revision",
-              4, params, 200);
-  return tx->failed ? DB_ERROR : DB_ONE;
+  return record_exec(tx, res,
+                     "UPDATE process_reviews r SET status = $3, "
+                     "feedback = CASE WHEN $3 = 'returned' THEN $4 ELSE feedback END, "
+                     "submitted_at = CASE WHEN $3 = 'submitted' THEN now() ELSE submitted_at END, "
+                     "accepted_at = CASE WHEN $3 = 'accepted' THEN now() ELSE accepted_at END, "
+                     "revision = revision + 1, updated_at = now() WHERE r.org_id = $1 AND r.id = $2 "
+                     "RETURNING zsz_review_json(r)::text, r.revision",
+                     4, params, 200);
 }
 
 PGresult *reviews_q_overview(struct db_tx *tx, const char *org, const char *period, const char *state,

@@ -166,17 +166,12 @@ enum db_status surveys_q_close(struct db_tx *tx, const char *org, const char *id
 
 enum db_status surveys_q_add_codes(struct db_tx *tx, const char *org, const char *id, const char *hashes) {
   const char *params[] = {org, id, hashes};
-  PGresult *r = db_exec(tx,
-                        "WITH c AS (INSERT INTO survey_access_codes (org_id, survey_id, code_hash) "
-                        "SELECT $1, $2, h FROM jsonb_array_elements_text($3::jsonb) h ON CONFLICT DO NOTHING) "
-                        "UPDATE surveys SET access_codes_required = true, revision = revision + 1, updated_at = now() "
-                        "WHERE org_id = $1 AND id = $2",
-                        3, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  PQclear(r);
-  return DB_ONE;
+  return db_command(tx,
+                    "WITH c AS (INSERT INTO survey_access_codes (org_id, survey_id, code_hash) "
+                    "SELECT $1, $2, h FROM jsonb_array_elements_text($3::jsonb) h ON CONFLICT DO NOTHING) "
+                    "UPDATE surveys SET access_codes_required = true, revision = revision + 1, updated_at = now() "
+                    "WHERE org_id = $1 AND id = $2",
+                    3, params);
 }
 
 /* ---- responses ----------------------------------------------------------------------------- */
@@ -246,12 +241,7 @@ enum db_status surveys_q_spend_code(struct db_tx *tx, const char *org, const cha
 
 enum db_status surveys_q_add_batch(struct db_tx *tx, const char *org, const char *id, const char *batch) {
   const char *params[] = {org, id, batch};
-  PGresult *r = db_exec(tx, "SELECT zsz_survey_add($1::bigint, $2::bigint, $3::jsonb)", 3, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  PQclear(r);
-  return DB_ONE;
+  return db_command(tx, "SELECT zsz_survey_add($1::bigint, $2::bigint, $3::jsonb)", 3, params);
 }
 
 /* ---- public routes ------------------------------------------------------------------------- */
@@ -272,14 +262,13 @@ enum db_status surveys_q_public_org(struct db_tx *tx, const char *public_id, cha
 
 enum db_status surveys_q_public_get(struct db_tx *tx, const char *org, const char *public_id, struct result *res) {
   const char *params[] = {org, public_id};
-  document_get(tx, res,
-               "SELECT json_build_object('public_id', s.public_id, 'title', s.title, 'questions', s.questions, "
-               "'respondent_fields', s.respondent_fields, 'closes_at', zsz_ts(s.closes_at), "
-               "'access_codes_required', s.access_codes_required)::text FROM surveys s "
-               "WHERE s.org_id = $1 AND s.public_id = $2 AND s.status = 'open' "
-               "AND (s.closes_at IS NULL OR s.closes_at > now())",
-               2, params, MSG_NOT_FOUND_SURVEY);
-  return tx->failed ? DB_ERROR : res->status == 200 ? DB_ONE : DB_NONE;
+  return document_get(tx, res,
+                      "SELECT json_build_object('public_id', s.public_id, 'title', s.title, 'questions', s.questions, "
+                      "'respondent_fields', s.respondent_fields, 'closes_at', zsz_ts(s.closes_at), "
+                      "'access_codes_required', s.access_codes_required)::text FROM surveys s "
+                      "WHERE s.org_id = $1 AND s.public_id = $2 AND s.status = 'open' "
+                      "AND (s.closes_at IS NULL OR s.closes_at > now())",
+                      2, params, MSG_NOT_FOUND_SURVEY);
 }
 
 /* ---- results ------------------------------------------------------------------------------- */
