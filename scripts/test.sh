@@ -255,7 +255,7 @@ api_tests() {
         ZSZ_TEST_BASE_URL="$base" ZSZ_JWT_SECRET="$TEST_SECRET" ZSZ_DATABASE_URL="$url" \
             ZSZ_BIN="$bin" ZSZ_TEST_PG_DIR="$PG_DIR" \
             ZSZ_TEST_PG_SCRIPT="$ZSZ_ROOT/scripts/pg.sh" \
-            timeout --foreground "$API_TIMEOUT" python3 -m tests.api 2>&1 </dev/null | tee "$out" || rc=$?
+            timeout --foreground "$API_TIMEOUT" "$API_PYTHON" -m tests.api 2>&1 </dev/null | tee "$out" || rc=$?
         line="$(grep -E '^API: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n1 || true)"
         if [[ -z "$line" ]]; then
             fail 1 "$label API tests: no 'API: N passed, N failed' line (status $rc; see var/test-logs/api$sfx.log)"
@@ -346,6 +346,14 @@ if command -v node >/dev/null && command -v npm >/dev/null; then
 else
     fail 1 "node/npm not found: install Node.js >= 20.19 with npm (needed for the OpenAPI lint)"
 fi
+
+# The API suite validates responses with jsonschema and reads the contract with PyYAML: the
+# first python3 on PATH when it has both, else Debian's (whose packages stage a installs).
+API_PYTHON=python3
+if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    API_PYTHON=/usr/bin/python3
+fi
+echo "API tests run with $API_PYTHON ($("$API_PYTHON" --version 2>&1))"
 
 # --- b: build and unit tests ---------------------------------------------------
 zsz_header "b: build (build/) and unit tests"
