@@ -243,6 +243,17 @@ auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t
     *reason = "audience does not match";
     goto out;
   }
+  /* what names the caller is stored, shown and logged: no control character, which would
+   * break or forge a log line or a CSV row (NUL never gets here: the claims are parsed without
+   * JSON_ALLOW_NUL) */
+  static const char *const TEXT_CLAIMS[] = {"sub", "name", "org", "unit"};
+  for (size_t k = 0; k < sizeof TEXT_CLAIMS / sizeof TEXT_CLAIMS[0]; k++) {
+    const json_t *v = json_object_get(claims, TEXT_CLAIMS[k]);
+    if (json_is_string(v) && text_has_control(json_string_value(v), json_string_length(v), 0)) {
+      *reason = "a sub, name, org or unit claim holds a control character";
+      goto out;
+    }
+  }
   const char *sub = json_string_value(json_object_get(claims, "sub"));
   const char *org = json_string_value(json_object_get(claims, "org"));
   const char *name = json_string_value(json_object_get(claims, "name"));

@@ -7,6 +7,7 @@
 #include <yder.h>
 
 #include "db.h"
+#include "logtext.h"
 #include "validate.h"
 
 #define STMT_SLOTS 256 /* per connection; far more than the distinct statements */
@@ -226,10 +227,15 @@ static void record_failure(struct db_tx *tx, PGresult *r) {
   /* no SQLSTATE means the connection itself failed: treat as "connection exception" */
   snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", state ? state : "08006");
   snprintf(tx->constraint, sizeof tx->constraint, "%s", cons ? cons : "");
+  /* PostgreSQL's messages quote the values they refuse, which may be a caller's: escaped,
+   * they stay on one line and forge none */
+  char text[1024];
   if (state == NULL || strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
-    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection failure: %s", PQerrorMessage(tx->conn->pg));
+    y_log_message(Y_LOG_LEVEL_WARNING, "db: connection failure: \"%s\"",
+                  log_escape(PQerrorMessage(tx->conn->pg), text, sizeof text));
   } else if (strncmp(state, "23", 2) != 0 && strncmp(state, "40", 2) != 0) {
-    y_log_message(Y_LOG_LEVEL_ERROR, "db: statement failed (%s): %s", state, r ? PQresultErrorMessage(r) : "");
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: statement failed (%s): \"%s\"", state,
+                  log_escape(r ? PQresultErrorMessage(r) : "", text, sizeof text));
   }
 }
 

@@ -14,9 +14,11 @@
 #include "cursor.h"
 #include "dispatch.h"
 #include "http.h"
+#include "logtext.h"
 #include "metrics.h"
 #include "routes.h"
 #include "server.h"
+#include "uri.h"
 #include "validate.h"
 #include "workflow.h"
 
@@ -302,13 +304,14 @@ static int read_json_body(struct req_ctx *c) {
   c->body = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
                        JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
   if (c->body == NULL) {
-    if (strstr(err.text, "overflow") != NULL) {
-      /* a number no double can hold (1e400): well-formed JSON, a non-finite value, so a
-       * 422 naming the member, found as the last key before where the parser stopped */
+    if (json_error_code(&err) == json_error_numeric_overflow) {
+      /* a number no double (1e400) or no integer (30 digits) can hold: well-formed JSON, a
+       * value out of range, so a 422 naming the member, found as the last key before where
+       * the parser stopped */
       json_t *errors = json_array();
       char field[128];
       overflow_field(c->req->binary_body, (size_t)err.position, field, sizeof field);
-      errors_add(errors, field, MSG_MUST_BE_DECIMAL);
+      errors_add(errors, field, strncmp(err.text, "too big", 7) == 0 ? MSG_NUMBER_TOO_LARGE : MSG_MUST_BE_DECIMAL);
       http_invalid(c, errors);
       return -1;
     }
@@ -381,51 +384,37 @@ static int admit(struct req_ctx *c) {
 
 /* ---- what the route declares ------------------------------------------------------------- */
 
-/* The raw (still percent-encoded) query string has %00 in name's value: decoding would hide
- * it, since a NUL byte ends the decoded C string early. */
-static int raw_query_has_nul(const struct _u_request *req, const char *name) {
-  const char *q = strchr(req->http_url, '?');
-  size_t nlen = strlen(name);
-  while (q != NULL) {
-    q++;
-    if (strncmp(q, name, nlen) == 0 && q[nlen] == '=') {
-      const char *end = strchr(q, '&');
-      size_t len = end ? (size_t)(end - q) : strlen(q);
-      for (size_t i = nlen; i + 2 < len; i++) {
-        if (q[i] == '%' && q[i + 1] == '0' && q[i + 2] == '0') {
-          return 1;
-        }
-      }
-    }
-    q = strchr(q, '&');
-  }
-  return 0;
-}
-
-/* Path parameters: integers (per the contract) must be positive numbers, else the record
- * does not exist (404 with the route's message for that parameter). */
+/* Path parameters, decoded here from the raw request path (the segment the route's {name}
+ * stands at) rather than taken from Ulfius' map, whose C strings end at a %00 ("1%00" would
+ * read 1). A value holding a NUL byte, or text that is not UTF-8, names no record; integers
+ * (per the contract) must be positive numbers. Else 404 with the route's message for that
+ * parameter. */
 static int parse_path(struct req_ctx *c) {
   const struct route *rt = c->route;
-  int k = 0;
-  for (const char *p = strchr(rt->path, '{'); p && k < ROUTE_MAX_PATH_PARAMS; p = strchr(p + 1, '{'), k++) {
-    char name[64];
-    const char *close = strchr(p, '}');
-    size_t len = close ? (size_t)(close - p - 1) : 0;
-    if (len == 0 || len >= sizeof name) {
+  const char *seg;
+  size_t seglen, k = 0;
+  for (size_t at = 0; (seg = uri_segment(rt->path, at, &seglen)) != NULL && k < ROUTE_MAX_PATH_PARAMS; at++) {
+    if (seg[0] != '{') {
       continue;
     }
-    memcpy(name, p + 1, len);
-    name[len] = '\0';
-    const char *v = u_map_get(c->req->map_url, name);
     msg_id not_found = rt->not_found[k] ? rt->not_found[k] : MSG_NOT_FOUND_ROUTE;
-    if (v == NULL || strlen(v) >= sizeof c->path[k]) {
+    size_t rawlen = 0, len = 0;
+    const char *raw = uri_segment(c->req->url_path, at, &rawlen);
+    /* decoding shortens at most threefold: a longer segment cannot fit c->path[k] */
+    char v[3 * sizeof c->path[0]];
+    if (raw != NULL && rawlen < sizeof v) {
+      len = uri_decode(raw, rawlen, v, 1);
+    }
+    if (raw == NULL || rawlen >= sizeof v || len == 0 || len >= sizeof c->path[k] || memchr(v, '\0', len) != NULL ||
+        (!rt->path_is_int[k] && !utf8_valid(v, len))) {
       http_problem(c, PROBLEM_NOT_FOUND, not_found);
       return -1;
     }
     if (rt->path_is_int[k]) {
       char *end = NULL;
       long long n = strtoll(v, &end, 10);
-      if (*v == '\0' || *end != '\0' || n <= 0 || strlen(v) > 18 || n < rt->path_min[k] ||
+      /* digits only: strtoll would skip blanks ("+5" decodes to " 5") and take a sign */
+      if (strspn(v, "0123456789") != len || *end != '\0' || n <= 0 || len > 18 || n < rt->path_min[k] ||
           (rt->path_max[k] > 0 && n > rt->path_max[k])) {
         http_problem(c, PROBLEM_NOT_FOUND, not_found);
         return -1;
@@ -433,8 +422,9 @@ static int parse_path(struct req_ctx *c) {
       c->path_id[k] = n;
       snprintf(c->path[k], sizeof c->path[k], "%lld", n);
     } else {
-      snprintf(c->path[k], sizeof c->path[k], "%s", v);
+      memcpy(c->path[k], v, len + 1);
     }
+    k++;
   }
   return 0;
 }
@@ -453,7 +443,10 @@ static int is_path_param(const struct route *rt, const char *name) {
 static int check_query_value(struct req_ctx *c, const struct query_spec *q, const char *v) {
   msg_id why;
   char list[512];
-  if (raw_query_has_nul(c->req, q->name)) {
+  const char *raw_query = strchr(c->req->http_url, '?');
+  /* a NUL byte (%00) in the name or the value would end the decoded text early and hide the
+   * rest ("1%00x" read as 1), so it is refused, however the name is spelt (%6Cimit=1%00) */
+  if (uri_query_has_nul(raw_query ? raw_query + 1 : NULL, q->name)) {
     http_bad_param(c, PROBLEM_INVALID_PARAMETER, q->name, MSG_PARAM_NUL);
     return -1;
   }
@@ -615,14 +608,29 @@ static void run_work(struct req_ctx *c) {
   result_reset(&res);
 }
 
+/* v quoted and escaped for a log line into buf (cap bytes), or "-" when v is empty. */
+static const char *log_quoted(const char *v, char *buf, size_t cap) {
+  if (v == NULL || v[0] == '\0') {
+    return "-";
+  }
+  buf[0] = '"';
+  log_escape(v, buf + 1, cap - 2);
+  strcat(buf, "\"");
+  return buf;
+}
+
+/* One line per request. What came from outside (the method, the token's org and sub) is
+ * quoted and escaped, so that no value can end the line or forge another; "-" unquoted says
+ * there is none. The request id is ours or passed request_id_acceptable. */
 static void finish(struct req_ctx *c, int route_index, double started) {
   double took = now_seconds() - started;
   int status = (int)c->resp->status;
+  char method[64], org[4 * PRINCIPAL_ORG_MAX + 3], sub[4 * PRINCIPAL_SUB_MAX + 3];
   metrics_observe(route_index, status, took);
   y_log_message(status >= 500 ? Y_LOG_LEVEL_ERROR : Y_LOG_LEVEL_INFO,
                 "request_id=%s method=%s route=%s status=%d duration_ms=%.2f org=%s sub=%s", c->request_id,
-                c->req->http_verb, c->route ? c->route->path : "-", status, took * 1000.0,
-                c->who.org[0] ? c->who.org : "-", c->who.sub[0] ? c->who.sub : "-");
+                log_quoted(c->req->http_verb, method, sizeof method), c->route ? c->route->path : "-", status,
+                took * 1000.0, log_quoted(c->who.org, org, sizeof org), log_quoted(c->who.sub, sub, sizeof sub));
   json_decref(c->body);
   c->body = NULL;
   json_decref(c->after);

@@ -9,6 +9,7 @@
 #include "http.h"
 #include "routes.h"
 #include "strbuf.h"
+#include "uri.h"
 #include "validate.h"
 
 static void set_problem(struct req_ctx *c, problem_kind kind, const char *detail, const json_t *errors) {
@@ -115,26 +116,59 @@ void http_json(struct req_ctx *c, int status, const json_t *body) {
   c->rendered = 1;
 }
 
-char *link_next_url(const char *url, const char *cursor) {
+char *link_next_url(const char *pattern, const char *const *path, const char *const *names, const char *const *values,
+                    size_t n, const char *cursor) {
   struct strbuf b = {0};
-  const char *q = strchr(url, '?');
-  strbuf_append(&b, url, q ? (size_t)(q - url) : strlen(url));
+  size_t k = 0;
+  for (const char *p = pattern; *p;) {
+    const char *open = strchr(p, '{');
+    if (open == NULL) {
+      strbuf_puts(&b, p);
+      break;
+    }
+    strbuf_append(&b, p, (size_t)(open - p));
+    uri_encode(&b, path[k++]);
+    p = strchr(open, '}');
+    p = p ? p + 1 : open + strlen(open);
+  }
   strbuf_puts(&b, "?");
-  if (q != NULL) {
-    const char *p = q + 1;
-    while (*p) {
-      const char *amp = strchr(p, '&');
-      size_t len = amp ? (size_t)(amp - p) : strlen(p);
-      if (len > 0 && !(len >= 7 && strncmp(p, "cursor=", 7) == 0) && !(len == 6 && strncmp(p, "cursor", 6) == 0)) {
-        strbuf_append(&b, p, len);
-        strbuf_puts(&b, "&");
-      }
-      p += len + (amp ? 1 : 0);
+  for (size_t i = 0; i < n; i++) {
+    if (values[i] != NULL && strcmp(names[i], "cursor") != 0) {
+      uri_encode(&b, names[i]);
+      strbuf_puts(&b, "=");
+      uri_encode(&b, values[i]);
+      strbuf_puts(&b, "&");
     }
   }
   strbuf_puts(&b, "cursor=");
-  strbuf_puts(&b, cursor); /* base64url and '.': safe in a query */
+  uri_encode(&b, cursor);
   return strbuf_steal(&b);
+}
+
+/* The Link header's next page: built from what the dispatcher parsed and checked (the path
+ * values, then the query parameters the caller sent, in the route's order), never from the
+ * raw request, whose text could close the <...> and add relations of its own. */
+static void link_next(struct req_ctx *c, const char *cursor) {
+  const struct route *rt = c->route;
+  const char *path[ROUTE_MAX_PATH_PARAMS], *names[ROUTE_MAX_QUERY_PARAMS], *values[ROUTE_MAX_QUERY_PARAMS];
+  for (size_t k = 0; k < ROUTE_MAX_PATH_PARAMS; k++) {
+    path[k] = c->path[k];
+  }
+  for (size_t i = 0; i < rt->nquery; i++) {
+    names[i] = rt->query[i].name;
+    values[i] = u_map_get(c->req->map_url, names[i]) != NULL ? c->query[i] : NULL;
+  }
+  char *link = link_next_url(rt->path, path, names, values, rt->nquery, cursor);
+  if (link != NULL) {
+    size_t n = strlen(link) + 32;
+    char *header = malloc(n);
+    if (header != NULL) {
+      snprintf(header, n, "<%s>; rel=\"next\"", link);
+      u_map_put(c->resp->map_header, "Link", header);
+      free(header);
+    }
+    free(link);
+  }
 }
 
 void http_render(struct req_ctx *c, const struct result *res) {
@@ -162,18 +196,8 @@ void http_render(struct req_ctx *c, const struct result *res) {
   if (res->location[0]) {
     u_map_put(c->resp->map_header, "Location", res->location);
   }
-  if (res->next_cursor != NULL) {
-    char *link = link_next_url(c->req->http_url, res->next_cursor);
-    if (link != NULL) {
-      size_t n = strlen(link) + 32;
-      char *header = malloc(n);
-      if (header != NULL) {
-        snprintf(header, n, "<%s>; rel=\"next\"", link);
-        u_map_put(c->resp->map_header, "Link", header);
-        free(header);
-      }
-      free(link);
-    }
+  if (res->next_cursor != NULL && c->route != NULL) {
+    link_next(c, res->next_cursor);
   }
   c->rendered = 1;
 }

@@ -74,9 +74,12 @@ void http_json(struct req_ctx *c, int status, const json_t *body);
 /* Parses an If-Match value: 0 with *revision (0 for "*"), -1 when it is no ETag we issue
  * ("<n>" or W/"<n>", n > 0). Pure. */
 int if_match_parse(const char *value, long long *revision);
-/* The request URL (path?query) with its cursor parameter replaced by cursor, for the Link
- * header: a new string, caller frees. Pure. */
-char *link_next_url(const char *url, const char *cursor);
+/* The URL of the next page, for the Link header: pattern (a route's path) with its k-th
+ * {name} replaced by path[k], then the query: names[i]=values[i] for each i < n whose value
+ * is not NULL (a "cursor" among them left out), then cursor=cursor; every value
+ * percent-encoded. A new string, caller frees; NULL out of memory. Pure. */
+char *link_next_url(const char *pattern, const char *const *path, const char *const *names, const char *const *values,
+                    size_t n, const char *cursor);
 
 /* Sets res from a record row: column 0 the JSON document, column 1 its revision (ETag). */
 void record_result(struct result *res, PGresult *row, int status);

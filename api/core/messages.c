@@ -187,6 +187,7 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_MUST_BE_DATE] = "must be a date as YYYY-MM-DD",
     [MSG_DUPLICATE_ITEMS] = "must not repeat an item",
     [MSG_TOO_MANY_ITEMS] = "must have at most %zu items",
+    [MSG_NUMBER_TOO_LARGE] = "is a number too large to read",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

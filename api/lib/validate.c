@@ -86,7 +86,7 @@ int utf8_valid(const char *s, size_t len) {
 
 /* C0 and DEL, C1 (U+0080..U+009F, UTF-8 C2 80..C2 9F) and the Unicode line and paragraph
  * separators (U+2028, U+2029), which break lines as surely as \n. */
-static int has_control(const char *s, size_t len, int allow_whitespace) {
+int text_has_control(const char *s, size_t len, int allow_whitespace) {
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F) {
@@ -141,11 +141,11 @@ static int check_string(const struct field_spec *f, const json_t *v, json_t *err
     errors_add(errors, f->name, MSG_TOO_LONG, f->max_len);
     return 1;
   }
-  if ((f->flags & V_SINGLE_LINE) && has_control(s, bytes, 0)) {
+  if ((f->flags & V_SINGLE_LINE) && text_has_control(s, bytes, 0)) {
     errors_add(errors, f->name, MSG_CONTROL_CHARS);
     return 1;
   }
-  if ((f->flags & V_TEXT) && has_control(s, bytes, 1)) {
+  if ((f->flags & V_TEXT) && text_has_control(s, bytes, 1)) {
     errors_add(errors, f->name, MSG_CONTROL_CHARS);
     return 1;
   }

@@ -68,4 +68,9 @@ size_t utf8_length(const char *s, size_t len);
 /* 1 when s (len bytes) is valid UTF-8 without NUL. */
 int utf8_valid(const char *s, size_t len);
 
+/* 1 when s (len bytes) holds a control character: C0 (NUL included) and DEL, C1 (U+0080 to
+ * U+009F) or a line or paragraph separator (U+2028, U+2029); with allow_whitespace, \n, \r
+ * and \t are let through. */
+int text_has_control(const char *s, size_t len, int allow_whitespace);
+
 #endif

@@ -511,6 +511,34 @@ START_TEST(identity_claims_required) {
 }
 END_TEST
 
+/* Finding 5 of issue 14: a sub with a newline forged a log line. */
+START_TEST(identity_claims_without_control_characters) {
+  struct auth_config cfg = hs_config();
+  struct principal p;
+  const char *reason = NULL;
+  static const char *const CLAIMS[] = {"sub", "name", "org", "unit"};
+  /* C0 (with tab, CR, LF and ESC), DEL, C1 (NEL, CSI) and the line and paragraph separators */
+  static const char *const BAD[] = {"a\\nb",     "a\\rb",     "a\\tb",     "\\u0001",   "a\\u001b[31mb", "a\\u007fb",
+                                    "a\\u0080b", "a\\u0085b", "a\\u009fb", "a\\u2028b", "a\\u2029b"};
+  for (size_t c = 0; c < sizeof CLAIMS / sizeof CLAIMS[0]; c++) {
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+      char extra[128], what[64];
+      snprintf(extra, sizeof extra, "{\"%s\": \"%s\"}", CLAIMS[c], BAD[i]);
+      snprintf(what, sizeof what, "%s %s", CLAIMS[c], BAD[i]);
+      assert_refused(verify_hs_claims(&cfg, extra, &p, &reason), &p, &reason, what);
+    }
+  }
+  /* letters of any script, spaces and the characters next to the refused ones stay accepted */
+  ck_assert_int_eq(verify_hs_claims(&cfg,
+                                    "{\"sub\": \"\u017c\u00f3\u0142w \u00a0~\u00a1\u2027\u202f\", \"name\": "
+                                    "\"Jan \\\"Ko\\\\walski\\\"\", \"org\": \"krak\u00f3w\"}",
+                                    &p, &reason),
+                   AUTH_OK);
+  ck_assert_str_eq(p.sub, "\xc5\xbc\xc3\xb3\xc5\x82w \xc2\xa0~\xc2\xa1\xe2\x80\xa7\xe2\x80\xaf");
+  ck_assert_str_eq(p.name, "Jan \"Ko\\walski\"");
+}
+END_TEST
+
 /* Claims text with one string member of n copies of c. */
 static char *long_member(const char *name, char c, size_t n) {
   char *value = malloc(n + 1);
@@ -847,6 +875,7 @@ static Suite *auth_suite(void) {
   tcase_add_test(tc, es256_valid_when_pinned);
   tcase_add_test(tc, issuer_checked_when_configured);
   tcase_add_test(tc, audience_checked_when_configured);
+  tcase_add_test(tc, identity_claims_without_control_characters);
   tcase_add_test(tc, identity_claims_required);
   tcase_add_test(tc, claim_lengths);
   tcase_add_test(tc, malformed_tokens);

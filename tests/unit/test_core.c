@@ -38,15 +38,40 @@ END_TEST
 /* ---- Link ---------------------------------------------------------------------------------- */
 
 START_TEST(link_replaces_cursor) {
-  char *u = link_next_url("/api/v1/processes?limit=2&cursor=OLD&q=x", "NEW");
-  ck_assert_str_eq(u, "/api/v1/processes?limit=2&q=x&cursor=NEW");
+  static const char *const NAMES[] = {"q", "cursor", "limit", "sort"};
+  const char *none[3] = {"", "", ""};
+  const char *values[] = {"x", "OLD", "2", NULL};
+  char *u = link_next_url("/api/v1/processes", none, NAMES, values, 4, "NEW");
+  ck_assert_str_eq(u, "/api/v1/processes?q=x&limit=2&cursor=NEW");
   free(u);
-  u = link_next_url("/api/v1/processes", "C1");
+  const char *nothing[] = {NULL, NULL, NULL, NULL};
+  u = link_next_url("/api/v1/processes", none, NAMES, nothing, 4, "C1");
   ck_assert_str_eq(u, "/api/v1/processes?cursor=C1");
   free(u);
-  /* a parameter that merely starts with "cursor" is kept */
-  u = link_next_url("/a?cursorx=1&cursor&limit=5", "Z");
-  ck_assert_str_eq(u, "/a?cursorx=1&limit=5&cursor=Z");
+  /* path values in their places, every value percent-encoded */
+  const char *path[3] = {"17", "a/b c", ""};
+  u = link_next_url("/api/v1/x/{id}/y/{sub}", path, NAMES, values, 4, "Z");
+  ck_assert_str_eq(u, "/api/v1/x/17/y/a%2Fb%20c?q=x&limit=2&cursor=Z");
+  free(u);
+}
+END_TEST
+
+/* Finding 6c of issue 14: the raw query was copied into the Link header, so a value could close
+ * the <...> and add relations; now only checked values go in, percent-encoded. */
+START_TEST(link_cannot_be_injected) {
+  static const char *const NAMES[] = {"q", "limit"};
+  const char *none[3] = {"", "", ""};
+  const char *values[] = {"a>; rel=\"evil\", <https://evil.example/>; rel=\"x", "2"};
+  char *u = link_next_url("/api/v1/processes", none, NAMES, values, 2, "C.D-_");
+  ck_assert_str_eq(u,
+                   "/api/v1/processes?q=a%3E%3B%20rel%3D%22evil%22%2C%20%3Chttps%3A%2F%2Fevil.example%2F%3E%3B%20rel%"
+                   "3D%22x&limit=2&cursor=C.D-_");
+  ck_assert_ptr_null(strpbrk(u, "<>\"; ,\r\n"));
+  free(u);
+  /* a query value holding '&' or '=' cannot add a parameter */
+  const char *amp[] = {"x&limit=9999", NULL};
+  u = link_next_url("/api/v1/processes", none, NAMES, amp, 2, "C");
+  ck_assert_str_eq(u, "/api/v1/processes?q=x%26limit%3D9999&cursor=C");
   free(u);
 }
 END_TEST
@@ -243,6 +268,7 @@ static Suite *core_suite(void) {
   TCase *t = tcase_create("pure");
   tcase_add_test(t, if_match_values);
   tcase_add_test(t, link_replaces_cursor);
+  tcase_add_test(t, link_cannot_be_injected);
   tcase_add_test(t, query_integer_range);
   tcase_add_test(t, query_enum_boolean_text);
   tcase_add_test(t, bind_reads_parameters);

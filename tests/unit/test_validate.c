@@ -417,6 +417,24 @@ START_TEST(utf8_validity) {
 }
 END_TEST
 
+START_TEST(text_control_characters) {
+  static const char *const BAD[] = {"\x01",         "a\x1b[31m",    "\x7f", "\xc2\x80", "\xc2\x85", "\xc2\x9f",
+                                    "\xe2\x80\xa8", "\xe2\x80\xa9", "\n",   "\r",       "\t"};
+  for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+    ck_assert_msg(text_has_control(BAD[i], strlen(BAD[i]), 0) == 1, "missed %zu", i);
+  }
+  ck_assert_int_eq(text_has_control("a\0b", 3, 0), 1);
+  ck_assert_int_eq(text_has_control("a\0b", 3, 1), 1);
+  ck_assert_int_eq(text_has_control("a\nb\r\tc", 6, 1), 0);
+  ck_assert_int_eq(text_has_control("a\x1b", 2, 1), 1);
+  /* neighbours of the refused ranges: NBSP, U+00A1, U+2027, U+202A, and plain text */
+  static const char *const GOOD[] = {"\xc2\xa0", "\xc2\xa1", "\xe2\x80\xa7", "\xe2\x80\xaa", "Zażółć ~ \"x\"", ""};
+  for (size_t i = 0; i < sizeof GOOD / sizeof GOOD[0]; i++) {
+    ck_assert_msg(text_has_control(GOOD[i], strlen(GOOD[i]), 0) == 0, "refused %zu", i);
+  }
+}
+END_TEST
+
 START_TEST(utf8_lengths) {
   ck_assert_uint_eq(utf8_length("", 0), 0);
   ck_assert_uint_eq(utf8_length("abc", 3), 3);
@@ -547,6 +565,7 @@ static Suite *validate_suite(void) {
   TCase *u = tcase_create("utf8");
   tcase_add_test(u, utf8_validity);
   tcase_add_test(u, utf8_lengths);
+  tcase_add_test(u, text_control_characters);
   suite_add_tcase(s, u);
 
   TCase *w = tcase_create("workflow");

@@ -327,8 +327,10 @@ static void public_run(struct req_ctx *c, route_work work) {
   struct public_call p = {.c = c, .work = work};
   struct result res = {0};
   struct db_tx_opts find = {.read_only = 1, .label = c->route->path};
-  /* the public id is 22 base64url characters; anything else names no survey */
-  if (strlen(c->path[0]) != 22) {
+  /* the public id is 22 base64url characters; anything else names no survey (and is never
+   * sent to the database, which would refuse text that is not UTF-8 as a bad value) */
+  if (strlen(c->path[0]) != 22 ||
+      strspn(c->path[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != 22) {
     result_problem(&res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_SURVEY);
   } else {
     db_run(c->pool, &find, public_org_work, &p, &res, c->request_id);
