@@ -187,6 +187,7 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_MUST_BE_DATE] = "must be a date as YYYY-MM-DD",
     [MSG_DUPLICATE_ITEMS] = "must not repeat an item",
     [MSG_TOO_MANY_ITEMS] = "must have at most %zu items",
+    [MSG_RATE_TABLE_FULL] = "too many clients at once; try again later",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {
