@@ -90,6 +90,10 @@ int config_cors_allows(const struct config *cfg, const char *origin) {
   return 0;
 }
 
+static void trusted_proxy_problem(const char *what, void *problems) {
+  problem(problems, "ZSZ_TRUSTED_PROXIES", what);
+}
+
 static char *dup_or_null(const char *s) {
   return (s && *s) ? strdup(s) : NULL;
 }
@@ -216,6 +220,9 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
       cfg->public_rate_limit = (int)n;
     }
   }
+  if ((v = get("ZSZ_TRUSTED_PROXIES", ctx)) && *v) {
+    net_ranges_parse(v, &cfg->trusted_proxies, trusted_proxy_problem, problems);
+  }
   if ((v = get("ZSZ_HOUSEKEEPING_SECONDS", ctx)) && *v) {
     if (parse_long(v, 1, 3600, &n) != 0) {
       problem(problems, "ZSZ_HOUSEKEEPING_SECONDS", "must be an integer from 1 to 3600");
@@ -260,6 +267,7 @@ void config_free(struct config *cfg) {
     free(cfg->cors_origins[i]);
   }
   free(cfg->cors_origins);
+  net_ranges_free(&cfg->trusted_proxies);
   free(cfg->migrations_dir);
   free(cfg->openapi_file);
   memset(cfg, 0, sizeof *cfg);

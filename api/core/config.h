@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "auth.h"
+#include "netaddr.h"
 
 struct config {
   char *bind; /* owned */
@@ -30,6 +31,9 @@ struct config {
   unsigned long log_level;  /* a Yder Y_LOG_LEVEL_* */
   char *migrations_dir;     /* owned */
   char *openapi_file;       /* owned */
+
+  /* owned: the peers whose X-Forwarded-For and Forwarded name the client (ZSZ_TRUSTED_PROXIES) */
+  struct net_ranges trusted_proxies;
 };
 
 typedef const char *(*config_getenv_fn)(const char *name, void *ctx);

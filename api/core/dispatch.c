@@ -3,10 +3,12 @@
  * the contract, If-Match, paging, CSV), then the route's work in one transaction. */
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <ulfius.h>
 #include <yder.h>
@@ -16,6 +18,8 @@
 #include "http.h"
 #include "logtext.h"
 #include "metrics.h"
+#include "netaddr.h"
+#include "ratelimit.h"
 #include "routes.h"
 #include "server.h"
 #include "uri.h"
@@ -243,49 +247,85 @@ static void overflow_field(const char *body, size_t pos, char *out, size_t len) 
  * handler may run; otherwise a response has been rendered. */
 /* ---- per-address limit of the public routes -------------------------------------------- */
 
-#define RATE_SLOTS 4096
+/* Client addresses the limit can follow at once (about 4 MiB, allocated on the first public
+ * request). To keep them all in use an attacker needs as many addresses, each spending its
+ * whole limit every minute; beyond that, new addresses wait (429) instead of anyone's limit
+ * being forgotten. */
+#define RATE_TABLE_CAPACITY 65536
 
-struct rate_slot {
-  unsigned long long addr; /* 0: free */
-  double tokens;
-  double at;
-};
-static struct rate_slot g_rates[RATE_SLOTS];
+static struct ratelimit *g_rates;
 static pthread_mutex_t g_rates_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* A token bucket per client address: ZSZ_PUBLIC_RATE_LIMIT per minute, as large a burst.
- * 0 when allowed; otherwise the seconds to wait. The address is used here only, in memory:
- * it is never stored with a response or logged. */
-static int rate_wait(const struct _u_request *req) {
-  const struct sockaddr *sa = req->client_address;
-  unsigned long long key = 1;
+/* The TCP peer. Ulfius keeps only sizeof(struct sockaddr), 16 bytes, of it: of an IPv6 peer
+ * the first 8 bytes of the address, its /64, which is what the limit counts by (the server
+ * listens on IPv4 only, ZSZ_BIND). */
+static struct net_addr peer_address(const struct sockaddr *sa) {
+  struct net_addr a;
+  memset(&a, 0, sizeof a);
   if (sa && sa->sa_family == AF_INET) {
-    key = 2 + ((const struct sockaddr_in *)sa)->sin_addr.s_addr;
+    net_addr_from_v4(&a, (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr);
   } else if (sa && sa->sa_family == AF_INET6) {
-    const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
-    for (int i = 0; i < 8; i++)
-      key = key * 131 + b[i]; /* the /64 a household or office gets */
+    memcpy(a.b, (const unsigned char *)sa + offsetof(struct sockaddr_in6, sin6_addr), 8);
   }
-  double rate = APP.cfg.public_rate_limit / 60.0, burst = APP.cfg.public_rate_limit, now = now_seconds();
-  int wait = 0;
+  return a;
+}
+
+/* The value of a request header (its lines joined by commas), NULL when absent. -1 when it
+ * came under two spellings (x-forwarded-for and X-Forwarded-For): Ulfius keeps those apart,
+ * and their order, which says who wrote what, is lost. */
+static int header_value(const struct _u_map *headers, const char *name, const char **value) {
+  const char **keys = u_map_enum_keys(headers);
+  *value = NULL;
+  for (size_t i = 0; keys != NULL && keys[i] != NULL; i++) {
+    if (strcasecmp(keys[i], name) == 0) {
+      if (*value != NULL) {
+        return -1;
+      }
+      *value = u_map_get(headers, keys[i]);
+    }
+  }
+  return 0;
+}
+
+/* A token bucket per client address (IPv4 whole, IPv6 by /64; behind a trusted proxy the
+ * address it names): ZSZ_PUBLIC_RATE_LIMIT per minute, as large a burst. RL_ALLOWED, or why
+ * not with *wait the seconds to wait. The address is used here only, in memory: it is never
+ * stored with a response or logged. */
+static enum rl_verdict rate_wait(const struct req_ctx *c, int *wait) {
+  struct net_addr client = peer_address(c->req->client_address);
+  const char *xff = NULL, *forwarded = NULL;
+  /* a header under two spellings leaves the client the peer */
+  if (APP.cfg.trusted_proxies.n > 0) {
+    if (header_value(c->req->map_header, "X-Forwarded-For", &xff) == 0 &&
+        header_value(c->req->map_header, "Forwarded", &forwarded) == 0) {
+      client = net_client_address(&client, xff, forwarded, &APP.cfg.trusted_proxies);
+    }
+  }
+  unsigned char key[NET_KEY_LEN];
+  net_rate_key(&client, key);
+  enum rl_verdict verdict = RL_FULL;
+  int no_table = 0;
+  *wait = 60;
   pthread_mutex_lock(&g_rates_mu);
-  struct rate_slot *s = &g_rates[key % RATE_SLOTS];
-  if (s->addr != key) {
-    /* a new address takes the slot: an evicted one only gains a fresh bucket */
-    s->addr = key;
-    s->tokens = burst;
-    s->at = now;
+  if (g_rates == NULL) {
+    unsigned char seed[RATELIMIT_SEED_LEN];
+    if (getrandom(seed, sizeof seed, 0) != (ssize_t)sizeof seed) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      memcpy(seed, &ts, sizeof ts < sizeof seed ? sizeof ts : sizeof seed);
+    }
+    g_rates = ratelimit_new(RATE_TABLE_CAPACITY, APP.cfg.public_rate_limit, seed);
   }
-  s->tokens = s->tokens + (now - s->at) * rate;
-  if (s->tokens > burst) s->tokens = burst;
-  s->at = now;
-  if (s->tokens >= 1) {
-    s->tokens -= 1;
+  if (g_rates != NULL) {
+    verdict = ratelimit_take(g_rates, key, now_seconds(), wait);
   } else {
-    wait = (int)((1 - s->tokens) / rate) + 1;
+    no_table = 1;
   }
   pthread_mutex_unlock(&g_rates_mu);
-  return wait;
+  if (no_table) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "request %s: cannot allocate the rate limit table", c->request_id);
+  }
+  return verdict;
 }
 
 /* Reads a JSON body within ZSZ_MAX_BODY_BYTES; 0 when c->body is set, -1 after a problem. */
@@ -360,11 +400,12 @@ static int authenticate(struct req_ctx *c) {
 static int admit(struct req_ctx *c) {
   const struct route *rt = c->route;
   if (rt->flags & ROUTE_RATE_LIMITED) {
-    int wait = rate_wait(c->req);
-    if (wait > 0) {
+    int wait = 0;
+    enum rl_verdict verdict = rate_wait(c, &wait);
+    if (verdict != RL_ALLOWED) {
       char seconds[16];
       snprintf(seconds, sizeof seconds, "%d", wait);
-      http_problem(c, PROBLEM_TOO_MANY_REQUESTS, MSG_RATE_LIMITED);
+      http_problem(c, PROBLEM_TOO_MANY_REQUESTS, verdict == RL_LIMITED ? MSG_RATE_LIMITED : MSG_RATE_TABLE_FULL);
       u_map_put(c->resp->map_header, "Retry-After", seconds);
       return -1;
     }

@@ -188,6 +188,7 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_DUPLICATE_ITEMS] = "must not repeat an item",
     [MSG_TOO_MANY_ITEMS] = "must have at most %zu items",
     [MSG_NUMBER_TOO_LARGE] = "is a number too large to read",
+    [MSG_RATE_TABLE_FULL] = "too many clients at once; try again later",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

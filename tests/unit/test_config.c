@@ -472,6 +472,71 @@ START_TEST(cors_bad_origin) {
 }
 END_TEST
 
+/* ---- ZSZ_TRUSTED_PROXIES ------------------------------------------------------------------ */
+
+static int trusts(const struct config *cfg, const char *text) {
+  struct net_addr a;
+  ck_assert_int_eq(net_addr_parse(text, strlen(text), &a), 0);
+  return net_ranges_contain(&cfg->trusted_proxies, &a);
+}
+
+START_TEST(trusted_proxies_none_by_default) {
+  struct config cfg;
+  json_t *problems = json_array();
+  const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_TRUSTED_PROXIES=", NULL};
+  int n = load(&cfg, CONFIG_NEED_SERVE, problems, vars);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_uint_eq(cfg.trusted_proxies.n, 0);
+  ck_assert_int_eq(trusts(&cfg, "127.0.0.1"), 0);
+  config_free(&cfg);
+  json_decref(problems);
+}
+END_TEST
+
+START_TEST(trusted_proxies_list) {
+  struct config cfg;
+  json_t *problems = json_array();
+  const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32,
+                        "ZSZ_TRUSTED_PROXIES=127.0.0.1, 10.0.0.0/8,2001:db8::/32 ,::1", NULL};
+  int n = load(&cfg, CONFIG_NEED_SERVE, problems, vars);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_uint_eq(cfg.trusted_proxies.n, 4);
+  ck_assert_int_eq(trusts(&cfg, "127.0.0.1"), 1);
+  ck_assert_int_eq(trusts(&cfg, "127.0.0.2"), 0);
+  ck_assert_int_eq(trusts(&cfg, "10.200.0.1"), 1);
+  ck_assert_int_eq(trusts(&cfg, "2001:db8:1::1"), 1);
+  ck_assert_int_eq(trusts(&cfg, "::1"), 1);
+  ck_assert_int_eq(trusts(&cfg, "::2"), 0);
+  config_free(&cfg);
+  ck_assert_uint_eq(cfg.trusted_proxies.n, 0);
+  json_decref(problems);
+}
+END_TEST
+
+START_TEST(trusted_proxies_every_bad_entry_reported) {
+  struct config cfg;
+  json_t *problems = json_array();
+  const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_PORT=0",
+                        "ZSZ_TRUSTED_PROXIES=127.0.0.1,proxy.local,10.0.0.1/8,0.0.0.0/0", NULL};
+  ck_assert_int_eq(load(&cfg, CONFIG_NEED_SERVE, problems, vars), 4);
+  ASSERT_PROBLEM(problems, "ZSZ_PORT");
+  const char *want[] = {
+      "ZSZ_TRUSTED_PROXIES: 'proxy.local' is not an IPv4 or IPv6 address or CIDR range",
+      "ZSZ_TRUSTED_PROXIES: '10.0.0.1/8' has bits set after its /8 prefix",
+      "ZSZ_TRUSTED_PROXIES: '0.0.0.0/0': the prefix length must be 1 to 32 for IPv4",
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+    int found = 0;
+    for (size_t j = 0; j < json_array_size(problems); j++)
+      found |= strcmp(json_string_value(json_array_get(problems, j)), want[i]) == 0;
+    ck_assert_msg(found, "missing: %s", want[i]);
+  }
+  ck_assert_uint_eq(cfg.trusted_proxies.n, 0); /* nothing half-trusted */
+  config_free(&cfg);
+  json_decref(problems);
+}
+END_TEST
+
 START_TEST(free_is_safe_after_failure_and_twice) {
   struct config cfg;
   json_t *problems = json_array();
@@ -508,6 +573,12 @@ static Suite *config_suite(void) {
   tcase_add_test(cors, cors_any);
   tcase_add_test(cors, cors_bad_origin);
   suite_add_tcase(s, cors);
+
+  TCase *proxies = tcase_create("trusted_proxies");
+  tcase_add_test(proxies, trusted_proxies_none_by_default);
+  tcase_add_test(proxies, trusted_proxies_list);
+  tcase_add_test(proxies, trusted_proxies_every_bad_entry_reported);
+  suite_add_tcase(s, proxies);
   return s;
 }
 
