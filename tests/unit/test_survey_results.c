@@ -118,7 +118,7 @@ END_TEST
  * and only when every group shown is at least as large (the next smallest). */
 START_TEST(random_breakdowns) {
   unsigned seed = 14;
-  static char values[MAX_GROUPS][8];
+  static char values[MAX_GROUPS][24];
   for (int round = 0; round < 20000; round++) {
     struct breakdown_group g[MAX_GROUPS];
     size_t n = (size_t)(rand_r(&seed) % MAX_GROUPS);
