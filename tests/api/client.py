@@ -973,7 +973,7 @@ PUBLIC_SURVEY_FIELDS = ("public_id", "title", "questions", "respondent_fields", 
 # every survey-fed indicator of the organisation with the same kind and year, and the
 # comparison looks for the previous closed survey of the same kind in any earlier year.
 # Default surveys: the current year. test_survey_indicators: 2050..2069. test_survey_results
-# (comparison): 2078..2082 (kind employees). The auto-closing survey: 2099 (kind ad_hoc).
+# (comparison): 2078..2085 (kind employees). The auto-closing survey: 2099 (kind ad_hoc).
 AUTO_CLOSE_YEAR = 2099
 
 

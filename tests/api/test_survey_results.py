@@ -1,9 +1,10 @@
 """Survey results (docs/design-surveys.md, "Results"): exact statistics for a small data set
 computed here from the spec's formulas (n, mean, sample sd, ci95, share_4_5, below_target,
 distribution; counts and shares of choice questions; the overall mean), breakdowns with groups
-under `min_group_size` merged into "other", the free texts (plenipotentiary only, only with
-enough responses, in random order), the comparison with the previous year's survey of the same
-kind, and who may read what."""
+under `min_group_size` merged into "other" (with the next smallest groups until no small group's
+figures can be read or subtracted out), the free texts (plenipotentiary only, only with enough
+responses, in random order), the comparison with the previous year's survey of the same kind
+(only one the caller may read), and who may read what."""
 
 import json
 import subprocess
@@ -219,11 +220,16 @@ class StatisticsTest(ApiTest):
     def test_breakdowns(self):
         by_field = {b["field"]: b for b in self.res["breakdowns"]}
         self.assertEqual(set(by_field), {"r_group", "r_unit", "r_proc"})
+        # min_group_size 3. r_group: g3 and g4 (1 each) are under it, and together too, so
+        # the next smallest group, g2 (3), joins them in "other". r_proc: the second process
+        # (2) alone in "other" would be shown as itself, so the first one (7) joins it.
+        # (Until issue 14 this expected g2 shown, "other" = g3 + g4 with 2 responses, and
+        # r_proc's "other" = the second process alone: the small groups' own figures.)
         expect_groups = {
-            "r_group": {"g1": [0, 1, 2, 3], "g2": [4, 5, 6], "other": [7, 8]},
+            "r_group": {"g1": [0, 1, 2, 3], "other": [4, 5, 6, 7, 8]},
             "r_unit": {Fixture.units[0]["code"]: [0, 1, 2, 3, 4],
                        Fixture.units[1]["code"]: [5, 6, 7, 8]},
-            "r_proc": {Fixture.procs[0]["code"]: list(range(7)), "other": [7, 8]},
+            "r_proc": {"other": list(range(9))},
         }
         for field, groups in expect_groups.items():
             with self.subTest(field=field):
@@ -243,9 +249,9 @@ class StatisticsTest(ApiTest):
                         self.assertEqual(q["n"], len(values), (value, q))
                         self.assertTrue(approx(q["mean"], scale_stats(values)["mean"]),
                                         (value, q))
-        # the small groups are never shown alone
+        # the small groups are never shown alone, nor those merged to protect them
         names = {g["value"] for b in self.res["breakdowns"] for g in b["groups"]}
-        for hidden in ("g3", "g4", Fixture.procs[1]["code"]):
+        for hidden in ("g2", "g3", "g4", Fixture.procs[0]["code"], Fixture.procs[1]["code"]):
             self.assertNotIn(hidden, names)
 
     def test_one_response(self):
@@ -407,9 +413,9 @@ class ReadersTest(ApiTest):
         self.assertNotFound(api("GET", texts_path(987654321, "q"), plenipotentiary()))
 
 
-def employees_survey(year, answers, close=True, kind="employees", extra_questions=()):
+def employees_survey(year, answers, close=True, kind="employees", extra_questions=(), **fields):
     s = create_open_survey(kind=kind, year=year,
-                           questions=[scale_q("q_a"), scale_q("q_b"), *extra_questions])
+                           questions=[scale_q("q_a"), scale_q("q_b"), *extra_questions], **fields)
     for a in answers:
         respond(s, a)
     return close_survey(s) if close else s
@@ -453,6 +459,258 @@ class ComparisonTest(ApiTest):
     def test_none_for_the_first_year(self):
         s = employees_survey(2000, [{"q_a": 3}], close=False)
         self.assertIsNone(survey_results(s)["comparison"])
+
+
+def values_of(value, key):
+    """Every value of a member called key, at any depth."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k == key:
+                yield v
+            yield from values_of(v, key)
+    elif isinstance(value, list):
+        for v in value:
+            yield from values_of(v, key)
+
+
+def numbers_in(value):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from numbers_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from numbers_in(v)
+
+
+class ComparisonReadersTest(ApiTest):
+    """The comparison draws only on a survey the caller may read (issue 14, finding 4): a
+    process owner who gets 403 on an earlier survey must not read its means through the
+    comparison of a later survey of the same kind. Kind employees, years 2083..2085 (kept by
+    this module, see client.py)."""
+
+    HIDDEN_MEANS = {"q_a": 4 / 3, "q_b": 7 / 3}
+
+    @classmethod
+    def setUpClass(cls):
+        ensure_user(owner())
+        own, foreign = create_owned_process(), create_process()
+        # the owner may read neither this one (its process belongs to someone else)...
+        cls.hidden = employees_survey(2083, [{"q_a": 1, "q_b": 2}, {"q_a": 1, "q_b": 2},
+                                             {"q_a": 2, "q_b": 3}], process_ids=[foreign["id"]])
+        # ...but these two concern a process it owns
+        cls.later = employees_survey(2084, [{"q_a": 5, "q_b": 4}, {"q_a": 4, "q_b": 4}],
+                                     process_ids=[own["id"]])
+        cls.latest = employees_survey(2085, [{"q_a": 3, "q_b": 5}], close=False,
+                                      process_ids=[own["id"]])
+
+    def test_the_owner_may_not_read_the_earlier_survey(self):
+        self.assertForbidden(api("GET", results_path(self.hidden), owner()))
+        self.assertForbidden(api("GET", survey_path(self.hidden), owner()))
+
+    def test_the_plenipotentiary_compares_with_it(self):
+        res = survey_results(self.later)
+        self.assertIsNone(res["comparison_omitted"], res)
+        c = res["comparison"]
+        self.assertEqual((c["survey_id"], c["year"]), (self.hidden["id"], 2083), c)
+        got = {q["key"]: q for q in c["questions"]}
+        for key, mean in self.HIDDEN_MEANS.items():
+            self.assertTrue(approx(got[key]["previous_mean"], mean), got[key])
+
+    def test_the_owner_gets_no_comparison_and_is_told_why(self):
+        r = api("GET", results_path(self.later), owner())
+        res = self.assertJsonObject(r)
+        self.assertIsNone(res["comparison"], "the earlier survey is not the owner's to read")
+        self.assertEqual(res["comparison_omitted"], "not_readable", res)
+        # nor can its means be derived: no previous mean, no change, no trace of its id
+        raw = r.raw.decode("utf-8")
+        for word in ("previous_mean", "change"):
+            self.assertNotIn(word, raw)
+        self.assertNotIn(self.hidden["id"], list(values_of(res, "survey_id")))
+        self.assertNotIn(2083, list(numbers_in(res)))
+        own = {q["key"]: num(q["mean"]) for q in res["questions"]}
+        leaks = set(self.HIDDEN_MEANS.values()) | {own[k] - m for k, m in self.HIDDEN_MEANS.items()}
+        for x in numbers_in(res):
+            for leak in leaks:
+                self.assertFalse(abs(num(x) - leak) <= 0.0005 + 1e-9,
+                                 f"{x} in the owner's results is the hidden survey's {leak:.3f}")
+        # the rest of the results is the same as the plenipotentiary's
+        full = survey_results(self.later)
+        for key in ("survey_id", "status", "responses", "overall", "questions", "breakdowns"):
+            self.assertEqual(res[key], full[key], key)
+
+    def test_the_owner_compares_with_a_survey_it_may_read(self):
+        res = self.assertJsonObject(api("GET", results_path(self.latest), owner()))
+        self.assertIsNone(res["comparison_omitted"], res)
+        c = res["comparison"]
+        self.assertEqual((c["survey_id"], c["year"]), (self.later["id"], 2084), c)
+        got = {q["key"]: q for q in c["questions"]}
+        self.assertTrue(approx(got["q_a"]["previous_mean"], 4.5), got)
+        self.assertTrue(approx(got["q_b"]["previous_mean"], 4.0), got)
+
+    def test_nothing_omitted_when_there_is_no_earlier_survey(self):
+        s = employees_survey(2000, [{"q_a": 3}], close=False)
+        res = survey_results(s)
+        self.assertEqual((res["comparison"], res["comparison_omitted"]), (None, None), res)
+
+
+# ---- secondary suppression (issue 14, finding 7) ------------------------------------------
+
+
+def figures(responses, per_question):
+    """A part of a survey as the results let one compute it: its responses and, per scale
+    question, the number of 1..5 answers and their sum."""
+    return (responses, tuple(sorted(per_question.items())))
+
+
+def figures_of_rows(rows, scale_keys):
+    """The figures of the responses whose answers are rows."""
+    per_question = {}
+    for k in scale_keys:
+        values = [a[k] for a in rows if isinstance(a.get(k), int) and not isinstance(a[k], bool)]
+        per_question[k] = (len(values), sum(values))
+    return figures(len(rows), per_question)
+
+
+def figures_of_group(g):
+    """A shown group's figures (a sum is n times the mean, exact while n < 1000)."""
+    return figures(g["responses"],
+                   {q["key"]: (q["n"], round(num(q["mean"]) * q["n"]) if q["n"] else 0)
+                    for q in g["questions"]})
+
+
+def figures_of_totals(res, scale_keys):
+    qs = {q["key"]: q for q in res["questions"]}
+    return figures(res["responses"], {k: (qs[k]["n"], sum(int(v) * c for v, c in
+                                                           qs[k]["distribution"].items()))
+                                      for k in scale_keys})
+
+
+def minus(a, parts):
+    """a minus each of parts (figures), as a reader subtracts them."""
+    responses, per_question = a[0], dict(a[1])
+    for p in parts:
+        responses -= p[0]
+        for k, (n, s) in p[1]:
+            per_question[k] = (per_question[k][0] - n, per_question[k][1] - s)
+    return figures(responses, per_question)
+
+
+def truth(responses, fields, scale_keys):
+    """{field: {value: figures}} of the responses ({"answers", "respondent"}), from the data."""
+    out = {}
+    for f in fields:
+        by_value = {}
+        for r in responses:
+            v = r["respondent"].get(f)
+            if v is not None:
+                by_value.setdefault(v, []).append(r["answers"])
+        out[f] = {v: figures_of_rows(rows, scale_keys) for v, rows in by_value.items()}
+    return out
+
+
+class SubtractionMixin:
+    def assertNothingFollows(self, res, parts_by_field, scale_keys, k):
+        """Tries the subtraction on every breakdown: each shown group, and the totals minus
+        every group shown, must not give the figures of a group under k responses; every
+        group shown ("other" too) has k responses or more, and "other" is more than one
+        group."""
+        totals = figures_of_totals(res, scale_keys)
+        self.assertEqual([b["field"] for b in res["breakdowns"]], list(parts_by_field))
+        for b in res["breakdowns"]:
+            parts = parts_by_field[b["field"]]
+            small = {v: f for v, f in parts.items() if f[0] < k}
+            shown = [(f'group "{g["value"]}"', figures_of_group(g)) for g in b["groups"]]
+            cells = shown + [("the totals minus every group shown",
+                              minus(totals, [f for _, f in shown]))]
+            with self.subTest(field=b["field"], small=sorted(small)):
+                for name, cell in cells:
+                    for value, f in small.items():
+                        self.assertNotEqual(cell, f, f'{b["field"]}: group "{value}" ({f[0]} '
+                                            f'responses, under {k}) follows from {name}: {b}')
+                for g in b["groups"]:
+                    self.assertGreaterEqual(g["responses"], k, f'{b["field"]}: {g}')
+                    if g["value"] == "other":
+                        self.assertNotIn(figures_of_group(g), parts.values(),
+                                         f'{b["field"]}: "other" is one group: {g}')
+                    else:
+                        self.assertEqual(figures_of_group(g), parts[g["value"]], g)
+                self.assertLessEqual(sum(1 for g in b["groups"] if g["value"] == "other"), 1)
+
+
+# f1: a 8, b 6, c 2 (one group under 5); f2: x 10, y 3, z 2, w 1 (three under 5, 6 together);
+# f3: p 12, q 4 (one under 5 and one other group only); s1, s2 scale questions.
+SMALL_F1 = ["a"] * 8 + ["b"] * 6 + ["c"] * 2
+SMALL_F2 = ["x", "y", "x", "z", "x", "w", "x", "y", "x", "z", "x", "y", "x", "x", "x", "x"]
+SMALL_F3 = ["q" if i % 4 == 0 else "p" for i in range(16)]
+
+
+class SecondarySuppressionTest(ApiTest, SubtractionMixin):
+    """No figure of a group under min_group_size follows from the results (issue 14,
+    finding 7): not from "other" (which must hold at least two groups and min_group_size
+    responses), nor by subtracting the groups shown from the totals."""
+
+    K = 5
+
+    @classmethod
+    def setUpClass(cls):
+        Fixture.setup()
+        cls.rows = [{"answers": {"s1": 1 + (i * 3) % 5,
+                                 **({"s2": 1 + (i * 7 + 2) % 5} if i % 5 != 4 else {})},
+                     "respondent": {"f1": SMALL_F1[i], "f2": SMALL_F2[i], "f3": SMALL_F3[i]}}
+                    for i in range(16)]
+        cls.survey = create_open_survey(
+            questions=[scale_q("s1"), scale_q("s2")], min_group_size=cls.K,
+            respondent_fields=[choice_rf("f1", ["a", "b", "c"]),
+                               choice_rf("f2", ["x", "y", "z", "w"]),
+                               choice_rf("f3", ["p", "q"])])
+        expect(import_json(cls.survey, cls.rows), 201)
+
+    def test_built_survey(self):
+        res = survey_results(self.survey)
+        self.assertNothingFollows(res, truth(self.rows, ("f1", "f2", "f3"), ("s1", "s2")),
+                                  ("s1", "s2"), self.K)
+
+    def test_built_survey_shapes(self):
+        """The groups each breakdown shows: the small groups merged into "other" with the
+        next smallest groups until it holds two groups and K responses."""
+        res = survey_results(self.survey)
+        got = {b["field"]: {g["value"]: g["responses"] for g in b["groups"]}
+               for b in res["breakdowns"]}
+        self.assertEqual(got, {"f1": {"a": 8, "other": 8}, "f2": {"x": 10, "other": 6},
+                               "f3": {"other": 16}})
+        for b in res["breakdowns"]:
+            self.assertEqual(b["groups"][-1]["value"], "other", "other comes last")
+
+    def test_fixture_survey(self):
+        """The module's fixture: min_group_size 3, groups of 4, 3, 1, 1 / 5, 4 / 7, 2."""
+        parts = truth(Fixture.rows, ("r_group", "r_unit", "r_proc"), SCALE_KEYS)
+        self.assertNothingFollows(Fixture.results, parts, SCALE_KEYS, MIN_GROUP)
+
+    def test_seeded_surveys(self):
+        """Every breakdown of every seeded survey (the employee survey's IT team of 3 is under
+        its min_group_size of 5), against the responses stored in the database."""
+        seeded = [s for s in list_all(SURVEYS, plenipotentiary())
+                  if s["public_id"].startswith("demoKrakow")]
+        self.assertGreaterEqual(len(seeded), 3, [s["title"] for s in seeded])
+        smallest = []
+        for s in seeded:
+            rows = json.loads(psql_value(
+                "SELECT coalesce(jsonb_agg(jsonb_build_object('answers', answers, "
+                f"'respondent', respondent)), '[]')::text FROM survey_responses "
+                f"WHERE survey_id = {int(s['id'])}"))
+            keys = [q["key"] for q in s["questions"] if q["type"] == "scale_1_5"]
+            fields = [f["key"] for f in s["respondent_fields"]]
+            parts = truth(rows, fields, keys)
+            smallest += [min(f[0] for f in p.values()) for p in parts.values() if p]
+            res = survey_results(s)
+            self.assertEqual(res["responses"], len(rows))
+            with self.subTest(survey=s["title"]):
+                self.assertNothingFollows(res, parts, keys, s["min_group_size"])
+        self.assertIn(3, smallest, "the seeded IT team of 3")
 
 
 class AggregatesTest(ApiTest):

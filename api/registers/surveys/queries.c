@@ -315,23 +315,31 @@ PGresult *surveys_q_counts(struct db_tx *tx, const char *org, const char *id) {
 }
 
 enum db_status surveys_q_previous(struct db_tx *tx, const char *org, const char *kind, const char *year,
-                                  long long *id_out, long long *year_out, json_t **means) {
-  const char *params[] = {org, kind, year};
-  PGresult *r = db_exec(
-      tx,
-      "SELECT p.id, p.year, (SELECT json_object_agg(k, zsz_survey_mean(p.id, k)) FROM "
-      "  (SELECT q->>'key' AS k FROM jsonb_array_elements(p.questions) q WHERE q->>'type' = 'scale_1_5') x)::text "
-      "FROM surveys p WHERE p.org_id = $1 AND p.kind = $2 AND p.year < $3::integer AND p.status = 'closed' "
-      "ORDER BY p.year DESC, p.id DESC LIMIT 1",
-      3, params);
+                                  const char *roles, const char *sub, int *readable, long long *id_out,
+                                  long long *year_out, json_t **means) {
+  const char *params[] = {org, kind, year, roles, sub};
+  /* the record rule decides in the database: a survey the caller may not read gives no id,
+   * year or mean back */
+  PGresult *r =
+      db_exec(tx,
+              "SELECT p.ok, CASE WHEN p.ok THEN p.id END, CASE WHEN p.ok THEN p.year END, "
+              "CASE WHEN p.ok THEN (SELECT json_object_agg(k, zsz_survey_mean(p.id, k)) FROM (SELECT q->>'key' AS k "
+              "  FROM jsonb_array_elements(p.questions) q WHERE q->>'type' = 'scale_1_5') x) END::text "
+              "FROM (SELECT s.id, s.year, s.questions, zsz_survey_readable(s, $4::text[], $5) AS ok FROM surveys s "
+              "  WHERE s.org_id = $1 AND s.kind = $2 AND s.year < $3::integer AND s.status = 'closed' "
+              "  ORDER BY s.year DESC, s.id DESC LIMIT 1) p",
+              5, params);
   if (r == NULL) {
     return DB_ERROR;
   }
   enum db_status st = PQntuples(r) == 1 ? DB_ONE : DB_NONE;
   if (st == DB_ONE) {
-    *id_out = atoll(PQgetvalue(r, 0, 0));
-    *year_out = atoll(PQgetvalue(r, 0, 1));
-    *means = PQgetisnull(r, 0, 2) ? json_object() : json_loads(PQgetvalue(r, 0, 2), 0, NULL);
+    *readable = PQgetvalue(r, 0, 0)[0] == 't';
+    if (*readable) {
+      *id_out = atoll(PQgetvalue(r, 0, 1));
+      *year_out = atoll(PQgetvalue(r, 0, 2));
+      *means = PQgetisnull(r, 0, 3) ? json_object() : json_loads(PQgetvalue(r, 0, 3), 0, NULL);
+    }
   }
   PQclear(r);
   return st;

@@ -114,10 +114,13 @@ void survey_summary_free(struct survey_summary *s);
  * survey_counts in 0004_surveys.sql). NULL when it failed. */
 PGresult *surveys_q_counts(struct db_tx *tx, const char *org, const char *id);
 
-/* The previous closed survey of the same kind (an earlier year): DB_ONE with its id, year
- * and *means (owned: {question key: mean or null} of its scale questions), or DB_NONE. */
+/* The previous closed survey of the same kind (an earlier year), whether or not the caller
+ * may read it: DB_NONE when there is none; DB_ONE with *readable (zsz_survey_readable for
+ * roles and sub) and, only when it is 1, its id, year and *means (owned: {question key: mean
+ * or null} of its scale questions). */
 enum db_status surveys_q_previous(struct db_tx *tx, const char *org, const char *kind, const char *year,
-                                  long long *id_out, long long *year_out, json_t **means);
+                                  const char *roles, const char *sub, int *readable, long long *id_out,
+                                  long long *year_out, json_t **means);
 
 /* The texts answered to question, in a random order: DB_NONE when there is no such survey;
  * DB_ONE with *is_text (question names a text question), *enough (min_group_size responses

@@ -179,8 +179,55 @@ static json_t *group_json(const char *value, long long responses, const json_t *
                    num_or_null(gn ? gs / gn : 0, gn > 0), "questions", gq);
 }
 
-/* Per respondent field: groups under min_group_size are merged into "other", never shown
- * alone (nor is a group whose value is "other" itself). */
+enum breakdown_other survey_breakdown_plan(struct breakdown_group *groups, size_t n, long long min_group_size) {
+  long long merged_responses = 0;
+  size_t merged = 0;
+  int small = 0;
+  for (size_t i = 0; i < n; i++) {
+    int below = groups[i].responses < min_group_size;
+    groups[i].merged = below || strcmp(groups[i].value, "other") == 0;
+    small |= below;
+    if (groups[i].merged) {
+      merged++;
+      merged_responses += groups[i].responses;
+    }
+  }
+  if (!small) {
+    /* nothing to protect: "other" holds only groups named so, each large enough */
+    return merged > 0 ? OTHER_SHOWN : OTHER_NONE;
+  }
+  /* secondary suppression: "other" alone, or under the limit, would show a small group */
+  while (merged < 2 || merged_responses < min_group_size) {
+    size_t next = n;
+    for (size_t i = 0; i < n; i++) {
+      if (groups[i].merged) continue;
+      if (next == n || groups[i].responses < groups[next].responses ||
+          (groups[i].responses == groups[next].responses && strcmp(groups[i].value, groups[next].value) < 0)) {
+        next = i;
+      }
+    }
+    if (next == n) return OTHER_SUPPRESSED;
+    groups[next].merged = 1;
+    merged++;
+    merged_responses += groups[next].responses;
+  }
+  return OTHER_SHOWN;
+}
+
+static void add_counts(json_t *to, json_t *from) {
+  const char *q;
+  json_t *vals;
+  json_object_foreach(from, q, vals) {
+    const char *v;
+    json_t *cnt;
+    json_object_foreach(vals, v, cnt) {
+      add_count(to, q, v, json_integer_value(cnt));
+    }
+  }
+}
+
+/* Per respondent field, the groups as survey_breakdown_plan shows them: those shown alone,
+ * then "other" (the merged groups) when it is shown. */
 static json_t *breakdowns_json(const struct survey_of_results *s, const struct survey_tallies *t) {
   json_t *breakdowns = json_array();
   size_t i;
@@ -188,46 +235,44 @@ static json_t *breakdowns_json(const struct survey_of_results *s, const struct s
   json_array_foreach(s->fields, i, def) {
     const char *f = json_string_value(json_object_get(def, "key"));
     json_t *field = json_object_get(t->groups, f), *sizes = json_object_get(t->sizes, f);
-    json_t *shown = json_object(), *other = json_object();
-    long long other_n = 0;
+    size_t n = json_object_size(field), k = 0;
+    struct breakdown_group *groups = calloc(n ? n : 1, sizeof *groups);
+    json_t *list = json_array(), *other = json_object();
     const char *g;
     json_t *map;
+    if (groups == NULL) {
+      n = 0; /* out of memory: no group shown */
+    }
     json_object_foreach(field, g, map) {
-      long long size = json_integer_value(json_object_get(sizes, g));
-      if (size >= s->min_group_size && strcmp(g, "other") != 0) {
-        json_object_set(shown, g, map);
+      if (k == n) break;
+      groups[k].value = g;
+      groups[k].responses = json_integer_value(json_object_get(sizes, g));
+      k++;
+    }
+    enum breakdown_other plan = survey_breakdown_plan(groups, n, s->min_group_size);
+    long long other_n = 0;
+    for (k = 0; k < n; k++) {
+      map = json_object_get(field, groups[k].value);
+      if (!groups[k].merged) {
+        json_array_append_new(list, group_json(groups[k].value, groups[k].responses, map, s->questions));
       } else {
-        other_n += size;
-        const char *q;
-        json_t *vals;
-        json_object_foreach(map, q, vals) {
-          const char *v;
-          json_t *cnt;
-          json_object_foreach(vals, v, cnt) {
-            add_count(other, q, v, json_integer_value(cnt));
-          }
-        }
+        other_n += groups[k].responses;
+        add_counts(other, map);
       }
     }
-    json_t *list = json_array();
-    const char *name;
-    json_object_foreach(shown, name, map) {
-      json_array_append_new(list,
-                            group_json(name, json_integer_value(json_object_get(sizes, name)), map, s->questions));
-    }
-    if (other_n > 0) {
+    if (plan == OTHER_SHOWN) {
       json_array_append_new(list, group_json("other", other_n, other, s->questions));
     }
     json_array_append_new(breakdowns, json_pack("{s:s, s:o}", "field", f, "groups", list));
-    json_decref(shown);
     json_decref(other);
+    free(groups);
   }
   return breakdowns;
 }
 
 /* The change of each scale question's mean since the previous survey, or null. */
 static json_t *comparison_json(const json_t *qs, const struct survey_previous *prev) {
-  if (prev == NULL || prev->id == 0) {
+  if (prev == NULL || prev->id == 0 || prev->not_readable) {
     return json_null();
   }
   json_t *cq = json_array();
@@ -254,8 +299,10 @@ json_t *survey_results_json(const struct survey_of_results *s, const struct surv
   double osum;
   overall(t->all, s->questions, &on, &osum);
   json_t *comparison = comparison_json(qs, prev);
-  return json_pack("{s:I, s:s, s:I, s:{s:I, s:o}, s:o, s:o, s:o}", "survey_id", (json_int_t)s->id, "status", s->status,
-                   "responses", (json_int_t)s->responses, "overall", "n", (json_int_t)on, "mean",
+  /* a previous survey the caller may not read: said, not shown */
+  json_t *omitted = prev != NULL && prev->not_readable ? json_string("not_readable") : json_null();
+  return json_pack("{s:I, s:s, s:I, s:{s:I, s:o}, s:o, s:o, s:o, s:o}", "survey_id", (json_int_t)s->id, "status",
+                   s->status, "responses", (json_int_t)s->responses, "overall", "n", (json_int_t)on, "mean",
                    num_or_null(on ? osum / on : 0, on > 0), "questions", qs, "breakdowns", breakdowns_json(s, t),
-                   "comparison", comparison);
+                   "comparison", comparison, "comparison_omitted", omitted);
 }

@@ -517,7 +517,8 @@ out:
 /* ---- results -------------------------------------------------------------------------------------- */
 
 /* Three statements (the survey, its counts, the previous survey of its kind) in the one
- * snapshot the route declares, so that the counts agree with response_count. */
+ * snapshot the route declares, so that the counts agree with response_count. The previous
+ * survey is compared with only when the caller may read it too (zsz_survey_readable). */
 void survey_results(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   struct survey_summary s = {0};
   struct survey_tallies t;
@@ -539,8 +540,13 @@ void survey_results(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     survey_tallies_add(&t, PQgetvalue(counts, i, 0), PQgetvalue(counts, i, 1), PQgetvalue(counts, i, 2),
                        PQgetvalue(counts, i, 3), atoll(PQgetvalue(counts, i, 4)));
   }
-  st = surveys_q_previous(tx, c->org_param, s.kind, s.year, &prev.id, &prev.year, &means);
+  /* the comparison draws only on a survey the caller may read; another is named "not
+   * readable", never compared with */
+  int readable = 0;
+  st = surveys_q_previous(tx, c->org_param, s.kind, s.year, c->roles_param, c->who.sub, &readable, &prev.id, &prev.year,
+                          &means);
   if (st == DB_ERROR) goto out;
+  prev.not_readable = st == DB_ONE && !readable;
   prev.means = means;
   struct survey_of_results of = {
       .id = c->path_id[0],
