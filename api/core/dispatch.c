@@ -498,6 +498,25 @@ static int check_query_value(struct req_ctx *c, const struct query_spec *q, cons
   return 0;
 }
 
+/* Ulfius keeps path and query values in one map, so a query parameter named like a path
+ * parameter (/users/x?sub=y) hides in it: find such names in the raw query string. */
+static void add_path_names_in_query(const struct req_ctx *c, json_t *errors) {
+  const char *q = strchr(c->req->http_url, '?');
+  while (q != NULL) {
+    const char *name = q + 1;
+    size_t len = strcspn(name, "=&");
+    char decoded[64];
+    if (len > 0 && len < sizeof decoded) {
+      uri_decode(name, len, decoded, 1);
+      if (is_path_param(c->route, decoded) && route_query_index(c->route, decoded) < 0) {
+        json_array_append_new(errors,
+                              json_pack("{s:s, s:s}", "field", decoded, "message", msg_text(MSG_PARAM_UNKNOWN)));
+      }
+    }
+    q = strchr(name, '&');
+  }
+}
+
 /* Query parameters: every one must be declared for the route by the contract (a misspelt
  * filter must not quietly return everything), and each must fit its schema. */
 static int parse_query(struct req_ctx *c) {
@@ -510,6 +529,7 @@ static int parse_query(struct req_ctx *c) {
       json_array_append_new(errors, json_pack("{s:s, s:s}", "field", keys[i], "message", msg_text(MSG_PARAM_UNKNOWN)));
     }
   }
+  add_path_names_in_query(c, errors);
   if (json_array_size(errors) > 0) {
     char names[200] = "";
     size_t used = 0, i;

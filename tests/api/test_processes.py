@@ -427,3 +427,12 @@ class UnknownParameterTest(ApiTest):
     def test_integer_parameter_with_blank_is_400(self):
         r = api("GET", f"{PROCESSES}?parent_id=%201", employee())
         self.assertProblem(r, 400, "invalid-parameter", field="parent_id")
+
+    def test_path_parameter_name_in_query_is_400(self):
+        # Ulfius keeps path and query values in one map: /processes/{id}?id=... must not
+        # slip through as if it were the path's own value
+        p = create_process()
+        r = api("GET", f"{path_of(p)}?id=1", employee())
+        self.assertProblem(r, 400, "invalid-parameter", field="id")
+        r = api("GET", f"/api/v1/users/krakow.employee?sub=x", employee())
+        self.assertProblem(r, 400, "invalid-parameter", field="sub")
