@@ -111,6 +111,9 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
   cfg->jwt_alg = JWT_ALG_HS256;
   cfg->max_body_bytes = 1048576;
   cfg->max_import_bytes = 64 * 1048576;
+  cfg->max_connections = 2048;
+  cfg->max_per_address = 64;
+  cfg->header_timeout = 10;
   cfg->public_rate_limit = 60;
   cfg->housekeeping_seconds = 60;
   cfg->log_level = Y_LOG_LEVEL_INFO;
@@ -211,6 +214,27 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
       problem(problems, "ZSZ_MAX_IMPORT_BYTES", "must be an integer from 1024 to 1073741824");
     } else {
       cfg->max_import_bytes = (size_t)n;
+    }
+  }
+  if ((v = get("ZSZ_MAX_CONNECTIONS", ctx)) && *v) {
+    if (parse_long(v, 16, 1000000, &n) != 0) {
+      problem(problems, "ZSZ_MAX_CONNECTIONS", "must be an integer from 16 to 1000000");
+    } else {
+      cfg->max_connections = (int)n;
+    }
+  }
+  if ((v = get("ZSZ_MAX_CONNECTIONS_PER_ADDRESS", ctx)) && *v) {
+    if (parse_long(v, 0, 1000000, &n) != 0 || n > cfg->max_connections) {
+      problem(problems, "ZSZ_MAX_CONNECTIONS_PER_ADDRESS", "must be an integer from 0 (no cap) to ZSZ_MAX_CONNECTIONS");
+    } else {
+      cfg->max_per_address = (int)n;
+    }
+  }
+  if ((v = get("ZSZ_HEADER_TIMEOUT_SECONDS", ctx)) && *v) {
+    if (parse_long(v, 1, 300, &n) != 0) {
+      problem(problems, "ZSZ_HEADER_TIMEOUT_SECONDS", "must be an integer from 1 to 300");
+    } else {
+      cfg->header_timeout = (int)n;
     }
   }
   if ((v = get("ZSZ_PUBLIC_RATE_LIMIT", ctx)) && *v) {

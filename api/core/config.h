@@ -26,6 +26,9 @@ struct config {
   int cors_any;
   size_t max_body_bytes;
   size_t max_import_bytes;  /* bulk imports */
+  int max_connections;      /* open client connections, in all */
+  int max_per_address;      /* open client connections from one address; 0: no cap */
+  int header_timeout;       /* seconds a connection has to send a request head */
   int public_rate_limit;    /* public requests per minute per address */
   int housekeeping_seconds; /* how often due surveys are closed */
   unsigned long log_level;  /* a Yder Y_LOG_LEVEL_* */

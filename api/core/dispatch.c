@@ -757,3 +757,89 @@ int dispatch_fallback(const struct _u_request *req, struct _u_response *resp, vo
   finish(&c, -1, started);
   return U_CALLBACK_COMPLETE;
 }
+
+/* ---- before the body (issue 14) ------------------------------------------------------- */
+
+/* The route Ulfius will pick for this method and path: of those that match, the one with the
+ * fewest parameters (a literal segment wins, as in server.c). NULL when none does. */
+static const struct route *route_for(const char *method, const char *path) {
+  const struct route *best = NULL;
+  int best_params = 0;
+  for (size_t i = 0; i < ROUTE_COUNT; i++) {
+    const struct route *rt = ROUTES[i];
+    if (strcmp(rt->method, method) != 0 || !route_path_matches(rt->path, path)) {
+      continue;
+    }
+    int params = 0;
+    for (const char *p = rt->path; *p; p++)
+      params += (*p == '{');
+    if (best == NULL || params < best_params) {
+      best = rt;
+      best_params = params;
+    }
+  }
+  return best;
+}
+
+/* The caller's token allows the route; otherwise a problem is rendered (401/403). Nothing is
+ * looked up in the database: the dispatcher does the rest once the body has arrived. */
+static int token_allows(struct req_ctx *c) {
+  const char *token = auth_bearer(u_map_get_case(c->req->map_header, "Authorization"));
+  const char *why = NULL;
+  if (token == NULL) {
+    http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_MISSING);
+    return 0;
+  }
+  if (auth_verify_cached(&APP.auth, token, time(NULL), &c->who, &why) != AUTH_OK) {
+    y_log_message(Y_LOG_LEVEL_DEBUG, "request %s: token refused: %s", c->request_id, why);
+    http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_INVALID);
+    return 0;
+  }
+  if ((c->route->roles & c->who.roles) == 0) {
+    http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
+    return 0;
+  }
+  return 1;
+}
+
+int dispatch_head(const struct _u_request *req, struct _u_response *resp, int chunked, unsigned long long length,
+                  size_t *limit) {
+  const struct route *rt = route_for(req->http_verb, req->url_path);
+  /* only a caller known by a token may send more than the usual limit */
+  int large = rt != NULL && (rt->flags & ROUTE_RAW_BODY) && !(rt->flags & ROUTE_PUBLIC);
+  *limit =
+      large && APP.cfg.max_import_bytes > APP.cfg.max_body_bytes ? APP.cfg.max_import_bytes : APP.cfg.max_body_bytes;
+  if (!chunked && length <= APP.cfg.max_body_bytes) {
+    return 0;
+  }
+  struct req_ctx c = {.req = req, .resp = resp, .route = rt};
+  double started = now_seconds();
+  assign_request_id(&c);
+  apply_cors(&c);
+  /* the dispatcher's order: who is calling, then the body */
+  if (large && !token_allows(&c)) {
+    /* rendered */
+  } else if (!chunked && length > *limit) {
+    http_problem(&c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, *limit);
+  } else {
+    return 0;
+  }
+  if (rt == NULL || !(rt->flags & ROUTE_PUBLIC)) {
+    u_map_put(resp->map_header, "Cache-Control", "no-store");
+  }
+  finish(&c, rt ? (int)rt->index : -1, started);
+  return -1;
+}
+
+void dispatch_body_too_large(const struct _u_request *req, struct _u_response *resp, size_t limit) {
+  const struct route *rt = route_for(req->http_verb, req->url_path);
+  struct req_ctx c = {.req = req, .resp = resp, .route = rt};
+  double started = now_seconds();
+  assign_request_id(&c);
+  apply_cors(&c);
+  http_problem(&c, PROBLEM_PAYLOAD_TOO_LARGE, MSG_BODY_TOO_LARGE, limit);
+  if (rt == NULL || !(rt->flags & ROUTE_PUBLIC)) {
+    u_map_put(resp->map_header, "Cache-Control", "no-store");
+  }
+  finish(&c, rt ? (int)rt->index : -1, started);
+}

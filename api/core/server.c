@@ -7,6 +7,7 @@
 #include <yder.h>
 
 #include "dispatch.h"
+#include "guard.h"
 #include "jobs.h"
 #include "metrics.h"
 #include "routes.h"
@@ -62,19 +63,37 @@ int server_serve(void) {
   /* A pool of epoll workers instead of Ulfius' default thread per connection: on a small
    * machine that shares its cores with PostgreSQL, a few busy threads beat many sleeping
    * ones woken by select(). Workers block while a request waits on the database, so there
-   * are as many as database connections. */
+   * are as many as database connections. Connections are limited in all and per address;
+   * guard.c closes those that do not send a request head in time (and idle ones first near
+   * the limit), and checks each request's head before its body is read. MHD's own timeout
+   * closes a connection silent for 60 s (a body or a response that stopped moving). */
+  int max_connections = guard_file_budget(APP.cfg.max_connections, APP.cfg.pool_size);
   struct MHD_OptionItem mhd_ops[] = {
-      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+      {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)guard_mhd_log, NULL}, /* first: MHD asks so */
+      {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)guard_request_completed, NULL},
+      {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)guard_notify_connection, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
       {MHD_OPTION_SOCK_ADDR, 0, &addr},
       {MHD_OPTION_THREAD_POOL_SIZE, APP.cfg.pool_size, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},
+      {MHD_OPTION_CONNECTION_LIMIT, max_connections, NULL},
+      {MHD_OPTION_PER_IP_CONNECTION_LIMIT, APP.cfg.max_per_address, NULL},
       {MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL},
       {MHD_OPTION_END, 0, NULL},
   };
+  if (guard_start(max_connections, APP.cfg.header_timeout) != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot start the connection sweeper");
+    goto out;
+  }
   if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, mhd_ops) !=
       U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot listen on %s:%d", APP.cfg.bind, APP.cfg.port);
+    goto out;
+  }
+  if (!guard_installed()) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "request heads cannot be checked before bodies (MHD was not started through "
+                                     "guard.c): refusing to serve");
+    ulfius_stop_framework(&instance);
     goto out;
   }
   y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s:%d", ZSZ_VERSION, APP.cfg.bind, APP.cfg.port);
@@ -87,10 +106,12 @@ int server_serve(void) {
   sigwait(&stop, &sig);
   y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
   ulfius_stop_framework(&instance);
+  guard_stop();
   jobs_stop();
   auth_cache_clear();
   code = 0;
 out:
+  guard_stop();
   ulfius_clean_instance(&instance);
   metrics_free();
   return code;

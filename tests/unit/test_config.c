@@ -254,6 +254,69 @@ START_TEST(bad_numbers) {
 }
 END_TEST
 
+/* Issue 14: the connection limits and the request-head deadline. */
+START_TEST(connection_limits) {
+  const char *defaults[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, NULL};
+  struct config cfg;
+  json_t *problems = json_array();
+  int n = load(&cfg, CONFIG_NEED_SERVE, problems, defaults);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.max_connections, 2048);
+  ck_assert_int_eq(cfg.max_per_address, 64);
+  ck_assert_int_eq(cfg.header_timeout, 10);
+  config_free(&cfg);
+
+  const char *edges[] = {"ZSZ_DATABASE_URL=" DB_URL,       "ZSZ_JWT_SECRET=" SECRET32,
+                         "ZSZ_MAX_CONNECTIONS=16",         "ZSZ_MAX_CONNECTIONS_PER_ADDRESS=16",
+                         "ZSZ_HEADER_TIMEOUT_SECONDS=300", NULL};
+  n = load(&cfg, CONFIG_NEED_SERVE, problems, edges);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.max_connections, 16);
+  ck_assert_int_eq(cfg.max_per_address, 16);
+  ck_assert_int_eq(cfg.header_timeout, 300);
+  config_free(&cfg);
+
+  const char *off[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_MAX_CONNECTIONS_PER_ADDRESS=0",
+                       "ZSZ_HEADER_TIMEOUT_SECONDS=1", NULL};
+  n = load(&cfg, CONFIG_NEED_SERVE, problems, off);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.max_per_address, 0);
+  ck_assert_int_eq(cfg.header_timeout, 1);
+  config_free(&cfg);
+  json_decref(problems);
+
+  static const char *const cases[][2] = {
+      {"ZSZ_MAX_CONNECTIONS=15", "ZSZ_MAX_CONNECTIONS"},
+      {"ZSZ_MAX_CONNECTIONS=1000001", "ZSZ_MAX_CONNECTIONS"},
+      {"ZSZ_MAX_CONNECTIONS=many", "ZSZ_MAX_CONNECTIONS"},
+      {"ZSZ_MAX_CONNECTIONS_PER_ADDRESS=-1", "ZSZ_MAX_CONNECTIONS_PER_ADDRESS"},
+      {"ZSZ_MAX_CONNECTIONS_PER_ADDRESS=2049", "ZSZ_MAX_CONNECTIONS_PER_ADDRESS"},
+      {"ZSZ_MAX_CONNECTIONS_PER_ADDRESS=1e3", "ZSZ_MAX_CONNECTIONS_PER_ADDRESS"},
+      {"ZSZ_HEADER_TIMEOUT_SECONDS=0", "ZSZ_HEADER_TIMEOUT_SECONDS"},
+      {"ZSZ_HEADER_TIMEOUT_SECONDS=301", "ZSZ_HEADER_TIMEOUT_SECONDS"},
+      {"ZSZ_HEADER_TIMEOUT_SECONDS=10s", "ZSZ_HEADER_TIMEOUT_SECONDS"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, cases[k][0], NULL};
+    problems = json_array();
+    n = load(&cfg, CONFIG_NEED_SERVE, problems, vars);
+    ck_assert_msg(n == 1, "%s: %d problems, want 1", cases[k][0], n);
+    ASSERT_PROBLEM(problems, cases[k][1]);
+    config_free(&cfg);
+    json_decref(problems);
+  }
+  /* the cap per address is checked against the limit given with it */
+  const char *over[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_MAX_CONNECTIONS=100",
+                        "ZSZ_MAX_CONNECTIONS_PER_ADDRESS=101", NULL};
+  problems = json_array();
+  n = load(&cfg, CONFIG_NEED_SERVE, problems, over);
+  ck_assert_int_eq(n, 1);
+  ASSERT_PROBLEM(problems, "ZSZ_MAX_CONNECTIONS_PER_ADDRESS");
+  config_free(&cfg);
+  json_decref(problems);
+}
+END_TEST
+
 START_TEST(database_url_required_for_serve_and_migrate) {
   const char *vars[] = {"ZSZ_JWT_SECRET=" SECRET32, NULL};
   struct config cfg;
@@ -559,6 +622,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, explicit_good_settings);
   tcase_add_test(tc, every_bad_setting_reported);
   tcase_add_test(tc, bad_numbers);
+  tcase_add_test(tc, connection_limits);
   tcase_add_test(tc, database_url_required_for_serve_and_migrate);
   tcase_add_test(tc, hs256_secret);
   tcase_add_test(tc, rs256_key_file);
