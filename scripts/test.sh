@@ -15,14 +15,17 @@
 #      database suites, API tests, and a clean shutdown (exit 0, no sanitizer
 #      report in the log)
 #   e  OpenAPI lint with the pinned @redocly/cli in tests/tools
-#   f  C formatting: clang-format --dry-run --Werror (.clang-format) over api/ and
-#      tests/unit/
+#   f  C formatting: clang-format --dry-run --Werror (.clang-format) over api/,
+#      tests/unit/ and tests/fuzz/
+#   g  libFuzzer targets (tests/fuzz/, built in build-fuzz/ with clang): each runs a fixed
+#      number of executions (ZSZ_TEST_FUZZ_RUNS, default 20000) from its seeds, one test each
 #
 # Counting: each Check test case is one test (from the "Checks: N, Failures: F,
 # Errors: E" lines of the unit and database test logs; a test binary without
 # such a line, or one failing after its checks passed, counts as one); the API suite
 # reports its own counts ("API: N passed, N failed"); a server shutdown check, the
-# snapshot and layout checks, the lint and the formatting check are one test each. A
+# snapshot and layout checks, the lint, the formatting check and each fuzz target are one
+# test each. A
 # step that stops a stage (no build, no
 # cluster, server not ready) counts as one failure. The last line of output
 # is always "N passed, N failed"; the exit status is 1 when anything failed.
@@ -309,30 +312,14 @@ api_tests() {
 
 # lsan_probe: status 0 when LeakSanitizer works here; prints the reason otherwise.
 lsan_probe() {
-    local src="$LOGS/lsan-probe.c" exe="$LOGS/lsan-probe" out
-    printf '#include <stdlib.h>\nvoid *volatile sink;\nint main(void) { sink = malloc(33); sink = 0; return 0; }\n' >"$src"
-    if ! gcc -fsanitize=address -g -O0 "$src" -o "$exe" 2>"$LOGS/lsan-probe.log"; then
-        echo "cannot compile with -fsanitize=address: $(head -n 3 "$LOGS/lsan-probe.log")"
-        return 1
-    fi
-    out="$(ASAN_OPTIONS=detect_leaks=1 "$exe" 2>&1 || true)"
-    printf '%s\n' "$out" >"$LOGS/lsan-probe.log"
-    if grep -q 'does not work under ptrace' <<<"$out"; then
-        echo "LeakSanitizer does not work under ptrace (a debugger/tracer is attached or ptrace is restricted)"
-        return 1
-    fi
-    if ! grep -q 'ERROR: LeakSanitizer: detected memory leaks' <<<"$out"; then
-        echo "LeakSanitizer did not report a deliberate leak: $(head -n 3 <<<"$out")"
-        return 1
-    fi
-    return 0
+    zsz_lsan_probe "$LOGS"
 }
 
 # --- a: dependencies ---------------------------------------------------------
 zsz_header "a: dependencies"
 have_node=0
-# shellcheck disable=SC2119  # no extra packages
-if ! (zsz_install_deps); then
+# the fuzz targets' clang and libFuzzer too: stage g cannot be skipped
+if ! (zsz_install_deps "${ZSZ_FUZZ_DEPS[@]}"); then
     fail 1 "missing Debian packages (see above)"
 fi
 if command -v node >/dev/null && command -v npm >/dev/null; then
@@ -467,20 +454,51 @@ else
     c_files=()
     while IFS= read -r -d '' f; do
         c_files+=("$f")
-    done < <(find api tests/unit -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
+    done < <(find api tests/unit tests/fuzz -type f \( -name '*.c' -o -name '*.h' \) -print0 | sort -z)
     unformatted=()
     : >"$LOGS/clang-format.log"
     for f in "${c_files[@]}"; do
         clang-format --dry-run --Werror "$f" >>"$LOGS/clang-format.log" 2>&1 || unformatted+=("$f")
     done
     if ((${#c_files[@]} == 0)); then
-        fail 1 "C formatting: no C files found under api/ and tests/unit/"
+        fail 1 "C formatting: no C files found under api/, tests/unit/ and tests/fuzz/"
     elif ((${#unformatted[@]} == 0)); then
         pass 1 "C formatting (${#c_files[@]} files)"
     else
         printf 'not formatted: %s\n' "${unformatted[@]}"
         fail 1 "C formatting: ${#unformatted[@]} file(s) differ from clang-format: ${unformatted[*]} (clang-format -i them; details in var/test-logs/clang-format.log)"
     fi
+fi
+
+# --- g: libFuzzer targets ----------------------------------------------------------
+FUZZ_RUNS="${ZSZ_TEST_FUZZ_RUNS:-20000}"
+zsz_header "g: libFuzzer targets (build-fuzz/, clang; $FUZZ_RUNS executions each)"
+fuzz_leaks=1
+if ! reason="$(lsan_probe)"; then
+    fuzz_leaks=0
+    if [[ "${ZSZ_TEST_REQUIRE_LSAN:-0}" == 1 ]]; then
+        fail 1 "fuzz targets: LeakSanitizer cannot run here: $reason"
+    else
+        warn "LeakSanitizer cannot run here, the fuzz targets do NOT check leaks: $reason"
+    fi
+fi
+if zsz_fuzz_build >"$LOGS/build-fuzz.log" 2>&1; then
+    # a fresh working corpus and a fixed seed: the same executions every run
+    rm -rf "$ZSZ_ROOT/var/fuzz/test-corpus"
+    while IFS= read -r t; do
+        rc=0
+        line="$(ZSZ_FUZZ_LEAKS=$fuzz_leaks ZSZ_FUZZ_CORPUS="$ZSZ_ROOT/var/fuzz/test-corpus" \
+            zsz_fuzz_run "$t" "$LOGS/fuzz-$t.log" -runs="$FUZZ_RUNS" -seed=1)" || rc=$?
+        if ((rc == 0)); then
+            pass 1 "fuzz target $line"
+        else
+            grep -E 'ERROR: |fuzz invariant broken|SUMMARY: ' "$LOGS/fuzz-$t.log" | head -n 5 || true
+            fail 1 "fuzz target $t found a crash (status $rc; var/test-logs/fuzz-$t.log, input under var/fuzz/artifacts/$t/)"
+        fi
+    done < <(zsz_fuzz_targets)
+else
+    tail -n 30 "$LOGS/build-fuzz.log"
+    fail 1 "build of build-fuzz/ (clang, libFuzzer) failed (var/test-logs/build-fuzz.log)"
 fi
 
 all_done=1

@@ -212,12 +212,13 @@ int if_match_parse(const char *v, long long *revision) {
   if (strncmp(v, "W/", 2) == 0) {
     v += 2;
   }
-  char *end = NULL;
-  long long n = (*v == '"') ? strtoll(v + 1, &end, 10) : 0;
-  if (n <= 0 || end == NULL || *end != '"' || end[1] != '\0') {
+  /* exactly the text of an ETag we issue: strtoll alone would also take " 7", "+7" or "07",
+   * which are other entity tags (they compare as text) */
+  size_t digits = *v == '"' ? strspn(v + 1, "0123456789") : 0;
+  if (digits == 0 || digits > 18 || v[1] == '0' || v[1 + digits] != '"' || v[2 + digits] != '\0') {
     return -1;
   }
-  *revision = n;
+  *revision = strtoll(v + 1, NULL, 10);
   return 0;
 }
 

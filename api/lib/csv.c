@@ -30,6 +30,11 @@ json_t *csv_parse(const char *text, size_t len, char *err, size_t errlen) {
   for (;;) {
     int at_end = p >= end;
     char ch = at_end ? '\n' : *p;
+    if (!at_end && ch == '\0') {
+      /* a cell is a C string: a NUL would cut it short without a word */
+      snprintf(err, errlen, "line %zu: a NUL byte is not text", line);
+      goto fail;
+    }
     if (quoted && !at_end) {
       if (ch == '"') {
         if (p + 1 < end && p[1] == '"') {

@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 /* Parses text (len bytes) into a new JSON array of rows, each an array of strings; blank
- * lines are skipped. NULL with a message in err (line number included) when malformed. */
+ * lines are skipped. NULL with a message in err (line number included) when malformed (an
+ * unclosed quote, text after one, a field not UTF-8, a NUL byte). */
 json_t *csv_parse(const char *text, size_t len, char *err, size_t errlen);
 
 #endif

@@ -54,6 +54,11 @@ int rfc3339_parse(const char *s, time_t *out) {
   }
   long long t = days_from_civil(y, mo, d) * 86400LL + h * 3600LL + mi * 60LL + se;
   t -= sign * (oh * 3600LL + om * 60LL);
+  /* the instant too lies in 1900..9999: an accepted time is sent back in UTC, and that text
+   * must read back ("1900-01-01T00:00:00+00:01" is 1899 in UTC) */
+  if (t < days_from_civil(1900, 1, 1) * 86400LL || t >= days_from_civil(10000, 1, 1) * 86400LL) {
+    return -1;
+  }
   *out = (time_t)t;
   return 0;
 }

@@ -6,7 +6,8 @@
 #include <time.h>
 
 /* Parses RFC 3339 with a required offset: "2026-03-28T12:00:00+01:00", "...Z", optional
- * fraction (dropped). 0 with *out in UTC seconds, -1 when malformed or not a real time. */
+ * fraction (dropped). 0 with *out in UTC seconds, -1 when malformed, not a real time, or
+ * outside 1900..9999 (the local date or the instant in UTC). */
 int rfc3339_parse(const char *s, time_t *out);
 
 /* Formats t as "YYYY-MM-DDTHH:MM:SS+00:00" into out (at least 26 bytes). */

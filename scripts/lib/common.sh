@@ -5,6 +5,10 @@
 #
 #   zsz_install_deps [extra-package...]     install missing Debian packages
 #   zsz_build [builddir] [meson-option...]  meson setup (once) + ninja
+#   zsz_setup builddir [meson-option...]    the meson setup part of zsz_build alone
+#   zsz_fuzz_build                          build-fuzz/ (clang, libFuzzer) and its targets
+#   zsz_fuzz_targets                        the libFuzzer targets, one name a line
+#   zsz_fuzz_run NAME LOG [libFuzzer-arg...] run one target on its seeds (tests/fuzz/corpus)
 #   zsz_pg_init DIR PORT [fast]             create a throwaway cluster in DIR
 #   zsz_pg_start DIR | zsz_pg_stop DIR | zsz_pg_restart DIR
 #   zsz_pg_running DIR                      status 0 when the cluster in DIR runs
@@ -31,6 +35,12 @@ ZSZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libjwt-dev
           libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
           pkg-config gcc python3 curl python3-yaml python3-jsonschema clang-format)
+
+# What the libFuzzer build (scripts/fuzz.sh, stage g of scripts/test.sh) needs besides
+# ZSZ_DEPS: clang, its libFuzzer and sanitizer runtimes (libclang-rt-14-dev: clang does not
+# pull it in), and llvm-symbolizer (package llvm) for readable reports.
+# shellcheck disable=SC2034  # used by scripts/test.sh and scripts/fuzz.sh
+ZSZ_FUZZ_DEPS=(clang libclang-rt-14-dev llvm)
 
 # Name of the cluster superuser created by initdb (independent of the OS user).
 ZSZ_PG_SUPERUSER=postgres
@@ -71,6 +81,17 @@ zsz_build() {
     local dir="${1:-build}"
     (($# > 0)) && shift
     [[ "$dir" = /* ]] || dir="$ZSZ_ROOT/$dir"
+    zsz_setup "$dir" "$@" || return 1
+    ninja -C "$dir"
+}
+
+# zsz_setup builddir [meson-option...]
+# The setup half of zsz_build: "meson setup" when builddir is not configured, or afresh
+# when the options differ from those of the last setup; otherwise nothing.
+zsz_setup() {
+    local dir="$1"
+    shift
+    [[ "$dir" = /* ]] || dir="$ZSZ_ROOT/$dir"
     local stamp="$dir/.zsz-meson-options" want have=""
     want="$(printf '%s\n' "$@")"
     [[ -f "$stamp" ]] && have="$(cat "$stamp")"
@@ -87,7 +108,76 @@ zsz_build() {
         meson setup "$dir" "$ZSZ_ROOT" "$@" || return 1
         printf '%s\n' "$want" >"$stamp"
     fi
-    ninja -C "$dir"
+}
+
+# --- libFuzzer targets (tests/fuzz/, docs/fuzzing.md) ------------------------
+
+# zsz_fuzz_build: sets up build-fuzz/ with clang (-Dfuzzing=true, AddressSanitizer and
+# UBSan) and builds the targets alone ("ninja fuzz"); build/ and build-asan/ are untouched.
+zsz_fuzz_build() {
+    CC=clang zsz_setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false || return 1
+    ninja -C "$ZSZ_ROOT/build-fuzz" fuzz
+}
+
+# zsz_fuzz_targets: the target names (tests/fuzz/fuzz_NAME.c), one a line.
+zsz_fuzz_targets() {
+    local f
+    for f in "$ZSZ_ROOT"/tests/fuzz/fuzz_*.c; do
+        f="${f##*/fuzz_}"
+        printf '%s\n' "${f%.c}"
+    done
+}
+
+# zsz_fuzz_run NAME LOG [libFuzzer-arg...]: runs build-fuzz's fuzz_NAME on a working corpus
+# var/fuzz/corpus/NAME (new inputs go there and are kept for the next run) and the seeds
+# tests/fuzz/corpus/NAME (read only), with the dictionary tests/fuzz/NAME.dict when there
+# is one; a crash, leak, timeout or broken invariant leaves its
+# input under var/fuzz/artifacts/NAME/. Output in LOG. Prints "NAME: N executions" and
+# returns libFuzzer's status (0: nothing found). ZSZ_FUZZ_CORPUS overrides the working
+# corpus directory. Leaks count as crashes: LeakSanitizer is on unless ZSZ_FUZZ_LEAKS=0
+# (for a machine where it cannot run, see zsz_lsan_probe).
+zsz_fuzz_run() {
+    local name="$1" log="$2" exe corpus art rc=0 execs dict=()
+    shift 2
+    exe="$ZSZ_ROOT/build-fuzz/tests/fuzz/fuzz_$name"
+    corpus="${ZSZ_FUZZ_CORPUS:-$ZSZ_ROOT/var/fuzz/corpus}/$name"
+    art="$ZSZ_ROOT/var/fuzz/artifacts/$name"
+    [[ -x "$exe" ]] || { zsz_log "error: $exe was not built"; return 1; }
+    mkdir -p "$corpus" "$art"
+    [[ -f "$ZSZ_ROOT/tests/fuzz/$name.dict" ]] && dict=(-dict="$ZSZ_ROOT/tests/fuzz/$name.dict")
+    ASAN_OPTIONS="detect_leaks=${ZSZ_FUZZ_LEAKS:-1}:symbolize=1" \
+        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+        ZSZ_OPENAPI_FILE="$ZSZ_ROOT/openapi/openapi.yaml" \
+        "$exe" "$corpus" "$ZSZ_ROOT/tests/fuzz/corpus/$name" -artifact_prefix="$art/" \
+        -print_final_stats=1 -timeout=10 -detect_leaks="${ZSZ_FUZZ_LEAKS:-1}" "${dict[@]}" "$@" >"$log" 2>&1 || rc=$?
+    execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"
+    printf '%s: %s executions\n' "$name" "${execs:-0}"
+    return "$rc"
+}
+
+# zsz_lsan_probe DIR: status 0 when LeakSanitizer works here; otherwise prints why (a
+# probe program is built in DIR).
+zsz_lsan_probe() {
+    local dir="$1" src exe out
+    src="$dir/lsan-probe.c"
+    exe="$dir/lsan-probe"
+    mkdir -p "$dir"
+    printf '#include <stdlib.h>\nvoid *volatile sink;\nint main(void) { sink = malloc(33); sink = 0; return 0; }\n' >"$src"
+    if ! gcc -fsanitize=address -g -O0 "$src" -o "$exe" 2>"$dir/lsan-probe.log"; then
+        echo "cannot compile with -fsanitize=address: $(head -n 3 "$dir/lsan-probe.log")"
+        return 1
+    fi
+    out="$(ASAN_OPTIONS=detect_leaks=1 "$exe" 2>&1 || true)"
+    printf '%s\n' "$out" >"$dir/lsan-probe.log"
+    if grep -q 'does not work under ptrace' <<<"$out"; then
+        echo "LeakSanitizer does not work under ptrace (a debugger/tracer is attached or ptrace is restricted)"
+        return 1
+    fi
+    if ! grep -q 'ERROR: LeakSanitizer: detected memory leaks' <<<"$out"; then
+        echo "LeakSanitizer did not report a deliberate leak: $(head -n 3 <<<"$out")"
+        return 1
+    fi
+    return 0
 }
 
 # --- PostgreSQL throwaway clusters -----------------------------------------

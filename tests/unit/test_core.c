@@ -32,6 +32,15 @@ START_TEST(if_match_values) {
   for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
     ck_assert_msg(if_match_parse(BAD[i], &rev) == -1, "accepted %s", BAD[i]);
   }
+  /* ETags compare as text (RFC 9110 8.8.3.2): "07", " 7" or "+7" are not the "7" we issued,
+   * and a number past what a revision can be is no revision (found by tests/fuzz/fuzz_query) */
+  static const char *const NOT_OURS[] = {
+      "\"07\"", "W/\"06\"", "\" 7\"", "\"+7\"", "W/\"\t7\"", "\"99999999999999999999\"", "\"1234567890123456789\""};
+  for (size_t i = 0; i < sizeof NOT_OURS / sizeof NOT_OURS[0]; i++) {
+    ck_assert_msg(if_match_parse(NOT_OURS[i], &rev) == -1, "accepted %s", NOT_OURS[i]);
+  }
+  ck_assert_int_eq(if_match_parse("\"123456789012345678\"", &rev), 0);
+  ck_assert_int_eq(rev, 123456789012345678LL);
 }
 END_TEST
 

@@ -52,12 +52,28 @@ START_TEST(malformed_refused) {
 }
 END_TEST
 
+/* A NUL byte ended the cell's C string: "x\0y" was imported as "x", the rest dropped without
+ * a word. It is refused like any other malformed byte (found writing tests/fuzz/fuzz_csv). */
+START_TEST(nul_byte_refused) {
+  static const char *const TEXTS[] = {"a;b\nx\0y;z\n", "a;b\n\"x\0y\";z\n", "a\0b;c\n1;2\n", "a;b\n1;2\n\0"};
+  static const size_t LENS[] = {10, 12, 10, 9};
+  for (size_t i = 0; i < sizeof TEXTS / sizeof TEXTS[0]; i++) {
+    char err[160] = "";
+    json_t *rows = csv_parse(TEXTS[i], LENS[i], err, sizeof err);
+    char *got = rows ? json_dumps(rows, JSON_COMPACT) : NULL;
+    ck_assert_msg(rows == NULL, "case %zu accepted as %s", i, got);
+    ck_assert_msg(strstr(err, "NUL") != NULL && strncmp(err, "line ", 5) == 0, "case %zu: %s", i, err);
+  }
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("csv");
   TCase *tc = tcase_create("reader");
   tcase_add_test(tc, separators_and_line_ends);
   tcase_add_test(tc, quoting_and_polish_text);
   tcase_add_test(tc, malformed_refused);
+  tcase_add_test(tc, nul_byte_refused);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

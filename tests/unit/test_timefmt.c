@@ -60,6 +60,23 @@ START_TEST(malformed_refused) {
 }
 END_TEST
 
+/* What is accepted is normalised to UTC and may be sent back: an instant whose UTC text
+ * would be refused (before 1900 or past year 9999) is refused too (found by
+ * tests/fuzz/fuzz_timefmt: "1900-01-01T00:00:00+00:01" was accepted, its UTC form not). */
+START_TEST(accepted_instants_read_back) {
+  const char *edge[] = {"1900-01-01T00:00:00+00:01", "1900-01-01T00:59:59+01:00", "9999-12-31T23:59:59-00:01",
+                        "9999-12-31T23:00:00-01:00", NULL};
+  for (int i = 0; edge[i]; i++) {
+    time_t t;
+    ck_assert_msg(rfc3339_parse(edge[i], &t) == -1, "accepted %s", edge[i]);
+  }
+  expect_utc("1900-01-01T01:00:00+01:00", "1900-01-01T00:00:00+00:00");
+  expect_utc("1900-01-01T00:00:00-01:00", "1900-01-01T01:00:00+00:00");
+  expect_utc("9999-12-31T23:59:59Z", "9999-12-31T23:59:59+00:00");
+  expect_utc("9999-12-31T23:59:59+23:59", "9999-12-31T00:00:59+00:00");
+}
+END_TEST
+
 START_TEST(durations) {
   long long s = 0;
   ck_assert_int_eq(iso8601_duration_parse("PT12H", &s), 0);
@@ -84,6 +101,7 @@ int main(void) {
   tcase_add_test(tc, offsets_normalise_to_utc);
   tcase_add_test(tc, seventy_two_real_hours_across_clock_changes);
   tcase_add_test(tc, malformed_refused);
+  tcase_add_test(tc, accepted_instants_read_back);
   tcase_add_test(tc, durations);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
