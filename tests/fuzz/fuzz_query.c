@@ -16,6 +16,7 @@
 
 #include "fuzz.h"
 #include "http.h"
+#include "uri.h"
 #include "messages.h"
 #include "openapi.h"
 #include "registers.h"
@@ -122,27 +123,45 @@ static void check_if_match(const char *v) {
   FUZZ_CHECK(!ok || rev == want_rev, "If-Match \"%s\": revision %lld", v, rev);
 }
 
-/* The next page's URL: the path kept, every parameter but cursor kept in order, the new
- * cursor last. */
-static void check_link(const char *url) {
+/* The next page's URL, built from the parsed values: whatever the values hold, the URL has
+ * only unreserved characters, '%' escapes and its own separators (no '<', '>', '"', ';',
+ * ',' or blank that could end the Link header's URI reference or add a relation), the path's
+ * literal parts in place, the values reading back as given, and one cursor, last. */
+static void check_link(const char *value) {
   static const char CURSOR[] = "eyJrIjpbIkdSIDEiXX0.AAAAAAAAAAAAAAAAAAAAAA";
-  char *link = link_next_url(url, CURSOR);
+  size_t half = strlen(value) / 2;
+  char *first = strndup(value, half);
+  const char *second = value + half;
+  const char *path[] = {first};
+  const char *names[] = {"q", "cursor", "limit"};
+  const char *values[] = {second, "old", NULL};
+  char *link = link_next_url("/api/v1/things/{id}/parts", path, names, values, 3, CURSOR);
   FUZZ_CHECK(link != NULL, "link_next_url failed");
-  size_t path = strcspn(url, "?");
-  FUZZ_CHECK(strncmp(link, url, path) == 0 && link[path] == '?', "\"%s\" became \"%s\"", url, link);
-  size_t len = strlen(link), tail = strlen("cursor=") + strlen(CURSOR);
-  FUZZ_CHECK(len >= path + 1 + tail && strncmp(link + len - tail, "cursor=", 7) == 0 &&
-                 strcmp(link + len - tail + 7, CURSOR) == 0,
-             "\"%s\" became \"%s\"", url, link);
-  /* no other cursor parameter is left before it */
-  const char *end = link + len - tail;
-  for (const char *p = link + path + 1; p < end;) {
-    size_t seg = strcspn(p, "&");
-    FUZZ_CHECK(!(seg >= 7 && strncmp(p, "cursor=", 7) == 0) && !(seg == 6 && strncmp(p, "cursor", 6) == 0),
-               "\"%s\" kept a cursor: \"%s\"", url, link);
-    p += seg + 1;
+  for (const char *p = link; *p; p++) {
+    int ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+             strchr("-._~%/?&=", *p) != NULL;
+    FUZZ_CHECK(ok, "\"%s\": character 0x%02x in the link \"%s\"", value, (unsigned char)*p, link);
   }
+  FUZZ_CHECK(strncmp(link, "/api/v1/things/", 15) == 0, "\"%s\" became \"%s\"", value, link);
+  const char *q = strchr(link, '?');
+  FUZZ_CHECK(q != NULL && strstr(link, "/parts?") == q - 6, "\"%s\" became \"%s\"", value, link);
+  /* the path value reads back */
+  size_t seg = (size_t)(q - 6 - (link + 15));
+  char *decoded = malloc(seg + 1);
+  size_t n = uri_decode(link + 15, seg, decoded, 0);
+  FUZZ_CHECK(n == strlen(first) && memcmp(decoded, first, n) == 0, "path \"%s\" read back otherwise", first);
+  free(decoded);
+  /* q=<second>&cursor=<CURSOR>, nothing else */
+  FUZZ_CHECK(strncmp(q + 1, "q=", 2) == 0, "\"%s\": \"%s\"", value, link);
+  const char *amp = strchr(q + 3, '&');
+  FUZZ_CHECK(amp != NULL && strncmp(amp + 1, "cursor=", 7) == 0 && strcmp(amp + 8, CURSOR) == 0, "\"%s\": \"%s\"",
+             value, link);
+  decoded = malloc((size_t)(amp - (q + 3)) + 1);
+  n = uri_decode(q + 3, (size_t)(amp - (q + 3)), decoded, 0);
+  FUZZ_CHECK(n == strlen(second) && memcmp(decoded, second, n) == 0, "q \"%s\" read back otherwise", second);
+  free(decoded);
   free(link);
+  free(first);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
