@@ -11,6 +11,7 @@ import time
 import unittest
 import urllib.parse
 
+from .second_server import SecondServer
 from .client import (DATABASE_URL, JWT_SECRET, PUBLIC_SURVEYS, ZSZ_BIN, ApiTest, api,
                      create_open_survey, create_process, employee, kr_code, make_token,
                      parse_link_next, plenipotentiary, public_path, uniq)
@@ -54,12 +55,6 @@ class IdentityClaimsTest(ApiTest):
         self.assertEqual(me["name"], name)
 
 
-def _free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _raw_request(port, request, timeout=10):
     """Sends request bytes as they are; returns the status line."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
@@ -79,46 +74,14 @@ class LogLineTest(ApiTest):
     database, its log read back."""
 
     def setUp(self):
-        if not DATABASE_URL or not JWT_SECRET:
-            self.skipTest("ZSZ_DATABASE_URL / ZSZ_JWT_SECRET are not set")
-        self.port = _free_port()
-        env = dict(os.environ)
-        env.update(ZSZ_BIND="127.0.0.1", ZSZ_PORT=str(self.port), ZSZ_DATABASE_URL=DATABASE_URL,
-                   ZSZ_JWT_SECRET=JWT_SECRET, ZSZ_LOG_LEVEL="info", ZSZ_DB_POOL_SIZE="2")
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([ZSZ_BIN, "serve"], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.addCleanup(self.stop)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.fail(f"second server exited with {self.proc.returncode}: {self.output()}")
-            try:
-                if _raw_request(self.port, b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                                timeout=2).startswith(b"HTTP/1.1 200"):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.fail(f"second server not ready within 30 s: {self.output()}")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
+        self.server = SecondServer(self, ZSZ_LOG_LEVEL="info", ZSZ_DB_POOL_SIZE="2")
+        self.port = self.server.port
 
     def output(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")[-3000:]
+        return self.server.output()
 
     def lines(self):
-        self.log.seek(0)
-        return self.log.read().split(b"\n")
+        return self.server.lines()
 
     def line_of(self, request_id):
         """The log line of request_id (the server keeps a sane X-Request-Id)."""

@@ -13,6 +13,8 @@ import tempfile
 import time
 import unittest
 
+from . import second_server
+from .second_server import free_port
 from .client import (DATABASE_URL, JWT_SECRET, PROBLEM_BASE, ZSZ_BIN, ApiTest, create_open_survey,
                      get_survey, public_path)
 
@@ -20,12 +22,6 @@ LIMIT = 5
 # two client addresses in one /16 (127.0.x.x): the old limiter gave them one slot
 ADDR_A = "127.0.0.1"
 ADDR_B = "127.0.1.1"
-
-
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def loopback_alias_usable(addr):
@@ -38,46 +34,11 @@ def loopback_alias_usable(addr):
         return False
 
 
-class SecondServer:
-    """zsz-api serve on a free loopback port, on the test database, with extra settings."""
+class SecondServer(second_server.SecondServer):
+    """The shared second server with ZSZ_PUBLIC_RATE_LIMIT=LIMIT, asked from chosen addresses."""
 
     def __init__(self, test, **settings):
-        self.port = free_port()
-        env = dict(os.environ)
-        for k in [k for k in env if k.startswith("ZSZ_") and not k.startswith("ZSZ_TEST_")]:
-            del env[k]
-        env.update(ZSZ_BIND="127.0.0.1", ZSZ_PORT=str(self.port), ZSZ_PUBLIC_RATE_LIMIT=str(LIMIT),
-                   ZSZ_DATABASE_URL=DATABASE_URL, ZSZ_JWT_SECRET=JWT_SECRET, ZSZ_LOG_LEVEL="warning")
-        env.update(settings)
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([ZSZ_BIN, "serve"], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        test.addCleanup(self.stop)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                test.fail(f"second server exited with {self.proc.returncode}: {self.output()}")
-            try:
-                if self.request("GET", "/readyz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        test.fail(f"second server not ready within 30 s: {self.output()}")
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")[-3000:]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
+        super().__init__(test, **dict({"ZSZ_PUBLIC_RATE_LIMIT": str(LIMIT)}, **settings))
 
     def request(self, method, path, body=None, source=ADDR_A, headers=None, timeout=10):
         """One request on a fresh connection from the loopback address `source`; returns

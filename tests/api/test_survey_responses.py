@@ -14,6 +14,7 @@ import tempfile
 import time
 import unittest
 
+from .second_server import SecondServer, free_port
 from .client import (ACCESS_CODE_RE, DATABASE_URL, JWT_SECRET, PROBLEM_BASE, ZSZ_BIN, ApiTest,
                      AutoClose, api, choice_q, choice_rf, close_survey, create_open_survey,
                      create_org_unit, create_process, create_survey, employee, generate_codes,
@@ -384,12 +385,6 @@ class AccessCodeTest(ApiTest):
         self.assertNotIn("code", resp_cols)
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def local(port, method, path, body=None, timeout=10):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -413,42 +408,8 @@ class RateLimitTest(ApiTest):
     """A second server with ZSZ_PUBLIC_RATE_LIMIT=5 on the same database."""
 
     def setUp(self):
-        if not DATABASE_URL or not JWT_SECRET:
-            self.skipTest("ZSZ_DATABASE_URL / ZSZ_JWT_SECRET are not set")
-        self.port = free_port()
-        env = dict(os.environ)
-        env.update(ZSZ_BIND="127.0.0.1", ZSZ_PORT=str(self.port), ZSZ_PUBLIC_RATE_LIMIT="5",
-                   ZSZ_DATABASE_URL=DATABASE_URL, ZSZ_JWT_SECRET=JWT_SECRET,
-                   ZSZ_LOG_LEVEL="warning")
-        self.log = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen([ZSZ_BIN, "serve"], env=env, stdin=subprocess.DEVNULL,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        self.addCleanup(self.stop)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self.fail(f"second server exited with {self.proc.returncode}: {self.output()}")
-            try:
-                if local(self.port, "GET", "/readyz", timeout=2)[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.fail(f"second server not ready within 30 s: {self.output()}")
-
-    def output(self):
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")[-3000:]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-        self.log.close()
+        self.server = SecondServer(self, ZSZ_PUBLIC_RATE_LIMIT="5")
+        self.port = self.server.port
 
     def assertTooMany(self, status, headers, body):
         self.assertEqual(status, 429, body)
