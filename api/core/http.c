@@ -79,19 +79,13 @@ int if_match_ok(const struct req_ctx *c, long long revision, struct result *res)
 }
 
 void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...) {
-  char text[256];
+  struct result res = {0};
   va_list ap;
   va_start(ap, message);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-  vsnprintf(text, sizeof text, msg_text(message), ap);
-#pragma GCC diagnostic pop
+  result_bad_paramv(&res, kind, field, message, ap);
   va_end(ap);
-  json_t *errors = json_pack("[{s:s, s:s}]", "field", field, "message", text);
-  char detail[300];
-  snprintf(detail, sizeof detail, "%s %s", field, text);
-  set_problem(c, kind, detail, errors);
-  json_decref(errors);
+  http_render(c, &res);
+  result_reset(&res);
 }
 
 void http_invalid(struct req_ctx *c, json_t *errors) {

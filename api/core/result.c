@@ -49,15 +49,12 @@ void result_raw(struct result *r, int status, const char *text) {
   r->raw_body = strdup(text);
 }
 
-void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...) {
+void result_bad_paramv(struct result *r, problem_kind kind, const char *field, msg_id message, va_list ap) {
   char text[256];
-  va_list ap;
-  va_start(ap, message);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
   vsnprintf(text, sizeof text, msg_text(message), ap);
 #pragma GCC diagnostic pop
-  va_end(ap);
   json_decref(r->body);
   r->body = NULL;
   free(r->raw_body);
@@ -67,6 +64,13 @@ void result_bad_param(struct result *r, problem_kind kind, const char *field, ms
   snprintf(r->detail, sizeof r->detail, "%.64s %.180s", field, text);
   json_decref(r->errors);
   r->errors = json_pack("[{s:s, s:s}]", "field", field, "message", text);
+}
+
+void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...) {
+  va_list ap;
+  va_start(ap, message);
+  result_bad_paramv(r, kind, field, message, ap);
+  va_end(ap);
 }
 
 void result_duplicate(struct result *r, const char *field, msg_id message) {

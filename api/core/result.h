@@ -4,6 +4,7 @@
  * functions that do the work know nothing of HTTP beyond the status number. */
 
 #include <jansson.h>
+#include <stdarg.h>
 
 #include "messages.h"
 
@@ -32,6 +33,7 @@ void result_duplicate(struct result *r, const char *field, msg_id message);
  * <message>", errors [{field, message}]): for checks only a work can make (a pattern, a
  * combination of parameters, a cursor of another order). */
 void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...);
+void result_bad_paramv(struct result *r, problem_kind kind, const char *field, msg_id message, va_list ap);
 /* CSV exports. Every export is built by SQL through zsz_csv() (quoting for ';', quotes and
  * line breaks; a text starting with = + - @, a tab or a carriage return, unless it is a plain
  * number, is prefixed with ' so that no spreadsheet runs it as a formula: migration 0007).
