@@ -293,6 +293,21 @@ enum db_status db_command(struct db_tx *tx, const char *sql, int nparams, const 
   return DB_ONE;
 }
 
+PGresult *db_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params, enum db_status *st) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    *st = DB_ERROR;
+    return NULL;
+  }
+  if (PQntuples(r) == 0) {
+    PQclear(r);
+    *st = DB_NONE;
+    return NULL;
+  }
+  *st = DB_ONE;
+  return r;
+}
+
 int db_set_action(struct db_tx *tx, const char *action) {
   const char *params[] = {action};
   PGresult *r = db_exec(tx, "SELECT set_config('zsz.action', $1, true)", 1, params);

@@ -51,6 +51,11 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
  * when it ran, DB_ERROR when it failed. */
 enum db_status db_command(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
 
+/* Runs a statement that returns at most one row (a lock, a lookup, an INSERT ... SELECT ...
+ * RETURNING): the result (caller PQclear()s) with *st DB_ONE when there is a row, else NULL
+ * with *st DB_NONE or DB_ERROR. */
+PGresult *db_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params, enum db_status *st);
+
 /* Sets the change-log action of this transaction (default: create/update). 0 on success. */
 int db_set_action(struct db_tx *tx, const char *action);
 

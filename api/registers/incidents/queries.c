@@ -92,16 +92,13 @@ enum db_status incidents_q_get(struct db_tx *tx, const char *org, const char *id
 
 enum db_status incidents_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_incident *out) {
   const char *params[] = {org, id};
-  PGresult *r = db_exec(tx,
-                        "SELECT i.status, i.revision, zsz_incident_input(i)::text FROM incidents i "
-                        "WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
-                        2, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT i.status, i.revision, zsz_incident_input(i)::text FROM incidents i "
+                       "WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
+                       2, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
   out->revision = atoll(PQgetvalue(r, 0, 1));
@@ -201,17 +198,14 @@ PGresult *timeline_q_list(struct db_tx *tx, const char *org, const char *inciden
 enum db_status timeline_q_insert(struct db_tx *tx, const char *org, const char *incident_id, const char *at,
                                  const char *kind, const char *text, const char *actor, struct result *res) {
   const char *params[] = {org, incident_id, at, kind, text, actor};
-  PGresult *r = db_exec(tx,
-                        "INSERT INTO incident_timeline AS t (org_id, incident_id, at, kind, text, author) "
-                        "SELECT i.org_id, i.id, $3::timestamptz, $4, $5, $6 FROM incidents i "
-                        "WHERE i.org_id = $1 AND i.id = $2 RETURNING zsz_timeline_json(t)::text",
-                        6, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "INSERT INTO incident_timeline AS t (org_id, incident_id, at, kind, text, author) "
+                       "SELECT i.org_id, i.id, $3::timestamptz, $4, $5, $6 FROM incidents i "
+                       "WHERE i.org_id = $1 AND i.id = $2 RETURNING zsz_timeline_json(t)::text",
+                       6, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   return raw_result(res, r, 201);
 }

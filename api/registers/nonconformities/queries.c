@@ -127,20 +127,17 @@ PGresult *nonconformities_q_csv(struct db_tx *tx, const char *org, const char *s
 enum db_status nonconformities_q_lock(struct db_tx *tx, const char *org, const char *id, const char *sub,
                                       const char *roles, struct locked_nc *out) {
   const char *params[] = {org, id, sub, roles};
-  PGresult *r = db_exec(tx,
-                        "SELECT n.status, n.revision, zsz_nc_manages(n, $3, $4::text[]), "
-                        "zsz_nc_evaluates(n, $3, $4::text[]), n.root_cause = '', "
-                        "EXISTS (SELECT 1 FROM nonconformity_actions x WHERE x.org_id = n.org_id "
-                        "  AND x.nonconformity_id = n.id AND x.type = 'corrective') "
-                        "FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2 "
-                        "AND zsz_nc_readable(n, $3, $4::text[]) FOR UPDATE",
-                        4, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT n.status, n.revision, zsz_nc_manages(n, $3, $4::text[]), "
+                       "zsz_nc_evaluates(n, $3, $4::text[]), n.root_cause = '', "
+                       "EXISTS (SELECT 1 FROM nonconformity_actions x WHERE x.org_id = n.org_id "
+                       "  AND x.nonconformity_id = n.id AND x.type = 'corrective') "
+                       "FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2 "
+                       "AND zsz_nc_readable(n, $3, $4::text[]) FOR UPDATE",
+                       4, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
   out->revision = atoll(PQgetvalue(r, 0, 1));
@@ -260,18 +257,15 @@ enum db_status nonconformities_q_action_lock(struct db_tx *tx, const char *org, 
                                              const char *sub, const char *roles, const char *fields,
                                              struct locked_action *out) {
   const char *params[] = {org, id, action_id, sub, roles, fields};
-  PGresult *r = db_exec(tx,
-                        "SELECT x.status, x.revision, zsz_nc_action_may_change(n, x, $4, $5::text[], $6::text[]) "
-                        "FROM nonconformity_actions x JOIN nonconformities n ON n.org_id = x.org_id "
-                        "AND n.id = x.nonconformity_id WHERE x.org_id = $1 AND x.nonconformity_id = $2 "
-                        "AND x.id = $3 FOR UPDATE OF x",
-                        6, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT x.status, x.revision, zsz_nc_action_may_change(n, x, $4, $5::text[], $6::text[]) "
+                       "FROM nonconformity_actions x JOIN nonconformities n ON n.org_id = x.org_id "
+                       "AND n.id = x.nonconformity_id WHERE x.org_id = $1 AND x.nonconformity_id = $2 "
+                       "AND x.id = $3 FOR UPDATE OF x",
+                       6, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
   out->revision = atoll(PQgetvalue(r, 0, 1));

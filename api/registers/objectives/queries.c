@@ -386,19 +386,16 @@ PGresult *objectives_q_indicators(struct db_tx *tx, const char *org, const char 
 enum db_status objectives_q_indicator_lock(struct db_tx *tx, const char *org, const char *id,
                                            struct locked_indicator *out) {
   const char *params[] = {org, id};
-  PGresult *r = db_exec(tx,
-                        "SELECT i.revision, i.objective_id, i.frequency, "
-                        "EXISTS (SELECT 1 FROM indicator_readings r WHERE r.indicator_id = i.id), "
-                        "i.direction, i.baseline::text, i.target::text, i.target_min::text, i.target_max::text, "
-                        "i.source, i.survey_kind, i.survey_question "
-                        "FROM indicators i WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
-                        2, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT i.revision, i.objective_id, i.frequency, "
+                       "EXISTS (SELECT 1 FROM indicator_readings r WHERE r.indicator_id = i.id), "
+                       "i.direction, i.baseline::text, i.target::text, i.target_min::text, i.target_max::text, "
+                       "i.source, i.survey_kind, i.survey_question "
+                       "FROM indicators i WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
+                       2, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   out->revision = atoll(PQgetvalue(r, 0, 0));
   snprintf(out->objective_id, sizeof out->objective_id, "%s", PQgetvalue(r, 0, 1));

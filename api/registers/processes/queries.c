@@ -78,16 +78,13 @@ enum db_status processes_q_exists(struct db_tx *tx, const char *org, const char 
 
 enum db_status processes_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_process *out) {
   const char *params[] = {org, id};
-  PGresult *r = db_exec(tx,
-                        "SELECT status, coalesce(owner, ''), revision, description FROM processes "
-                        "WHERE org_id = $1 AND id = $2 FOR UPDATE",
-                        2, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT status, coalesce(owner, ''), revision, description FROM processes "
+                       "WHERE org_id = $1 AND id = $2 FOR UPDATE",
+                       2, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
   snprintf(out->owner, sizeof out->owner, "%s", PQgetvalue(r, 0, 1));
@@ -238,17 +235,14 @@ enum db_status change_requests_q_get(struct db_tx *tx, const char *org, const ch
 enum db_status change_requests_q_lock(struct db_tx *tx, const char *org, const char *process_id, const char *id,
                                       struct locked_change_request *out) {
   const char *params[] = {org, process_id, id};
-  PGresult *r = db_exec(tx,
-                        "SELECT r.status, r.revision, p.status, r.proposed_description FROM process_change_requests r "
-                        "JOIN processes p ON p.org_id = r.org_id AND p.id = r.process_id "
-                        "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3 FOR UPDATE",
-                        3, params);
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT r.status, r.revision, p.status, r.proposed_description FROM process_change_requests r "
+                       "JOIN processes p ON p.org_id = r.org_id AND p.id = r.process_id "
+                       "WHERE r.org_id = $1 AND r.process_id = $2 AND r.id = $3 FOR UPDATE",
+                       3, params, &st);
   if (r == NULL) {
-    return DB_ERROR;
-  }
-  if (PQntuples(r) == 0) {
-    PQclear(r);
-    return DB_NONE;
+    return st;
   }
   snprintf(out->status, sizeof out->status, "%s", PQgetvalue(r, 0, 0));
   out->revision = atoll(PQgetvalue(r, 0, 1));
