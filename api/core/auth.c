@@ -9,12 +9,13 @@
 #include "validate.h"
 
 static const char *const ROLE_NAMES[ROLE_COUNT] = {
-    "president", "plenipotentiary", "process_owner", "iod", "auditor", "employee",
+    [0] = "president", [1] = "plenipotentiary", [2] = "process_owner", [3] = "iod",
+    [4] = "auditor",   [5] = "employee",        [7] = "integration",
 };
 
 const char *role_name(unsigned role) {
   for (unsigned i = 0; i < ROLE_COUNT; i++) {
-    if (role == (1u << i)) {
+    if (role == (1u << i) && ROLE_NAMES[i] != NULL) {
       return ROLE_NAMES[i];
     }
   }
@@ -23,7 +24,7 @@ const char *role_name(unsigned role) {
 
 static unsigned canonical_role(const char *name) {
   for (unsigned i = 0; i < ROLE_COUNT; i++) {
-    if (strcmp(ROLE_NAMES[i], name) == 0) {
+    if (ROLE_NAMES[i] != NULL && strcmp(ROLE_NAMES[i], name) == 0) {
       return 1u << i;
     }
   }
@@ -46,7 +47,7 @@ unsigned role_lookup(const struct role_map *map, const char *name) {
 json_t *roles_to_json(unsigned roles) {
   json_t *arr = json_array();
   for (unsigned i = 0; i < ROLE_COUNT; i++) {
-    if (roles & (1u << i)) {
+    if ((roles & (1u << i)) && ROLE_NAMES[i] != NULL) {
       json_array_append_new(arr, json_string(ROLE_NAMES[i]));
     }
   }
@@ -98,7 +99,7 @@ int role_map_parse(const char *spec, struct role_map *out, json_t *problems) {
     unsigned role = canonical_role(eq + 1);
     if (role == 0) {
       json_array_append_new(problems, json_sprintf("ZSZ_ROLE_MAP: '%s' is not a role (president, plenipotentiary, "
-                                                   "process_owner, iod, auditor, employee)",
+                                                   "process_owner, iod, auditor, employee, integration)",
                                                    eq + 1));
       bad++;
       continue;
@@ -112,6 +113,22 @@ int role_map_parse(const char *spec, struct role_map *out, json_t *problems) {
     role_map_free(out);
   }
   return bad;
+}
+
+int scope_has(const char *scope, const char *want) {
+  size_t n = strlen(want);
+  if (scope == NULL || n == 0) {
+    return 0;
+  }
+  for (const char *p = scope; *p;) {
+    p += strspn(p, " ");
+    size_t len = strcspn(p, " ");
+    if (len == n && strncmp(p, want, n) == 0) {
+      return 1;
+    }
+    p += len;
+  }
+  return 0;
 }
 
 const char *auth_bearer(const char *header) {
@@ -273,6 +290,12 @@ auth_result auth_verify(const struct auth_config *cfg, const char *token, time_t
     *reason = "unit claim is too long";
     goto out;
   }
+  /* RFC 9068: scope is one string of space-separated items; anything else grants nothing */
+  const char *scope = json_string_value(json_object_get(claims, "scope"));
+  if (scope != NULL && copy_claim(out->scope, sizeof out->scope, scope) != 0) {
+    *reason = "scope claim is too long";
+    goto out;
+  }
   out->roles = ROLE_EMPLOYEE;
   json_t *roles = json_object_get(claims, "roles");
   size_t i;
@@ -402,7 +425,7 @@ void roles_to_sql(unsigned roles, char *out, size_t size) {
   }
   out[used++] = '{';
   for (unsigned i = 0; i < ROLE_COUNT; i++) {
-    if (roles & (1u << i)) {
+    if ((roles & (1u << i)) && ROLE_NAMES[i] != NULL) {
       int w = snprintf(out + used, size - used, "%s%s", used > 1 ? "," : "", role_name(1u << i));
       if (w < 0 || (size_t)w >= size - used - 1) break;
       used += (size_t)w;

@@ -15,8 +15,11 @@ enum role {
   ROLE_IOD = 1u << 3,
   ROLE_AUDITOR = 1u << 4,
   ROLE_EMPLOYEE = 1u << 5,
+  /* bit 6: ROLE_UNIT_HEAD (issue 9, built in parallel) */
+  ROLE_INTEGRATION = 1u << 7, /* a system, not a person: what it may do is its token's scope */
 };
-#define ROLE_COUNT 6
+/* Bits in use go up to ROLE_COUNT - 1; a bit without a name is skipped. */
+#define ROLE_COUNT 8
 /* Every authenticated caller is an employee. */
 #define ROLE_ANY ROLE_EMPLOYEE
 
@@ -61,14 +64,16 @@ struct auth_config {
 #define PRINCIPAL_NAME_CHARS 200
 #define PRINCIPAL_ORG_MAX 64
 #define PRINCIPAL_UNIT_MAX 32
+#define PRINCIPAL_SCOPE_MAX 511
 
 struct principal {
   char sub[PRINCIPAL_SUB_MAX + 1];
   char name[PRINCIPAL_NAME_MAX + 1];
   char org[PRINCIPAL_ORG_MAX + 1];
-  char unit[PRINCIPAL_UNIT_MAX + 1]; /* "" when the token has no unit claim */
-  unsigned roles;                    /* canonical role mask, always includes ROLE_EMPLOYEE */
-  double exp;                        /* the token's exp and nbf (0 when absent) */
+  char unit[PRINCIPAL_UNIT_MAX + 1];   /* "" when the token has no unit claim */
+  char scope[PRINCIPAL_SCOPE_MAX + 1]; /* the scope claim (RFC 9068: space-separated), "" when none */
+  unsigned roles;                      /* canonical role mask, always includes ROLE_EMPLOYEE */
+  double exp;                          /* the token's exp and nbf (0 when absent) */
   double nbf;
 };
 
@@ -86,6 +91,9 @@ auth_result auth_verify_cached(const struct auth_config *cfg, const char *token,
                                const char **reason);
 /* Frees every cached token (at shutdown). */
 void auth_cache_clear(void);
+
+/* 1 when the space-separated scope list names want (exactly, as one of its items). */
+int scope_has(const char *scope, const char *want);
 
 /* Extracts the token from an Authorization header value; NULL when absent or not Bearer. */
 const char *auth_bearer(const char *header);

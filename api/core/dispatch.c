@@ -146,8 +146,14 @@ int org_lookup(const char *code, struct org_info *out, const char *request_id) {
 struct user_slot {
   unsigned long long key, content;
   time_t written;
+  unsigned generation; /* g_users_generation when written */
+  int active;          /* what the directory said then */
 };
 static struct user_slot g_users[USER_CACHE_SLOTS];
+/* Moves on whenever a work here changed users' directory records: every slot written before
+ * is stale, so a deactivation takes effect on this instance at once (on others within
+ * USER_RECORD_INTERVAL). */
+static unsigned g_users_generation;
 static pthread_mutex_t g_users_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static unsigned long long fnv1a(unsigned long long h, const char *s) {
@@ -158,27 +164,41 @@ static unsigned long long fnv1a(unsigned long long h, const char *s) {
   return h ^ 0xFF; /* separator, so "ab"+"c" differs from "a"+"bc" */
 }
 
+struct user_rec {
+  const struct req_ctx *c;
+  int active; /* out: the directory lets the user act */
+};
+
 static void user_record_work(struct db_tx *tx, void *arg, struct result *res) {
-  struct req_ctx *c = arg;
+  struct user_rec *u = arg;
+  const struct req_ctx *c = u->c;
   char org[24];
   snprintf(org, sizeof org, "%lld", c->org_id);
   const char *params[] = {org, c->who.sub, c->who.name, c->roles_param, c->who.unit[0] ? c->who.unit : NULL};
+  /* a user the directory keeps keeps the name and unit it gave (the token's roles and the
+   * time are still recorded); a deactivated one stays so */
   PGresult *r = db_exec(tx,
                         "INSERT INTO users (org_id, sub, name, roles, unit_id, last_seen_at) "
                         "VALUES ($1, $2, $3, $4::text[], "
                         "(SELECT id FROM org_units WHERE org_id = $1 AND code = $5), now()) "
-                        "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, roles = EXCLUDED.roles, "
-                        "unit_id = coalesce(EXCLUDED.unit_id, users.unit_id), last_seen_at = now()",
+                        "ON CONFLICT (org_id, sub) DO UPDATE SET "
+                        "name = CASE WHEN users.directory THEN users.name ELSE EXCLUDED.name END, "
+                        "roles = EXCLUDED.roles, "
+                        "unit_id = CASE WHEN users.directory THEN users.unit_id "
+                        "ELSE coalesce(EXCLUDED.unit_id, users.unit_id) END, last_seen_at = now() "
+                        "RETURNING active",
                         5, params);
   if (r != NULL) {
+    u->active = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     res->status = 204;
   }
 }
 
 /* Records the caller at most every few minutes, or at once when what the token says of it
- * changed, so that records can name people without a write on every request. */
-static void user_record(struct req_ctx *c) {
+ * changed, so that records can name people without a write on every request. 1 when the
+ * directory lets the user act, 0 when it is deactivated, -1 when the database failed. */
+static int user_record(struct req_ctx *c) {
   char org[24];
   snprintf(org, sizeof org, "%lld", c->org_id);
   unsigned long long key = fnv1a(fnv1a(1469598103934665603ULL, org), c->who.sub);
@@ -188,22 +208,61 @@ static void user_record(struct req_ctx *c) {
   time_t now = time(NULL);
   struct user_slot *slot = &g_users[key % USER_CACHE_SLOTS];
   pthread_mutex_lock(&g_users_mu);
-  int fresh = slot->key == key && slot->content == content && now - slot->written < USER_RECORD_INTERVAL;
+  int fresh = slot->key == key && slot->content == content && now - slot->written < USER_RECORD_INTERVAL &&
+              slot->generation == g_users_generation;
+  int active = slot->active;
+  unsigned generation = g_users_generation;
   pthread_mutex_unlock(&g_users_mu);
   if (fresh) {
-    return;
+    return active;
   }
   struct result res = {0};
   struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub};
-  db_run(APP.pool, &opts, user_record_work, c, &res, c->request_id);
-  if (res.status == 204) {
+  struct user_rec rec = {.c = c};
+  db_run(APP.pool, &opts, user_record_work, &rec, &res, c->request_id);
+  active = rec.active;
+  int ok = res.status == 204;
+  if (ok) {
     pthread_mutex_lock(&g_users_mu);
     slot->key = key;
     slot->content = content;
     slot->written = now;
+    slot->generation = generation;
+    slot->active = active;
     pthread_mutex_unlock(&g_users_mu);
   }
   result_reset(&res);
+  return ok ? active : -1;
+}
+
+/* The caller's roles admit the route: 1. An integration is admitted by a row that names
+ * ROLE_INTEGRATION only when its token's scope holds the row's scope; 0 with *missing that
+ * scope when it does not, 0 with *missing NULL when the roles do not admit it at all. */
+static int roles_admit(const struct route *rt, const struct principal *who, const char **missing) {
+  *missing = NULL;
+  if ((rt->roles & who->roles & ~(unsigned)ROLE_INTEGRATION) != 0) {
+    return 1;
+  }
+  if ((rt->roles & who->roles & ROLE_INTEGRATION) != 0) {
+    if (rt->scope == NULL || scope_has(who->scope, rt->scope)) {
+      return 1;
+    }
+    *missing = rt->scope;
+  }
+  return 0;
+}
+
+/* 403 for a caller the route does not admit: insufficient-scope naming the scope (and
+ * WWW-Authenticate as RFC 6750 3.1 has it), or forbidden. */
+static void refuse(struct req_ctx *c, const char *missing) {
+  if (missing != NULL) {
+    char challenge[160];
+    snprintf(challenge, sizeof challenge, "Bearer error=\"insufficient_scope\", scope=\"%s\"", missing);
+    u_map_put(c->resp->map_header, "WWW-Authenticate", challenge);
+    http_problem(c, PROBLEM_INSUFFICIENT_SCOPE, MSG_SCOPE_MISSING, missing);
+  } else {
+    http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
+  }
 }
 
 /* ---- the pipeline ---------------------------------------------------------------------- */
@@ -387,9 +446,15 @@ static int authenticate(struct req_ctx *c) {
   c->org_id = org.id;
   snprintf(c->org_param, sizeof c->org_param, "%lld", org.id);
   roles_to_sql(c->who.roles, c->roles_param, sizeof c->roles_param);
-  user_record(c);
-  if ((c->route->roles & c->who.roles) == 0) {
-    http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
+  /* a user the directory deactivated is refused everywhere; the recording failing does not
+   * stop the request (as before), the route's own transaction will meet the same database */
+  if (user_record(c) == 0) {
+    http_problem(c, PROBLEM_USER_DEACTIVATED, MSG_USER_DEACTIVATED);
+    return -1;
+  }
+  const char *missing = NULL;
+  if (!roles_admit(c->route, &c->who, &missing)) {
+    refuse(c, missing);
     return -1;
   }
   return 0;
@@ -665,6 +730,11 @@ static void run_work(struct req_ctx *c) {
                             .snapshot = !write && (rt->flags & ROUTE_SNAPSHOT),
                             .label = rt->path};
   db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+  if (c->users_changed && res.status < 400) {
+    pthread_mutex_lock(&g_users_mu);
+    g_users_generation++;
+    pthread_mutex_unlock(&g_users_mu);
+  }
   http_render(c, &res);
   result_reset(&res);
 }
@@ -795,8 +865,9 @@ static int token_allows(struct req_ctx *c) {
     http_problem(c, PROBLEM_UNAUTHORIZED, MSG_TOKEN_INVALID);
     return 0;
   }
-  if ((c->route->roles & c->who.roles) == 0) {
-    http_problem(c, PROBLEM_FORBIDDEN, MSG_ROLE_FORBIDDEN);
+  const char *missing = NULL;
+  if (!roles_admit(c->route, &c->who, &missing)) {
+    refuse(c, missing);
     return 0;
   }
   return 1;

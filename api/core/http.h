@@ -44,6 +44,8 @@ struct req_ctx {
   json_t *after;                             /* owned: the decoded cursor's keys (array of strings/nulls), or NULL */
   char page_tag[160];                        /* what the cursor is bound to: route and sort */
   int csv;                                   /* ROUTE_CSV routes: the caller asked for text/csv */
+  int users_changed;                         /* set by a work that changed users' directory records (active, ...): the
+                                                dispatcher then checks every caller against the database again */
 };
 
 /* The checked value of query parameter name (or its default), NULL when absent. name must

@@ -23,6 +23,8 @@ static const struct problem_info PROBLEMS[PROBLEM__COUNT] = {
     [PROBLEM_SERVICE_UNAVAILABLE] = {"service-unavailable", 503, "the service is temporarily unavailable"},
     [PROBLEM_TOO_MANY_REQUESTS] = {"too-many-requests", 429, "too many requests"},
     [PROBLEM_INTERNAL] = {"internal", 500, "internal error"},
+    [PROBLEM_INSUFFICIENT_SCOPE] = {"insufficient-scope", 403, "the token's scope does not allow this"},
+    [PROBLEM_USER_DEACTIVATED] = {"user-deactivated", 403, "the user is deactivated"},
 };
 
 static const char *const MESSAGES_EN[MSG__COUNT] = {
@@ -189,6 +191,19 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_TOO_MANY_ITEMS] = "must have at most %zu items",
     [MSG_NUMBER_TOO_LARGE] = "is a number too large to read",
     [MSG_RATE_TABLE_FULL] = "too many clients at once; try again later",
+    [MSG_SCOPE_MISSING] = "the token's scope does not include %s",
+    [MSG_USER_DEACTIVATED] = "the organisation's directory marks this user as inactive",
+    [MSG_SCHEME_NO_PREFIX] = "must name at least one prefix",
+    [MSG_SCHEME_PREFIX] = "prefixes are a capital letter followed by capitals or digits (at most 8)",
+    [MSG_SCHEME_PREFIX_TWICE] = "prefix %s already names another category",
+    [MSG_SCHEME_EXAMPLE] = "does not follow the scheme it illustrates",
+    [MSG_SCHEME_VIOLATED] = "%zu existing processes do not follow the new scheme: %s",
+    [MSG_BODY_NOT_ROWS] = "request body must be a JSON array of row objects",
+    [MSG_ROW_REPEATED] = "repeats rows[%zu]",
+    [MSG_NO_SUCH_USER_ACTIVE] = "names no active user of this organisation",
+    [MSG_HANDOVER_SELF] = "must name another user",
+    [MSG_IMPORT_ROWS_INVALID] = "%zu problems in the rows; nothing was written",
+    [MSG_SCHEME_NAME] = "may contain only lower-case letters, digits, '_' and '-', starting with a letter or digit",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

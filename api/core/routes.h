@@ -60,6 +60,9 @@ struct route {
   const char *method;
   const char *path; /* e.g. /api/v1/processes/{id} */
   unsigned roles;   /* role mask allowed; record rules live in SQL (see docs/design.md) */
+  /* The scope (RFC 9068) an integration's token needs when roles admit ROLE_INTEGRATION, e.g.
+   * "directory:write"; NULL: any integration (roles alone decide). */
+  const char *scope;
   unsigned flags;
   /* One 404 message per path parameter, in the order they appear in path. An integer
    * parameter (per the contract) that is not a positive number names no record: 404. */

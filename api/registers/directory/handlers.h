@@ -16,5 +16,14 @@ void org_unit_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void org_unit_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void org_unit_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void org_unit_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
+/* issue 10: the directory, the organisation and its process scheme */
+void user_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void users_import(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void org_units_import(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void user_responsibilities(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void user_handover(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void organisation_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void process_scheme_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void process_scheme_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
 
 #endif

@@ -166,3 +166,202 @@ enum db_status directory_q_org_unit_update(struct db_tx *tx, const char *org, co
                      "RETURNING zsz_org_unit_json(u)::text, u.revision",
                      8, params, 200);
 }
+
+/* ---- the directory (issue 10) ----------------------------------------------------------- */
+
+enum db_status directory_q_unit_by_code(struct db_tx *tx, const char *org, const char *code, char id[24]) {
+  const char *params[] = {org, code};
+  enum db_status st;
+  PGresult *r = db_row(tx, "SELECT id FROM org_units WHERE org_id = $1 AND code = $2", 2, params, &st);
+  snprintf(id, 24, "%s", st == DB_ONE ? PQgetvalue(r, 0, 0) : "");
+  PQclear(r);
+  return st;
+}
+
+enum db_status directory_q_user_put(struct db_tx *tx, const char *org, const struct directory_user *u,
+                                    struct result *res, enum directory_write *what) {
+  const char *params[] = {org, u->sub, u->name, u->email, u->unit_id, u->active ? "t" : "f"};
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "INSERT INTO users AS u (org_id, sub, name, email, unit_id, active, directory) "
+                       "VALUES ($1, $2, $3, $4, $5::bigint, $6::boolean, true) "
+                       "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, "
+                       "unit_id = EXCLUDED.unit_id, active = EXCLUDED.active, directory = true, "
+                       "revision = u.revision + 1, updated_at = now() "
+                       "WHERE (u.name, u.email, u.unit_id, u.active, u.directory) IS DISTINCT FROM "
+                       "(EXCLUDED.name, EXCLUDED.email, EXCLUDED.unit_id, EXCLUDED.active, true) "
+                       "RETURNING zsz_user_json(u)::text, u.revision, (xmax = 0)::text",
+                       6, params, &st);
+  if (st == DB_ONE) {
+    *what = PQgetvalue(r, 0, 2)[0] == 't' ? DIRECTORY_CREATED : DIRECTORY_UPDATED;
+    if (res != NULL) record_result(res, r, *what == DIRECTORY_CREATED ? 201 : 200);
+  } else if (st == DB_NONE) {
+    *what = DIRECTORY_UNCHANGED;
+  }
+  PQclear(r);
+  return st;
+}
+
+enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,
+                                                   long *count) {
+  const char *params[] = {org, present_json};
+  PGresult *r = db_exec(tx,
+                        "WITH gone AS (UPDATE users u SET active = false, revision = revision + 1, updated_at = now() "
+                        "WHERE u.org_id = $1 AND u.active AND NOT ('integration' = ANY (u.roles)) "
+                        "AND u.sub NOT IN (SELECT jsonb_array_elements_text($2::jsonb)) RETURNING 1) "
+                        "SELECT count(*) FROM gone",
+                        2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  *count = atol(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status directory_q_org_unit_upsert(struct db_tx *tx, const char *org, const char *code, const char *name,
+                                           enum directory_write *what) {
+  const char *params[] = {org, code, name};
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "INSERT INTO org_units AS u (org_id, code, name) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (org_id, code) DO UPDATE SET name = EXCLUDED.name, revision = u.revision + 1, "
+                       "updated_at = now() WHERE u.name IS DISTINCT FROM EXCLUDED.name "
+                       "RETURNING (xmax = 0)::text",
+                       3, params, &st);
+  if (st == DB_ONE) {
+    *what = PQgetvalue(r, 0, 0)[0] == 't' ? DIRECTORY_CREATED : DIRECTORY_UPDATED;
+  } else if (st == DB_NONE) {
+    *what = DIRECTORY_UNCHANGED;
+  }
+  PQclear(r);
+  return st;
+}
+
+enum db_status directory_q_org_unit_parents(struct db_tx *tx, const char *org, const char *pairs_json, long *changed,
+                                            char *cycle_code, size_t size) {
+  const char *params[] = {org, pairs_json};
+  /* every pair [code, parent code or null] sets the parent; then no unit may be its own ancestor */
+  PGresult *r =
+      db_exec(tx,
+              "WITH pairs AS (SELECT p ->> 0 AS code, p ->> 1 AS parent FROM jsonb_array_elements($2::jsonb) p), "
+              "moved AS (UPDATE org_units u SET parent_id = (SELECT id FROM org_units x WHERE x.org_id = $1 "
+              "AND x.code = pairs.parent), revision = u.revision + 1, updated_at = now() FROM pairs "
+              "WHERE u.org_id = $1 AND u.code = pairs.code AND u.parent_id IS DISTINCT FROM "
+              "(SELECT id FROM org_units x WHERE x.org_id = $1 AND x.code = pairs.parent) RETURNING u.id) "
+              "SELECT count(*) FROM moved",
+              2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  *changed = atol(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  const char *p1[] = {org};
+  r = db_exec(tx,
+              "WITH RECURSIVE up(start, id, depth) AS (SELECT id, parent_id, 1 FROM org_units WHERE org_id = $1 "
+              "AND parent_id IS NOT NULL UNION ALL SELECT up.start, u.parent_id, up.depth + 1 FROM up "
+              "JOIN org_units u ON u.org_id = $1 AND u.id = up.id WHERE u.parent_id IS NOT NULL AND up.depth < 1000 "
+              "AND up.id <> up.start) "
+              "SELECT min(o.code) FROM up JOIN org_units o ON o.id = up.start WHERE up.id = up.start",
+              1, p1);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  snprintf(cycle_code, size, "%s", PQgetisnull(r, 0, 0) ? "" : PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status directory_q_responsibilities(struct db_tx *tx, const char *org, const char *sub, const char *caller,
+                                            const char *roles, json_t **items, int *readable) {
+  const char *params[] = {org, sub, caller, roles};
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT zsz_responsibilities_readable(u.sub, $3, $4::text[])::text, "
+                       "CASE WHEN zsz_responsibilities_readable(u.sub, $3, $4::text[]) THEN "
+                       "(SELECT coalesce(json_agg(json_build_object('entity', r.entity, 'id', r.id, 'title', r.title, "
+                       "'what', r.what, 'due', r.due)), '[]') FROM zsz_responsibilities($1, u.sub) r)::text END "
+                       "FROM users u WHERE u.org_id = $1 AND u.sub = $2",
+                       4, params, &st);
+  *items = NULL;
+  *readable = 0;
+  if (st == DB_ONE) {
+    *readable = PQgetvalue(r, 0, 0)[0] == 't';
+    if (*readable) *items = json_loads(PQgetvalue(r, 0, 1), 0, NULL);
+  }
+  PQclear(r);
+  return st;
+}
+
+enum db_status directory_q_user_active(struct db_tx *tx, const char *org, const char *sub, int *active) {
+  const char *params[] = {org, sub};
+  enum db_status st;
+  PGresult *r = db_row(tx, "SELECT active::text FROM users WHERE org_id = $1 AND sub = $2", 2, params, &st);
+  *active = st == DB_ONE && PQgetvalue(r, 0, 0)[0] == 't';
+  PQclear(r);
+  return st;
+}
+
+enum db_status directory_q_handover(struct db_tx *tx, const char *org, const char *from, const char *to, long *count) {
+  const char *params[] = {org, from, to};
+  PGresult *r = db_exec(tx, "SELECT zsz_handover($1, $2, $3)", 3, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  *count = atol(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  return DB_ONE;
+}
+
+enum db_status directory_q_organisation_rename(struct db_tx *tx, const char *org, const char *name,
+                                               struct result *res) {
+  const char *params[] = {org, name};
+  return document_get(tx, res,
+                      "UPDATE organisations SET name = $2 WHERE id = $1 RETURNING "
+                      "json_build_object('code', code, 'name', name, 'process_scheme', process_scheme)::text",
+                      2, params, MSG_UNKNOWN_ORGANISATION);
+}
+
+enum db_status directory_q_scheme_get(struct db_tx *tx, const char *org, struct result *res) {
+  const char *params[] = {org};
+  return record_get(tx, res,
+                    "SELECT zsz_process_scheme_json(s, o.process_scheme)::text, s.revision FROM process_schemes s "
+                    "JOIN organisations o ON o.id = s.org_id WHERE s.org_id = $1",
+                    1, params, MSG_UNKNOWN_ORGANISATION);
+}
+
+PGresult *directory_q_scheme_violations(struct db_tx *tx, const char *org, const char *scheme_json) {
+  const char *params[] = {org, scheme_json};
+  return db_exec(tx,
+                 "WITH s AS (SELECT (jsonb_populate_record(NULL::process_schemes, jsonb_build_object("
+                 "'management', j #> '{categories,management}', 'core', j #> '{categories,core}', "
+                 "'support', j #> '{categories,support}', 'separators', j -> 'separators', 'digits', j -> 'digits', "
+                 "'levels', j -> 'levels', 'example', j -> 'example'))) AS s FROM (SELECT $2::jsonb AS j) AS x) "
+                 "SELECT p.code FROM processes p, s WHERE p.org_id = $1 "
+                 "AND zsz_scheme_category(s.s, p.code) IS DISTINCT FROM p.category "
+                 "UNION ALL SELECT NULL FROM s WHERE zsz_scheme_category(s.s, ($2::jsonb) ->> 'example') IS NULL "
+                 "ORDER BY 1 NULLS FIRST",
+                 2, params);
+}
+
+enum db_status directory_q_scheme_put(struct db_tx *tx, const char *org, const char *scheme_json, struct result *res) {
+  const char *params[] = {org, scheme_json};
+  PGresult *r =
+      db_exec(tx, "UPDATE organisations SET process_scheme = ($2::jsonb) ->> 'name' WHERE id = $1", 2, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  PQclear(r);
+  return record_exec(
+      tx, res,
+      "WITH j AS (SELECT $2::jsonb AS j) "
+      "UPDATE process_schemes s SET "
+      "management = ARRAY(SELECT jsonb_array_elements_text(j #> '{categories,management}')), "
+      "core = ARRAY(SELECT jsonb_array_elements_text(j #> '{categories,core}')), "
+      "support = ARRAY(SELECT jsonb_array_elements_text(j #> '{categories,support}')), "
+      "separators = j ->> 'separators', digits = (j ->> 'digits')::integer, levels = (j ->> 'levels')::integer, "
+      "example = j ->> 'example', revision = s.revision + 1, updated_at = now() FROM j WHERE s.org_id = $1 "
+      "RETURNING zsz_process_scheme_json(s, (SELECT process_scheme FROM organisations WHERE id = $1))::text, "
+      "s.revision",
+      2, params, 200);
+}

@@ -60,4 +60,48 @@ enum db_status directory_q_org_unit_update(struct db_tx *tx, const char *org, co
                                            const struct org_unit_patch *sent, const struct org_unit_values *v,
                                            struct result *res);
 
+/* ---- the directory (issue 10) ----------------------------------------------------------- */
+
+/* The id of the org unit with this code into id (DB_ONE), DB_NONE when there is none. */
+enum db_status directory_q_unit_by_code(struct db_tx *tx, const char *org, const char *code, char id[24]);
+
+enum directory_write { DIRECTORY_UNCHANGED, DIRECTORY_CREATED, DIRECTORY_UPDATED };
+struct directory_user {
+  const char *sub, *name, *email, *unit_id; /* email, unit_id NULL: none */
+  int active;
+};
+/* Inserts or replaces a user as the directory says (the record is then kept by the
+ * directory); *what says which happened. res (may be NULL) gets the user, 201 or 200; nothing
+ * when unchanged (DB_NONE). */
+enum db_status directory_q_user_put(struct db_tx *tx, const char *org, const struct directory_user *u,
+                                    struct result *res, enum directory_write *what);
+/* Deactivates every active user whose sub is not in present_json (a JSON array of subs), but
+ * integrations; *count how many. */
+enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,
+                                                   long *count);
+/* Inserts or renames an org unit by code; *what says which happened. */
+enum db_status directory_q_org_unit_upsert(struct db_tx *tx, const char *org, const char *code, const char *name,
+                                           enum directory_write *what);
+/* Sets parents from pairs_json ([[code, parent code or null], ...], every parent existing);
+ * *changed how many moved; cycle_code the smallest code on a cycle afterwards, "" if none. */
+enum db_status directory_q_org_unit_parents(struct db_tx *tx, const char *org, const char *pairs_json, long *changed,
+                                            char *cycle_code, size_t size);
+/* The user's responsibilities (zsz_responsibilities) when the caller may read them: *items a
+ * new JSON array; *readable the record rule. DB_NONE: no such user. */
+enum db_status directory_q_responsibilities(struct db_tx *tx, const char *org, const char *sub, const char *caller,
+                                            const char *roles, json_t **items, int *readable);
+/* Whether the user is active (DB_ONE), DB_NONE when it does not exist. */
+enum db_status directory_q_user_active(struct db_tx *tx, const char *org, const char *sub, int *active);
+/* Hands everything over (zsz_handover); *count records changed. */
+enum db_status directory_q_handover(struct db_tx *tx, const char *org, const char *from, const char *to, long *count);
+/* Renames the organisation: res 200 with its document. */
+enum db_status directory_q_organisation_rename(struct db_tx *tx, const char *org, const char *name, struct result *res);
+/* The organisation's process scheme: res 200 with it and its revision. */
+enum db_status directory_q_scheme_get(struct db_tx *tx, const char *org, struct result *res);
+/* The codes of the processes that a scheme (its document as JSON text) would not give the
+ * category they have, in order; a first row NULL when the scheme's example breaks it. */
+PGresult *directory_q_scheme_violations(struct db_tx *tx, const char *org, const char *scheme_json);
+/* Replaces the organisation's scheme: res 200 with it. */
+enum db_status directory_q_scheme_put(struct db_tx *tx, const char *org, const char *scheme_json, struct result *res);
+
 #endif

@@ -8,6 +8,9 @@
 
 #define ANY ROLE_ANY
 #define P ROLE_PLENIPOTENTIARY
+#define PR ROLE_PRESIDENT
+#define INT ROLE_INTEGRATION
+#define DIRECTORY_WRITE "directory:write"
 #define USER_404                                                                                                       \
   { MSG_NOT_FOUND_USER }
 #define ORG_UNIT_404                                                                                                   \
@@ -45,6 +48,57 @@ static struct route ROUTES_OF_DIRECTORY[] = {
      .body = ORG_UNIT_FIELDS,
      .body_mode = VALIDATE_PATCH,
      .work = org_unit_update},
+    /* issue 10: the organisation, its process scheme, the directory */
+    {.method = "PUT",
+     .path = "/api/v1/organisation",
+     .roles = P,
+     .flags = ROUTE_BODY,
+     .body = ORGANISATION_FIELDS,
+     .body_mode = VALIDATE_CREATE,
+     .work = organisation_put},
+    {.method = "GET", .path = "/api/v1/organisation/process-scheme", .roles = ANY, .work = process_scheme_get},
+    /* the body is checked by the work (nested categories) */
+    {.method = "PUT",
+     .path = "/api/v1/organisation/process-scheme",
+     .roles = P,
+     .flags = ROUTE_BODY,
+     .if_match = IF_MATCH_OPTIONAL,
+     .work = process_scheme_put},
+    {.method = "PUT",
+     .path = "/api/v1/users/{sub}",
+     .roles = P | INT,
+     .scope = DIRECTORY_WRITE,
+     .flags = ROUTE_BODY,
+     .not_found = USER_404,
+     .if_match = IF_MATCH_OPTIONAL,
+     .body = USER_PUT_FIELDS,
+     .body_mode = VALIDATE_CREATE,
+     .work = user_put},
+    {.method = "POST",
+     .path = "/api/v1/users/import",
+     .roles = P | INT,
+     .scope = DIRECTORY_WRITE,
+     .flags = ROUTE_BODY,
+     .work = users_import},
+    {.method = "POST",
+     .path = "/api/v1/org-units/import",
+     .roles = P | INT,
+     .scope = DIRECTORY_WRITE,
+     .flags = ROUTE_BODY,
+     .work = org_units_import},
+    {.method = "GET",
+     .path = "/api/v1/users/{sub}/responsibilities",
+     .roles = ANY,
+     .not_found = USER_404,
+     .work = user_responsibilities},
+    {.method = "POST",
+     .path = "/api/v1/users/{sub}/handover",
+     .roles = P,
+     .flags = ROUTE_BODY,
+     .not_found = USER_404,
+     .body = HANDOVER_FIELDS,
+     .body_mode = VALIDATE_CREATE,
+     .work = user_handover},
 };
 
 const struct zsz_register DIRECTORY_REGISTER = {

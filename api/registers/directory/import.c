@@ -1,0 +1,198 @@
+/* Directory imports: users and org units, one row object at a time (import.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+#include "queries.h"
+#include "rules.h"
+#include "validate.h"
+
+int directory_import_begin(struct db_tx *tx, struct directory_import *imp, enum directory_import_kind kind,
+                           const char *org, int full, int dry_run) {
+  memset(imp, 0, sizeof *imp);
+  imp->kind = kind;
+  imp->org = org;
+  imp->full = full;
+  imp->dry_run = dry_run;
+  imp->errors = json_array();
+  imp->seen = json_object();
+  imp->parents = json_array();
+  if (dry_run && db_command(tx, "SAVEPOINT directory_dry_run", 0, NULL) == DB_ERROR) {
+    return -1;
+  }
+  return 0;
+}
+
+void directory_import_free(struct directory_import *imp) {
+  json_decref(imp->errors);
+  json_decref(imp->seen);
+  json_decref(imp->parents);
+  imp->errors = imp->seen = imp->parents = NULL;
+}
+
+/* Appends the problems of one row, each field named rows[index].field. */
+static void row_errors(struct directory_import *imp, size_t index, const json_t *found) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(found, i, e) {
+    const char *f = json_string_value(json_object_get(e, "field"));
+    char field[96];
+    snprintf(field, sizeof field, "rows[%zu]%s%s", index, f && *f ? "." : "", f ? f : "");
+    json_array_append_new(imp->errors,
+                          json_pack("{s:s, s:O}", "field", field, "message", json_object_get(e, "message")));
+  }
+}
+
+/* The row's key (sub or code) not seen before: 1; else 0 after recording the problem. */
+static int first_time(struct directory_import *imp, const char *key_field, const char *key, size_t index,
+                      json_t *found) {
+  const json_t *before = json_object_get(imp->seen, key);
+  if (before != NULL) {
+    errors_add(found, key_field, MSG_ROW_REPEATED, (size_t)json_integer_value(before));
+    return 0;
+  }
+  json_object_set_new(imp->seen, key, json_integer((json_int_t)index));
+  return 1;
+}
+
+static void count(struct directory_import *imp, enum directory_write what) {
+  if (what == DIRECTORY_CREATED) imp->created++;
+  if (what == DIRECTORY_UPDATED) imp->updated++;
+  if (what == DIRECTORY_UNCHANGED) imp->unchanged++;
+}
+
+static int user_row(struct db_tx *tx, struct directory_import *imp, const json_t *row, size_t index, json_t *found) {
+  validate_object(row, USER_ROW_FIELDS, VALIDATE_CREATE, found);
+  const char *sub = json_string_value(json_object_get(row, "sub"));
+  if (sub != NULL && !field_has_error(found, "sub")) {
+    first_time(imp, "sub", sub, index, found);
+  }
+  const char *unit_code = json_string_value(json_object_get(row, "unit_code"));
+  char unit_id[24] = "";
+  if (unit_code != NULL && !field_has_error(found, "unit_code")) {
+    enum db_status st = directory_q_unit_by_code(tx, imp->org, unit_code, unit_id);
+    if (st == DB_ERROR) return -1;
+    if (st == DB_NONE) errors_add(found, "unit_code", MSG_NO_SUCH_ORG_UNIT);
+  }
+  if (json_array_size(found) > 0 || json_array_size(imp->errors) > 0) {
+    return 0; /* nothing will be kept: only find the other rows' problems */
+  }
+  const json_t *active = json_object_get(row, "active");
+  struct directory_user u = {.sub = sub,
+                             .name = json_string_value(json_object_get(row, "name")),
+                             .email = json_string_value(json_object_get(row, "email")),
+                             .unit_id = unit_id[0] ? unit_id : NULL,
+                             .active = active == NULL || json_is_true(active)};
+  enum directory_write what = DIRECTORY_UNCHANGED;
+  if (directory_q_user_put(tx, imp->org, &u, NULL, &what) == DB_ERROR) return -1;
+  count(imp, what);
+  return 0;
+}
+
+static int org_unit_row(struct db_tx *tx, struct directory_import *imp, const json_t *row, size_t index,
+                        json_t *found) {
+  validate_object(row, ORG_UNIT_ROW_FIELDS, VALIDATE_CREATE, found);
+  const char *code = json_string_value(json_object_get(row, "code"));
+  if (code != NULL && !field_has_error(found, "code")) {
+    first_time(imp, "code", code, index, found);
+  }
+  if (json_array_size(found) > 0 || json_array_size(imp->errors) > 0) {
+    return 0;
+  }
+  enum directory_write what = DIRECTORY_UNCHANGED;
+  if (directory_q_org_unit_upsert(tx, imp->org, code, json_string_value(json_object_get(row, "name")), &what) ==
+      DB_ERROR) {
+    return -1;
+  }
+  count(imp, what);
+  /* the parent may come in a later row: parents are set once every unit exists */
+  json_array_append_new(imp->parents,
+                        json_pack("[s, O, I]", code, json_object_get(row, "parent") ?: json_null(), (json_int_t)index));
+  return 0;
+}
+
+int directory_import_row(struct db_tx *tx, struct directory_import *imp, const json_t *row, size_t index) {
+  json_t *found = json_array();
+  int rc = 0;
+  imp->rows++;
+  if (!json_is_object(row)) {
+    errors_add(found, "", MSG_BODY_NOT_OBJECT);
+  } else if (imp->kind == IMPORT_USERS) {
+    rc = user_row(tx, imp, row, index, found);
+  } else {
+    rc = org_unit_row(tx, imp, row, index, found);
+  }
+  row_errors(imp, index, found);
+  json_decref(found);
+  return rc;
+}
+
+/* Org units: every parent named exists (in the rows or already), then the parents are set
+ * and no unit may end up its own ancestor. 0, or -1 when the database failed. */
+static int org_unit_parents(struct db_tx *tx, struct directory_import *imp) {
+  size_t i;
+  json_t *pair;
+  json_array_foreach(imp->parents, i, pair) {
+    const char *parent = json_string_value(json_array_get(pair, 1));
+    char id[24];
+    if (parent == NULL || json_object_get(imp->seen, parent) != NULL) continue;
+    enum db_status st = directory_q_unit_by_code(tx, imp->org, parent, id);
+    if (st == DB_ERROR) return -1;
+    if (st == DB_NONE) {
+      char field[96];
+      snprintf(field, sizeof field, "rows[%lld].parent", (long long)json_integer_value(json_array_get(pair, 2)));
+      errors_add(imp->errors, field, MSG_NO_SUCH_ORG_UNIT);
+    }
+  }
+  if (json_array_size(imp->errors) > 0) {
+    return 0;
+  }
+  char *pairs = json_dumps(imp->parents, JSON_COMPACT);
+  long moved = 0;
+  char cycle[40] = "";
+  enum db_status st = pairs ? directory_q_org_unit_parents(tx, imp->org, pairs, &moved, cycle, sizeof cycle) : DB_ERROR;
+  free(pairs);
+  if (st == DB_ERROR) return -1;
+  if (cycle[0]) {
+    const json_t *at = json_object_get(imp->seen, cycle);
+    char field[96];
+    snprintf(field, sizeof field, "rows[%lld].parent", at ? (long long)json_integer_value(at) : -1LL);
+    errors_add(imp->errors, at ? field : "rows", MSG_PARENT_CYCLE);
+  }
+  return 0;
+}
+
+void directory_import_finish(struct db_tx *tx, struct directory_import *imp, struct result *res) {
+  if (imp->kind == IMPORT_ORG_UNITS && json_array_size(imp->errors) == 0 && org_unit_parents(tx, imp) != 0) {
+    return;
+  }
+  if (imp->kind == IMPORT_USERS && imp->full && json_array_size(imp->errors) == 0) {
+    json_t *subs = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(imp->seen, key, v) {
+      json_array_append_new(subs, json_string(key));
+    }
+    char *text = json_dumps(subs, JSON_COMPACT);
+    json_decref(subs);
+    enum db_status st = text ? directory_q_users_deactivate_absent(tx, imp->org, text, &imp->deactivated) : DB_ERROR;
+    free(text);
+    if (st == DB_ERROR) return;
+  }
+  if (json_array_size(imp->errors) > 0) {
+    json_t *errors = imp->errors;
+    imp->errors = NULL;
+    result_invalid(res, errors);
+    msg_format(res->detail, sizeof res->detail, MSG_IMPORT_ROWS_INVALID, json_array_size(errors));
+    return;
+  }
+  if (imp->dry_run && db_command(tx, "ROLLBACK TO SAVEPOINT directory_dry_run", 0, NULL) == DB_ERROR) {
+    return;
+  }
+  result_json(res, 200,
+              json_pack("{s:s, s:b, s:I, s:I, s:I, s:I, s:I}", "mode", imp->full ? "full" : "merge", "dry_run",
+                        imp->dry_run, "rows", (json_int_t)imp->rows, "created", (json_int_t)imp->created, "updated",
+                        (json_int_t)imp->updated, "unchanged", (json_int_t)imp->unchanged, "deactivated",
+                        (json_int_t)imp->deactivated));
+}
