@@ -101,8 +101,9 @@ INSERT INTO process_schemes (org_id, management, core, support, separators, digi
 SELECT o.id, b.management, b.core, b.support, b.separators, b.digits, b.levels, b.example
 FROM organisations o JOIN builtin_process_schemes b ON b.name = o.process_scheme;
 
--- The plenipotentiary renames its organisation (the only column the server may change).
-GRANT UPDATE (name) ON organisations TO zsz_app;
+-- The plenipotentiary renames its organisation and replaces its scheme (whose label the
+-- organisation keeps); the server may change nothing else of it.
+GRANT UPDATE (name, process_scheme) ON organisations TO zsz_app;
 
 -- ---- the user directory ------------------------------------------------------------------
 -- A user kept by the directory (PUT /users/{sub}, imports) keeps the name and unit the

@@ -61,6 +61,8 @@ struct call {
   char codes[32][64]; /* from the JSON document */
   /* scheme */
   char scheme[16];
+  char prefixes[256];
+  const char *code;
 };
 
 static void run_as(long long org, int read_only, db_work_fn work, struct call *c, struct result *res) {
@@ -355,21 +357,29 @@ END_TEST
 
 static void scheme_work(struct db_tx *tx, void *arg, struct result *res) {
   struct call *c = arg;
-  c->st = processes_q_scheme(tx, c->org, c->scheme, sizeof c->scheme);
+  struct process_code_check check;
+  c->st = processes_q_code_category(tx, c->org, c->code, &check);
+  snprintf(c->scheme, sizeof c->scheme, "%s", check.category);
+  snprintf(c->prefixes, sizeof c->prefixes, "%s", check.prefixes);
   note(c, tx);
   if (c->st != DB_ERROR) result_raw(res, 200, "{}");
 }
 
+/* The scheme is a row of the organisation: a code's category by it, under the tenant's
+ * policy (another organisation's scheme is not seen). */
 START_TEST(scheme_of_organisation) {
-  const char *orgs[] = {krakow, lublin, MISSING_ID};
-  const char *want[] = {"krakow", "lublin", ""};
-  const enum db_status st[] = {DB_ONE, DB_ONE, DB_NONE};
-  for (int i = 0; i < 3; i++) {
-    struct call c = {.org = orgs[i]};
+  const char *orgs[] = {krakow, krakow, krakow, lublin};
+  const char *codes[] = {"GR 3.1", "PZ.4.4.5", "GZ 08", "GR 3.1"};
+  const char *want[] = {"core", "", "", ""};
+  const char *prefixes[] = {"GZ, GR, GW", "GZ, GR, GW", "GZ, GR, GW", ""};
+  const enum db_status st[] = {DB_ONE, DB_ONE, DB_ONE, DB_NONE};
+  for (int i = 0; i < 4; i++) {
+    struct call c = {.org = orgs[i], .code = codes[i]};
     struct result res;
     run_as(krakow_id, 1, scheme_work, &c, &res);
     ck_assert_int_eq(c.st, st[i]);
     ck_assert_str_eq(c.scheme, want[i]);
+    ck_assert_str_eq(c.prefixes, prefixes[i]);
     result_reset(&res);
   }
 }

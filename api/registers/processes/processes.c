@@ -9,7 +9,6 @@
 #include "auth.h"
 #include "handlers.h"
 #include "http.h"
-#include "process_code.h"
 #include "queries.h"
 #include "rules.h"
 #include "validate.h"
@@ -49,6 +48,17 @@ static void input_take(struct process_input *in, const json_t *body, const char 
   };
 }
 
+/* The category as a static string (the input keeps it past this function), NULL for none. */
+static const char *category_static(const char *category) {
+  static const char *const CATEGORIES[] = {"management", "core", "support"};
+  for (size_t i = 0; i < sizeof CATEGORIES / sizeof CATEGORIES[0]; i++) {
+    if (strcmp(category, CATEGORIES[i]) == 0) {
+      return CATEGORIES[i];
+    }
+  }
+  return NULL;
+}
+
 /* Every problem of the body at once: its shape, the code against the organisation's scheme,
  * and the references only the database can check. 1 when valid (in filled), 0 after setting
  * 422 in res, -1 when the database failed. */
@@ -56,19 +66,17 @@ static int process_check(struct db_tx *tx, struct req_ctx *c, const char *self, 
                          struct process_input *in, struct result *res) {
   json_t *errors = json_array();
   int ok = -1;
-  char scheme_name[16];
-  process_scheme scheme = SCHEME_KRAKOW;
   const char *category = NULL;
+  struct process_code_check scheme;
   validate_object(c->body, PROCESS_FIELDS, mode, errors);
-  if (processes_q_scheme(tx, c->org_param, scheme_name, sizeof scheme_name) == DB_ERROR) {
-    goto out;
-  }
-  process_scheme_parse(scheme_name, &scheme);
   const char *code = json_string_value(json_object_get(c->body, "code"));
   if (code != NULL && !field_has_error(errors, "code")) {
-    category = process_code_category(scheme, code);
+    if (processes_q_code_category(tx, c->org_param, code, &scheme) == DB_ERROR) {
+      goto out;
+    }
+    category = category_static(scheme.category);
     if (category == NULL) {
-      errors_add(errors, "code", MSG_PROCESS_CODE, process_scheme_prefixes(scheme), process_scheme_example(scheme));
+      errors_add(errors, "code", MSG_PROCESS_CODE, scheme.prefixes, scheme.example);
     }
   }
   if (json_array_size(errors) == 0) {

@@ -9,14 +9,18 @@ static const char *tf(int b) {
   return b ? "t" : "f";
 }
 
-enum db_status processes_q_scheme(struct db_tx *tx, const char *org, char *out, size_t size) {
-  const char *params[] = {org};
-  PGresult *r = db_exec(tx, "SELECT process_scheme FROM organisations WHERE id = $1", 1, params);
-  if (r == NULL) {
-    return DB_ERROR;
-  }
-  enum db_status st = PQntuples(r) == 1 ? DB_ONE : DB_NONE;
-  snprintf(out, size, "%s", st == DB_ONE ? PQgetvalue(r, 0, 0) : "");
+enum db_status processes_q_code_category(struct db_tx *tx, const char *org, const char *code,
+                                         struct process_code_check *out) {
+  const char *params[] = {org, code};
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "SELECT coalesce(zsz_scheme_category(s, $2), ''), "
+                       "array_to_string(s.management || s.core || s.support, ', '), s.example "
+                       "FROM process_schemes s WHERE s.org_id = $1",
+                       2, params, &st);
+  snprintf(out->category, sizeof out->category, "%s", st == DB_ONE ? PQgetvalue(r, 0, 0) : "");
+  snprintf(out->prefixes, sizeof out->prefixes, "%s", st == DB_ONE ? PQgetvalue(r, 0, 1) : "");
+  snprintf(out->example, sizeof out->example, "%s", st == DB_ONE ? PQgetvalue(r, 0, 2) : "");
   PQclear(r);
   return st;
 }

@@ -9,8 +9,16 @@
 #include "db.h"
 #include "result.h"
 
-/* The organisation's process-code scheme ("krakow", "lublin") into out. */
-enum db_status processes_q_scheme(struct db_tx *tx, const char *org, char *out, size_t size);
+/* A code under the organisation's process scheme (a row of process_schemes, migration 0017):
+ * its category ("" when the code does not follow the scheme), and for messages the scheme's
+ * prefixes ("GZ, GR, GW") and example. DB_NONE when the organisation has no scheme. */
+struct process_code_check {
+  char category[16];
+  char prefixes[256];
+  char example[40];
+};
+enum db_status processes_q_code_category(struct db_tx *tx, const char *org, const char *code,
+                                         struct process_code_check *out);
 
 /* References only the database can check, in one round trip. ok[0] owner is a user of the
  * organisation, ok[1] parent exists, ok[2] unit exists, ok[3] parent is not self or below it. */
