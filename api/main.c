@@ -15,6 +15,7 @@
 #include "config.h"
 #include "migrate.h"
 #include "openapi.h"
+#include "org_cli.h"
 #include "registers.h"
 #include "routes.h"
 #include "server.h"
@@ -26,6 +27,8 @@ static void usage(FILE *out) {
                "       zsz-api migrate\n"
                "       zsz-api token --sub U --org O [--name N] [--role R]... [--unit CODE] [--ttl SECONDS]\n"
                "       zsz-api routes\n"
+               "       zsz-api org add --code CODE --name NAME --scheme krakow|lublin|FILE\n"
+               "       zsz-api org list\n"
                "Configuration comes from ZSZ_* environment variables (see README.md).\n");
 }
 
@@ -252,6 +255,9 @@ static int run_command(const char *cmd, int argc, char **argv) {
   }
   if (strcmp(cmd, "routes") == 0) {
     return cmd_routes();
+  }
+  if (strcmp(cmd, "org") == 0) {
+    return org_command(argc - 1, argv + 1);
   }
   if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
