@@ -231,3 +231,16 @@ BEGIN
   RETURN n;
 END
 $$;
+
+-- ---- integrations ----------------------------------------------------------------------
+-- An integration (role integration) reaches PUT .../readings/{period} only when its token's
+-- scope holds objectives:write (the dispatcher checks the route's scope); it then writes as
+-- the plenipotentiary would.
+CREATE OR REPLACE FUNCTION zsz_reading_writer(i indicators, roles text[], sub text) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN 'plenipotentiary' = ANY (roles) OR 'integration' = ANY (roles)
+      OR ('process_owner' = ANY (roles)
+          AND (coalesce(i.responsible = sub, false)
+               OR EXISTS (SELECT 1 FROM objectives o
+                            JOIN processes p ON p.org_id = o.org_id AND p.id = o.process_id
+                           WHERE o.org_id = i.org_id AND o.id = i.objective_id AND p.owner = sub)));

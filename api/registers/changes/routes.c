@@ -7,10 +7,16 @@
 
 #define P ROLE_PLENIPOTENTIARY
 #define PR ROLE_PRESIDENT
+#define INT ROLE_INTEGRATION
 
 static struct route ROUTES_OF_CHANGES[] = {
     /* .paged for c->limit only: the feed pages by after=<last id> (no signed cursor) */
-    {.method = "GET", .path = "/api/v1/changes", .roles = P | PR, .paged = 1, .work = change_list},
+    {.method = "GET",
+     .path = "/api/v1/changes",
+     .roles = P | PR | INT,
+     .scope = "changes:read",
+     .paged = 1,
+     .work = change_list},
 };
 
 const struct zsz_register CHANGES_REGISTER = {

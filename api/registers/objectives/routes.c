@@ -9,6 +9,8 @@
 #define P ROLE_PLENIPOTENTIARY
 #define PR ROLE_PRESIDENT
 #define OWNER ROLE_PROCESS_OWNER
+#define INT ROLE_INTEGRATION
+#define WRITE "objectives:write"
 #define OBJECTIVE_404                                                                                                  \
   { MSG_NOT_FOUND_OBJECTIVE }
 #define REVISION_404                                                                                                   \
@@ -22,7 +24,12 @@ static struct route ROUTES_OF_OBJECTIVES[] = {
     {.method = "GET", .path = "/api/v1/objectives", .roles = ANY, .paged = 1, .work = objective_list},
     /* the body is checked by the work: its due date against its year comes back with the
      * shape errors, all at once */
-    {.method = "POST", .path = "/api/v1/objectives", .roles = P, .flags = ROUTE_BODY, .work = objective_create},
+    {.method = "POST",
+     .path = "/api/v1/objectives",
+     .roles = P | INT,
+     .scope = WRITE,
+     .flags = ROUTE_BODY,
+     .work = objective_create},
     /* one statement per format: no snapshot needed */
     {.method = "GET", .path = "/api/v1/objectives/report", .roles = ANY, .flags = ROUTE_CSV, .work = objective_report},
     {.method = "GET",
@@ -32,7 +39,8 @@ static struct route ROUTES_OF_OBJECTIVES[] = {
      .work = objective_get},
     {.method = "PATCH",
      .path = "/api/v1/objectives/{id}",
-     .roles = P,
+     .roles = P | INT,
+     .scope = WRITE,
      .flags = ROUTE_BODY,
      .not_found = OBJECTIVE_404,
      .if_match = IF_MATCH_REQUIRED,
@@ -94,7 +102,8 @@ static struct route ROUTES_OF_OBJECTIVES[] = {
      .work = indicator_list},
     {.method = "POST",
      .path = "/api/v1/objectives/{id}/indicators",
-     .roles = P,
+     .roles = P | INT,
+     .scope = WRITE,
      .flags = ROUTE_BODY,
      .not_found = OBJECTIVE_404,
      .body = INDICATOR_FIELDS,
@@ -107,7 +116,8 @@ static struct route ROUTES_OF_OBJECTIVES[] = {
      .work = indicator_get},
     {.method = "PATCH",
      .path = "/api/v1/indicators/{id}",
-     .roles = P,
+     .roles = P | INT,
+     .scope = WRITE,
      .flags = ROUTE_BODY,
      .not_found = INDICATOR_404,
      .if_match = IF_MATCH_REQUIRED,
@@ -126,11 +136,13 @@ static struct route ROUTES_OF_OBJECTIVES[] = {
      .roles = ANY,
      .not_found = READING_404,
      .work = reading_get},
-    /* record rule zsz_reading_writer (migration 0009): the plenipotentiary, or the indicator's
-     * responsible or the objective's process owner */
+    /* record rule zsz_reading_writer (migrations 0009, 0017): the plenipotentiary, or the
+     * indicator's responsible or the objective's process owner, or an integration (admitted
+     * here only with objectives:write) */
     {.method = "PUT",
      .path = "/api/v1/indicators/{id}/readings/{period}",
-     .roles = P | OWNER,
+     .roles = P | OWNER | INT,
+     .scope = WRITE,
      .flags = ROUTE_BODY,
      .not_found = READING_404,
      .if_match = IF_MATCH_OPTIONAL,

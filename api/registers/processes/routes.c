@@ -8,6 +8,8 @@
 #define ANY ROLE_ANY
 #define P ROLE_PLENIPOTENTIARY
 #define OWNER ROLE_PROCESS_OWNER
+#define INT ROLE_INTEGRATION
+#define WRITE "processes:write"
 #define PROCESS_404                                                                                                    \
   { MSG_NOT_FOUND_PROCESS }
 #define CR_404                                                                                                         \
@@ -17,11 +19,17 @@ static struct route ROUTES_OF_PROCESSES[] = {
     {.method = "GET", .path = "/api/v1/processes", .roles = ANY, .paged = 1, .work = process_list},
     /* the body is checked by the work: the code against the organisation's scheme and the
      * references come back with the shape errors, all at once */
-    {.method = "POST", .path = "/api/v1/processes", .roles = P, .flags = ROUTE_BODY, .work = process_create},
+    {.method = "POST",
+     .path = "/api/v1/processes",
+     .roles = P | INT,
+     .scope = WRITE,
+     .flags = ROUTE_BODY,
+     .work = process_create},
     {.method = "GET", .path = "/api/v1/processes/{id}", .roles = ANY, .not_found = PROCESS_404, .work = process_get},
     {.method = "PATCH",
      .path = "/api/v1/processes/{id}",
-     .roles = P,
+     .roles = P | INT,
+     .scope = WRITE,
      .flags = ROUTE_BODY,
      .not_found = PROCESS_404,
      .if_match = IF_MATCH_REQUIRED,
