@@ -40,7 +40,8 @@ from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLIN
                      appoint, appointment_body, appointment_path, audit_body, audit_path,
                      create_approved_objective, create_audit, create_change_request, create_finding,
                      create_incident, create_indicator, create_nc, create_objective,
-                     create_open_survey, create_org_unit, create_owned_process, create_review,
+                     create_open_survey, create_org_unit, create_owned_process, create_process,
+                     create_review,
                      create_revision, create_survey, current_year, default_breach, demo_auditor,
                      employee, ensure_user, expect, finding_body, finding_path, findings_path,
                      free_audit_year, get_etag, get_rules, get_survey, incident_path,
@@ -94,11 +95,57 @@ NC_WRITE_REFUSALS = {c: (403, 404) for c in ("process_owner_other", "iod", "audi
 ACTION_WRITERS = ("plenipotentiary", "process_owner", "employee")
 
 
-def token_of(caller):
+# Integrations (docs/design-directory.md): a token with role integration is also an employee;
+# a route whose row admits integrations names the scope the token needs. Each route gets two
+# more callers: "integration" holding every scope but the route's, "integration_scoped"
+# holding the route's (for a route without one, the same as "integration").
+INTEGRATION_SUB = "krakow.integration"
+ALL_SCOPES = ("directory:write", "processes:write", "objectives:write", "incidents:import",
+              "changes:read", "webhooks:manage")
+SCOPES = {
+    ("PUT", "/api/v1/users/{sub}"): "directory:write",
+    ("POST", "/api/v1/users/import"): "directory:write",
+    ("POST", "/api/v1/org-units/import"): "directory:write",
+    ("POST", "/api/v1/processes"): "processes:write",
+    ("PATCH", "/api/v1/processes/{id}"): "processes:write",
+    ("POST", "/api/v1/objectives"): "objectives:write",
+    ("PATCH", "/api/v1/objectives/{id}"): "objectives:write",
+    ("POST", "/api/v1/objectives/{id}/indicators"): "objectives:write",
+    ("PATCH", "/api/v1/indicators/{id}"): "objectives:write",
+    ("PUT", "/api/v1/indicators/{id}/readings/{period}"): "objectives:write",
+    ("GET", "/api/v1/changes"): "changes:read",
+}
+# routes the employee may call only as the person a record names (reporter, responsible):
+# an integration, another sub, is refused there (403 or 404)
+BY_RECORD = {
+    ("GET", "/api/v1/incidents/{id}"),
+    ("GET", "/api/v1/nonconformities/{id}"),
+    ("GET", "/api/v1/nonconformities/{id}/actions"),
+    ("GET", "/api/v1/nonconformities/{id}/actions/{action_id}"),
+    ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}"),
+}
+INTEGRATIONS = ("integration", "integration_scoped")
+
+
+def integration_token(scopes):
+    return make_token(INTEGRATION_SUB, roles=["integration"], scope=" ".join(scopes))
+
+
+def integration_allowed(method, path, allowed, caller):
+    if SCOPES.get((method, path)) and caller == "integration_scoped":
+        return True
+    return "employee" in allowed and (method, path) not in BY_RECORD
+
+
+def token_of(caller, scope=None):
     if caller == "anonymous":
         return None
     if caller == "process_owner_other":
         return other_owner()
+    if caller == "integration_scoped":
+        return integration_token([scope] if scope else ())
+    if caller == "integration":
+        return integration_token([s for s in ALL_SCOPES if s != scope])
     return role_token(caller)
 
 
@@ -647,6 +694,64 @@ def fa():
     return audit_path(Fixture.audit)
 
 
+# --- docs/design-directory.md
+
+
+def b_put_organisation():
+    before = get_json("/api/v1/organisation")
+
+    def verify(t):
+        t.assertEqual(get_json("/api/v1/organisation"), before)
+    # the same name: an allowed PUT changes nothing the other tests see
+    return "/api/v1/organisation", {"name": before["name"]}, None, verify
+
+
+def b_put_scheme():
+    before = get_json("/api/v1/organisation/process-scheme")
+    body = {k: v for k, v in before.items() if k != "updated_at"}
+
+    def verify(t):
+        t.assertEqual(get_json("/api/v1/organisation/process-scheme"), before)
+    return "/api/v1/organisation/process-scheme", body, None, verify
+
+
+def b_put_user():
+    sub = f"krakow.{uniq('mxd')}"
+    path = f"/api/v1/users/{sub}"
+
+    def verify(t):
+        t.assertEqual(api("GET", path, plenipotentiary()).status, 404)
+    return path, {"name": "Osoba z macierzy", "email": "macierz@example.org"}, None, verify
+
+
+def b_users_import():
+    sub = f"krakow.{uniq('mxi')}"
+
+    def verify(t):
+        t.assertEqual(api("GET", f"/api/v1/users/{sub}", plenipotentiary()).status, 404)
+    return "/api/v1/users/import", [{"sub": sub, "name": "Import z macierzy"}], None, verify
+
+
+def b_org_units_import():
+    code = uniq("mxu-")
+
+    def verify(t):
+        t.assertEqual(list_all("/api/v1/org-units", q=code), [])
+    return "/api/v1/org-units/import", [{"code": code, "name": "Komórka z macierzy"}], None, verify
+
+
+def b_handover():
+    """A fresh directory user owning a fresh process, handed over to another."""
+    a, b = f"krakow.{uniq('mxa')}", f"krakow.{uniq('mxb')}"
+    for sub in (a, b):
+        expect(api("PUT", f"/api/v1/users/{sub}", plenipotentiary(), {"name": sub}), 201)
+    p = create_process(owner=a)
+
+    def verify(t):
+        t.assertEqual(get_json(pp(p))["owner"], a)
+    return f"/api/v1/users/{a}/handover", {"to": b}, None, verify
+
+
 ROUTES = [
     # public
     ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
@@ -783,6 +888,17 @@ ROUTES = [
      b_read(lambda: action_path(Fixture.nc, Fixture.action)), NC_HIDDEN),
     ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}", ACTION_WRITERS,
      b_patch_action, NC_WRITE_REFUSALS),
+    # docs/design-directory.md
+    ("PUT", "/api/v1/organisation", P, b_put_organisation),
+    ("GET", "/api/v1/organisation/process-scheme", ALL,
+     b_read(lambda: "/api/v1/organisation/process-scheme")),
+    ("PUT", "/api/v1/organisation/process-scheme", P, b_put_scheme),
+    ("PUT", "/api/v1/users/{sub}", P, b_put_user),
+    ("POST", "/api/v1/users/import", P, b_users_import),
+    ("POST", "/api/v1/org-units/import", P, b_org_units_import),
+    ("GET", "/api/v1/users/{sub}/responsibilities", P_PR + O,
+     b_read(lambda: f"/api/v1/users/{OWNER_SUB}/responsibilities")),
+    ("POST", "/api/v1/users/{sub}/handover", P, b_handover),
 ]
 
 
@@ -791,14 +907,28 @@ class RolesMatrixTest(ApiTest):
     def setUpClass(cls):
         Fixture.setup()
 
-    def check(self, method, allowed, build, caller, refusals=None):
+    def check(self, method, allowed, build, caller, refusals=None, template=None):
         path, body, headers, verify, *cleanup = build()
         kwargs = {"headers": headers}
         if body is not None:
             kwargs["body"] = body
+        scope = SCOPES.get((method, template))
         try:
-            r = api(method, path, token_of(caller), **kwargs)
-            if caller in allowed:
+            r = api(method, path, token_of(caller, scope), **kwargs)
+            if caller in INTEGRATIONS:
+                if integration_allowed(method, template, allowed, caller):
+                    self.assertTrue(200 <= r.status < 300, f"{caller} may call this: {r.describe()}")
+                elif scope:
+                    self.assertProblem(r, 403, "insufficient-scope")
+                    self.assertIn(scope, r.body["detail"])
+                    self.assertIn(f'scope="{scope}"', r.headers.get("WWW-Authenticate", ""))
+                else:
+                    statuses = (403, 404) if (method, template) in BY_RECORD else (403,)
+                    self.assertStatus(r, *statuses)
+                    self.assertProblem(r, r.status, "forbidden" if r.status == 403 else "not-found")
+                if verify and not integration_allowed(method, template, allowed, caller):
+                    verify(self)
+            elif caller in allowed:
                 self.assertTrue(200 <= r.status < 300, f"{caller} may call this: {r.describe()}")
                 if r.status != 204:
                     self.assertIsNotNone(r.body, r.describe())
@@ -826,19 +956,22 @@ def _slug(method, path):
     return f"{method}_{s}"
 
 
-def _make(method, allowed, build, caller, refusals=None):
+def _make(method, path, allowed, build, caller, refusals=None):
     def test(self):
-        self.check(method, allowed, build, caller, refusals)
-    verdict = "allowed" if caller in allowed else "refused"
+        self.check(method, allowed, build, caller, refusals, path)
+    if caller in INTEGRATIONS:
+        verdict = "allowed" if integration_allowed(method, path, allowed, caller) else "refused"
+    else:
+        verdict = "allowed" if caller in allowed else "refused"
     test.__doc__ = f"{method} as {caller}: {verdict}"
     return test
 
 
 for _method, _path, _allowed, _build, *_refusals in ROUTES:
-    for _caller in CALLERS:
+    for _caller in CALLERS + (INTEGRATIONS if _path.startswith("/api/") else ()):
         _name = f"test_{_slug(_method, _path)}__{_caller}"
         setattr(RolesMatrixTest, _name,
-                _make(_method, _allowed, _build, _caller, *_refusals))
+                _make(_method, _path, _allowed, _build, _caller, *_refusals))
 
 
 class MatrixCompletenessTest(ApiTest):
@@ -847,11 +980,12 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
         docs/design-surveys.md and the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
-        match), each once."""
+        match), and the 8 of docs/design-directory.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 99)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 95)
+        self.assertEqual(len(keys), 107)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 103)
+        self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)
