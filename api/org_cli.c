@@ -128,8 +128,8 @@ static int org_list(PGconn *pg) {
   }
   printf("code\tname\tprocess_scheme\tprocesses\tactive_users\n");
   for (int i = 0; i < PQntuples(r); i++) {
-    printf("%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2),
-           PQgetvalue(r, i, 3), PQgetvalue(r, i, 4));
+    printf("%s\t%s\t%s\t%s\t%s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1), PQgetvalue(r, i, 2), PQgetvalue(r, i, 3),
+           PQgetvalue(r, i, 4));
   }
   PQclear(r);
   return 0;

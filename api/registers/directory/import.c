@@ -97,8 +97,14 @@ static int org_unit_row(struct db_tx *tx, struct directory_import *imp, const js
   if (code != NULL && !field_has_error(found, "code")) {
     first_time(imp, "code", code, index, found);
   }
-  if (json_array_size(found) > 0 || json_array_size(imp->errors) > 0) {
+  if (json_array_size(found) > 0) {
     return 0;
+  }
+  /* the parent may come in a later row: parents are checked and set once every row is in */
+  json_array_append_new(imp->parents,
+                        json_pack("[s, O, I]", code, json_object_get(row, "parent") ?: json_null(), (json_int_t)index));
+  if (json_array_size(imp->errors) > 0) {
+    return 0; /* nothing will be kept: only find the other rows' problems */
   }
   enum directory_write what = DIRECTORY_UNCHANGED;
   if (directory_q_org_unit_upsert(tx, imp->org, code, json_string_value(json_object_get(row, "name")), &what) ==
@@ -106,9 +112,6 @@ static int org_unit_row(struct db_tx *tx, struct directory_import *imp, const js
     return -1;
   }
   count(imp, what);
-  /* the parent may come in a later row: parents are set once every unit exists */
-  json_array_append_new(imp->parents,
-                        json_pack("[s, O, I]", code, json_object_get(row, "parent") ?: json_null(), (json_int_t)index));
   return 0;
 }
 
@@ -128,8 +131,9 @@ int directory_import_row(struct db_tx *tx, struct directory_import *imp, const j
   return rc;
 }
 
-/* Org units: every parent named exists (in the rows or already), then the parents are set
- * and no unit may end up its own ancestor. 0, or -1 when the database failed. */
+/* Org units: every parent named exists (in the rows or already: checked even when other
+ * rows are bad, so that every problem is named); then, when no row is bad, the parents are
+ * set and no unit may end up its own ancestor. 0, or -1 when the database failed. */
 static int org_unit_parents(struct db_tx *tx, struct directory_import *imp) {
   size_t i;
   json_t *pair;
@@ -164,7 +168,7 @@ static int org_unit_parents(struct db_tx *tx, struct directory_import *imp) {
 }
 
 void directory_import_finish(struct db_tx *tx, struct directory_import *imp, struct result *res) {
-  if (imp->kind == IMPORT_ORG_UNITS && json_array_size(imp->errors) == 0 && org_unit_parents(tx, imp) != 0) {
+  if (imp->kind == IMPORT_ORG_UNITS && org_unit_parents(tx, imp) != 0) {
     return;
   }
   if (imp->kind == IMPORT_USERS && imp->full && json_array_size(imp->errors) == 0) {
