@@ -25,7 +25,8 @@
 static void usage(FILE *out) {
   fprintf(out, "usage: zsz-api [serve]\n"
                "       zsz-api migrate\n"
-               "       zsz-api token --sub U --org O [--name N] [--role R]... [--unit CODE] [--ttl SECONDS]\n"
+               "       zsz-api token --sub U --org O [--name N] [--role R]... [--unit CODE] [--scope S]\n"
+               "                     [--ttl SECONDS]\n"
                "       zsz-api routes\n"
                "       zsz-api org add --code CODE --name NAME --scheme krakow|lublin|FILE\n"
                "       zsz-api org list\n"
@@ -44,15 +45,12 @@ static int report_config(json_t *problems) {
 
 static int cmd_token(int argc, char **argv) {
   static const struct option opts[] = {
-      {"sub", required_argument, NULL, 's'},
-      {"name", required_argument, NULL, 'n'},
-      {"org", required_argument, NULL, 'o'},
-      {"role", required_argument, NULL, 'r'},
-      {"unit", required_argument, NULL, 'u'},
-      {"ttl", required_argument, NULL, 't'},
-      {NULL, 0, NULL, 0},
+      {"sub", required_argument, NULL, 's'},   {"name", required_argument, NULL, 'n'},
+      {"org", required_argument, NULL, 'o'},   {"role", required_argument, NULL, 'r'},
+      {"unit", required_argument, NULL, 'u'},  {"ttl", required_argument, NULL, 't'},
+      {"scope", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
   };
-  const char *sub = NULL, *name = "", *org = NULL, *unit = NULL;
+  const char *sub = NULL, *name = "", *org = NULL, *unit = NULL, *scope = NULL;
   const char *roles[16] = {0};
   size_t nroles = 0;
   long ttl = 3600;
@@ -73,6 +71,9 @@ static int cmd_token(int argc, char **argv) {
       break;
     case 'u':
       unit = optarg;
+      break;
+    case 'c':
+      scope = optarg;
       break;
     case 'r':
       if (nroles < 15) roles[nroles++] = optarg;
@@ -100,7 +101,8 @@ static int cmd_token(int argc, char **argv) {
     config_free(&cfg);
     goto out;
   }
-  char *token = auth_issue_hs256(cfg.jwt_key, cfg.jwt_key_len, sub, name, org, roles, unit, ttl, time(NULL));
+  char *token =
+      auth_issue_hs256_scoped(cfg.jwt_key, cfg.jwt_key_len, sub, name, org, roles, unit, scope, ttl, time(NULL));
   config_free(&cfg);
   if (token == NULL) {
     fprintf(stderr, "zsz-api token: cannot sign the token\n");

@@ -321,6 +321,12 @@ out:
 
 char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const char *sub, const char *name,
                        const char *org, const char *const *roles, const char *unit, long ttl, time_t now) {
+  return auth_issue_hs256_scoped(secret, secret_len, sub, name, org, roles, unit, NULL, ttl, now);
+}
+
+char *auth_issue_hs256_scoped(const unsigned char *secret, size_t secret_len, const char *sub, const char *name,
+                              const char *org, const char *const *roles, const char *unit, const char *scope, long ttl,
+                              time_t now) {
   jwt_t *jwt = NULL;
   char *token = NULL, *grants = NULL;
   json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:I}", "sub", sub, "name", name ? name : "", "org", org, "iat",
@@ -332,6 +338,9 @@ char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const cha
   json_object_set_new(doc, "roles", arr);
   if (unit && *unit) {
     json_object_set_new(doc, "unit", json_string(unit));
+  }
+  if (scope && *scope) {
+    json_object_set_new(doc, "scope", json_string(scope));
   }
   grants = json_dumps(doc, JSON_COMPACT);
   if (grants == NULL || jwt_new(&jwt) != 0 || jwt_add_grants_json(jwt, grants) != 0 ||

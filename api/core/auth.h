@@ -102,5 +102,9 @@ const char *auth_bearer(const char *header);
  * new string (caller frees with free()), or NULL. */
 char *auth_issue_hs256(const unsigned char *secret, size_t secret_len, const char *sub, const char *name,
                        const char *org, const char *const *roles, const char *unit, long ttl, time_t now);
+/* The same with a scope claim (space-separated, RFC 9068) when scope is neither NULL nor "". */
+char *auth_issue_hs256_scoped(const unsigned char *secret, size_t secret_len, const char *sub, const char *name,
+                              const char *org, const char *const *roles, const char *unit, const char *scope, long ttl,
+                              time_t now);
 
 #endif

@@ -829,6 +829,66 @@ START_TEST(roles_to_json_and_names) {
 }
 END_TEST
 
+/* ---- integrations and scopes (issue 10) ------------------------------------------------ */
+
+START_TEST(integration_role_and_the_unused_bit) {
+  ck_assert_str_eq(role_name(ROLE_INTEGRATION), "integration");
+  ck_assert_ptr_null(role_name(1u << 6)); /* ROLE_UNIT_HEAD's, not yet merged */
+  ck_assert_uint_eq(role_lookup(NULL, "integration"), ROLE_INTEGRATION);
+  json_t *arr = roles_to_json(ROLE_INTEGRATION | ROLE_EMPLOYEE | (1u << 6));
+  json_t *want = json_pack("[s, s]", "employee", "integration");
+  ck_assert(json_equal(arr, want));
+  json_decref(arr);
+  json_decref(want);
+  char sql[128];
+  roles_to_sql(ROLE_INTEGRATION | ROLE_EMPLOYEE | (1u << 6), sql, sizeof sql);
+  ck_assert_str_eq(sql, "{employee,integration}");
+  struct role_map map;
+  json_t *problems = json_array();
+  ck_assert_int_eq(role_map_parse("EZD=integration", &map, problems), 0);
+  ck_assert_uint_eq(role_lookup(&map, "EZD"), ROLE_INTEGRATION);
+  role_map_free(&map);
+  json_decref(problems);
+}
+END_TEST
+
+START_TEST(scope_items_match_exactly) {
+  ck_assert(scope_has("directory:write", "directory:write"));
+  ck_assert(scope_has("changes:read directory:write", "directory:write"));
+  ck_assert(scope_has("  changes:read   directory:write  ", "changes:read"));
+  ck_assert(!scope_has("directory:writer", "directory:write"));
+  ck_assert(!scope_has("directory", "directory:write"));
+  ck_assert(!scope_has("DIRECTORY:WRITE", "directory:write"));
+  ck_assert(!scope_has("", "directory:write"));
+  ck_assert(!scope_has(NULL, "directory:write"));
+  ck_assert(!scope_has("directory:write", ""));
+}
+END_TEST
+
+START_TEST(scope_claim_is_read) {
+  struct auth_config cfg = hs_config();
+  struct principal p;
+  const char *reason = NULL;
+  ck_assert_int_eq(verify_hs_claims(&cfg, "{\"scope\": \"processes:write changes:read\"}", &p, &reason), AUTH_OK);
+  ck_assert_str_eq(p.scope, "processes:write changes:read");
+  /* not a string: no scope at all */
+  ck_assert_int_eq(verify_hs_claims(&cfg, "{\"scope\": [\"processes:write\"]}", &p, &reason), AUTH_OK);
+  ck_assert_str_eq(p.scope, "");
+  /* longer than the principal keeps: refused, not cut (a cut list could name another scope) */
+  char extra[700];
+  snprintf(extra, sizeof extra, "{\"scope\": \"%0600d\"}", 0);
+  ck_assert_int_eq(verify_hs_claims(&cfg, extra, &p, &reason), AUTH_INVALID);
+  assert_refused(AUTH_INVALID, &p, &reason, "long scope");
+  /* issued with a scope by the token command */
+  const char *roles[] = {"integration", NULL};
+  char *tok =
+      auth_issue_hs256_scoped(secret(), secret_len(), "ezd", NULL, "krakow", roles, NULL, "changes:read", 600, NOW);
+  ck_assert_int_eq(verify_at(&cfg, tok, NOW, &p, &reason), AUTH_OK);
+  ck_assert_str_eq(p.scope, "changes:read");
+  ck_assert_uint_eq(p.roles, ROLE_INTEGRATION | ROLE_EMPLOYEE);
+}
+END_TEST
+
 /* ---- Authorization header ---------------------------------------------------------------- */
 
 START_TEST(bearer_header) {
@@ -893,6 +953,9 @@ static Suite *auth_suite(void) {
   tcase_add_test(roles, role_map_spaces_and_empty);
   tcase_add_test(roles, role_map_bad_specs);
   tcase_add_test(roles, roles_to_json_and_names);
+  tcase_add_test(roles, integration_role_and_the_unused_bit);
+  tcase_add_test(roles, scope_items_match_exactly);
+  tcase_add_test(roles, scope_claim_is_read);
   tcase_add_test(roles, bearer_header);
   suite_add_tcase(s, roles);
   return s;
