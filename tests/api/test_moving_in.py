@@ -351,6 +351,11 @@ class DirectorySyncTest(ApiTest):
                          [("create", f"{org}.integration"), ("update", f"{org}.integration")])
         self.assertEqual((entries[-1]["before"]["active"], entries[-1]["after"]["active"]),
                          (True, False))
+        # a full sync never deactivates its caller (who would lock itself out)
+        mine = [r for r in staff2 if r["sub"] != f"{org}.plenipotentiary"]
+        got = self.assertJsonObject(api("POST", "/api/v1/users/import?mode=full", p, mine), 200)
+        self.assertEqual((got["unchanged"], got["deactivated"]), (2, 0))
+        expect(api("GET", "/api/v1/me", p), 200)
 
     def test_one_bad_row_writes_nothing_and_every_bad_row_is_named(self):
         org = onboard("krakow")

@@ -9,10 +9,12 @@
 #include "validate.h"
 
 int directory_import_begin(struct db_tx *tx, struct directory_import *imp, enum directory_import_kind kind,
-                           const char *org, int full, int dry_run) {
+                           const char *org, const char *caller, int full, int dry_run) {
   memset(imp, 0, sizeof *imp);
   imp->kind = kind;
   imp->org = org;
+  imp->caller = caller;
+  imp->units = json_object();
   imp->full = full;
   imp->dry_run = dry_run;
   imp->errors = json_array();
@@ -28,7 +30,8 @@ void directory_import_free(struct directory_import *imp) {
   json_decref(imp->errors);
   json_decref(imp->seen);
   json_decref(imp->parents);
-  imp->errors = imp->seen = imp->parents = NULL;
+  json_decref(imp->units);
+  imp->errors = imp->seen = imp->parents = imp->units = NULL;
 }
 
 /* Appends the problems of one row, each field named rows[index].field. */
@@ -71,9 +74,19 @@ static int user_row(struct db_tx *tx, struct directory_import *imp, const json_t
   const char *unit_code = json_string_value(json_object_get(row, "unit_code"));
   char unit_id[24] = "";
   if (unit_code != NULL && !field_has_error(found, "unit_code")) {
-    enum db_status st = directory_q_unit_by_code(tx, imp->org, unit_code, unit_id);
-    if (st == DB_ERROR) return -1;
-    if (st == DB_NONE) errors_add(found, "unit_code", MSG_NO_SUCH_ORG_UNIT);
+    /* a hall has hundreds of units and thousands of people: each code is looked up once */
+    const json_t *known = json_object_get(imp->units, unit_code);
+    if (known == NULL) {
+      enum db_status st = directory_q_unit_by_code(tx, imp->org, unit_code, unit_id);
+      if (st == DB_ERROR) return -1;
+      json_object_set_new(imp->units, unit_code, st == DB_ONE ? json_string(unit_id) : json_null());
+      known = json_object_get(imp->units, unit_code);
+    }
+    if (json_is_string(known)) {
+      snprintf(unit_id, sizeof unit_id, "%s", json_string_value(known));
+    } else {
+      errors_add(found, "unit_code", MSG_NO_SUCH_ORG_UNIT);
+    }
   }
   if (json_array_size(found) > 0 || json_array_size(imp->errors) > 0) {
     return 0; /* nothing will be kept: only find the other rows' problems */
@@ -180,7 +193,8 @@ void directory_import_finish(struct db_tx *tx, struct directory_import *imp, str
     }
     char *text = json_dumps(subs, JSON_COMPACT);
     json_decref(subs);
-    enum db_status st = text ? directory_q_users_deactivate_absent(tx, imp->org, text, &imp->deactivated) : DB_ERROR;
+    enum db_status st =
+        text ? directory_q_users_deactivate_absent(tx, imp->org, text, imp->caller, &imp->deactivated) : DB_ERROR;
     free(text);
     if (st == DB_ERROR) return;
   }

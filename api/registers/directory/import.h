@@ -15,19 +15,21 @@ enum directory_import_kind { IMPORT_USERS, IMPORT_ORG_UNITS };
 
 struct directory_import {
   enum directory_import_kind kind;
-  int full;        /* mode=full: users absent from the rows are deactivated */
-  int dry_run;     /* nothing stays written */
-  const char *org; /* borrowed SQL parameter */
-  json_t *errors;  /* owned: {field, message} */
-  json_t *seen;    /* owned: key (sub or code) -> row index */
-  json_t *parents; /* owned: org units: [[code, parent or null], ...] set at finish */
+  int full;           /* mode=full: users absent from the rows are deactivated */
+  int dry_run;        /* nothing stays written */
+  const char *org;    /* borrowed SQL parameter */
+  const char *caller; /* borrowed: the caller's sub, never deactivated by its own sync */
+  json_t *errors;     /* owned: {field, message} */
+  json_t *seen;       /* owned: key (sub or code) -> row index */
+  json_t *parents;    /* owned: org units: [[code, parent or null], ...] set at finish */
+  json_t *units;      /* owned: users: org-unit code -> id (or null: none), looked up once */
   size_t rows;
   long created, updated, unchanged, deactivated;
 };
 
 /* Starts an import inside tx (a savepoint for dry runs): 0, or -1 when the database failed. */
 int directory_import_begin(struct db_tx *tx, struct directory_import *imp, enum directory_import_kind kind,
-                           const char *org, int full, int dry_run);
+                           const char *org, const char *caller, int full, int dry_run);
 /* One row (borrowed) at index: 0 (a bad row is recorded, not fatal), -1 when the database
  * failed. */
 int directory_import_row(struct db_tx *tx, struct directory_import *imp, const json_t *row, size_t index);

@@ -203,14 +203,14 @@ enum db_status directory_q_user_put(struct db_tx *tx, const char *org, const str
 }
 
 enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,
-                                                   long *count) {
-  const char *params[] = {org, present_json};
+                                                   const char *caller, long *count) {
+  const char *params[] = {org, present_json, caller};
   PGresult *r = db_exec(tx,
                         "WITH gone AS (UPDATE users u SET active = false, revision = revision + 1, updated_at = now() "
-                        "WHERE u.org_id = $1 AND u.active AND NOT ('integration' = ANY (u.roles)) "
+                        "WHERE u.org_id = $1 AND u.active AND NOT ('integration' = ANY (u.roles)) AND u.sub <> $3 "
                         "AND u.sub NOT IN (SELECT jsonb_array_elements_text($2::jsonb)) RETURNING 1) "
                         "SELECT count(*) FROM gone",
-                        2, params);
+                        3, params);
   if (r == NULL) {
     return DB_ERROR;
   }

@@ -76,9 +76,9 @@ struct directory_user {
 enum db_status directory_q_user_put(struct db_tx *tx, const char *org, const struct directory_user *u,
                                     struct result *res, enum directory_write *what);
 /* Deactivates every active user whose sub is not in present_json (a JSON array of subs), but
- * integrations; *count how many. */
+ * integrations and the caller (who would lock itself out); *count how many. */
 enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,
-                                                   long *count);
+                                                   const char *caller, long *count);
 /* Inserts or renames an org unit by code; *what says which happened. */
 enum db_status directory_q_org_unit_upsert(struct db_tx *tx, const char *org, const char *code, const char *name,
                                            enum directory_write *what);
