@@ -9,7 +9,7 @@
 #include "validate.h"
 
 static const char *const ROLE_NAMES[ROLE_COUNT] = {
-    "president", "plenipotentiary", "process_owner", "iod", "auditor", "employee",
+    "president", "plenipotentiary", "process_owner", "iod", "auditor", "employee", "unit_head",
 };
 
 const char *role_name(unsigned role) {
@@ -98,7 +98,7 @@ int role_map_parse(const char *spec, struct role_map *out, json_t *problems) {
     unsigned role = canonical_role(eq + 1);
     if (role == 0) {
       json_array_append_new(problems, json_sprintf("ZSZ_ROLE_MAP: '%s' is not a role (president, plenipotentiary, "
-                                                   "process_owner, iod, auditor, employee)",
+                                                   "process_owner, iod, auditor, employee, unit_head)",
                                                    eq + 1));
       bad++;
       continue;

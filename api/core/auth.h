@@ -15,8 +15,9 @@ enum role {
   ROLE_IOD = 1u << 3,
   ROLE_AUDITOR = 1u << 4,
   ROLE_EMPLOYEE = 1u << 5,
+  ROLE_UNIT_HEAD = 1u << 6, /* kierujący komórką: head of the unit its token's unit claim names */
 };
-#define ROLE_COUNT 6
+#define ROLE_COUNT 7
 /* Every authenticated caller is an employee. */
 #define ROLE_ANY ROLE_EMPLOYEE
 
