@@ -225,7 +225,7 @@ static unsigned u16_next(struct u16_reader *r) {
   }
   const unsigned char *s = r->s;
   unsigned cp;
-  if (*s == 0) return 0x110000; /* the end sorts after every unit */
+  if (*s == 0) return 0; /* the end sorts before every unit (a name holds no NUL) */
   if (*s < 0x80) {
     cp = *s;
     r->s += 1;
@@ -251,7 +251,7 @@ static int utf16_compare(const void *a, const void *b) {
   for (;;) {
     unsigned u = u16_next(&x), v = u16_next(&y);
     if (u != v) return u < v ? -1 : 1;
-    if (u == 0x110000) return 0;
+    if (u == 0) return 0;
   }
 }
 
