@@ -204,7 +204,6 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_MR_PARTICIPANT] = "must be an object with a name (1..200) and optionally a sub",
     [MSG_MR_MONTH_DAY] = "must be MM-DD with a yearly cadence, and absent or null with a monthly one",
     [MSG_MR_REASON_ONLY] = "is taken only with status cancelled",
-    [MSG_NOT_FOUND_REVIEW_KIND] = "no such kind of management review",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

@@ -643,18 +643,23 @@ class ManagementReviewCalendarTest(ApiTest):
         self.assertEqual(rules["steering_committee"]["review_by"], "03-15")
         self.assertEqual(rules["isms"]["minutes_by"], "02-28")
         self.assertEqual(rules["org_unit"]["minutes_days"], 5)
-        r = api("PUT", "/api/v1/management-review-rules/isms", t("plenipotentiary"),
-                {"cadence": "yearly", "review_by": "01-31", "minutes_by": "02-29", "minutes_days": 7})
-        self.assertEqual(expect(r, 200)["isms"]["review_by"], "01-31")
+        # what GET answers can be sent back, changed
+        rules["isms"].update(review_by="01-31", minutes_by="02-29", minutes_days=7)
+        r = api("PUT", "/api/v1/management-review-rules", t("plenipotentiary"), rules)
+        self.assertEqual(expect(r, 200)["isms"], dict(rules["isms"]))
         # 29 February is the 28th in a common year (Y), the 29th in a leap year (Y - 1)
         entries = self.calendar(Y, kind="isms")
         self.assertEqual((entries[0]["review_due"], entries[0]["minutes_due"]), (f"{Y}-01-31", f"{Y}-02-28"))
         entries = self.calendar(Y - 1, kind="isms")
         self.assertEqual(entries[0]["minutes_due"], f"{Y - 1}-02-29")
-        r = api("PUT", "/api/v1/management-review-rules/isms", t("plenipotentiary"),
-                {"cadence": "yearly", "review_by": "13-01", "minutes_days": 7})
-        self.assertProblem(r, 422, "validation", fields=["review_by", "minutes_by"])
-        self.assertProblem(api("PUT", "/api/v1/management-review-rules/weekly", t("plenipotentiary"),
-                               {"cadence": "monthly", "minutes_days": 7}), 404, "not-found")
-        expect(api("PUT", "/api/v1/management-review-rules/isms", t("plenipotentiary"),
-                   {"cadence": "yearly", "review_by": "02-15", "minutes_by": "02-28", "minutes_days": 10}), 200)
+        bad = {"org_unit": {"cadence": "monthly", "review_by": "01-01", "minutes_days": 5},
+               "isms": {"cadence": "yearly", "review_by": "13-01", "minutes_days": 7},
+               "steering_committee": {"kind": "isms", "cadence": "weekly", "minutes_days": 0}}
+        r = api("PUT", "/api/v1/management-review-rules", t("plenipotentiary"), bad)
+        self.assertProblem(r, 422, "validation",
+                           fields=["org_unit.review_by", "isms.review_by", "isms.minutes_by", "steering_committee.kind",
+                                   "steering_committee.cadence", "steering_committee.minutes_days"])
+        self.assertProblem(api("PUT", "/api/v1/management-review-rules", t("iod"), rules), 403, "forbidden")
+        rules["isms"].update(review_by="02-15", minutes_by="02-28", minutes_days=10)
+        expect(api("PUT", "/api/v1/management-review-rules", t("plenipotentiary"), rules), 200)
+        self.assertEqual(expect(api("GET", "/api/v1/management-review-rules", t("iod")), 200), rules)

@@ -7,7 +7,7 @@ struct req_ctx;
 struct result;
 
 void mr_rules_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
-void mr_rule_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void mr_rules_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void mr_calendar(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void mr_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void mr_create(struct db_tx *tx, struct req_ctx *c, struct result *res);

@@ -48,25 +48,16 @@ static char *body_text(const json_t *body, struct result *res) {
 
 /* ---- kinds ------------------------------------------------------------------------------------- */
 
-static const char *const KIND_NAMES[] = {"org_unit", "isms", "steering_committee", NULL};
-
 void mr_rules_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   mr_q_rules_get(tx, c->org_param, res);
 }
 
-void mr_rule_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  int known = 0;
-  for (size_t i = 0; KIND_NAMES[i]; i++)
-    known |= strcmp(KIND_NAMES[i], c->path[0]) == 0;
-  if (!known) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_REVIEW_KIND);
-    return;
-  }
+void mr_rules_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   json_t *errors = json_array();
   mr_rule_errors(c->body, errors);
   if (invalid(res, errors)) return;
   char *text = body_text(c->body, res);
-  if (text != NULL && mr_q_rule_put(tx, c->org_param, c->path[0], text) == DB_ONE) {
+  if (text != NULL && mr_q_rules_put(tx, c->org_param, text) == DB_ONE) {
     mr_q_rules_get(tx, c->org_param, res);
   }
   free(text);

@@ -20,16 +20,16 @@ enum db_status mr_q_rules_get(struct db_tx *tx, const char *org, struct result *
                       1, params, MSG_NO_SUCH_RECORD);
 }
 
-enum db_status mr_q_rule_put(struct db_tx *tx, const char *org, const char *kind, const char *body) {
-  const char *params[] = {org, kind, body};
+enum db_status mr_q_rules_put(struct db_tx *tx, const char *org, const char *body) {
+  const char *params[] = {org, body};
   return db_command(tx,
                     "INSERT INTO management_review_rules AS m (org_id, kind, cadence, review_by, minutes_by, "
-                    "minutes_days) SELECT $1, $2, b->>'cadence', b->>'review_by', b->>'minutes_by', "
-                    "(b->>'minutes_days')::integer FROM (SELECT $3::jsonb AS b) AS input "
+                    "minutes_days) SELECT $1, k.kind, b->>'cadence', b->>'review_by', b->>'minutes_by', "
+                    "(b->>'minutes_days')::integer FROM jsonb_each($2::jsonb) AS k(kind, b) "
                     "ON CONFLICT (org_id, kind) DO UPDATE SET cadence = excluded.cadence, review_by = "
                     "excluded.review_by, minutes_by = excluded.minutes_by, minutes_days = excluded.minutes_days, "
                     "revision = m.revision + 1",
-                    3, params);
+                    2, params);
 }
 
 /* ---- calendar ---------------------------------------------------------------------------------- */

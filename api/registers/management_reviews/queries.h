@@ -11,7 +11,8 @@
 
 /* ---- kinds ---- */
 enum db_status mr_q_rules_get(struct db_tx *tx, const char *org, struct result *res);
-enum db_status mr_q_rule_put(struct db_tx *tx, const char *org, const char *kind, const char *body);
+/* Every kind's rule from a validated body {kind: rule} (jsonb text). */
+enum db_status mr_q_rules_put(struct db_tx *tx, const char *org, const char *body);
 
 /* ---- calendar ---- */
 enum db_status mr_q_calendar(struct db_tx *tx, const char *org, const char *year, const char *kind, const char *unit_id,

@@ -66,8 +66,17 @@ const struct field_spec MR_TRANSITION_FIELDS[] = {
     {0},
 };
 
-/* PUT of one kind's rule: the whole rule */
+/* PUT of the rules: every kind's whole rule */
+const struct field_spec MR_RULES_FIELDS[] = {
+    {.name = "org_unit", .type = VT_OBJECT, .flags = V_REQUIRED},
+    {.name = "isms", .type = VT_OBJECT, .flags = V_REQUIRED},
+    {.name = "steering_committee", .type = VT_OBJECT, .flags = V_REQUIRED},
+    {0},
+};
+
+/* one kind's rule (kind, as GET answers it, may be sent back) */
 const struct field_spec MR_RULE_FIELDS[] = {
+    {.name = "kind", .type = VT_STRING, .one_of = KINDS},
     {.name = "cadence", .type = VT_STRING, .flags = V_REQUIRED, .one_of = CADENCES},
     {.name = "review_by", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 5, .max_len = 5},
     {.name = "minutes_by", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 5, .max_len = 5},
@@ -179,16 +188,43 @@ static int month_day_valid(const char *s) {
   return m >= 1 && m <= 12 && d >= 1 && d <= 31;
 }
 
-void mr_rule_errors(const json_t *body, json_t *errors) {
-  const char *cadence = json_string_value(json_object_get(body, "cadence"));
+/* errors of inner, each named prefix.<field>, appended to errors */
+static void errors_prefixed(json_t *errors, const json_t *inner, const char *prefix) {
+  size_t i;
+  json_t *e;
+  json_array_foreach(inner, i, e) {
+    json_t *named = json_deep_copy(e);
+    const char *field = json_string_value(json_object_get(e, "field"));
+    json_object_set_new(named, "field", json_sprintf("%s.%s", prefix, field ? field : ""));
+    json_array_append_new(errors, named);
+  }
+}
+
+static void rule_errors(const char *kind, const json_t *rule, json_t *errors) {
+  validate_object(rule, MR_RULE_FIELDS, VALIDATE_CREATE, errors);
+  const char *named = json_string_value(json_object_get(rule, "kind"));
+  if (named != NULL && !field_has_error(errors, "kind") && strcmp(named, kind) != 0)
+    errors_add(errors, "kind", MSG_NOT_ONE_OF, kind);
+  const char *cadence = json_string_value(json_object_get(rule, "cadence"));
   if (cadence == NULL) return;
   int yearly = strcmp(cadence, "yearly") == 0;
   static const char *const DATES[] = {"review_by", "minutes_by"};
   for (size_t i = 0; i < 2; i++) {
-    const char *v = json_string_value(json_object_get(body, DATES[i]));
+    const char *v = json_string_value(json_object_get(rule, DATES[i]));
     if (field_has_error(errors, DATES[i])) continue;
     if (yearly && (v == NULL || !month_day_valid(v))) errors_add(errors, DATES[i], MSG_MR_MONTH_DAY);
     if (!yearly && v != NULL) errors_add(errors, DATES[i], MSG_MR_MONTH_DAY);
+  }
+}
+
+void mr_rule_errors(const json_t *body, json_t *errors) {
+  for (size_t k = 0; KINDS[k]; k++) {
+    const json_t *rule = json_object_get(body, KINDS[k]);
+    if (!json_is_object(rule)) continue;
+    json_t *inner = json_array();
+    rule_errors(KINDS[k], rule, inner);
+    errors_prefixed(errors, inner, KINDS[k]);
+    json_decref(inner);
   }
 }
 
@@ -197,14 +233,7 @@ void mr_links_errors(const json_t *body, json_t *errors) {
   if (!json_is_object(links) || field_has_error(errors, "links")) return;
   json_t *inner = json_array();
   validate_object(links, MR_LINK_FIELDS, VALIDATE_PATCH, inner);
-  size_t i;
-  json_t *e;
-  json_array_foreach(inner, i, e) {
-    json_t *named = json_deep_copy(e);
-    const char *field = json_string_value(json_object_get(e, "field"));
-    json_object_set_new(named, "field", json_sprintf("links.%s", field ? field : ""));
-    json_array_append_new(errors, named);
-  }
+  errors_prefixed(errors, inner, "links");
   json_decref(inner);
 }
 

@@ -20,6 +20,7 @@ extern const struct workflow MR_WORKFLOW;
 extern const struct field_spec MR_FIELDS[];
 extern const struct field_spec MR_PATCH_FIELDS[];
 extern const struct field_spec MR_TRANSITION_FIELDS[];
+extern const struct field_spec MR_RULES_FIELDS[];
 extern const struct field_spec MR_RULE_FIELDS[];
 extern const struct field_spec MR_DECISION_FIELDS[];
 extern const struct field_spec MR_DECISION_PATCH_FIELDS[];
@@ -33,8 +34,9 @@ int mr_period_valid(const char *kind, int ad_hoc, const char *period);
  * together): appends errors. mode as validate_object's. Pure. */
 void mr_body_errors(const json_t *body, enum validate_mode mode, json_t *errors);
 
-/* What a kind's rule body says beyond its field specs: a yearly cadence needs review_by and
- * minutes_by ("MM-DD"), a monthly one takes neither. Appends errors. Pure. */
+/* The rules body {kind: rule} beyond its top-level spec: each rule against MR_RULE_FIELDS (its
+ * errors named <kind>.<field>); a yearly cadence needs review_by and minutes_by ("MM-DD"), a
+ * monthly one takes neither; a rule's kind, when sent, is its key. Appends errors. Pure. */
 void mr_rule_errors(const json_t *body, json_t *errors);
 
 /* The links object of a decision body, checked against MR_LINK_FIELDS; its errors are named
