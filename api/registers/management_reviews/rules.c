@@ -85,20 +85,10 @@ const struct field_spec MR_RULE_FIELDS[] = {
 };
 
 const struct field_spec MR_LINK_FIELDS[] = {
-    {.name = "objective_ids",
-     .type = VT_INTEGER_ARRAY,
-     .flags = V_UNIQUE,
-     .min = 1,
-     .max = (1LL << 53),
-     .max_items = 50},
-    {.name = "process_ids", .type = VT_INTEGER_ARRAY, .flags = V_UNIQUE, .min = 1, .max = (1LL << 53), .max_items = 50},
-    {.name = "nonconformity_ids",
-     .type = VT_INTEGER_ARRAY,
-     .flags = V_UNIQUE,
-     .min = 1,
-     .max = (1LL << 53),
-     .max_items = 50},
-    {.name = "risk_ids", .type = VT_INTEGER_ARRAY, .flags = V_UNIQUE, .min = 1, .max = (1LL << 53), .max_items = 50},
+    {.name = "objective_ids", .type = VT_INTEGER_ARRAY, .min = 1, .max = (1LL << 53), .max_items = 50},
+    {.name = "process_ids", .type = VT_INTEGER_ARRAY, .min = 1, .max = (1LL << 53), .max_items = 50},
+    {.name = "nonconformity_ids", .type = VT_INTEGER_ARRAY, .min = 1, .max = (1LL << 53), .max_items = 50},
+    {.name = "risk_ids", .type = VT_INTEGER_ARRAY, .min = 1, .max = (1LL << 53), .max_items = 50},
     {0},
 };
 
