@@ -357,7 +357,7 @@ int mr_canonical(const json_t *v, struct strbuf *out) {
     json_object_foreach((json_t *)v, key, member) {
       keys[i++] = key;
     }
-    qsort(keys, n, sizeof *keys, utf16_compare);
+    if (n > 1) qsort(keys, n, sizeof *keys, utf16_compare);
     strbuf_puts(out, "{");
     int rc = 0;
     for (i = 0; i < n && rc == 0; i++) {
