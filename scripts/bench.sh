@@ -14,12 +14,16 @@
 # then prints per endpoint: requests/s, p50, p99, the server's peak RSS
 # (VmHWM) and the ratio API requests/s to pgbench transactions/s.
 # Then: a survey import of 100,000 responses and results at 1,000,000; the
-# nonconformity register at 10,000 cards (a JSON page, the overdue filter, CSV).
+# nonconformity register at 10,000 cards (a JSON page, the overdue filter, CSV); the
+# management-review data package of a hall with 150 processes, 300 objectives, 1,000
+# nonconformities, 2,000 incidents and 50,000 survey responses (organisation benchmr).
 # Everything runs on 127.0.0.1 / a Unix socket and is bounded in time; the
 # server and the cluster are stopped at the end. Raw outputs: var/bench-logs/.
 #
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
-# (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8).
+# (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
+# ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
+# management_reviews", the default, or some of them).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -34,6 +38,8 @@ CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
 POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
+SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews}"
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
 started_pg=0
@@ -190,6 +196,7 @@ run_pgbench() {
 }
 
 declare -A R
+if want processes; then
 for name in list one; do
     if [[ "$name" == list ]]; then
         zsz_header "GET $list_path"
@@ -217,14 +224,16 @@ for name in list one; do
     fi
 done
 echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative)"
+fi
 
 # ---- surveys: a paper-form import of 100,000 responses, then results at 1,000,000 ----------
 # Aims (issue 5): the import under 10 s on this machine, results under 200 ms at a million.
-zsz_header "surveys: import 100,000 responses, results at 1,000,000"
 ptoken="$("$bin" token --sub bench.plenipotentiary --name "Bench Plenipotentiary" --org bench \
     --role plenipotentiary --ttl 3600)"
 pauth="Authorization: Bearer $ptoken"
 json='Content-Type: application/json'
+if want surveys; then
+zsz_header "surveys: import 100,000 responses, results at 1,000,000"
 survey="$(curl -s -H "$pauth" -H "$json" "$base/api/v1/surveys" -d '{"title": "Bench survey",
   "kind": "ad_hoc", "year": 2026, "respondent_fields": [{"key": "channel", "text": "Channel",
   "type": "choice", "options": [{"key": "office", "text": "Office"}, {"key": "phone", "text": "Phone"},
@@ -265,10 +274,12 @@ res_p99="$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-results.txt")"
 res_rps="$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-results.txt")"
 printf '%-44s %10s %9s %9s\n' "GET /api/v1/surveys/{id}/results (1,000,000)" "$res_rps" "$res_p50" "$res_p99"
 printf 'import of 100,000 responses took %s s (aim: under 10 s)\n' "$import_s"
+fi
 
 # ---- nonconformities: the register at 10,000 cards with 30,000 actions -------------------------
 # The card is assembled in SQL (history, actions, computed overdue); a page of 200 and the whole
 # register as CSV are what the plenipotentiary's office opens most.
+if want nonconformities; then
 zsz_header "nonconformities: 10,000 cards, 30,000 actions"
 psql_owner -v org="$org_id" <<'SQL'
 BEGIN;
@@ -308,3 +319,136 @@ for _ in 1 2 3 4 5; do
 done
 printf 'the register as CSV (10,000 rows): median of 5 %s s\n' \
     "$(printf '%s\n' "${csv_times[@]}" | sort -n | sed -n 3p)"
+fi
+
+# ---- management reviews: the data package of a large hall ------------------------------------
+# Aim (issue 12): the package of a hall with 150 processes, 300 objectives, 1,000
+# nonconformities, 2,000 incidents and 50,000 survey responses builds in under 300 ms. Its own
+# organisation (benchmr), the registers seeded in SQL, the responses imported through the API.
+if want management_reviews; then
+zsz_header "management reviews: package of 150 processes, 300 objectives, 1,000 NCs, 2,000 incidents, 50,000 responses"
+psql_owner <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO organisations (code, name, process_scheme) VALUES ('benchmr', 'Benchmark hall (reviews)', 'krakow')
+ON CONFLICT (code) DO NOTHING;
+CREATE TEMP TABLE o AS SELECT id FROM organisations WHERE code = 'benchmr';
+INSERT INTO org_units (org_id, code, name) SELECT o.id, 'U' || g, 'Wydział ' || g FROM o, generate_series(1, 10) g
+ON CONFLICT DO NOTHING;
+INSERT INTO users (org_id, sub, name, roles) SELECT o.id, 'benchmr.' || r, r, ARRAY[r] FROM o,
+  unnest(ARRAY['plenipotentiary', 'iod', 'president', 'owner']) r ON CONFLICT DO NOTHING;
+INSERT INTO processes (org_id, code, name, category, owner, org_unit_id)
+SELECT o.id, 'GR ' || g, 'Proces ' || g, 'core', 'benchmr.owner',
+       (SELECT u.id FROM org_units u WHERE u.org_id = o.id AND u.code = 'U' || (1 + g % 10))
+FROM o, generate_series(1, 150) g ON CONFLICT DO NOTHING;
+INSERT INTO objectives (org_id, code, year, title, standards, status, process_id)
+SELECT o.id, 'CEL-' || g, 2026, 'Cel ' || g, CASE WHEN g % 5 = 0 THEN ARRAY['iso27001'] ELSE ARRAY['iso9001'] END,
+       'approved', (SELECT p.id FROM processes p WHERE p.org_id = o.id AND p.code = 'GR ' || (1 + g % 150))
+FROM o, generate_series(1, 300) g ON CONFLICT DO NOTHING;
+INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency)
+SELECT x.org_id, x.id, 'Wskaźnik ' || x.code, 'increase', 0, 100, 'quarterly' FROM objectives x, o WHERE x.org_id = o.id;
+INSERT INTO indicator_readings (org_id, indicator_id, period, value, recorded_by)
+SELECT i.org_id, i.id, '2026-Q' || q, 20 * q + i.id % 10, 'bench' FROM indicators i, o, generate_series(1, 3) q
+WHERE i.org_id = o.id ON CONFLICT DO NOTHING;
+INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description, status, round,
+                             created_at, closed_at)
+SELECT o.id, 'NC/2026/' || lpad(g::text, 4, '0'), 'process_monitoring', 'minor',
+       (SELECT p.id FROM processes p WHERE p.org_id = o.id AND p.code = 'GR ' || (1 + g % 150)), 'benchmr.owner',
+       'Niezgodność ' || g, CASE WHEN g % 3 = 0 THEN 'closed' ELSE 'implementation' END, 1 + g % 2,
+       '2026-01-01'::timestamptz + g * interval '6 hours',
+       CASE WHEN g % 3 = 0 THEN '2026-01-01'::timestamptz + g * interval '6 hours' + interval '20 days' END
+FROM o, generate_series(1, 1000) g ON CONFLICT DO NOTHING;
+INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date)
+SELECT n.org_id, n.id, 'corrective', 'Działanie', 'benchmr.owner', '2026-03-01'::date + (n.id % 400)::integer
+FROM nonconformities n, o WHERE n.org_id = o.id AND n.status <> 'closed';
+INSERT INTO incidents (org_id, number, title, type, severity, status, detected_at, reported_at, reporter, breach, ksc)
+SELECT o.id, 'INC/2026/' || lpad(g::text, 4, '0'), 'Incydent ' || g,
+       (ARRAY['personal_data_breach', 'cyber', 'it_failure', 'physical', 'other'])[1 + g % 5], 1 + g % 5, 'closed',
+       '2026-01-01'::timestamptz + g * interval '3 hours', '2026-01-01'::timestamptz + g * interval '3 hours',
+       'benchmr.iod',
+       CASE WHEN g % 5 = 0 THEN jsonb_build_object('aware_at', '2026-01-01'::timestamptz + g * interval '3 hours',
+            'risk_level', 'risk', 'uodo_notified_at', '2026-01-01'::timestamptz + g * interval '3 hours' + interval '2 days') END,
+       CASE WHEN g % 5 = 1 THEN jsonb_build_object('csirt', 'NASK', 'csirt_reported_at',
+            '2026-01-01'::timestamptz + g * interval '3 hours' + interval '20 hours') END
+FROM o, generate_series(1, 2000) g ON CONFLICT DO NOTHING;
+INSERT INTO audit_programmes (org_id, year, status) SELECT o.id, 2026, 'approved' FROM o ON CONFLICT DO NOTHING;
+INSERT INTO audits (org_id, code, year, kind, planned_start, planned_end, lead_auditor, team, status)
+SELECT o.id, 'A-' || g, 2026, (ARRAY['quality', 'information_security', 'integrated'])[1 + g % 3],
+       '2026-01-01'::date + g * 10, '2026-01-03'::date + g * 10, 'benchmr.owner', ARRAY['benchmr.owner'],
+       CASE WHEN g < 25 THEN 'closed' ELSE 'planned' END
+FROM o, generate_series(1, 30) g ON CONFLICT DO NOTHING;
+INSERT INTO audit_findings (org_id, audit_id, kind, clause, description, created_by, created_at)
+SELECT a.org_id, a.id, (ARRAY['minor_nonconformity', 'observation', 'opportunity_for_improvement', 'good_practice'])[1 + k % 4],
+       'ISO 9001:2015 ' || (4 + k % 7) || '.1', 'Ustalenie', 'benchmr.owner', a.planned_end
+FROM audits a, o, generate_series(1, 5) k WHERE a.org_id = o.id AND a.status = 'closed';
+INSERT INTO process_reviews (org_id, process_id, period, status, improvement_actions)
+SELECT p.org_id, p.id, '2026-H1', 'accepted', '[{"description": "Usprawnienie", "status": "open"}]'
+FROM processes p, o WHERE p.org_id = o.id ON CONFLICT DO NOTHING;
+COMMIT;
+ANALYZE processes; ANALYZE objectives; ANALYZE indicators; ANALYZE indicator_readings; ANALYZE nonconformities;
+ANALYZE nonconformity_actions; ANALYZE incidents; ANALYZE audits; ANALYZE audit_findings; ANALYZE process_reviews;
+SQL
+mrtoken() { "$bin" token --sub "benchmr.$1" --name "$1" --org benchmr --role "$1" --ttl 3600; }
+mr_p="Authorization: Bearer $(mrtoken plenipotentiary)"
+mr_i="Authorization: Bearer $(mrtoken iod)"
+curl -s -o /dev/null -H "$mr_p" "$base/api/v1/me"
+curl -s -o /dev/null -H "$mr_i" "$base/api/v1/me"
+# 50,000 responses: two surveys of 2026 (customers, employees) of 25,000 each, five scale
+# questions, imported as paper forms
+python3 - "$LOGS/mr-import.json" <<'PY'
+import json, random, sys
+random.seed(12)
+rows = [{"answers": {f"q{k}": random.randint(1, 5) for k in range(1, 6)}} for _ in range(25000)]
+with open(sys.argv[1], "w") as f:
+    json.dump(rows, f)
+PY
+have_surveys="$(psql_owner -At -c "SELECT count(*) FROM surveys s JOIN organisations o ON o.id = s.org_id WHERE o.code = 'benchmr'")"
+((have_surveys > 0)) || for kind in external_customers employees; do
+    sv="$(curl -s -H "$mr_p" -H "$json" "$base/api/v1/surveys" -d '{"title": "Badanie '"$kind"'",
+      "kind": "'"$kind"'", "year": 2026, "questions": [{"key": "q1", "text": "Q1", "type": "scale_1_5"},
+      {"key": "q2", "text": "Q2", "type": "scale_1_5"}, {"key": "q3", "text": "Q3", "type": "scale_1_5"},
+      {"key": "q4", "text": "Q4", "type": "scale_1_5"}, {"key": "q5", "text": "Q5", "type": "scale_1_5"}]}')"
+    sv_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$sv")"
+    curl -s -o /dev/null -H "$mr_p" -H "$json" "$base/api/v1/surveys/$sv_id/transitions" -d '{"to": "open"}'
+    curl -s -o "$LOGS/mr-import-answer.json" -H "$mr_p" -H "$json" --data-binary "@$LOGS/mr-import.json" \
+        "$base/api/v1/surveys/$sv_id/responses/import"
+    grep -q '"imported":25000' "$LOGS/mr-import-answer.json" || zsz_die "the $kind import did not take 25,000 responses"
+done
+responses="$(psql_owner -At -c "SELECT count(*) FROM survey_responses r JOIN organisations o ON o.id = r.org_id WHERE o.code = 'benchmr'")"
+echo "benchmr: $(psql_owner -At -c "SELECT (SELECT count(*) FROM processes p JOIN organisations o ON o.id = p.org_id WHERE o.code = 'benchmr') || ' processes, ' || (SELECT count(*) FROM objectives p JOIN organisations o ON o.id = p.org_id WHERE o.code = 'benchmr') || ' objectives, ' || (SELECT count(*) FROM nonconformities p JOIN organisations o ON o.id = p.org_id WHERE o.code = 'benchmr') || ' nonconformities, ' || (SELECT count(*) FROM incidents p JOIN organisations o ON o.id = p.org_id WHERE o.code = 'benchmr') || ' incidents'"), $responses survey responses"
+sc="$(curl -s -H "$mr_p" -H "$json" "$base/api/v1/management-reviews" -d '{"kind": "steering_committee",
+  "period": "2026", "planned_at": "2027-03-10T10:00:00+01:00", "title": "Bench"}')"
+sc_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$sc")"
+is="$(curl -s -H "$mr_i" -H "$json" "$base/api/v1/management-reviews" -d '{"kind": "isms",
+  "period": "2026", "planned_at": "2027-02-10T10:00:00+01:00", "title": "Bench SZBI"}')"
+is_id="$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["id"])' "$is")"
+curl -s -H "$mr_p" "$base/api/v1/management-reviews/$sc_id/package" >"$LOGS/mr-package.json"
+python3 - "$LOGS/mr-package.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))["content"]["sections"]
+print("package: d opened", d["d_nonconformities"]["data"]["opened"], "| e answers",
+      [s["answers"] for s in d["e_satisfaction"]["data"]["surveys"]], "| i objectives",
+      d["i_objectives"]["data"]["count"], "| c audits held", d["c_audits"]["data"]["audits_held"])
+PY
+printf '%-58s %10s %9s %9s\n' "endpoint (1 connection, ${SECS}s)" "req/s" "p50" "p99"
+for spec in "steering committee|$mr_p|$sc_id" "isms|$mr_i|$is_id"; do
+    IFS='|' read -r label hdr rid <<<"$spec"
+    wrk -t1 -c1 -d"${SECS}s" --latency -H "$hdr" "$base/api/v1/management-reviews/$rid/package" >"$LOGS/wrk-mr.txt"
+    printf '%-58s %10s %9s %9s\n' "GET .../package, live build ($label)" \
+        "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-mr.txt")" \
+        "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-mr.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-mr.txt")"
+done
+freeze=()
+for _ in 1 2 3 4 5; do
+    freeze+=("$(curl -s -o /dev/null -w '%{time_total}' -H "$mr_p" -H "$json" \
+        "$base/api/v1/management-reviews/$sc_id/transitions" -d '{"to": "package_frozen"}')")
+done
+printf 'freezing the steering committee package (build, canonical form, SHA-256, store): median of 5 %s s\n' \
+    "$(printf '%s\n' "${freeze[@]}" | sort -n | sed -n 3p)"
+wrk -t1 -c1 -d"${SECS}s" --latency -H "$mr_p" "$base/api/v1/management-reviews/$sc_id/package?live=true" >"$LOGS/wrk-mr.txt"
+printf '%-58s %10s %9s %9s\n' "GET .../package?live=true (frozen + live + differences)" \
+    "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-mr.txt")" \
+    "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-mr.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-mr.txt")"
+echo "aim: the package builds in under 300 ms"
+fi

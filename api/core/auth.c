@@ -10,7 +10,7 @@
 
 static const char *const ROLE_NAMES[ROLE_COUNT] = {
     [0] = "president", [1] = "plenipotentiary", [2] = "process_owner", [3] = "iod",
-    [4] = "auditor",   [5] = "employee",        [7] = "integration",
+    [4] = "auditor",   [5] = "employee",        [6] = "unit_head",     [7] = "integration",
 };
 
 const char *role_name(unsigned role) {
@@ -99,7 +99,8 @@ int role_map_parse(const char *spec, struct role_map *out, json_t *problems) {
     unsigned role = canonical_role(eq + 1);
     if (role == 0) {
       json_array_append_new(problems, json_sprintf("ZSZ_ROLE_MAP: '%s' is not a role (president, plenipotentiary, "
-                                                   "process_owner, iod, auditor, employee, integration)",
+                                                   "process_owner, iod, auditor, employee, unit_head, "
+                                                   "integration)",
                                                    eq + 1));
       bad++;
       continue;

@@ -15,10 +15,10 @@ enum role {
   ROLE_IOD = 1u << 3,
   ROLE_AUDITOR = 1u << 4,
   ROLE_EMPLOYEE = 1u << 5,
-  /* bit 6: ROLE_UNIT_HEAD (issue 9, built in parallel) */
+  ROLE_UNIT_HEAD = 1u << 6, /* kierujący komórką: head of the unit its token's unit claim names */
   ROLE_INTEGRATION = 1u << 7, /* a system, not a person: what it may do is its token's scope */
 };
-/* Bits in use go up to ROLE_COUNT - 1; a bit without a name is skipped. */
+/* Bits in use go up to ROLE_COUNT - 1. */
 #define ROLE_COUNT 8
 /* Every authenticated caller is an employee. */
 #define ROLE_ANY ROLE_EMPLOYEE

@@ -204,6 +204,21 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_HANDOVER_SELF] = "must name another user",
     [MSG_IMPORT_ROWS_INVALID] = "%zu problems in the rows; nothing was written",
     [MSG_SCHEME_NAME] = "may contain only lower-case letters, digits, '_' and '-', starting with a letter or digit",
+    [MSG_NOT_FOUND_MANAGEMENT_REVIEW] = "management review not found",
+    [MSG_NOT_FOUND_DECISION] = "decision not found",
+    [MSG_MR_PERIOD] = "must be YYYY for a yearly review, YYYY-MM for a unit's meeting, either for an ad hoc one",
+    [MSG_MR_UNIT_ONLY] = "is required for a unit's meeting and taken by no other kind",
+    [MSG_MR_NOT_MANAGER] = "only whoever runs this review may do this",
+    [MSG_MR_KIND_NOT_YOURS] = "names a kind of review the caller does not run",
+    [MSG_MR_NO_UNIT_AD_HOC] = "a unit's meeting is monthly, never ad hoc",
+    [MSG_MR_NOT_FROZEN] = "the package has not been frozen",
+    [MSG_MR_OPEN_ACTION] = "needs exactly one nonconformity, or else exactly one process, in links",
+    [MSG_MR_ACTION_IMPROVEMENT] = "only an improvement decision opens a nonconformity action",
+    [MSG_MR_DECISION_CLOSED] = "the decision is %s and takes no more changes",
+    [MSG_MR_DECISION_FIELDS] = "the decision's owner may change only status, status_reason and note",
+    [MSG_MR_PARTICIPANT] = "must be an object with a name (1..200) and optionally a sub",
+    [MSG_MR_MONTH_DAY] = "must be MM-DD with a yearly cadence, and absent or null with a monthly one",
+    [MSG_MR_REASON_ONLY] = "is taken only with status cancelled",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

@@ -853,6 +853,11 @@ RECORD_RULES = {
                         "zsz_nc_evaluates(nonconformities,text,text[])",
                         "zsz_nc_may_open(processes,text,text[])",
                         "zsz_nc_action_may_change(nonconformities,nonconformity_actions,text,text[],text[])"],
+    "management_reviews": ["zsz_mr_manages(management_reviews,text,text[],text)",
+                           "zsz_mr_approves(management_reviews,text,text[],text)",
+                           "zsz_mr_readable(management_reviews,text,text[],text)",
+                           "zsz_mr_decision_may_change(management_reviews,management_review_decisions,text,"
+                           "text[],text,text[])"],
 }
 
 

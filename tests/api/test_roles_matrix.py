@@ -1,9 +1,11 @@
 """Role x route matrix, table-driven from the routes tables of docs/design.md,
-docs/design-objectives.md, docs/design-incidents.md and docs/design-surveys.md.
+docs/design-objectives.md, docs/design-incidents.md, docs/design-surveys.md,
+docs/design-audits.md and docs/design-management-reviews.md.
 
 For every route and every caller (president, plenipotentiary, process_owner = owner of the
 target process, process_owner_other = a process owner who does not own it, iod, auditor,
-employee = no roles, anonymous = no token) the test sends a valid request and asserts either
+employee = no roles, unit_head = head of the matrix's org unit (its token's unit claim), anonymous =
+no token) the test sends a valid request and asserts either
 success (2xx) or refusal (403 `forbidden`; 401 for anonymous), and that a refused write changed
 nothing. Writes get a fresh target per cell, so the cells are independent.
 
@@ -53,7 +55,7 @@ from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLIN
                      timeline_path, transition_programme, uniq, with_query)
 
 ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
-       "employee")
+       "employee", "unit_head")
 P = ("plenipotentiary",)
 O = ("process_owner",)
 P_PR = ("plenipotentiary", "president")
@@ -67,7 +69,7 @@ IOD_PR_P = ("iod", "president", "plenipotentiary")
 # who sees an incident reported by the employee
 INCIDENT_READERS = ("iod", "president", "plenipotentiary", "employee")
 # callers who do not see it: 404 for the incident, 403 or 404 under it
-HIDDEN = ("process_owner", "process_owner_other", "auditor")
+HIDDEN = ("process_owner", "process_owner_other", "auditor", "unit_head")
 NOT_FOUND = {c: (404,) for c in HIDDEN}
 HIDDEN_OR_FORBIDDEN = {c: (403, 404) for c in HIDDEN}
 TIMELINE_REFUSALS = dict(HIDDEN_OR_FORBIDDEN, employee=(403, 404))
@@ -82,15 +84,16 @@ P_IOD = ("plenipotentiary", "iod")
 AUDIT_LISTERS = ("plenipotentiary", "president", "iod", "auditor", "process_owner",
                  "process_owner_other")
 AUDIT_READERS = ("plenipotentiary", "president", "iod", "auditor", "process_owner")
-AUDIT_HIDDEN = {"process_owner_other": (404,), "employee": (403, 404)}
+AUDIT_HIDDEN = {"process_owner_other": (404,), "employee": (403, 404), "unit_head": (403, 404)}
 LEAD = ("auditor",)
 # the refusals under an audit the caller may not read
-AUDIT_WRITE_REFUSALS = {"process_owner_other": (403, 404), "employee": (403, 404)}
-NC_READERS = ALL[:3] + ALL[4:]  # everyone but process_owner_other
-NC_HIDDEN = {"process_owner_other": (404,)}
+AUDIT_WRITE_REFUSALS = {"process_owner_other": (403, 404), "employee": (403, 404),
+                        "unit_head": (403, 404)}
+NC_READERS = ALL[:3] + ALL[4:7]  # everyone but process_owner_other and unit_head
+NC_HIDDEN = {"process_owner_other": (404,), "unit_head": (404,)}
 NC_WRITERS = ("plenipotentiary", "process_owner")
 # a fresh card is seen by P, PR and the process owner only
-NC_WRITE_REFUSALS = {c: (403, 404) for c in ("process_owner_other", "iod", "auditor",
+NC_WRITE_REFUSALS = {c: (403, 404) for c in ("process_owner_other", "unit_head", "iod", "auditor",
                                              "employee")}
 ACTION_WRITERS = ("plenipotentiary", "process_owner", "employee")
 
@@ -123,6 +126,13 @@ BY_RECORD = {
     ("GET", "/api/v1/nonconformities/{id}/actions"),
     ("GET", "/api/v1/nonconformities/{id}/actions/{action_id}"),
     ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}"),
+    # the matrix's employee reads the steering committee's review as the owner of its decision
+    ("GET", "/api/v1/management-reviews/{id}"),
+    ("GET", "/api/v1/management-reviews/{id}/package"),
+    ("GET", "/api/v1/management-reviews/{id}/minutes"),
+    ("GET", "/api/v1/management-reviews/{id}/decisions"),
+    ("GET", "/api/v1/management-reviews/{id}/decisions/{decision_id}"),
+    ("PATCH", "/api/v1/management-reviews/{id}/decisions/{decision_id}"),
 }
 INTEGRATIONS = ("integration", "integration_scoped")
 
@@ -146,20 +156,25 @@ def token_of(caller, scope=None):
         return integration_token([scope] if scope else ())
     if caller == "integration":
         return integration_token([s for s in ALL_SCOPES if s != scope])
+    if caller == "unit_head":
+        # the head of the matrix's unit (its token's unit claim names it)
+        return make_token(UNIT_HEAD_SUB, roles=["unit_head"], unit=Fixture.unit_code)
     return role_token(caller)
 
 
 class Fixture:
     """Read-only targets shared by the read rows (created once)."""
     ready = False
+    unit_code = None
 
     @classmethod
     def setup(cls):
         if cls.ready:
             return
+        cls.unit = create_org_unit()
+        cls.unit_code = cls.unit["code"]
         for caller in ALL:
             ensure_user(token_of(caller))
-        cls.unit = create_org_unit()
         cls.process = create_owned_process()
         cls.cr = create_change_request(cls.process["id"])
         cls.objective = create_approved_objective(process_id=cls.process["id"])
@@ -181,6 +196,11 @@ class Fixture:
         cls.nc = expect(api("GET", nc_path(cls.finding["nonconformity_id"]), plenipotentiary()),
                         200)
         cls.action = add_action(cls.nc, responsible=EMPLOYEE_SUB)
+        # docs/design-management-reviews.md: a steering-committee review with its package
+        # frozen and a decision the employee owns
+        cls.mr = create_mr()
+        expect(mr_step(cls.mr, "package_frozen"), 200)
+        cls.decision = create_mr_decision(cls.mr)
         expect(transition_programme(cls.audit_year, "submitted"), 200)
         expect(transition_programme(cls.audit_year, "approved", president()), 200)
         cls.programme_year = free_audit_year()
@@ -750,6 +770,98 @@ def b_handover():
     def verify(t):
         t.assertEqual(get_json(pp(p))["owner"], a)
     return f"/api/v1/users/{a}/handover", {"to": b}, None, verify
+# --- docs/design-management-reviews.md
+
+MR = "/api/v1/management-reviews"
+UNIT_HEAD_SUB = "krakow.unit_head"
+MR_READERS = ("plenipotentiary", "president", "auditor", "employee")
+# a steering-committee review: the others' 404, as if it did not exist
+MR_HIDDEN = {c: (404,) for c in ("process_owner", "process_owner_other", "iod", "unit_head")}
+MR_WRITE_REFUSALS = {"iod": (404,), "unit_head": (404,)}
+MR_DECISION_WRITERS = ("plenipotentiary", "employee")
+MR_CALENDAR_READERS = ("plenipotentiary", "president", "iod", "auditor", "unit_head")
+MR_RULE_READERS = ("plenipotentiary", "president", "iod")
+MR_DEFAULT_RULES = {
+    "org_unit": {"cadence": "monthly", "minutes_days": 5},
+    "isms": {"cadence": "yearly", "review_by": "02-15", "minutes_by": "02-28", "minutes_days": 10},
+    "steering_committee": {"cadence": "yearly", "review_by": "03-15", "minutes_by": "03-31",
+                           "minutes_days": 14}}
+
+
+def create_mr(**fields):
+    body = {"kind": "steering_committee", "period": str(Y - 1), "planned_at": f"{Y}-03-10T10:00:00+01:00",
+            "title": f"Macierz {uniq('')}"}
+    body.update(fields)
+    return expect(api("POST", MR, plenipotentiary(), body), 201)
+
+
+def mr_step(review, to):
+    return api("POST", f"{MR}/{review['id']}/transitions", plenipotentiary(), {"to": to})
+
+
+def create_mr_decision(review, owner=EMPLOYEE_SUB):
+    return expect(api("POST", f"{MR}/{review['id']}/decisions", plenipotentiary(),
+                      {"type": "improvement", "title": "Decyzja macierzy", "owner": owner,
+                       "due_date": f"{Y + 1}-06-30"}), 201)
+
+
+def fmr():
+    return f"{MR}/{Fixture.mr['id']}"
+
+
+def b_put_mr_rule():
+    def verify(t):
+        t.assertEqual(get_json("/api/v1/management-review-rules")["steering_committee"]["review_by"],
+                      "03-15")
+    # the Kraków defaults (docs/design-management-reviews.md): allowed or not, nothing moves
+    return ("/api/v1/management-review-rules", MR_DEFAULT_RULES, None, verify)
+
+
+def b_post_mr():
+    title = f"Macierz {uniq('')}"
+
+    def verify(t):
+        t.assertEqual([x for x in get_json(f"{MR}?limit=200")["items"] if x["title"] == title], [])
+    return MR, {"kind": "steering_committee", "period": str(Y - 1), "planned_at": f"{Y}-03-10T10:00:00Z",
+                "title": title}, None, verify
+
+
+def b_patch_mr():
+    review = create_mr()
+    path = f"{MR}/{review['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["title"], review["title"])
+    return path, {"title": "Zmieniony w macierzy"}, {"If-Match": get_etag(path)}, verify
+
+
+def b_transition_mr():
+    review = create_mr()
+    path = f"{MR}/{review['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["status"], "planned")
+    return f"{path}/transitions", {"to": "package_frozen"}, None, verify
+
+
+def b_post_mr_decision():
+    review = create_mr()
+    path = f"{MR}/{review['id']}/decisions"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["items"], [])
+    return path, {"type": "resource_need", "title": "Etat", "owner": EMPLOYEE_SUB,
+                  "due_date": f"{Y + 1}-01-31"}, None, verify
+
+
+def b_patch_mr_decision():
+    review = create_mr()
+    d = create_mr_decision(review)
+    path = f"{MR}/{review['id']}/decisions/{d['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["status"], "open")
+    return path, {"status": "done", "note": "Macierz"}, {"If-Match": get_etag(path)}, verify
 
 
 ROUTES = [
@@ -899,6 +1011,28 @@ ROUTES = [
     ("GET", "/api/v1/users/{sub}/responsibilities", P_PR + O,
      b_read(lambda: f"/api/v1/users/{OWNER_SUB}/responsibilities")),
     ("POST", "/api/v1/users/{sub}/handover", P, b_handover),
+    # docs/design-management-reviews.md
+    ("GET", "/api/v1/management-review-rules", MR_RULE_READERS,
+     b_read(lambda: "/api/v1/management-review-rules")),
+    ("PUT", "/api/v1/management-review-rules", P, b_put_mr_rule),
+    ("GET", "/api/v1/management-reviews/calendar", MR_CALENDAR_READERS,
+     b_read(lambda: f"{MR}/calendar?year={Y}&kind=steering_committee")),
+    ("GET", "/api/v1/management-reviews", ALL, b_read(lambda: MR)),
+    ("POST", "/api/v1/management-reviews", P, b_post_mr),
+    ("GET", "/api/v1/management-reviews/{id}", MR_READERS, b_read(fmr), MR_HIDDEN),
+    ("PATCH", "/api/v1/management-reviews/{id}", P, b_patch_mr, MR_WRITE_REFUSALS),
+    ("POST", "/api/v1/management-reviews/{id}/transitions", P, b_transition_mr, MR_WRITE_REFUSALS),
+    ("GET", "/api/v1/management-reviews/{id}/package", MR_READERS,
+     b_read(lambda: f"{fmr()}/package"), MR_HIDDEN),
+    ("GET", "/api/v1/management-reviews/{id}/minutes", MR_READERS,
+     b_read(lambda: f"{fmr()}/minutes"), MR_HIDDEN),
+    ("GET", "/api/v1/management-reviews/{id}/decisions", MR_READERS,
+     b_read(lambda: f"{fmr()}/decisions"), MR_HIDDEN),
+    ("POST", "/api/v1/management-reviews/{id}/decisions", P, b_post_mr_decision, MR_WRITE_REFUSALS),
+    ("GET", "/api/v1/management-reviews/{id}/decisions/{decision_id}", MR_READERS,
+     b_read(lambda: f"{fmr()}/decisions/{Fixture.decision['id']}"), MR_HIDDEN),
+    ("PATCH", "/api/v1/management-reviews/{id}/decisions/{decision_id}", MR_DECISION_WRITERS,
+     b_patch_mr_decision, dict(MR_HIDDEN, process_owner=(404,))),
 ]
 
 
@@ -978,14 +1112,16 @@ class MatrixCompletenessTest(ApiTest):
     def test_matrix_covers_every_route_of_the_design(self):
         """The table above lists the 25 routes of docs/design.md, the 25 of
         docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
-        docs/design-surveys.md and the 26 of docs/design-audits.md (plus GET of one
+        docs/design-surveys.md, the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
-        match), and the 8 of docs/design-directory.md, each once."""
+        match), the 8 of docs/design-directory.md and the 14 of
+        docs/design-management-reviews.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 107)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 103)
+        self.assertEqual(len(keys), 121)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 117)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)
