@@ -1,0 +1,211 @@
+-- EZD case marks (znak sprawy, issue 10): the grammar of api/lib/case_mark.h in SQL, the
+-- organisation's setting (strict: a malformed mark is 422; lenient: kept as text without
+-- parts), one table indexing every mark a record cites, kept by a trigger on each citing
+-- table, nonconformities and their actions citing a case, and the record rule of
+-- GET /api/v1/case-references (docs/design-case-marks.md).
+
+ALTER TABLE organisations
+  ADD COLUMN case_marks text NOT NULL DEFAULT 'strict' CHECK (case_marks IN ('strict', 'lenient'));
+
+-- ---- the grammar ------------------------------------------------------------------------------
+
+-- The parts of case mark m, all NULL when m is no case mark. The same grammar as
+-- case_mark_parse() in api/lib/case_mark.c (the server checks marks with that one; this one
+-- fills the index from stored rows); tests/db/test_case_marks.c runs both over the same
+-- examples. case_key names the case without the handler's initials: unit.jrwa[.folder].number.year.
+CREATE FUNCTION zsz_case_mark_parts(m text, OUT case_key text, OUT unit text, OUT jrwa text, OUT folder text,
+                                    OUT number integer, OUT year integer)
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+  SELECT g[1] || '.' || g[2] || coalesce('.' || g[3], '') || '.' || g[4] || '.' || g[5],
+         g[1], g[2], g[3], g[4]::integer, g[5]::integer
+    FROM (SELECT regexp_match(m,
+            '^([A-Za-zĄĆĘŁŃÓŚŹŻąćęłńóśźż][A-Za-z0-9ĄĆĘŁŃÓŚŹŻąćęłńóśźż]*(?:-[A-Za-z0-9ĄĆĘŁŃÓŚŹŻąćęłńóśźż]+)*'
+            '(?:\.[A-Za-zĄĆĘŁŃÓŚŹŻąćęłńóśźż][A-Za-z0-9ĄĆĘŁŃÓŚŹŻąćęłńóśźż]*(?:-[A-Za-z0-9ĄĆĘŁŃÓŚŹŻąćęłńóśźż]+)*)*)'
+            '\.([0-9]{1,4})(?:\.([0-9]{1,4}))?\.([1-9][0-9]{0,6})\.([0-9]{4})(?:\.[A-Za-zĄĆĘŁŃÓŚŹŻąćęłńóśźż]{1,10})?$')
+            AS g) x
+   WHERE octet_length(m) <= 100 AND g IS NOT NULL AND g[5]::integer BETWEEN 1950 AND 2099
+$$;
+
+-- ---- the index --------------------------------------------------------------------------------
+
+-- One row per case mark a record cites: which record (entity as in the change log, its id),
+-- where in it (field, named as a request body names it, e.g. evidence[1].znak_sprawy), the
+-- mark as given, and its parts (NULL when it does not parse: stored under the lenient setting,
+-- or before this migration).
+CREATE TABLE case_references (
+  org_id      bigint NOT NULL REFERENCES organisations(id),
+  entity      text NOT NULL,
+  record_id   bigint NOT NULL,
+  field       text NOT NULL,
+  znak_sprawy text NOT NULL,
+  case_key    text,
+  unit        text,
+  jrwa        text,
+  folder      text,
+  number      integer,
+  year        integer,
+  PRIMARY KEY (org_id, entity, record_id, field)
+);
+CREATE INDEX case_references_case ON case_references (org_id, case_key);
+CREATE INDEX case_references_mark ON case_references (org_id, znak_sprawy);
+CREATE INDEX case_references_class ON case_references (org_id, jrwa, year);
+CREATE INDEX case_references_unit ON case_references (org_id, unit, year);
+
+-- The index is derived data, rewritten by the trigger below: zsz_app may delete its rows.
+GRANT SELECT, INSERT, DELETE ON case_references TO zsz_app;
+ALTER TABLE case_references ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON case_references TO zsz_app
+  USING (org_id = zsz_current_org()) WITH CHECK (org_id = zsz_current_org());
+
+-- The (field, mark) pairs found in doc along path: names joined by '.', a name ending in []
+-- is an array whose items the rest of the path applies to; e.g. 'evidence[].znak_sprawy'
+-- gives ('evidence[0].znak_sprawy', ...), 'evidence.documents[].znak_sprawy' the documents
+-- of an object, 'znak_sprawy' a column. Empty strings and non-strings cite nothing.
+CREATE FUNCTION zsz_case_marks_at(doc jsonb, path text, prefix text DEFAULT '')
+  RETURNS TABLE (field text, mark text)
+  LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+  head text := split_part(path, '.', 1);
+  rest text := substr(path, length(head) + 2);
+  key text := regexp_replace(head, '\[\]$', '');
+  here text := prefix || CASE WHEN prefix = '' THEN '' ELSE '.' END || key;
+  v jsonb := doc -> key;
+BEGIN
+  IF jsonb_typeof(doc) IS DISTINCT FROM 'object' OR v IS NULL THEN
+    RETURN;
+  ELSIF head LIKE '%[]' THEN
+    IF jsonb_typeof(v) = 'array' THEN
+      FOR i IN 0 .. jsonb_array_length(v) - 1 LOOP
+        RETURN QUERY SELECT * FROM zsz_case_marks_at(v -> i, rest, here || '[' || i || ']');
+      END LOOP;
+    END IF;
+  ELSIF rest <> '' THEN
+    RETURN QUERY SELECT * FROM zsz_case_marks_at(v, rest, here);
+  ELSIF jsonb_typeof(v) = 'string' AND v #>> '{}' <> '' THEN
+    field := here;
+    mark := v #>> '{}';
+    RETURN NEXT;
+  END IF;
+END $$;
+
+-- Replaces the index rows of one record with the marks found in doc along paths.
+CREATE FUNCTION zsz_case_refs_store(org bigint, ent text, id bigint, doc jsonb, paths text[]) RETURNS void
+  LANGUAGE sql
+AS $$
+  DELETE FROM case_references r WHERE r.org_id = org AND r.entity = ent AND r.record_id = id;
+  INSERT INTO case_references (org_id, entity, record_id, field, znak_sprawy, case_key, unit, jrwa, folder, number,
+                               year)
+  SELECT org, ent, id, m.field, m.mark, p.case_key, p.unit, p.jrwa, p.folder, p.number, p.year
+    FROM unnest(paths) AS path, zsz_case_marks_at(doc, path) AS m, zsz_case_mark_parts(m.mark) AS p;
+$$;
+
+-- The trigger every citing table carries (AFTER INSERT OR UPDATE, FOR EACH ROW): its
+-- arguments are the entity and the paths of its marks. The table needs org_id and id.
+CREATE FUNCTION zsz_case_refs_sync() RETURNS trigger
+  LANGUAGE plpgsql
+AS $$
+BEGIN
+  PERFORM zsz_case_refs_store(NEW.org_id, TG_ARGV[0], NEW.id, to_jsonb(NEW), TG_ARGV[1:]);
+  RETURN NULL;
+END $$;
+
+-- ---- nonconformities and their actions cite a case --------------------------------------------
+
+ALTER TABLE nonconformities
+  ADD COLUMN znak_sprawy text NOT NULL DEFAULT '' CHECK (length(znak_sprawy) <= 100);
+ALTER TABLE nonconformity_actions
+  ADD COLUMN znak_sprawy text NOT NULL DEFAULT '' CHECK (length(znak_sprawy) <= 100);
+
+-- The documents as before, with the card's and the action's znak_sprawy ('' when none).
+CREATE OR REPLACE FUNCTION zsz_action_json(a nonconformity_actions) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN json_build_object('id', a.id, 'nonconformity_id', a.nonconformity_id, 'type', a.type,
+                           'description', a.description, 'responsible', a.responsible, 'due_date', a.due_date,
+                           'status', a.status, 'done_at', zsz_ts(a.done_at), 'note', a.note,
+                           'znak_sprawy', a.znak_sprawy,
+                           'overdue', a.status = 'open' AND a.due_date < zsz_today(),
+                           'created_at', zsz_ts(a.created_at), 'updated_at', zsz_ts(a.updated_at));
+
+CREATE OR REPLACE FUNCTION zsz_nonconformity_json(n nonconformities) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN json_build_object(
+    'id', n.id, 'number', n.number, 'source', n.source, 'source_ref', n.source_ref, 'audit_id', n.audit_id,
+    'finding_id', n.finding_id, 'severity', n.severity, 'process_id', n.process_id, 'owner', n.owner,
+    'description', n.description, 'correction', n.correction, 'root_cause', n.root_cause, 'status', n.status,
+    'status_reason', n.status_reason, 'round', n.round, 'effectiveness', n.effectiveness,
+    'znak_sprawy', n.znak_sprawy,
+    'history', coalesce((SELECT json_agg(json_build_object('at', zsz_ts(h.at), 'from', h.from_status, 'to', h.to_status,
+                                                           'by', h.by, 'note', h.note) ORDER BY h.id)
+                         FROM nonconformity_history h WHERE h.org_id = n.org_id AND h.nonconformity_id = n.id), '[]'),
+    'actions', coalesce((SELECT json_agg(zsz_action_json(a) ORDER BY a.id) FROM nonconformity_actions a
+                         WHERE a.org_id = n.org_id AND a.nonconformity_id = n.id), '[]'),
+    'days_open', zsz_nc_days_open(n),
+    'overdue', zsz_nc_overdue(n),
+    'created_at', zsz_ts(n.created_at), 'closed_at', zsz_ts(n.closed_at), 'updated_at', zsz_ts(n.updated_at));
+
+-- ---- the citing tables ----------------------------------------------------------------------
+-- A register that cites cases joins in here with one trigger (and one branch of each
+-- function below): e.g. risks,
+--   CREATE TRIGGER risks_case_refs AFTER INSERT OR UPDATE OF znak_sprawy ON risks
+--     FOR EACH ROW EXECUTE FUNCTION zsz_case_refs_sync('risk', 'znak_sprawy');
+
+CREATE TRIGGER incidents_case_refs AFTER INSERT OR UPDATE OF evidence ON incidents
+  FOR EACH ROW EXECUTE FUNCTION zsz_case_refs_sync('incident', 'evidence[].znak_sprawy');
+CREATE TRIGGER audit_findings_case_refs AFTER INSERT OR UPDATE OF evidence ON audit_findings
+  FOR EACH ROW EXECUTE FUNCTION zsz_case_refs_sync('audit_finding', 'evidence.documents[].znak_sprawy');
+CREATE TRIGGER nonconformities_case_refs AFTER INSERT OR UPDATE OF znak_sprawy ON nonconformities
+  FOR EACH ROW EXECUTE FUNCTION zsz_case_refs_sync('nonconformity', 'znak_sprawy');
+CREATE TRIGGER nonconformity_actions_case_refs AFTER INSERT OR UPDATE OF znak_sprawy ON nonconformity_actions
+  FOR EACH ROW EXECUTE FUNCTION zsz_case_refs_sync('nonconformity_action', 'znak_sprawy');
+
+-- What is stored already: every mark indexed, with its parts when it parses (rows that do
+-- not keep their text alone, as the lenient setting does).
+SELECT zsz_case_refs_store(i.org_id, 'incident', i.id, to_jsonb(i), '{evidence[].znak_sprawy}') FROM incidents i;
+SELECT zsz_case_refs_store(f.org_id, 'audit_finding', f.id, to_jsonb(f), '{evidence.documents[].znak_sprawy}')
+  FROM audit_findings f;
+
+-- ---- reading the index ------------------------------------------------------------------------
+
+-- Who may see that record r cites a case: whoever may read the citing part of the record,
+-- by its register's own rule. An incident's evidence is in the IOD's and the president's full
+-- view and the plenipotentiary's, not in a reporter's; a finding is read with its audit; a
+-- card and its actions with the card. A register that joins in adds its branch here.
+CREATE FUNCTION zsz_case_ref_readable(r case_references, sub text, roles text[]) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN CASE r.entity
+    WHEN 'incident' THEN EXISTS (SELECT 1 FROM incidents i WHERE i.org_id = r.org_id AND i.id = r.record_id
+                                   AND zsz_incident_view(i, roles, sub) IN ('full', 'manager'))
+    WHEN 'audit_finding' THEN EXISTS (SELECT 1 FROM audit_findings f JOIN audits a ON a.org_id = f.org_id
+                                        AND a.id = f.audit_id
+                                        WHERE f.org_id = r.org_id AND f.id = r.record_id
+                                          AND zsz_audit_readable(a, sub, roles))
+    WHEN 'nonconformity' THEN EXISTS (SELECT 1 FROM nonconformities n WHERE n.org_id = r.org_id
+                                        AND n.id = r.record_id AND zsz_nc_readable(n, sub, roles))
+    WHEN 'nonconformity_action' THEN EXISTS (SELECT 1 FROM nonconformity_actions x JOIN nonconformities n
+                                               ON n.org_id = x.org_id AND n.id = x.nonconformity_id
+                                               WHERE x.org_id = r.org_id AND x.id = r.record_id
+                                                 AND zsz_nc_readable(n, sub, roles))
+    ELSE false END;
+
+-- The record's address in the API (the register's GET).
+CREATE FUNCTION zsz_case_ref_href(r case_references) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN CASE r.entity
+    WHEN 'incident' THEN '/api/v1/incidents/' || r.record_id
+    WHEN 'audit_finding' THEN (SELECT '/api/v1/audits/' || f.audit_id || '/findings/' || f.id FROM audit_findings f
+                                WHERE f.org_id = r.org_id AND f.id = r.record_id)
+    WHEN 'nonconformity' THEN '/api/v1/nonconformities/' || r.record_id
+    WHEN 'nonconformity_action' THEN (SELECT '/api/v1/nonconformities/' || x.nonconformity_id || '/actions/' || x.id
+                                       FROM nonconformity_actions x WHERE x.org_id = r.org_id AND x.id = r.record_id)
+    END;
+
+-- One item of GET /api/v1/case-references.
+CREATE FUNCTION zsz_case_ref_json(r case_references) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN json_build_object('entity', r.entity, 'record_id', r.record_id, 'href', zsz_case_ref_href(r),
+                           'field', r.field, 'znak_sprawy', r.znak_sprawy,
+                           'case', CASE WHEN r.case_key IS NOT NULL THEN
+                             json_build_object('key', r.case_key, 'unit', r.unit, 'jrwa', r.jrwa,
+                                               'folder', r.folder, 'number', r.number, 'year', r.year) END);
