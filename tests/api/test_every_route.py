@@ -852,6 +852,7 @@ RECORD_RULES = {
                         "zsz_nc_evaluates(nonconformities,text,text[])",
                         "zsz_nc_may_open(processes,text,text[])",
                         "zsz_nc_action_may_change(nonconformities,nonconformity_actions,text,text[],text[])"],
+    "case_references": ["zsz_case_ref_readable(case_references,text,text[])"],
 }
 
 

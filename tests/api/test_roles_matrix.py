@@ -1,5 +1,6 @@
 """Role x route matrix, table-driven from the routes tables of docs/design.md,
-docs/design-objectives.md, docs/design-incidents.md and docs/design-surveys.md.
+docs/design-objectives.md, docs/design-incidents.md, docs/design-surveys.md,
+docs/design-audits.md and docs/design-case-marks.md.
 
 For every route and every caller (president, plenipotentiary, process_owner = owner of the
 target process, process_owner_other = a process owner who does not own it, iod, auditor,
@@ -783,6 +784,9 @@ ROUTES = [
      b_read(lambda: action_path(Fixture.nc, Fixture.action)), NC_HIDDEN),
     ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}", ACTION_WRITERS,
      b_patch_action, NC_WRITE_REFUSALS),
+    # docs/design-case-marks.md: everyone may ask; each sees only the records it may read
+    # (tests/api/test_case_marks.py)
+    ("GET", "/api/v1/case-references", ALL, b_read(lambda: "/api/v1/case-references")),
 ]
 
 
@@ -845,13 +849,13 @@ class MatrixCompletenessTest(ApiTest):
     def test_matrix_covers_every_route_of_the_design(self):
         """The table above lists the 25 routes of docs/design.md, the 25 of
         docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
-        docs/design-surveys.md and the 26 of docs/design-audits.md (plus GET of one
+        docs/design-surveys.md, the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
-        match), each once."""
+        match) and the 1 of docs/design-case-marks.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 99)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 95)
+        self.assertEqual(len(keys), 100)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 96)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)

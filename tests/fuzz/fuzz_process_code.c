@@ -1,6 +1,6 @@
 /* Process codes (api/registers/processes/process_code.c): the "code" of a process body, under
- * each organisation's numbering scheme. Case marks ("znak sprawy") have no parser yet: they
- * are not fuzzed (docs/fuzzing.md).
+ * each organisation's numbering scheme. Case marks ("znak sprawy") have their own target,
+ * fuzz_case_mark.c.
  *
  * Input: the code. Each scheme's answer is compared with a POSIX regular expression of the
  * scheme, and the category with the code's prefix. */
