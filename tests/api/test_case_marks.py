@@ -6,10 +6,9 @@ who may read it by its register's rule."""
 
 import random
 
-from .client import (EMPLOYEE_SUB, INCIDENTS, NONCONFORMITIES, OTHER_OWNER_SUB, OWNER_SUB,
-                     ApiTest, action_path, actions_path, add_action, api, create_audit,
-                     create_incident, create_nc, create_owned_process, create_process,
-                     create_finding, employee, expect, finding_path, free_audit_year, get_etag,
+from .client import (INCIDENTS, NONCONFORMITIES, OWNER_SUB, ApiTest, action_path, actions_path,
+                     add_action, api, create_audit, create_incident, create_nc,
+                     create_owned_process, create_finding, employee, expect, finding_path, free_audit_year, get_etag,
                      get_nc, incident_body, incident_path, iod, items_of, list_all, nc_body,
                      nc_path, new_auditor, newest_incident_id, other_owner, owner, patch_action,
                      patch_incident, patch_nc, plenipotentiary, post_finding, president, psql,
