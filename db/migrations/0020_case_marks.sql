@@ -206,15 +206,38 @@ CREATE TRIGGER nonconformity_actions_case_refs_update AFTER UPDATE OF znak_spraw
   FOR EACH ROW WHEN (OLD.znak_sprawy IS DISTINCT FROM NEW.znak_sprawy)
   EXECUTE FUNCTION zsz_case_refs_sync('nonconformity_action', 'znak_sprawy');
 
--- What is stored already: every mark indexed, with its parts when it parses (rows that do
--- not keep their text alone, as the lenient setting does).
-INSERT INTO case_references (org_id, entity, record_id, field, znak_sprawy, case_key, unit, jrwa, folder, number, year)
-SELECT i.org_id, 'incident', i.id, m.field, m.mark, p.case_key, p.unit, p.jrwa, p.folder, p.number, p.year
-  FROM incidents i, zsz_case_marks_at(to_jsonb(i), 'evidence[].znak_sprawy') AS m, zsz_case_mark_parts(m.mark) AS p
-UNION ALL
-SELECT f.org_id, 'audit_finding', f.id, m.field, m.mark, p.case_key, p.unit, p.jrwa, p.folder, p.number, p.year
-  FROM audit_findings f, zsz_case_marks_at(to_jsonb(f), 'evidence.documents[].znak_sprawy') AS m,
-       zsz_case_mark_parts(m.mark) AS p;
+-- Rebuilds the whole index from the citing tables, found by their triggers (every table with
+-- a zsz_case_refs_sync trigger, with that trigger's arguments): what this migration does for
+-- what was stored before it, and what an operator runs after changing citing rows with the
+-- triggers disabled. Marks that do not parse keep their text and no parts. Returns the rows
+-- indexed. As the schema owner (zsz_app would see one organisation's rows).
+CREATE FUNCTION zsz_case_refs_rebuild() RETURNS bigint
+  LANGUAGE plpgsql
+AS $$
+DECLARE
+  t record;
+  n bigint;
+  total bigint := 0;
+BEGIN
+  DELETE FROM case_references;
+  FOR t IN SELECT DISTINCT tg.tgrelid::regclass AS tab,
+                  array_remove(string_to_array(encode(tg.tgargs, 'escape'), '\000'), '') AS args
+             FROM pg_trigger tg JOIN pg_proc f ON f.oid = tg.tgfoid
+            WHERE f.proname = 'zsz_case_refs_sync' AND NOT tg.tgisinternal LOOP
+    EXECUTE format('INSERT INTO case_references (org_id, entity, record_id, field, znak_sprawy, case_key, unit, '
+                   'jrwa, folder, number, year) '
+                   'SELECT x.org_id, $1, x.id, m.field, m.mark, p.case_key, p.unit, p.jrwa, p.folder, p.number, '
+                   'p.year FROM %s x, unnest($2::text[]) AS path, zsz_case_marks_at(to_jsonb(x), path) AS m, '
+                   'zsz_case_mark_parts(m.mark) AS p', t.tab)
+      USING t.args[1], t.args[2:];
+    GET DIAGNOSTICS n = ROW_COUNT;
+    total := total + n;
+  END LOOP;
+  RETURN total;
+END $$;
+
+-- What is stored already: every mark indexed, with its parts when it parses.
+SELECT zsz_case_refs_rebuild();
 
 -- ---- reading the index ------------------------------------------------------------------------
 

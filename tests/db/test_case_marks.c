@@ -2,7 +2,9 @@
  * case_mark_parse() (api/lib/case_mark.c); the index of stored marks is filled by
  * zsz_case_mark_parts() and zsz_case_marks_at() (migration 0020). Both are run over the shared
  * examples and over every one-character edit of them (a character dropped, or one of
- * ". - 0 1 A" put in), and must give the same answer: valid or not, and the same parts. */
+ * ". - 0 1 A" put in), and must give the same answer: valid or not, and the same parts. And
+ * zsz_case_refs_rebuild() (what migration 0020 ran over the rows stored before it) indexes a
+ * record whose marks the triggers did not see. */
 
 #include <check.h>
 #include <jansson.h>
@@ -128,6 +130,50 @@ START_TEST(paths_agree) {
 }
 END_TEST
 
+/* Runs sql on the owner connection; the test fails when it fails. Returns the result. */
+static PGresult *owner_q(const char *sql) {
+  PGresult *r = PQexec(dbt_owner(), sql);
+  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+                PQresultErrorMessage(r));
+  return r;
+}
+
+START_TEST(rebuild_indexes_what_is_stored) {
+  PQclear(owner_q("BEGIN"));
+  /* an incident's evidence changed behind the triggers' back, as rows stored before 0020 */
+  PQclear(owner_q("ALTER TABLE incidents DISABLE TRIGGER incidents_case_refs_update"));
+  PGresult *r = owner_q("UPDATE incidents SET evidence = '[{\"znak_sprawy\": \"BI.1.2026\"}, "
+                        "{\"znak_sprawy\": \"BI.1431.5.2026.AK\", \"document_id\": \"D\"}, "
+                        "{\"znak_sprawy\": \"\"}]' "
+                        "WHERE id = (SELECT min(id) FROM incidents) RETURNING id");
+  ck_assert_int_eq(PQntuples(r), 1);
+  char id[24];
+  snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  const char *params[] = {id};
+  const char *rows_sql = "SELECT string_agg(field || '=' || znak_sprawy || '=' || coalesce(case_key, '-') || '=' "
+                         "|| coalesce(jrwa, '-'), ' ' ORDER BY field) FROM case_references "
+                         "WHERE entity = 'incident' AND record_id = $1::bigint";
+  r = PQexecParams(dbt_owner(), rows_sql, 1, NULL, params, NULL, NULL, 0);
+  ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+  ck_assert_msg(PQgetisnull(r, 0, 0), "the triggers were off: %s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  long long before = dbt_int("SELECT count(*) FROM case_references", 0, NULL);
+  r = owner_q("SELECT zsz_case_refs_rebuild()");
+  long long indexed = atoll(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  ck_assert_int_eq(indexed, before + 2);
+  r = PQexecParams(dbt_owner(), rows_sql, 1, NULL, params, NULL, NULL, 0);
+  ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+  /* the malformed mark keeps its text and no parts; the empty one cites nothing */
+  ck_assert_str_eq(
+      PQgetvalue(r, 0, 0),
+      "evidence[0].znak_sprawy=BI.1.2026=-=- evidence[1].znak_sprawy=BI.1431.5.2026.AK=BI.1431.5.2026=1431");
+  PQclear(r);
+  PQclear(owner_q("ROLLBACK"));
+}
+END_TEST
+
 int main(void) {
   dbt_init();
   Suite *s = suite_create("case_marks");
@@ -136,6 +182,7 @@ int main(void) {
   tcase_add_test(t, examples_agree);
   tcase_add_test(t, edits_agree);
   tcase_add_test(t, paths_agree);
+  tcase_add_test(t, rebuild_indexes_what_is_stored);
   suite_add_tcase(s, t);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
