@@ -25,6 +25,7 @@ static const struct problem_info PROBLEMS[PROBLEM__COUNT] = {
     [PROBLEM_INTERNAL] = {"internal", 500, "internal error"},
     [PROBLEM_INSUFFICIENT_SCOPE] = {"insufficient-scope", 403, "the token's scope does not allow this"},
     [PROBLEM_USER_DEACTIVATED] = {"user-deactivated", 403, "the user is deactivated"},
+    [PROBLEM_CASE_MARK_MALFORMED] = {"case-mark-malformed", 422, "a case mark (znak sprawy) is malformed"},
 };
 
 static const char *const MESSAGES_EN[MSG__COUNT] = {
@@ -219,6 +220,24 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_MR_PARTICIPANT] = "must be an object with a name (1..200) and optionally a sub",
     [MSG_MR_MONTH_DAY] = "must be MM-DD with a yearly cadence, and absent or null with a monthly one",
     [MSG_MR_REASON_ONLY] = "is taken only with status cancelled",
+    [MSG_CM_TOO_LONG] = "is not a case mark: it has more than 100 bytes",
+    [MSG_CM_CHARACTER] = "is not a case mark: it may hold only letters, digits, '.' and '-' (no spaces)",
+    [MSG_CM_EMPTY_PART] = "is not a case mark: a part between dots is empty",
+    [MSG_CM_TOO_FEW_PARTS] = "is not a case mark: it needs a unit symbol, a JRWA class, a case number and a year, "
+                             "separated by dots (e.g. WOU-II.0123.1.2024)",
+    [MSG_CM_YEAR] = "is not a case mark: the year must have four digits from 1950 to 2099",
+    [MSG_CM_AFTER_YEAR] = "is not a case mark: only the handler's initials (1 to 10 letters) may follow the year",
+    [MSG_CM_NUMBER] = "is not a case mark: the case number must be a whole number from 1 to 9999999 without "
+                      "leading zeros",
+    [MSG_CM_JRWA] = "is not a case mark: the JRWA class must have 1 to 4 digits",
+    [MSG_CM_FOLDER] = "is not a case mark: the sub-folder number must have 1 to 4 digits",
+    [MSG_CM_TOO_MANY_PARTS] = "is not a case mark: between the unit symbol and the year there may be only the JRWA "
+                              "class, a sub-folder number and the case number",
+    [MSG_CM_NO_UNIT] = "is not a case mark: the unit symbol is missing before the JRWA class",
+    [MSG_CM_UNIT] = "is not a case mark: each part of the unit symbol must start with a letter, with '-' only "
+                    "between letters or digits (e.g. WOU-II)",
+    [MSG_CM_JRWA_PARAM] = "must be a JRWA class: 1 to 4 digits (e.g. 0123)",
+    [MSG_CM_MALFORMED] = "%d case mark(s) are malformed; the organisation's case_marks setting is strict",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

@@ -858,6 +858,7 @@ RECORD_RULES = {
                            "zsz_mr_readable(management_reviews,text,text[],text)",
                            "zsz_mr_decision_may_change(management_reviews,management_review_decisions,text,"
                            "text[],text,text[])"],
+    "case_references": ["zsz_case_ref_readable(case_references,text,text[])"],
 }
 
 

@@ -189,7 +189,7 @@ class CreateTest(ApiTest):
         self.assertFieldsStartWith(self.assertProblem(r, 422, "validation"),
                                    "evidence.documents", r)
         f = create_finding(Fx.audit, Fx.member, description="x" * 20000, evidence={
-            "text": "t" * 20000, "documents": [{"znak_sprawy": "z" * 100,
+            "text": "t" * 20000, "documents": [{"znak_sprawy": "Z" * 86 + ".0123.100.2024",
                                                  "document_id": "d" * 100}] * 50})
         self.assertEqual(len(f["evidence"]["documents"]), 50)
 

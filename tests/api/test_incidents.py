@@ -235,7 +235,9 @@ class CreateTest(ApiTest):
         self.assertEqual(len(inc["description"]), 20000)
         self.assertEqual(len(inc["affected_systems"]), 50)
         self.assertEqual(len(inc["categories"]), 3)
-        ev = {"znak_sprawy": "z" * 100, "document_id": "d" * 100, "description": "o" * 2000}
+        # the longest case mark: 100 bytes (a unit symbol of 86 letters)
+        ev = {"znak_sprawy": "Z" * 86 + ".0123.100.2024", "document_id": "d" * 100,
+              "description": "o" * 2000}
         inc = get_incident(create_incident(iod(), severity=1, evidence=[ev] * 50))
         self.assertEqual(inc["evidence"], [ev] * 50)
         self.assertEqual(get_incident(create_incident(iod(), severity=5))["severity"], 5)
@@ -336,7 +338,7 @@ class PatchTest(ApiTest):
                   "source": "external", "occurred_at": "2026-11-10T08:00:00+01:00",
                   "detected_at": "2026-11-10T09:00:00+01:00",
                   "resolution": "Wymiana dysku.", "lessons_learned": "Monitoring dysków.",
-                  "evidence": [{"znak_sprawy": "IT.1.2026", "document_id": "",
+                  "evidence": [{"znak_sprawy": "IT.1431.1.2026", "document_id": "",
                                 "description": "Zgłoszenie serwisowe"}]}
         r = patch_incident(inc, change, etag=etag)
         got = self.assertJsonObject(r)

@@ -1,6 +1,7 @@
 """Role x route matrix, table-driven from the routes tables of docs/design.md,
 docs/design-objectives.md, docs/design-incidents.md, docs/design-surveys.md,
-docs/design-audits.md and docs/design-management-reviews.md.
+docs/design-audits.md, docs/design-directory.md, docs/design-management-reviews.md and
+docs/design-case-marks.md.
 
 For every route and every caller (president, plenipotentiary, process_owner = owner of the
 target process, process_owner_other = a process owner who does not own it, iod, auditor,
@@ -1033,6 +1034,9 @@ ROUTES = [
      b_read(lambda: f"{fmr()}/decisions/{Fixture.decision['id']}"), MR_HIDDEN),
     ("PATCH", "/api/v1/management-reviews/{id}/decisions/{decision_id}", MR_DECISION_WRITERS,
      b_patch_mr_decision, dict(MR_HIDDEN, process_owner=(404,))),
+    # docs/design-case-marks.md: everyone may ask; each sees only the records it may read
+    # (tests/api/test_case_marks.py)
+    ("GET", "/api/v1/case-references", ALL, b_read(lambda: "/api/v1/case-references")),
 ]
 
 
@@ -1114,12 +1118,12 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
         docs/design-surveys.md, the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
-        match), the 8 of docs/design-directory.md and the 14 of
-        docs/design-management-reviews.md, each once."""
+        match), the 8 of docs/design-directory.md, the 14 of
+        docs/design-management-reviews.md and the 1 of docs/design-case-marks.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 121)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 117)
+        self.assertEqual(len(keys), 122)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 118)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "case_marks.h"
 #include "handlers.h"
 #include "http.h"
 #include "nonconformities/nonconformities.h"
@@ -378,6 +379,7 @@ void finding_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     goto out;
   }
   errors = NULL;
+  if (case_marks_check_at(tx, c->org_param, c->body, "evidence.documents[].znak_sprawy", res) != 1) goto out;
   body = dump(c->body, res);
   if (body == NULL ||
       audits_q_finding_insert(tx, c->org_param, c->path[0], body, c->who.sub, res, finding_id) != DB_ONE) {

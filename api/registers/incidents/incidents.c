@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "auth.h"
+#include "case_marks.h"
 #include "handlers.h"
 #include "http.h"
 #include "incident_check.h"
@@ -53,6 +54,9 @@ static int check_stored(struct db_tx *tx, const struct req_ctx *c, const json_t 
   return 0;
 }
 
+/* Where an incident cites EZD cases (docs/design-case-marks.md). */
+static const char EVIDENCE_MARKS[] = "evidence[].znak_sprawy";
+
 /* ---- incidents ---------------------------------------------------------------------------- */
 
 void incident_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
@@ -63,7 +67,8 @@ void incident_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   /* a coarse role rule, like a route's roles: the fields after the report's are the IOD's */
   incident_check_report(body, (c->who.roles & ROLE_IOD) != 0, errors);
   incident_check_shapes(body, VALIDATE_CREATE, time(NULL), errors);
-  if (invalid(res, &errors) || check_stored(tx, c, body, errors) != 0 || invalid(res, &errors)) {
+  if (invalid(res, &errors) || check_stored(tx, c, body, errors) != 0 || invalid(res, &errors) ||
+      case_marks_check_at(tx, c->org_param, body, EVIDENCE_MARKS, res) != 1) {
     goto out;
   }
   incident_fill_defaults(body);
@@ -122,7 +127,9 @@ void incident_update(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     goto out;
   }
   incident_merge(doc, patch);
-  if (check_stored(tx, c, doc, errors) != 0 || invalid(res, &errors)) {
+  /* the marks the change sends (evidence is replaced whole): the ones kept were checked when stored */
+  if (check_stored(tx, c, doc, errors) != 0 || invalid(res, &errors) ||
+      case_marks_check_at(tx, c->org_param, patch, EVIDENCE_MARKS, res) != 1) {
     goto out;
   }
   text = json_dumps(doc, JSON_COMPACT);

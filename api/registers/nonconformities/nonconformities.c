@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "case_marks.h"
 #include "handlers.h"
 #include "http.h"
 #include "nonconformities.h"
@@ -51,6 +52,7 @@ long long nonconformity_open(struct db_tx *tx, const char *org, const json_t *fi
       .owner = field_text(fields, "owner"),
       .description = field_text(fields, "description"),
       .correction = field_text(fields, "correction"),
+      .znak_sprawy = field_text(fields, "znak_sprawy"),
   };
   char id[24];
   enum db_status st = nonconformities_q_open(tx, org, &v, audit_id, finding_id, actor, id);
@@ -81,7 +83,7 @@ void nonconformity_create(struct db_tx *tx, struct req_ctx *c, struct result *re
   json_t *errors = json_array();
   if (!ok[0]) errors_add(errors, "process_id", MSG_NO_SUCH_PROCESS);
   if (!ok[2]) errors_add(errors, "owner", MSG_NO_SUCH_USER);
-  if (invalid(res, errors)) {
+  if (invalid(res, errors) || case_marks_check_at(tx, c->org_param, c->body, "znak_sprawy", res) != 1) {
     return;
   }
   long long id = nonconformity_open(tx, c->org_param, c->body, NULL, NULL, c->who.sub, res);
@@ -199,12 +201,13 @@ void nonconformity_update(struct db_tx *tx, struct req_ctx *c, struct result *re
     json_decref(errors);
     return;
   }
-  if (invalid(res, errors)) {
+  if (invalid(res, errors) || case_marks_check_at(tx, c->org_param, c->body, "znak_sprawy", res) != 1) {
     return;
   }
   nonconformities_q_update(tx, c->org_param, c->path[0], field_text(c->body, "description"),
                            field_text(c->body, "correction"), field_text(c->body, "root_cause"),
-                           field_text(c->body, "owner"), field_text(c->body, "severity"), res);
+                           field_text(c->body, "owner"), field_text(c->body, "severity"),
+                           field_text(c->body, "znak_sprawy"), res);
 }
 
 /* What the step from -> to needs of the card: a root cause and a corrective action before
@@ -289,6 +292,7 @@ static struct nc_action_values action_values(const json_t *body) {
       .due_date = field_text(body, "due_date"),
       .status = field_text(body, "status"),
       .note = field_text(body, "note"),
+      .znak_sprawy = field_text(body, "znak_sprawy"),
   };
 }
 
@@ -311,7 +315,7 @@ void action_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     json_decref(errors);
     return;
   }
-  if (invalid(res, errors)) {
+  if (invalid(res, errors) || case_marks_check_at(tx, c->org_param, c->body, "znak_sprawy", res) != 1) {
     return;
   }
   struct nc_action_values v = action_values(c->body);
@@ -369,7 +373,7 @@ void action_update(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     json_decref(errors);
     return;
   }
-  if (invalid(res, errors)) {
+  if (invalid(res, errors) || case_marks_check_at(tx, c->org_param, c->body, "znak_sprawy", res) != 1) {
     return;
   }
   struct nc_action_values v = action_values(c->body);

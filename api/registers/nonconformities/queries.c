@@ -14,7 +14,7 @@ static int is_true(const PGresult *r, int row, int col) {
 enum db_status nonconformities_q_open(struct db_tx *tx, const char *org, const struct nc_values *v,
                                       const char *audit_id, const char *finding_id, const char *actor, char *id_out) {
   const char *params[] = {org,           v->source, v->source_ref, v->severity, v->process_id, v->owner, v->description,
-                          v->correction, audit_id,  finding_id,    actor};
+                          v->correction, audit_id,  finding_id,    actor,       v->znak_sprawy};
   /* the counter row stays locked until commit: numbers are never reused and never repeat */
   PGresult *r = db_exec(
       tx,
@@ -24,14 +24,15 @@ enum db_status nonconformities_q_open(struct db_tx *tx, const char *org, const s
       "  SELECT $1::bigint, extract(year FROM zsz_today())::integer, 1 FROM o WHERE o.owner IS NOT NULL "
       "  ON CONFLICT (org_id, year) DO UPDATE SET last = nonconformity_counters.last + 1 RETURNING year, last), "
       "n AS (INSERT INTO nonconformities (org_id, number, source, source_ref, audit_id, finding_id, severity, "
-      "  process_id, owner, description, correction) "
+      "  process_id, owner, description, correction, znak_sprawy) "
       "  SELECT $1::bigint, 'NC/' || k.year || '/' || lpad(k.last::text, 3, '0'), $2::text, coalesce($3::text, ''), "
-      "  $9::bigint, $10::bigint, $4::text, $5::bigint, o.owner, $7::text, coalesce($8::text, '') FROM o, k "
+      "  $9::bigint, $10::bigint, $4::text, $5::bigint, o.owner, $7::text, coalesce($8::text, ''), "
+      "  coalesce($12::text, '') FROM o, k "
       "  RETURNING org_id, id), "
       "h AS (INSERT INTO nonconformity_history (org_id, nonconformity_id, from_status, to_status, by) "
       "  SELECT org_id, id, NULL, 'open', $11::text FROM n) "
       "SELECT id FROM n",
-      11, params);
+      12, params);
   if (r == NULL) {
     return DB_ERROR;
   }
@@ -160,15 +161,15 @@ PGresult *nonconformities_q_actions_not_done(struct db_tx *tx, const char *org, 
 
 enum db_status nonconformities_q_update(struct db_tx *tx, const char *org, const char *id, const char *description,
                                         const char *correction, const char *root_cause, const char *owner,
-                                        const char *severity, struct result *res) {
-  const char *params[] = {org, id, description, correction, root_cause, owner, severity};
+                                        const char *severity, const char *znak_sprawy, struct result *res) {
+  const char *params[] = {org, id, description, correction, root_cause, owner, severity, znak_sprawy};
   return record_exec(tx, res,
                      "UPDATE nonconformities n SET description = coalesce($3, description), "
                      "correction = coalesce($4, correction), root_cause = coalesce($5, root_cause), "
                      "owner = coalesce($6, owner), severity = coalesce($7, severity), "
-                     "revision = revision + 1, updated_at = now() "
+                     "znak_sprawy = coalesce($8, znak_sprawy), revision = revision + 1, updated_at = now() "
                      "WHERE n.org_id = $1 AND n.id = $2 RETURNING zsz_nonconformity_json(n)::text, n.revision",
-                     7, params, 200);
+                     8, params, 200);
 }
 
 enum db_status nonconformities_q_move(struct db_tx *tx, const char *org, const char *id, const struct nc_step *step,
@@ -245,12 +246,12 @@ enum db_status nonconformities_q_action_get(struct db_tx *tx, const char *org, c
 
 enum db_status nonconformities_q_action_insert(struct db_tx *tx, const char *org, const char *id,
                                                const struct nc_action_values *v, struct result *res, char *id_out) {
-  const char *params[] = {org, id, v->type, v->description, v->responsible, v->due_date};
+  const char *params[] = {org, id, v->type, v->description, v->responsible, v->due_date, v->znak_sprawy};
   return record_create(tx, res,
                        "INSERT INTO nonconformity_actions AS x (org_id, nonconformity_id, type, description, "
-                       "responsible, due_date) VALUES ($1, $2, $3, $4, $5, $6::date) "
-                       "RETURNING zsz_action_json(x)::text, x.revision, x.id",
-                       6, params, id_out);
+                       "responsible, due_date, znak_sprawy) VALUES ($1, $2, $3, $4, $5, $6::date, "
+                       "coalesce($7::text, '')) RETURNING zsz_action_json(x)::text, x.revision, x.id",
+                       7, params, id_out);
 }
 
 enum db_status nonconformities_q_action_lock(struct db_tx *tx, const char *org, const char *id, const char *action_id,
@@ -276,14 +277,15 @@ enum db_status nonconformities_q_action_lock(struct db_tx *tx, const char *org, 
 
 enum db_status nonconformities_q_action_update(struct db_tx *tx, const char *org, const char *action_id,
                                                const struct nc_action_values *v, struct result *res) {
-  const char *params[] = {org, action_id, v->type, v->description, v->responsible, v->due_date, v->status, v->note};
+  const char *params[] = {org,         action_id, v->type, v->description, v->responsible,
+                          v->due_date, v->status, v->note, v->znak_sprawy};
   return record_exec(tx, res,
                      "UPDATE nonconformity_actions x SET type = coalesce($3, type), "
                      "description = coalesce($4, description), responsible = coalesce($5, responsible), "
                      "due_date = coalesce($6::date, due_date), "
                      "done_at = CASE WHEN $7::text = 'done' AND status = 'open' THEN now() ELSE done_at END, "
                      "status = coalesce($7::text, status), note = coalesce($8, note), "
-                     "revision = revision + 1, updated_at = now() "
+                     "znak_sprawy = coalesce($9::text, znak_sprawy), revision = revision + 1, updated_at = now() "
                      "WHERE x.org_id = $1 AND x.id = $2 RETURNING zsz_action_json(x)::text, x.revision",
-                     8, params, 200);
+                     9, params, 200);
 }

@@ -13,7 +13,7 @@
 /* A card's values as SQL text; NULL: absent (source_ref and correction default to ''; owner
  * to the process's). */
 struct nc_values {
-  const char *source, *source_ref, *severity, *process_id, *owner, *description, *correction;
+  const char *source, *source_ref, *severity, *process_id, *owner, *description, *correction, *znak_sprawy;
 };
 
 /* Opens a card numbered NC/<year>/<nnn> (the year's counter row stays locked until commit)
@@ -65,7 +65,7 @@ PGresult *nonconformities_q_actions_not_done(struct db_tx *tx, const char *org, 
 /* Merge-patch of a card: a NULL value keeps the column. 200 with the record. */
 enum db_status nonconformities_q_update(struct db_tx *tx, const char *org, const char *id, const char *description,
                                         const char *correction, const char *root_cause, const char *owner,
-                                        const char *severity, struct result *res);
+                                        const char *severity, const char *znak_sprawy, struct result *res);
 
 /* A workflow step: the new status, status_reason (reason, when given), the evaluation when
  * effective is "true"/"false" (round + 1 when not effective), closed_at on closing, and the
@@ -90,7 +90,7 @@ enum db_status nonconformities_q_action_get(struct db_tx *tx, const char *org, c
                                             const char *sub, const char *roles, struct result *res);
 
 struct nc_action_values {
-  const char *type, *description, *responsible, *due_date, *status, *note;
+  const char *type, *description, *responsible, *due_date, *status, *note, *znak_sprawy;
 };
 /* Adds an action (status open): 201 with the record, id_out (24 bytes). */
 enum db_status nonconformities_q_action_insert(struct db_tx *tx, const char *org, const char *id,

@@ -36,6 +36,7 @@ const struct field_spec NC_FIELDS[] = {
     {.name = "owner", .type = VT_STRING, .flags = V_SINGLE_LINE, .min_len = 1, .max_len = 200},
     {.name = "description", .type = VT_STRING, .flags = V_REQUIRED | V_TEXT, .min_len = 1, .max_len = 20000},
     {.name = "correction", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
+    {.name = "znak_sprawy", .type = VT_STRING, .flags = V_SINGLE_LINE, .max_len = 100},
     {0},
 };
 
@@ -46,6 +47,7 @@ const struct field_spec NC_PATCH_FIELDS[] = {
     {.name = "root_cause", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
     {.name = "owner", .type = VT_STRING, .flags = V_SINGLE_LINE, .min_len = 1, .max_len = 200},
     {.name = "severity", .type = VT_STRING, .one_of = SEVERITIES},
+    {.name = "znak_sprawy", .type = VT_STRING, .flags = V_SINGLE_LINE, .max_len = 100},
     {0},
 };
 
@@ -63,6 +65,7 @@ const struct field_spec NC_ACTION_FIELDS[] = {
     {.name = "description", .type = VT_STRING, .flags = V_REQUIRED | V_TEXT, .min_len = 1, .max_len = 5000},
     {.name = "responsible", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
     {.name = "due_date", .type = VT_DATE, .flags = V_REQUIRED},
+    {.name = "znak_sprawy", .type = VT_STRING, .flags = V_SINGLE_LINE, .max_len = 100},
     {0},
 };
 
@@ -74,6 +77,7 @@ const struct field_spec NC_ACTION_PATCH_FIELDS[] = {
     {.name = "due_date", .type = VT_DATE},
     {.name = "status", .type = VT_STRING, .one_of = ACTION_STATES},
     {.name = "note", .type = VT_STRING, .flags = V_TEXT, .max_len = 5000},
+    {.name = "znak_sprawy", .type = VT_STRING, .flags = V_SINGLE_LINE, .max_len = 100},
     {0},
 };
 
