@@ -15,7 +15,7 @@ enum role {
   ROLE_IOD = 1u << 3,
   ROLE_AUDITOR = 1u << 4,
   ROLE_EMPLOYEE = 1u << 5,
-  ROLE_UNIT_HEAD = 1u << 6, /* kierujący komórką: head of the unit its token's unit claim names */
+  ROLE_UNIT_HEAD = 1u << 6,   /* kierujący komórką: head of the unit its token's unit claim names */
   ROLE_INTEGRATION = 1u << 7, /* a system, not a person: what it may do is its token's scope */
 };
 /* Bits in use go up to ROLE_COUNT - 1. */

@@ -831,17 +831,19 @@ END_TEST
 
 /* ---- integrations and scopes (issue 10) ------------------------------------------------ */
 
-START_TEST(integration_role_and_the_unused_bit) {
+START_TEST(integration_and_unit_head_roles) {
   ck_assert_str_eq(role_name(ROLE_INTEGRATION), "integration");
-  ck_assert_ptr_null(role_name(1u << 6)); /* ROLE_UNIT_HEAD's, not yet merged */
+  ck_assert_str_eq(role_name(ROLE_UNIT_HEAD), "unit_head");
+  ck_assert_ptr_null(role_name(1u << ROLE_COUNT)); /* a bit past the roles has no name */
   ck_assert_uint_eq(role_lookup(NULL, "integration"), ROLE_INTEGRATION);
-  json_t *arr = roles_to_json(ROLE_INTEGRATION | ROLE_EMPLOYEE | (1u << 6));
-  json_t *want = json_pack("[s, s]", "employee", "integration");
+  ck_assert_uint_eq(role_lookup(NULL, "unit_head"), ROLE_UNIT_HEAD);
+  json_t *arr = roles_to_json(ROLE_INTEGRATION | ROLE_EMPLOYEE | ROLE_UNIT_HEAD | (1u << ROLE_COUNT));
+  json_t *want = json_pack("[s, s, s]", "employee", "unit_head", "integration");
   ck_assert(json_equal(arr, want));
   json_decref(arr);
   json_decref(want);
   char sql[128];
-  roles_to_sql(ROLE_INTEGRATION | ROLE_EMPLOYEE | (1u << 6), sql, sizeof sql);
+  roles_to_sql(ROLE_INTEGRATION | ROLE_EMPLOYEE | (1u << ROLE_COUNT), sql, sizeof sql);
   ck_assert_str_eq(sql, "{employee,integration}");
   struct role_map map;
   json_t *problems = json_array();
@@ -953,7 +955,7 @@ static Suite *auth_suite(void) {
   tcase_add_test(roles, role_map_spaces_and_empty);
   tcase_add_test(roles, role_map_bad_specs);
   tcase_add_test(roles, roles_to_json_and_names);
-  tcase_add_test(roles, integration_role_and_the_unused_bit);
+  tcase_add_test(roles, integration_and_unit_head_roles);
   tcase_add_test(roles, scope_items_match_exactly);
   tcase_add_test(roles, scope_claim_is_read);
   tcase_add_test(roles, bearer_header);
