@@ -19,6 +19,7 @@ void risk_update(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void risk_transition(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void risk_assessment_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void risk_assessment_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void risk_treatment_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void risk_treatment_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void risk_accept(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void risk_review_create(struct db_tx *tx, struct req_ctx *c, struct result *res);

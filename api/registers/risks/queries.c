@@ -169,16 +169,18 @@ PGresult *risks_q_csv(struct db_tx *tx, const char *org, const char *sub, const 
                       const char *const filter[6]) {
   const char *params[] = {org,       sub,       roles,     filter[0], filter[1],          filter[2],
                           filter[3], filter[4], filter[5], NULL,      CSV_FETCH_ROWS_TEXT};
-  /* every text cell through zsz_csv; numbers and booleans as they are */
-  return db_exec(tx,
-                 "SELECT concat_ws(';', zsz_csv(r.number), zsz_csv(r.kind), zsz_csv(r.title), zsz_csv(r.area), "
-                 "zsz_csv((SELECT string_agg(p.code, ', ' ORDER BY p.code) FROM processes p WHERE p.org_id = r.org_id "
-                 "  AND p.id = ANY (r.process_ids))), zsz_csv(r.owner), zsz_csv(zsz_risk_status(r)), "
-                 "r.inherent_level, zsz_csv(r.inherent_band), r.residual_level, zsz_csv(r.residual_band), "
-                 "CASE WHEN r.above_appetite THEN 'true' WHEN NOT r.above_appetite THEN 'false' END, "
-                 "zsz_csv(r.treatment_option), r.acceptance_expires, r.review_due) "
-                 "FROM risks r " RISK_FILTER,
-                 11, params);
+  /* every text cell through zsz_csv; numbers, dates and booleans as they are (concat_ws leaves
+   * a NULL out, so a null cell is written '') */
+  return db_exec(
+      tx,
+      "SELECT concat_ws(';', zsz_csv(r.number), zsz_csv(r.kind), zsz_csv(r.title), zsz_csv(r.area), "
+      "zsz_csv((SELECT string_agg(p.code, ', ' ORDER BY p.code) FROM processes p WHERE p.org_id = r.org_id "
+      "  AND p.id = ANY (r.process_ids))), zsz_csv(r.owner), zsz_csv(zsz_risk_status(r)), "
+      "coalesce(r.inherent_level::text, ''), zsz_csv(r.inherent_band), "
+      "coalesce(r.residual_level::text, ''), zsz_csv(r.residual_band), coalesce(r.above_appetite::text, ''), "
+      "zsz_csv(r.treatment_option), coalesce(r.acceptance_expires::text, ''), r.review_due) "
+      "FROM risks r " RISK_FILTER,
+      11, params);
 }
 
 enum db_status risks_q_lock(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles,
@@ -307,6 +309,16 @@ enum db_status risks_q_readable(struct db_tx *tx, const char *org, const char *i
                        4, params, &st);
   PQclear(r);
   return st;
+}
+
+enum db_status risks_q_treatment(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles,
+                                 struct result *res) {
+  const char *params[] = {org, id, sub, roles};
+  record_get(tx, res,
+             "SELECT zsz_risk_json(r)->>'treatment', r.revision FROM risks r WHERE r.org_id = $1 AND r.id = $2 "
+             "AND zsz_risk_readable(r, $3, $4::text[])",
+             4, params, MSG_NOT_FOUND_RISK);
+  return answered(tx, res);
 }
 
 enum db_status risks_q_treat(struct db_tx *tx, const char *org, const char *id, const char *body, struct result *res) {

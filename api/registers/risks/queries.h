@@ -83,6 +83,9 @@ enum db_status risks_q_assess(struct db_tx *tx, const char *org, const char *id,
 PGresult *risks_q_assessments(struct db_tx *tx, const char *org, const char *id, const char *after, int fetch);
 /* DB_ONE when the caller reads the risk (404 is the caller's to set). */
 enum db_status risks_q_readable(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles);
+/* The treatment of a risk the caller reads: 200 with it and the risk's ETag, or 404. */
+enum db_status risks_q_treatment(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles,
+                                 struct result *res);
 /* Sets the treatment from body (option, note, controls); a risk assessed, monitored or
  * accepted goes into treatment unless the option is accept. 200 with the risk. */
 enum db_status risks_q_treat(struct db_tx *tx, const char *org, const char *id, const char *body, struct result *res);

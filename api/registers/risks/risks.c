@@ -242,6 +242,10 @@ void risk_assessment_create(struct db_tx *tx, struct req_ctx *c, struct result *
 
 /* ---- treatment, acceptance, reviews ------------------------------------------------------------ */
 
+void risk_treatment_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  risks_q_treatment(tx, c->org_param, c->path[0], c->who.sub, c->roles_param, res);
+}
+
 void risk_treatment_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   struct locked_risk cur = {0};
   if (risk_lock(tx, c, 1, &cur, res) != 1 || !may_work_on(&cur, res)) return;

@@ -202,13 +202,13 @@ int risk_matrix_check(const json_t *body, json_t *errors) {
   size_t before = json_array_size(errors), i;
   int nl = scale_check(json_object_get(body, "likelihood"), "likelihood", errors);
   int ni = scale_check(json_object_get(body, "impact"), "impact", errors);
-  int top = nl * ni, last = 0, in_order = 1;
+  int top = nl * ni, last = 0, in_order = 1, shaped = 1;
   const json_t *bands = json_object_get(body, "bands"), *band;
   json_array_foreach(bands, i, band) {
     char prefix[32];
     snprintf(prefix, sizeof prefix, "bands[%zu]", i);
     if (nested_check(band, BAND_FIELDS, prefix, errors) > 0) {
-      in_order = 0;
+      shaped = 0;
       continue;
     }
     const char *colour = json_string_value(json_object_get(band, "colour"));
@@ -216,6 +216,7 @@ int risk_matrix_check(const json_t *body, json_t *errors) {
       char field[48];
       snprintf(field, sizeof field, "%s.colour", prefix);
       errors_add(errors, field, MSG_COLOUR);
+      shaped = 0;
     }
     int up_to = (int)json_integer_value(json_object_get(band, "up_to"));
     if (i >= 4 || strcmp(json_string_value(json_object_get(band, "band")), BANDS[i]) != 0 || up_to <= last) {
@@ -223,7 +224,8 @@ int risk_matrix_check(const json_t *body, json_t *errors) {
     }
     last = up_to;
   }
-  if (top > 0 && (json_array_size(bands) != 4 || !in_order || last != top)) {
+  /* the order is judged on well-formed bands only: one error per mistake */
+  if (top > 0 && shaped && (json_array_size(bands) != 4 || !in_order || last != top)) {
     errors_add(errors, "bands", MSG_BANDS_ORDER, top);
   }
   long long appetite = json_integer_value(json_object_get(body, "appetite"));

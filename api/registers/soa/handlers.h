@@ -7,6 +7,7 @@ struct req_ctx;
 struct result;
 
 void soa_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void soa_control_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void soa_control_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void soa_transition(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void soa_version_get(struct db_tx *tx, struct req_ctx *c, struct result *res);

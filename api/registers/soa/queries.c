@@ -76,34 +76,33 @@ enum db_status soa_q_missing_risks(struct db_tx *tx, const char *org, const char
   return st;
 }
 
-enum db_status soa_q_put(struct db_tx *tx, const char *org, const char *control, const char *title, const char *body,
-                         const char *actor, struct result *res) {
-  const char *params[] = {org, control, title, body, actor};
-  enum db_status st;
-  PGresult *r = db_row(
+enum db_status soa_q_put(struct db_tx *tx, const char *org, const char *control, const char *body, const char *actor) {
+  const char *params[] = {org, control, body, actor};
+  return db_command(
       tx,
       "WITH s AS (UPDATE soa_states SET "
       "  version = version + CASE WHEN status = 'approved' THEN 1 ELSE 0 END, "
       "  status = CASE WHEN status IN ('approved', 'returned') THEN 'draft' ELSE status END, "
-      "  revision = revision + 1, updated_at = now() WHERE org_id = $1 RETURNING org_id), "
-      "e AS (INSERT INTO soa_entries AS e (org_id, control, applicable, justification, implementation, risk_ids, "
+      "  revision = revision + 1, updated_at = now() WHERE org_id = $1 RETURNING org_id) "
+      "INSERT INTO soa_entries AS e (org_id, control, applicable, justification, implementation, risk_ids, "
       "  obligations, evidence, updated_by) "
-      "  SELECT $1, $2, (b->>'applicable')::boolean, b->>'justification', b->>'implementation', "
+      "SELECT $1, $2, (b->>'applicable')::boolean, b->>'justification', b->>'implementation', "
       "  ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'risk_ids', '[]')))::bigint[], "
       "  ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'obligations', '[]'))), "
-      "  zsz_soa_evidence_json(b->'evidence'), $5 FROM (SELECT $4::jsonb AS b) AS input "
-      "  ON CONFLICT (org_id, control) DO UPDATE SET applicable = EXCLUDED.applicable, "
+      "  zsz_soa_evidence_json(b->'evidence'), $4 FROM (SELECT $3::jsonb AS b) AS input, s "
+      "ON CONFLICT (org_id, control) DO UPDATE SET applicable = EXCLUDED.applicable, "
       "  justification = EXCLUDED.justification, implementation = EXCLUDED.implementation, "
       "  risk_ids = EXCLUDED.risk_ids, obligations = EXCLUDED.obligations, evidence = EXCLUDED.evidence, "
-      "  updated_by = EXCLUDED.updated_by, revision = e.revision + 1, updated_at = now() RETURNING e.control) "
-      "SELECT (jsonb_build_object('control', $2::text) || (zsz_soa_controls($1::bigint, ARRAY[$2::text], "
-      "  ARRAY[$3::text])->0))::text FROM e, s",
-      5, params, &st);
-  if (r != NULL) {
-    result_raw(res, 200, PQgetvalue(r, 0, 0));
-    PQclear(r);
-  }
-  return st;
+      "  updated_by = EXCLUDED.updated_by, revision = e.revision + 1, updated_at = now()",
+      4, params);
+}
+
+enum db_status soa_q_control(struct db_tx *tx, const char *org, const char *control, const char *title,
+                             struct result *res) {
+  const char *params[] = {org, control, title};
+  document_get(tx, res, "SELECT (zsz_soa_controls($1::bigint, ARRAY[$2::text], ARRAY[$3::text])->0)::text", 3, params,
+               MSG_NOT_FOUND_CONTROL);
+  return answered(tx, res);
 }
 
 PGresult *soa_q_undecided(struct db_tx *tx, const char *org, const char *ids) {

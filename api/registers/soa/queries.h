@@ -20,9 +20,11 @@ enum db_status soa_q_lock(struct db_tx *tx, const char *org, struct locked_soa *
 /* Counts of body's risk_ids naming no risk of the organisation. */
 enum db_status soa_q_missing_risks(struct db_tx *tx, const char *org, const char *body, long long *missing);
 /* Writes the entry of control from body (an approved or returned SoA becomes a draft again,
- * an approved one as its next version): 200 with the control as the SoA lists it. */
-enum db_status soa_q_put(struct db_tx *tx, const char *org, const char *control, const char *title, const char *body,
-                         const char *actor, struct result *res);
+ * an approved one as its next version). */
+enum db_status soa_q_put(struct db_tx *tx, const char *org, const char *control, const char *body, const char *actor);
+/* One control as the SoA lists it: 200 with its document. */
+enum db_status soa_q_control(struct db_tx *tx, const char *org, const char *control, const char *title,
+                             struct result *res);
 /* The controls among ids that have no entry (rows: control). */
 PGresult *soa_q_undecided(struct db_tx *tx, const char *org, const char *ids);
 /* Takes the step to `to`; approving keeps a frozen snapshot as the version. */

@@ -18,6 +18,11 @@
 static struct route ROUTES_OF_SOA[] = {
     {.method = "GET", .path = "/api/v1/soa", .roles = SOA_READERS, .flags = ROUTE_CSV, .work = soa_get},
     /* {control}: an Annex A identifier such as A.5.15 (404 for any other) */
+    {.method = "GET",
+     .path = "/api/v1/soa/controls/{control}",
+     .roles = SOA_READERS,
+     .not_found = CONTROL_404,
+     .work = soa_control_get},
     {.method = "PUT",
      .path = "/api/v1/soa/controls/{control}",
      .roles = P | IOD,

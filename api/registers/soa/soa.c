@@ -36,6 +36,15 @@ void soa_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PQclear(r);
 }
 
+void soa_control_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  int index = soa_control_index(c->path[0]);
+  if (index < 0) {
+    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_CONTROL);
+    return;
+  }
+  soa_q_control(tx, c->org_param, soa_control_id((size_t)index), soa_control_title((size_t)index), res);
+}
+
 void soa_control_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   struct locked_soa cur = {0};
   long long missing = 0;
@@ -67,8 +76,11 @@ void soa_control_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
       errors_add(errors, "risk_ids", MSG_NO_SUCH_RISK);
       result_invalid(res, errors);
     } else {
-      soa_q_put(tx, c->org_param, soa_control_id((size_t)index), soa_control_title((size_t)index), body, c->who.sub,
-                res);
+      const char *id = soa_control_id((size_t)index);
+      if (soa_q_put(tx, c->org_param, id, body, c->who.sub) == DB_ONE) {
+        /* read back after the statement, so the answer shows what was written */
+        soa_q_control(tx, c->org_param, id, soa_control_title((size_t)index), res);
+      }
     }
   }
   free(body);
