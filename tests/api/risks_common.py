@@ -120,11 +120,13 @@ def put_control(control, token=None, **fields):
 
 
 def soa_reset(org="krakow"):
-    """The organisation's SoA back to a draft (what a previous test left submitted)."""
+    """The organisation's SoA back to a draft (what a previous test left submitted or
+    approved), numbered after its last approved version."""
     sql(f"INSERT INTO soa_states (org_id) SELECT id FROM organisations WHERE code = '{org}' "
         "ON CONFLICT (org_id) DO NOTHING; "
-        f"UPDATE soa_states SET status = 'draft' WHERE org_id = (SELECT id FROM organisations "
-        f"WHERE code = '{org}')")
+        "UPDATE soa_states s SET status = 'draft', version = greatest(s.version, coalesce(("
+        "SELECT max(v.version) + 1 FROM soa_versions v WHERE v.org_id = s.org_id), 1)) "
+        f"WHERE s.org_id = (SELECT id FROM organisations WHERE code = '{org}')")
 
 
 def soa_decide_all(org="krakow"):

@@ -26,6 +26,9 @@ krakow.employee is responsible, so everyone but the other process owner (404) re
 Nonconformity writes use a fresh card of the fixture process, which only the plenipotentiary,
 the president and the process owner see: the others get 403 or 404.
 
+Risks and the Statement of Applicability (docs/design-risks.md): rows and fixture in
+risks_matrix.py.
+
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
@@ -33,6 +36,7 @@ import os
 import re
 import subprocess
 
+from . import risks_matrix
 from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLINE_RULES,
                      DEADLINE_RULE_NAMES, EMPLOYEE_SUB, INCIDENTS, INCIDENT_STATS, NC_STATS,
                      NONCONFORMITIES, OBJECTIVES, OWNER_SUB, SURVEYS, ZSZ_BIN, ApiTest, action_body,
@@ -138,6 +142,7 @@ class Fixture:
         expect(transition_programme(cls.audit_year, "approved", president()), 200)
         cls.programme_year = free_audit_year()
         expect(put_programme(cls.programme_year), 201)
+        risks_matrix.RiskFixture.setup(cls.process)
         cls.ready = True
 
 
@@ -783,7 +788,7 @@ ROUTES = [
      b_read(lambda: action_path(Fixture.nc, Fixture.action)), NC_HIDDEN),
     ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}", ACTION_WRITERS,
      b_patch_action, NC_WRITE_REFUSALS),
-]
+] + risks_matrix.ROUTES
 
 
 class RolesMatrixTest(ApiTest):
@@ -847,11 +852,13 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
         docs/design-surveys.md and the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
-        match), each once."""
+        match), and the 25 of docs/design-risks.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 99)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 95)
+        self.assertEqual(len(keys), 124)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 120)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith(("/api/v1/risk", "/api/v1/soa"))),
+                         25)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)
