@@ -326,16 +326,26 @@ CREATE FUNCTION zsz_risk_worklist_reasons(r risks) RETURNS text[]
 
 -- ---- record rules (the caller's sub and role names, never role bits) ---------------------------
 
+-- The processes a user owns (what the read rule of a process owner looks at).
+CREATE FUNCTION zsz_processes_owned(org bigint, who text) RETURNS bigint[]
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN ARRAY(SELECT p.id FROM processes p WHERE p.org_id = org AND p.owner = who);
+
 -- Who reads a risk: the plenipotentiary, the president and auditors (audit evidence) every
 -- one; its owner (whatever its role); the IOD information-security risks; a process owner
--- the risks of its processes.
-CREATE FUNCTION zsz_risk_readable(r risks, sub text, roles text[]) RETURNS boolean
+-- the risks of its processes (owned: zsz_processes_owned(org, sub)). Over many risks a
+-- statement computes owned once and passes it (the function then inlines into the
+-- statement's filter: the map and the worklist read 20,000 risks in milliseconds, not in the
+-- second a per-row sub-select costs); zsz_risk_readable below is the same rule for one risk.
+CREATE FUNCTION zsz_risk_visible(r risks, sub text, roles text[], owned bigint[]) RETURNS boolean
   LANGUAGE sql STABLE PARALLEL SAFE
   RETURN roles && ARRAY['plenipotentiary', 'president', 'auditor'] OR r.owner = sub
       OR ('iod' = ANY (roles) AND r.area = 'information_security')
-      OR ('process_owner' = ANY (roles)
-          AND EXISTS (SELECT 1 FROM processes p WHERE p.org_id = r.org_id AND p.id = ANY (r.process_ids)
-                        AND p.owner = sub));
+      OR ('process_owner' = ANY (roles) AND r.process_ids && owned);
+
+CREATE FUNCTION zsz_risk_readable(r risks, sub text, roles text[]) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN zsz_risk_visible(r, sub, roles, zsz_processes_owned(r.org_id, sub));
 
 -- Who manages a risk (edits, assesses, treats, reviews, plans and changes actions, moves it):
 -- the plenipotentiary, its owner, the IOD an information-security risk.

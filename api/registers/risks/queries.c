@@ -150,8 +150,12 @@ enum db_status risks_q_document(struct db_tx *tx, const char *org, const char *i
   return answered(tx, res);
 }
 
+/* The processes the caller owns, once per statement, for the read rule over many risks
+ * (zsz_risk_visible: migration 0015). */
+#define OWNED "(SELECT zsz_processes_owned($1, $2) AS owned) AS o "
+
 #define RISK_FILTER                                                                                                    \
-  "WHERE r.org_id = $1 AND zsz_risk_readable(r, $2, $3::text[]) "                                                      \
+  "WHERE r.org_id = $1 AND zsz_risk_visible(r, $2, $3::text[], o.owned) "                                              \
   "AND ($4::text IS NULL OR r.kind = $4) AND ($5::text IS NULL OR r.area = $5) "                                       \
   "AND ($6::text IS NULL OR zsz_risk_status(r) = $6) AND ($7::text IS NULL OR r.owner = $7) "                          \
   "AND ($8::bigint IS NULL OR $8::bigint = ANY (r.process_ids)) AND ($9::text IS NULL OR r.residual_band = $9) "       \
@@ -162,7 +166,7 @@ PGresult *risks_q_list(struct db_tx *tx, const char *org, const char *sub, const
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, sub, roles, filter[0], filter[1], filter[2], filter[3], filter[4], filter[5], after, n};
-  return db_exec(tx, "SELECT zsz_risk_json(r)::text, r.number FROM risks r " RISK_FILTER, 11, params);
+  return db_exec(tx, "SELECT zsz_risk_json(r)::text, r.number FROM risks r, " OWNED RISK_FILTER, 11, params);
 }
 
 PGresult *risks_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
@@ -179,7 +183,7 @@ PGresult *risks_q_csv(struct db_tx *tx, const char *org, const char *sub, const 
       "coalesce(r.inherent_level::text, ''), zsz_csv(r.inherent_band), "
       "coalesce(r.residual_level::text, ''), zsz_csv(r.residual_band), coalesce(r.above_appetite::text, ''), "
       "zsz_csv(r.treatment_option), coalesce(r.acceptance_expires::text, ''), r.review_due) "
-      "FROM risks r " RISK_FILTER,
+      "FROM risks r, " OWNED RISK_FILTER,
       11, params);
 }
 
@@ -442,7 +446,8 @@ enum db_status risks_q_map(struct db_tx *tx, const char *org, const char *sub, c
       "WITH m AS (SELECT * FROM risk_matrices WHERE org_id = $1 ORDER BY version DESC LIMIT 1), "
       "s AS (SELECT CASE WHEN $4 = 'inherent' THEN r.inherent_likelihood ELSE r.residual_likelihood END AS l, "
       "  CASE WHEN $4 = 'inherent' THEN r.inherent_impact ELSE r.residual_impact END AS i "
-      "  FROM risks r WHERE r.org_id = $1 AND r.status <> 'closed' AND zsz_risk_readable(r, $2, $3::text[]) "
+      "  FROM risks r, " OWNED "WHERE r.org_id = $1 AND r.status <> 'closed' "
+      "  AND zsz_risk_visible(r, $2, $3::text[], o.owned) "
       "  AND ($5::text IS NULL OR r.area = $5) AND ($6::bigint IS NULL OR $6::bigint = ANY (r.process_ids)) "
       "  AND ($7::bigint IS NULL OR $7::bigint = ANY (r.org_unit_ids))), "
       "g AS (SELECT l, i, count(*) AS n FROM s GROUP BY l, i) "
@@ -468,14 +473,15 @@ PGresult *risks_q_worklist(struct db_tx *tx, const char *org, const char *sub, c
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, sub, roles, reason, owner, after, n};
-  return db_exec(tx,
-                 "SELECT json_build_object('risk', zsz_risk_summary_json(r), 'reasons', to_json(w.reasons))::text, "
-                 "r.number FROM risks r CROSS JOIN LATERAL (SELECT zsz_risk_worklist_reasons(r) AS reasons) AS w "
-                 "WHERE r.org_id = $1 AND r.status <> 'closed' AND zsz_risk_readable(r, $2, $3::text[]) "
-                 "AND cardinality(w.reasons) > 0 AND ($4::text IS NULL OR $4 = ANY (w.reasons)) "
-                 "AND ($5::text IS NULL OR r.owner = $5) AND ($6::text IS NULL OR r.number > $6) "
-                 "ORDER BY r.number LIMIT $7",
-                 7, params);
+  return db_exec(
+      tx,
+      "SELECT json_build_object('risk', zsz_risk_summary_json(r), 'reasons', to_json(w.reasons))::text, "
+      "r.number FROM risks r CROSS JOIN LATERAL (SELECT zsz_risk_worklist_reasons(r) AS reasons) AS w, " OWNED
+      "WHERE r.org_id = $1 AND r.status <> 'closed' AND zsz_risk_visible(r, $2, $3::text[], o.owned) "
+      "AND cardinality(w.reasons) > 0 AND ($4::text IS NULL OR $4 = ANY (w.reasons)) "
+      "AND ($5::text IS NULL OR r.owner = $5) AND ($6::text IS NULL OR r.number > $6) "
+      "ORDER BY r.number LIMIT $7",
+      7, params);
 }
 
 enum db_status risks_q_summary(struct db_tx *tx, const char *org, const char *from, const char *to,
