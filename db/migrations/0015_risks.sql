@@ -62,11 +62,14 @@ $$;
 CREATE TRIGGER organisations_risk_matrix AFTER INSERT ON organisations
   FOR EACH ROW EXECUTE FUNCTION zsz_risk_matrix_for_new_org();
 
--- The band of a level under a matrix's bands: the first band whose up_to reaches it.
+-- The band of a level under a matrix's bands (four, in order): the first band whose up_to
+-- reaches it. One expression, no sub-select, so that it inlines (the map computes it per cell).
 CREATE FUNCTION zsz_risk_band(bands jsonb, level integer) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN (SELECT b->>'band' FROM jsonb_array_elements(bands) AS b
-          WHERE (b->>'up_to')::integer >= level ORDER BY (b->>'up_to')::integer LIMIT 1);
+  RETURN CASE WHEN level <= (bands->0->>'up_to')::integer THEN bands->0->>'band'
+              WHEN level <= (bands->1->>'up_to')::integer THEN bands->1->>'band'
+              WHEN level <= (bands->2->>'up_to')::integer THEN bands->2->>'band'
+              ELSE bands->3->>'band' END;
 
 CREATE FUNCTION zsz_risk_matrix_json(m risk_matrices) RETURNS json
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -312,8 +315,10 @@ CREATE FUNCTION zsz_risk_next_review(band text, from_day date) RETURNS date
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN (from_day + CASE WHEN band = 'critical' THEN interval '3 months' ELSE interval '1 year' END)::date;
 
--- Why a risk is on the worklist (empty: it is not), in a fixed order.
-CREATE FUNCTION zsz_risk_worklist_reasons(r risks) RETURNS text[]
+-- Why a risk is on the worklist (empty: it is not), in a fixed order; actions_overdue is
+-- zsz_risk_actions_overdue(r), which the worklist computes for every risk in one join. One
+-- expression, so that it inlines into the worklist's filter.
+CREATE FUNCTION zsz_risk_reasons(r risks, actions_overdue boolean) RETURNS text[]
   LANGUAGE sql STABLE PARALLEL SAFE
   RETURN CASE WHEN r.status = 'closed' THEN '{}'::text[] ELSE array_remove(ARRAY[
     CASE WHEN r.status = 'identified' THEN 'unassessed' END,
@@ -322,7 +327,11 @@ CREATE FUNCTION zsz_risk_worklist_reasons(r risks) RETURNS text[]
     CASE WHEN r.status = 'accepted' AND r.acceptance_expires BETWEEN zsz_today() AND zsz_today() + 30
          THEN 'acceptance_expiring' END,
     CASE WHEN r.review_due < zsz_today() THEN 'review_overdue' END,
-    CASE WHEN zsz_risk_actions_overdue(r) THEN 'actions_overdue' END], NULL) END;
+    CASE WHEN actions_overdue THEN 'actions_overdue' END], NULL) END;
+
+CREATE FUNCTION zsz_risk_worklist_reasons(r risks) RETURNS text[]
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN zsz_risk_reasons(r, zsz_risk_actions_overdue(r));
 
 -- ---- record rules (the caller's sub and role names, never role bits) ---------------------------
 
