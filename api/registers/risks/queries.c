@@ -151,8 +151,9 @@ enum db_status risks_q_document(struct db_tx *tx, const char *org, const char *i
 }
 
 /* The processes the caller owns, once per statement, for the read rule over many risks
- * (zsz_risk_visible: migration 0015). */
-#define OWNED "(SELECT zsz_processes_owned($1, $2) AS owned) AS o "
+ * (zsz_risk_visible: migration 0015). OFFSET 0 keeps the planner from pulling the subquery up,
+ * which would call zsz_processes_owned once per risk. */
+#define OWNED "(SELECT zsz_processes_owned($1, $2) AS owned OFFSET 0) AS o "
 
 #define RISK_FILTER                                                                                                    \
   "WHERE r.org_id = $1 AND zsz_risk_visible(r, $2, $3::text[], o.owned) "                                              \
@@ -465,7 +466,9 @@ enum db_status risks_q_map(struct db_tx *tx, const char *org, const char *sub, c
       "    LEFT JOIN g ON g.l = c.cl AND g.i = c.ci "
       "    LEFT JOIN LATERAL (SELECT b->>'colour' AS colour FROM jsonb_array_elements(m.bands) AS b "
       "      WHERE b->>'band' = c.band) AS k ON true))::text "
-      "FROM (SELECT * FROM risk_matrices WHERE org_id = $1 ORDER BY version DESC LIMIT 1) AS m",
+      "FROM (SELECT version, likelihood, impact, bands FROM risk_matrices WHERE org_id = $1 ORDER BY version DESC "
+      "LIMIT 1) "
+      "AS m",
       7, params, MSG_NOT_FOUND_MATRIX_VERSION);
   return answered(tx, res);
 }
