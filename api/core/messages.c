@@ -198,8 +198,7 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
         "only the risk's owner or the plenipotentiary (the IOD too for an information-security risk) may do this",
     [MSG_IOD_RISKS_IS] = "the IOD registers information-security risks only",
     [MSG_SCALE_LEVELS] = "must have 3 to 5 levels",
-    [MSG_BANDS_ORDER] = "must be the bands low, medium, high and critical in this order, each up_to above the one "
-                        "before and the last %d (the highest level)",
+    [MSG_BANDS_ORDER] = "must be low, medium, high, critical in order, up_to rising to %d (the highest level)",
     [MSG_COLOUR] = "must be a colour written #RRGGBB",
     [MSG_LEVEL_RANGE] = "must be between 1 and %d (the current matrix's scale)",
     [MSG_RESIDUAL_ABOVE_INHERENT] = "the residual level (%d) cannot be above the inherent level (%d)",
