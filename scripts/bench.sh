@@ -16,14 +16,15 @@
 # Then: a survey import of 100,000 responses and results at 1,000,000; the
 # nonconformity register at 10,000 cards (a JSON page, the overdue filter, CSV); the
 # management-review data package of a hall with 150 processes, 300 objectives, 1,000
-# nonconformities, 2,000 incidents and 50,000 survey responses (organisation benchmr).
+# nonconformities, 2,000 incidents and 50,000 survey responses (organisation benchmr); the risk
+# map and worklist over 20,000 risks (aim: under 50 ms each).
 # Everything runs on 127.0.0.1 / a Unix socket and is bounded in time; the
 # server and the cluster are stopped at the end. Raw outputs: var/bench-logs/.
 #
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
-# management_reviews", the default, or some of them).
+# management_reviews risks", the default, or some of them).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -38,7 +39,7 @@ CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
 POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
-SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews}"
+SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
@@ -451,4 +452,74 @@ printf '%-58s %10s %9s %9s\n' "GET .../package?live=true (frozen + live + differ
     "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-mr.txt")" \
     "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-mr.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-mr.txt")"
 echo "aim: the package builds in under 300 ms"
+fi
+
+# ---- risks: the map and the worklist over 20,000 risks (issue 13) ----------------------------
+# Aim: each under 50 ms. The risks carry their latest assessment (the map and the worklist read
+# one table); a quarter are accepted (some expired), one in ten unassessed, half with an action.
+if want risks; then
+zsz_header "risks: map and worklist over 20,000 risks"
+psql_owner -v org="$org_id" <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO users (org_id, sub, name, roles) VALUES (:org, 'bench.owner', 'Bench Owner', ARRAY['process_owner']),
+  (:org, 'bench.employee', 'Bench Employee (bench)', ARRAY['employee'])
+ON CONFLICT (org_id, sub) DO NOTHING;
+UPDATE processes SET owner = 'bench.owner' WHERE org_id = :org AND code IN ('GR 1', 'GR 2', 'GR 3');
+WITH m AS (SELECT * FROM risk_matrices WHERE org_id = :org ORDER BY version DESC LIMIT 1),
+v AS (SELECT g, 1 + g % 5 AS il, 1 + (g / 5) % 5 AS ii, greatest(1, 1 + g % 5 - g % 3) AS rl,
+             greatest(1, 1 + (g / 5) % 5 - (g / 3) % 2) AS ri FROM generate_series(1, 20000) g)
+INSERT INTO risks (org_id, number, kind, title, area, process_ids, owner, status, matrix_version,
+  inherent_likelihood, inherent_impact, inherent_level, inherent_band, residual_likelihood, residual_impact,
+  residual_level, residual_band, above_appetite, assessed_at, assessed_by, treatment_option, accepted_by,
+  accepted_at, accepted_level, acceptance_justification, acceptance_expires, review_due, created_at)
+SELECT :org, 'R/2025/' || lpad(v.g::text, 5, '0'), CASE WHEN v.g % 9 = 0 THEN 'opportunity' ELSE 'risk' END,
+  'Ryzyko nr ' || v.g, (ARRAY['process', 'information_security', 'project', 'budget_task'])[1 + v.g % 4],
+  ARRAY[(SELECT p.id FROM processes p WHERE p.org_id = :org AND p.code = 'GR ' || (1 + v.g % 100))],
+  CASE WHEN v.g % 3 = 0 THEN 'bench.owner' ELSE 'bench.employee' END,
+  CASE WHEN v.g % 10 = 0 THEN 'identified' ELSE (ARRAY['assessed', 'treatment', 'monitored', 'accepted'])[1 + v.g % 4] END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE m.version END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.il END, CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.ii END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.il * v.ii END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE zsz_risk_band(m.bands, v.il * v.ii) END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.rl END, CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.ri END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.rl * v.ri END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE zsz_risk_band(m.bands, v.rl * v.ri) END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE v.rl * v.ri > m.appetite END,
+  CASE WHEN v.g % 10 = 0 THEN NULL ELSE now() END, CASE WHEN v.g % 10 = 0 THEN NULL ELSE 'bench.owner' END,
+  CASE WHEN v.g % 4 = 1 THEN 'reduce' END,
+  CASE WHEN v.g % 4 = 3 AND v.g % 10 <> 0 THEN 'bench.plenipotentiary' END,
+  CASE WHEN v.g % 4 = 3 AND v.g % 10 <> 0 THEN now() END,
+  CASE WHEN v.g % 4 = 3 AND v.g % 10 <> 0 THEN v.rl * v.ri END,
+  CASE WHEN v.g % 4 = 3 AND v.g % 10 <> 0 THEN 'Akceptacja' END,
+  CASE WHEN v.g % 4 = 3 AND v.g % 10 <> 0 THEN current_date - 60 + v.g % 400 END,
+  current_date - 200 + v.g % 600, '2025-01-01'::timestamptz + v.g * interval '20 minutes'
+FROM v, m
+ON CONFLICT (org_id, number) DO NOTHING;
+INSERT INTO risk_actions (org_id, risk_id, description, responsible, due_date, status)
+SELECT :org, r.id, 'Działanie', 'bench.owner', current_date - 100 + (r.id % 300)::integer,
+       CASE WHEN r.id % 3 = 0 THEN 'done' ELSE 'open' END
+FROM risks r WHERE r.org_id = :org AND r.id % 2 = 0
+  AND NOT EXISTS (SELECT 1 FROM risk_actions x WHERE x.org_id = :org);
+COMMIT;
+ANALYZE risks;
+ANALYZE risk_actions;
+SQL
+otoken="$("$bin" token --sub bench.owner --name "Bench Owner" --org bench --role process_owner --ttl 3600)"
+oauth="Authorization: Bearer $otoken"
+risk_total="$(curl -s -H "$pauth" "$base/api/v1/risks/map" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["total"] + d["unassessed"])')"
+[[ "$risk_total" == 20000 ]] || zsz_die "the map counts $risk_total risks, expected 20000"
+printf '%-58s %10s %9s %9s\n' "endpoint (20,000 risks)" "req/s" "p50" "p99"
+for who in plenipotentiary process_owner; do
+    h="$pauth"
+    [[ "$who" == process_owner ]] && h="$oauth"
+    for p in "/api/v1/risks/map" "/api/v1/risks/map?basis=inherent&area=information_security" \
+        "/api/v1/risks/worklist?limit=50" "/api/v1/risks/worklist?reason=acceptance_expired&limit=50"; do
+        wrk -t1 -c4 -d5s --latency -H "$h" "$base$p" >"$LOGS/wrk-risks.txt"
+        printf '%-58s %10s %9s %9s\n' "GET $p ($who)" "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-risks.txt")" \
+            "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-risks.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-risks.txt")"
+    done
+done
 fi

@@ -238,6 +238,33 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
                     "between letters or digits (e.g. WOU-II)",
     [MSG_CM_JRWA_PARAM] = "must be a JRWA class: 1 to 4 digits (e.g. 0123)",
     [MSG_CM_MALFORMED] = "%d case mark(s) are malformed; the organisation's case_marks setting is strict",
+    [MSG_NOT_FOUND_RISK] = "risk not found",
+    [MSG_NOT_FOUND_RISK_ACTION] = "treatment action not found",
+    [MSG_NOT_FOUND_MATRIX_VERSION] = "no risk matrix version of this number",
+    [MSG_NOT_FOUND_CONTROL] = "ISO/IEC 27001:2022 Annex A has no such control",
+    [MSG_NOT_FOUND_SOA_VERSION] = "no approved version of the Statement of Applicability of this number",
+    [MSG_NOT_RISK_MANAGER] =
+        "only the risk's owner or the plenipotentiary (the IOD too for an information-security risk) may do this",
+    [MSG_IOD_RISKS_IS] = "the IOD registers information-security risks only",
+    [MSG_SCALE_LEVELS] = "must have 3 to 5 levels",
+    [MSG_BANDS_ORDER] = "must be low, medium, high, critical in order, up_to rising to %d (the highest level)",
+    [MSG_COLOUR] = "must be a colour written #RRGGBB",
+    [MSG_LEVEL_RANGE] = "must be between 1 and %d (the current matrix's scale)",
+    [MSG_RESIDUAL_ABOVE_INHERENT] = "the residual level (%d) cannot be above the inherent level (%d)",
+    [MSG_RISK_NOT_ASSESSED] = "the risk has not been assessed yet",
+    [MSG_ACCEPT_ABOVE_APPETITE] =
+        "the residual risk is %s, above the appetite: only the president accepts it, or the plenipotentiary up to high",
+    [MSG_ACCEPT_WITHIN_APPETITE] =
+        "within the appetite the risk's owner, the plenipotentiary or the president accepts the residual risk",
+    [MSG_AFTER_TODAY] = "must be after today",
+    [MSG_UNKNOWN_CONTROL] = "is not a control of ISO/IEC 27001:2022 Annex A (e.g. A.5.15)",
+    [MSG_NO_SUCH_RISK] = "names no risk of this organisation",
+    [MSG_NO_SUCH_OBJECTIVE] = "names no objective of this organisation",
+    [MSG_IMPLEMENTATION_NEEDED] = "an applicable control states its implementation",
+    [MSG_IMPLEMENTATION_NOT_APPLICABLE] = "a control that is not applicable has no implementation",
+    [MSG_SOA_SUBMITTED] = "the Statement of Applicability awaits the president's decision and takes no changes",
+    [MSG_SOA_UNDECIDED] = "is not decided yet (applicable or not, with a justification)",
+    [MSG_APPETITE_RANGE] = "must be between 1 and %d (the highest level)",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

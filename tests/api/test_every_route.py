@@ -481,6 +481,49 @@ def csv_nonconformities():
     return with_query(NONCONFORMITIES, process_id=p["id"]), plenipotentiary(), out
 
 
+def csv_risks():
+    """Risk titles (=, +, -, @; tab and CR through SQL, which the API refuses in a title), an
+    owner whose sub starts with +, and a negative number as title."""
+    from .risks_common import RISKS as RISKS_PATH, create_risk
+    owner_sub = weird_user("+", roles=("process_owner",))
+    out = []
+    for prefix in FORMULA_PREFIXES:
+        title = formula_text(prefix)
+        r = api("POST", RISKS_PATH, plenipotentiary(),
+                {"kind": "risk", "title": title, "area": "other", "owner": owner_sub})
+        if r.status == 201:
+            risk = r.body
+        else:
+            assert prefix in ("\t", "\r") and r.status == 422, r.describe()
+            risk = create_risk(owner=owner_sub)
+            sql_set(f"UPDATE risks SET title = {sql_text(title)} WHERE id = {risk['id']}")
+        out.append(Expect("number", risk["number"], "title", neutralised(title),
+                          f"title starting with {prefix!r}"))
+    risk = create_risk(owner=owner_sub, title="-3")
+    out.append(Expect("number", risk["number"], "title", "-3", "a negative number"))
+    out.append(Expect("number", risk["number"], "owner", neutralised(owner_sub),
+                      "owner sub starting with +"))
+    return with_query(RISKS_PATH, owner=owner_sub), plenipotentiary(), out
+
+
+def csv_soa():
+    """Justifications of SoA controls starting with = and @, evidence starting with -, and a
+    negative number as justification."""
+    from .risks_common import SOA, put_control, soa_reset
+    soa_reset()
+    out = []
+    for control, prefix in (("A.6.1", "="), ("A.6.2", "@")):
+        text = formula_text(prefix)
+        expect(put_control(control, justification=text), 200)
+        out.append(Expect("control", control, "justification", neutralised(text),
+                          f"justification starting with {prefix!r}"))
+    note = formula_text("-")
+    expect(put_control("A.6.3", justification="-3", evidence={"text": note}), 200)
+    out.append(Expect("control", "A.6.3", "justification", "-3", "a negative number"))
+    out.append(Expect("control", "A.6.3", "evidence", neutralised(note), "evidence starting with -"))
+    return SOA, plenipotentiary(), out
+
+
 # (METHOD, shape) of each route with a text/csv answer -> a function that creates its records
 # and returns (path, token, expectations)
 CSV_MAKERS = {
@@ -489,6 +532,8 @@ CSV_MAKERS = {
     ("GET", "/api/v1/audit-programmes/{}"): csv_programme,
     ("GET", "/api/v1/audits"): csv_audits,
     ("GET", "/api/v1/nonconformities"): csv_nonconformities,
+    ("GET", "/api/v1/risks"): csv_risks,
+    ("GET", "/api/v1/soa"): csv_soa,
 }
 
 
@@ -848,6 +893,11 @@ RECORD_RULES = {
     "audits": ["zsz_audit_readable(audits,text,text[])", "zsz_audit_step_roles(audits,text,text[])",
                "zsz_audit_may_plan(text,text[])",
                "zsz_appointment_readable(auditor_appointments,text,text[])"],
+    "risks": ["zsz_risk_readable(risks,text,text[])", "zsz_risk_visible(risks,text,text[],bigint[])",
+              "zsz_risk_manages(risks,text,text[])",
+              "zsz_risk_may_create(text,text[])", "zsz_risk_may_accept(risks,text,text[])",
+              "zsz_risk_action_readable(risks,risk_actions,text,text[])",
+              "zsz_risk_action_may_change(risks,risk_actions,text,text[],text[])"],
     "nonconformities": ["zsz_nc_readable(nonconformities,text,text[])",
                         "zsz_nc_manages(nonconformities,text,text[])",
                         "zsz_nc_evaluates(nonconformities,text,text[])",

@@ -29,6 +29,9 @@ krakow.employee is responsible, so everyone but the other process owner (404) re
 Nonconformity writes use a fresh card of the fixture process, which only the plenipotentiary,
 the president and the process owner see: the others get 403 or 404.
 
+Risks and the Statement of Applicability (docs/design-risks.md): rows and fixture in
+risks_matrix.py.
+
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
@@ -36,6 +39,7 @@ import os
 import re
 import subprocess
 
+from . import risks_matrix
 from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLINE_RULES,
                      DEADLINE_RULE_NAMES, EMPLOYEE_SUB, INCIDENTS, INCIDENT_STATS, NC_STATS,
                      NONCONFORMITIES, OBJECTIVES, OWNER_SUB, SURVEYS, ZSZ_BIN, ApiTest, action_body,
@@ -206,6 +210,7 @@ class Fixture:
         expect(transition_programme(cls.audit_year, "approved", president()), 200)
         cls.programme_year = free_audit_year()
         expect(put_programme(cls.programme_year), 201)
+        risks_matrix.RiskFixture.setup(cls.process)
         cls.ready = True
 
 
@@ -1037,7 +1042,7 @@ ROUTES = [
     # docs/design-case-marks.md: everyone may ask; each sees only the records it may read
     # (tests/api/test_case_marks.py)
     ("GET", "/api/v1/case-references", ALL, b_read(lambda: "/api/v1/case-references")),
-]
+] + risks_matrix.ROUTES
 
 
 class RolesMatrixTest(ApiTest):
@@ -1119,13 +1124,16 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-surveys.md, the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
         match), the 8 of docs/design-directory.md, the 14 of
-        docs/design-management-reviews.md and the 1 of docs/design-case-marks.md, each once."""
+        docs/design-management-reviews.md, the 1 of docs/design-case-marks.md and the 25 of
+        docs/design-risks.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 122)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 118)
+        self.assertEqual(len(keys), 147)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 143)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith(("/api/v1/risk", "/api/v1/soa"))),
+                         25)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)

@@ -188,6 +188,7 @@ static int team_check(struct db_tx *tx, const char *org, const json_t *audit, js
     if (!PQgetisnull(r, i, 3)) errors_add(errors, field, MSG_IN_SCOPED_UNIT, PQgetvalue(r, i, 3));
     if (i == 0 && atoll(PQgetvalue(r, 0, 4)) > 0) errors_add(errors, "scope_process_ids", MSG_NO_SUCH_PROCESS);
     if (i == 0 && atoll(PQgetvalue(r, 0, 5)) > 0) errors_add(errors, "scope_org_unit_ids", MSG_NO_SUCH_ORG_UNIT);
+    if (i == 0 && atoll(PQgetvalue(r, 0, 6)) > 0) errors_add(errors, "risk_ids", MSG_NO_SUCH_RISK);
   }
   PQclear(r);
   return 0;

@@ -259,21 +259,24 @@ PGresult *audits_q_team_check(struct db_tx *tx, const char *org, const char *aud
       "(SELECT count(*) FROM unnest(q.procs) x WHERE NOT EXISTS (SELECT 1 FROM processes p WHERE p.org_id = $1 AND "
       "p.id = x)), "
       "(SELECT count(*) FROM unnest(q.units) x WHERE NOT EXISTS (SELECT 1 FROM org_units u WHERE u.org_id = $1 AND "
-      "u.id = x)) "
+      "u.id = x)), "
+      "(SELECT count(*) FROM jsonb_array_elements_text(coalesce(d.b->'risk_ids', '[]')) x WHERE NOT EXISTS "
+      "(SELECT 1 FROM risks r WHERE r.org_id = $1 AND r.id = x::bigint)) "
       "FROM q, d, jsonb_array_elements_text(d.b->'team') WITH ORDINALITY AS t(m, i)",
       2, params);
 }
 
 #define AUDIT_COLUMNS                                                                                                  \
   "code, year, kind, scope_process_ids, scope_org_unit_ids, criteria, planned_start, planned_end, lead_auditor, "      \
-  "team, auditees"
+  "team, auditees, risk_ids"
 #define AUDIT_VALUES                                                                                                   \
   "b->>'code', (b->>'year')::integer, b->>'kind', "                                                                    \
   "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'scope_process_ids', '[]')))::bigint[], "                        \
   "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'scope_org_unit_ids', '[]')))::bigint[], "                       \
   "ARRAY(SELECT jsonb_array_elements_text(b->'criteria')), (b->>'planned_start')::date, (b->>'planned_end')::date, "   \
   "b->>'lead_auditor', ARRAY(SELECT jsonb_array_elements_text(b->'team')), "                                           \
-  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'auditees', '[]')))"
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'auditees', '[]'))), "                                           \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'risk_ids', '[]')))::bigint[]"
 
 enum db_status audits_q_insert(struct db_tx *tx, const char *org, const char *audit, struct result *res, char *id_out) {
   const char *params[] = {org, audit};
@@ -359,15 +362,16 @@ enum db_status audits_q_lock_for_update(struct db_tx *tx, const char *org, const
                                         const char **input) {
   const char *params[] = {org, id, sub, roles, kind_after};
   enum db_status st;
-  PGresult *r = one_row(tx,
-                        "SELECT " AUDIT_LOCK_COLUMNS ", zsz_audit_may_plan(a.kind, $4::text[]), "
-                        "zsz_audit_may_plan(coalesce($5, a.kind), $4::text[]), "
-                        "jsonb_build_object('code', a.code, 'year', a.year, 'kind', a.kind, "
-                        "'scope_process_ids', a.scope_process_ids, 'scope_org_unit_ids', a.scope_org_unit_ids, "
-                        "'criteria', a.criteria, 'planned_start', a.planned_start, 'planned_end', a.planned_end, "
-                        "'lead_auditor', a.lead_auditor, 'team', a.team, 'auditees', a.auditees)::text "
-                        "FROM audits a " AUDIT_LOCK_WHERE,
-                        5, params, &st);
+  PGresult *r =
+      one_row(tx,
+              "SELECT " AUDIT_LOCK_COLUMNS ", zsz_audit_may_plan(a.kind, $4::text[]), "
+              "zsz_audit_may_plan(coalesce($5, a.kind), $4::text[]), "
+              "jsonb_build_object('code', a.code, 'year', a.year, 'kind', a.kind, "
+              "'scope_process_ids', a.scope_process_ids, 'scope_org_unit_ids', a.scope_org_unit_ids, "
+              "'criteria', a.criteria, 'planned_start', a.planned_start, 'planned_end', a.planned_end, "
+              "'lead_auditor', a.lead_auditor, 'team', a.team, 'auditees', a.auditees, 'risk_ids', a.risk_ids)::text "
+              "FROM audits a " AUDIT_LOCK_WHERE,
+              5, params, &st);
   if (r != NULL) {
     lock_take(r, out);
     out->may_plan = PQgetvalue(r, 0, 6)[0] == 't';

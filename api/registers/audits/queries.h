@@ -72,7 +72,7 @@ enum db_status audits_q_may_plan(struct db_tx *tx, const char *kind, const char 
 /* The team rules of an audit as it will be (a valid AuditCreate, JSON text): one row per team
  * member: its field (team[i]), appointed 't'/'f', the codes of scoped processes it owns or
  * NULL, the code of the scoped org unit it belongs to or NULL; row 0 also the number of
- * scope process ids and of scope org unit ids that name nothing. */
+ * scope process ids, of scope org unit ids and of risk_ids that name nothing. */
 PGresult *audits_q_team_check(struct db_tx *tx, const char *org, const char *audit);
 /* Inserts an audit (a valid AuditCreate, JSON text); res 201, *id_out its id (24 bytes). */
 enum db_status audits_q_insert(struct db_tx *tx, const char *org, const char *audit, struct result *res, char *id_out);

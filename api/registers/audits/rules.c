@@ -64,6 +64,8 @@ const struct field_spec AUDIT_FIELDS[] = {
     {.name = "kind", .type = VT_STRING, .flags = V_REQUIRED, .one_of = AUDIT_KINDS},
     {.name = "scope_process_ids", .type = VT_INTEGER_ARRAY, .min = 1, .max = (1LL << 53), .max_items = 50},
     {.name = "scope_org_unit_ids", .type = VT_INTEGER_ARRAY, .min = 1, .max = (1LL << 53), .max_items = 50},
+    /* the risks the audit covers (the programme shows the high and critical ones none covers) */
+    {.name = "risk_ids", .type = VT_INTEGER_ARRAY, .flags = V_UNIQUE, .min = 1, .max = (1LL << 53), .max_items = 100},
     {.name = "criteria",
      .type = VT_STRING_ARRAY,
      .flags = V_REQUIRED | V_UNIQUE | V_SINGLE_LINE,
