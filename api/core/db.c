@@ -478,15 +478,24 @@ int db_ready(struct db_pool *pool, int want_version) {
   if (c == NULL) {
     return 0;
   }
-  if (conn_prepare(c) == 0 || conn_open(c, pool->url) == 0) {
+  /* A pooled connection that the database dropped (a restart) fails once: it is closed and the
+   * probe runs again on a new one, so readiness does not depend on which connection it got. */
+  for (int attempt = 0; attempt < 2 && !ok; attempt++) {
+    if (conn_prepare(c) != 0 && conn_open(c, pool->url) != 0) {
+      break;
+    }
     PGresult *r =
         PQexecParams(c->pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, NULL, NULL, NULL, 0);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+    int answered = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    if (answered) {
       ok = atoi(PQgetvalue(r, 0, 0)) >= want_version;
-    } else if (PQstatus(c->pg) != CONNECTION_OK) {
-      conn_close(c);
     }
+    int lost = !answered && PQstatus(c->pg) != CONNECTION_OK;
     PQclear(r);
+    if (!lost) {
+      break;
+    }
+    conn_close(c);
   }
   checkin(pool, c);
   return ok;

@@ -17,15 +17,18 @@ from .risks_common import (MAP, RISK_MATRIX, RISKS, SOA, WORKLIST, add_risk_acti
                            risk_action_path, risk_body, risk_path, soa_decide_all, soa_entry,
                            soa_reset)
 
+# the matrix's callers (test_roles_matrix.ALL); the unit head is an employee who neither owns
+# the matrix's risk nor is responsible for its action
 ALL = ("president", "plenipotentiary", "process_owner", "process_owner_other", "iod", "auditor",
-       "employee")
+       "employee", "unit_head")
+NOT_UNIT_HEAD = ALL[:-1]
 P = ("plenipotentiary",)
 P_PR = ("plenipotentiary", "president")
 P_IOD = ("plenipotentiary", "iod")
 RISK_READERS = ("president", "plenipotentiary", "process_owner", "iod", "auditor", "employee")
-RISK_HIDDEN = {"process_owner_other": (404,)}
+RISK_HIDDEN = {"process_owner_other": (404,), "unit_head": (404,)}
 MANAGERS = ("plenipotentiary", "iod", "employee")
-MANAGE_REFUSALS = {"process_owner_other": (404,)}
+MANAGE_REFUSALS = {"process_owner_other": (404,), "unit_head": (404,)}
 ACCEPTORS = ("plenipotentiary", "president", "employee")
 ACTION_WRITERS = ("plenipotentiary", "iod", "employee", "process_owner_other")
 SOA_READERS = ("plenipotentiary", "president", "iod", "auditor")
@@ -177,6 +180,18 @@ def b_soa_transition():
 
 
 Y = day(0)[:4]
+# routes the employee reaches only as the person the record names (the risk's owner, the
+# action's responsible): an integration, another sub, is refused there (403 or 404)
+BY_RECORD = {
+    ("GET", "/api/v1/risks/{id}"), ("PATCH", "/api/v1/risks/{id}"),
+    ("POST", "/api/v1/risks/{id}/transitions"), ("GET", "/api/v1/risks/{id}/assessments"),
+    ("POST", "/api/v1/risks/{id}/assessments"), ("GET", "/api/v1/risks/{id}/treatment"),
+    ("PUT", "/api/v1/risks/{id}/treatment"), ("POST", "/api/v1/risks/{id}/acceptance"),
+    ("POST", "/api/v1/risks/{id}/reviews"), ("POST", "/api/v1/risks/{id}/actions"),
+    ("GET", "/api/v1/risks/{id}/actions/{action_id}"),
+    ("PATCH", "/api/v1/risks/{id}/actions/{action_id}"),
+}
+
 ROUTES = [
     ("GET", "/api/v1/risk-matrix", ALL, b_read(lambda: RISK_MATRIX)),
     ("PUT", "/api/v1/risk-matrix", P, b_put_matrix),
@@ -200,9 +215,10 @@ ROUTES = [
     ("POST", "/api/v1/risks/{id}/acceptance", ACCEPTORS, b_accept, MANAGE_REFUSALS),
     ("POST", "/api/v1/risks/{id}/reviews", MANAGERS, b_post_review, MANAGE_REFUSALS),
     ("POST", "/api/v1/risks/{id}/actions", MANAGERS, b_post_action, MANAGE_REFUSALS),
-    ("GET", "/api/v1/risks/{id}/actions/{action_id}", ALL,
-     b_read(lambda: risk_action_path(RiskFixture.risk, RiskFixture.action))),
-    ("PATCH", "/api/v1/risks/{id}/actions/{action_id}", ACTION_WRITERS, b_patch_action),
+    ("GET", "/api/v1/risks/{id}/actions/{action_id}", NOT_UNIT_HEAD,
+     b_read(lambda: risk_action_path(RiskFixture.risk, RiskFixture.action)), {"unit_head": (404,)}),
+    ("PATCH", "/api/v1/risks/{id}/actions/{action_id}", ACTION_WRITERS, b_patch_action,
+     {"unit_head": (404,)}),
     ("GET", "/api/v1/soa", SOA_READERS, b_read(lambda: SOA)),
     ("GET", "/api/v1/soa/controls/{control}", SOA_READERS,
      b_read(lambda: f"{SOA}/controls/A.5.15")),

@@ -138,7 +138,7 @@ BY_RECORD = {
     ("GET", "/api/v1/management-reviews/{id}/decisions"),
     ("GET", "/api/v1/management-reviews/{id}/decisions/{decision_id}"),
     ("PATCH", "/api/v1/management-reviews/{id}/decisions/{decision_id}"),
-}
+} | risks_matrix.BY_RECORD
 INTEGRATIONS = ("integration", "integration_scoped")
 
 

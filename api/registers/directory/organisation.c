@@ -11,7 +11,15 @@
 #include "rules.h"
 
 void organisation_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  directory_q_organisation_rename(tx, c->org_param, json_string_value(json_object_get(c->body, "name")), res);
+  const json_t *settings = json_object_get(c->body, "settings");
+  json_t *errors = json_array();
+  if (organisation_settings_check(settings, errors) > 0) {
+    result_invalid(res, errors);
+    return;
+  }
+  json_decref(errors);
+  directory_q_organisation_put(tx, c->org_param, json_string_value(json_object_get(c->body, "name")),
+                               json_string_value(json_object_get(settings, "case_marks")), res);
 }
 
 void process_scheme_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {

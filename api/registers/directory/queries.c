@@ -28,10 +28,8 @@ enum db_status directory_q_my_unit(struct db_tx *tx, const char *org, const char
 
 enum db_status directory_q_organisation(struct db_tx *tx, const char *org, struct result *res) {
   const char *params[] = {org};
-  return document_get(tx, res,
-                      "SELECT json_build_object('code', code, 'name', name, 'process_scheme', process_scheme)::text "
-                      "FROM organisations WHERE id = $1",
-                      1, params, MSG_UNKNOWN_ORGANISATION);
+  return document_get(tx, res, "SELECT zsz_organisation_json(o)::text FROM organisations o WHERE id = $1", 1, params,
+                      MSG_UNKNOWN_ORGANISATION);
 }
 
 /* ---- users --------------------------------------------------------------------------------- */
@@ -313,13 +311,13 @@ enum db_status directory_q_handover(struct db_tx *tx, const char *org, const cha
   return DB_ONE;
 }
 
-enum db_status directory_q_organisation_rename(struct db_tx *tx, const char *org, const char *name,
-                                               struct result *res) {
-  const char *params[] = {org, name};
+enum db_status directory_q_organisation_put(struct db_tx *tx, const char *org, const char *name, const char *case_marks,
+                                            struct result *res) {
+  const char *params[] = {org, name, case_marks};
   return document_get(tx, res,
-                      "UPDATE organisations SET name = $2 WHERE id = $1 RETURNING "
-                      "json_build_object('code', code, 'name', name, 'process_scheme', process_scheme)::text",
-                      2, params, MSG_UNKNOWN_ORGANISATION);
+                      "UPDATE organisations o SET name = $2, case_marks = coalesce($3, case_marks) WHERE id = $1 "
+                      "RETURNING zsz_organisation_json(o)::text",
+                      3, params, MSG_UNKNOWN_ORGANISATION);
 }
 
 enum db_status directory_q_scheme_get(struct db_tx *tx, const char *org, struct result *res) {

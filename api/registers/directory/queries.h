@@ -94,8 +94,9 @@ enum db_status directory_q_responsibilities(struct db_tx *tx, const char *org, c
 enum db_status directory_q_user_active(struct db_tx *tx, const char *org, const char *sub, int *active);
 /* Hands everything over (zsz_handover); *count records changed. */
 enum db_status directory_q_handover(struct db_tx *tx, const char *org, const char *from, const char *to, long *count);
-/* Renames the organisation: res 200 with its document. */
-enum db_status directory_q_organisation_rename(struct db_tx *tx, const char *org, const char *name, struct result *res);
+/* Sets the name and, when not NULL, the case-mark setting: res 200 with the document. */
+enum db_status directory_q_organisation_put(struct db_tx *tx, const char *org, const char *name, const char *case_marks,
+                                            struct result *res);
 /* The organisation's process scheme: res 200 with it and its revision. */
 enum db_status directory_q_scheme_get(struct db_tx *tx, const char *org, struct result *res);
 /* The codes of the processes that a scheme (its document as JSON text) would not give the

@@ -50,8 +50,31 @@ const struct field_spec HANDOVER_FIELDS[] = {
 
 const struct field_spec ORGANISATION_FIELDS[] = {
     {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "settings", .type = VT_OBJECT},
     {0},
 };
+
+static const char *const CASE_MARK_MODES[] = {"strict", "lenient", NULL};
+static const struct field_spec ORGANISATION_SETTINGS_FIELDS[] = {
+    {.name = "case_marks", .type = VT_STRING, .one_of = CASE_MARK_MODES},
+    {0},
+};
+
+int organisation_settings_check(const json_t *settings, json_t *errors) {
+  if (settings == NULL) return 0;
+  json_t *found = json_array();
+  int n = validate_object(settings, ORGANISATION_SETTINGS_FIELDS, VALIDATE_PATCH, found);
+  size_t i;
+  json_t *e;
+  json_array_foreach(found, i, e) {
+    /* named from the body's root, as every other problem */
+    const char *field = json_string_value(json_object_get(e, "field"));
+    json_object_set_new(e, "field", json_sprintf("settings.%s", field != NULL ? field : ""));
+    json_array_append(errors, e);
+  }
+  json_decref(found);
+  return n;
+}
 
 static const char *const SEPARATOR_SETS[] = {"", " ", ".", "-", "/", "_", " .", " -", ".-", " .-", NULL};
 

@@ -11,6 +11,9 @@ extern const struct field_spec USER_ROW_FIELDS[];
 extern const struct field_spec ORG_UNIT_ROW_FIELDS[];
 extern const struct field_spec HANDOVER_FIELDS[];
 extern const struct field_spec ORGANISATION_FIELDS[];
+/* Checks the settings object of PUT /organisation (borrowed; NULL: none), appending each
+ * problem to errors named settings.<name>. Returns the number appended. */
+int organisation_settings_check(const json_t *settings, json_t *errors);
 extern const struct field_spec SCHEME_FIELDS[];
 
 /* A process scheme's document ({name, categories: {management, core, support: [prefix]},

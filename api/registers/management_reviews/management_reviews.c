@@ -18,6 +18,7 @@
 #include "package.h"
 #include "queries.h"
 #include "rules.h"
+#include "case_marks.h"
 #include "validate.h"
 #include "workflow.h"
 
@@ -98,7 +99,7 @@ void mr_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     }
     if (st == DB_NONE) errors_add(errors, "org_unit_id", MSG_NO_SUCH_ORG_UNIT);
   }
-  if (invalid(res, errors)) return;
+  if (invalid(res, errors) || case_marks_check_at(tx, c->org_param, c->body, "znak_sprawy", res) != 1) return;
   char id[24], *text = body_text(c->body, res);
   int manages = 0;
   if (text != NULL && mr_q_insert(tx, c->org_param, text, &who, res, id, &manages) == DB_ONE) {
@@ -147,7 +148,7 @@ void mr_update(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   }
   json_t *errors = json_array();
   mr_body_errors(c->body, VALIDATE_PATCH, errors);
-  if (invalid(res, errors)) return;
+  if (invalid(res, errors) || case_marks_check_at(tx, c->org_param, c->body, "znak_sprawy", res) != 1) return;
   char *text = body_text(c->body, res);
   if (text != NULL) mr_q_update(tx, c->org_param, c->path[0], text, res);
   free(text);

@@ -39,7 +39,7 @@ static const struct mr_section SECTIONS[] = {
     {"f_complaints", "ISO 9001 9.3.2 f", "Skargi i wnioski", K_ALL, SECTION_SQL("zsz_mrp_text(r.complaints)")},
     {"g_resources", "ISO 9001 9.3.2 g", "Adekwatność zasobów", K_ALL, SECTION_SQL("zsz_mrp_text(r.resources)")},
     {"h_risks", "ISO 9001 9.3.2 h", "Skuteczność działań podjętych wobec ryzyk i szans", K_ALL,
-     SECTION_SQL("zsz_mrp_text(r.risks)")},
+     SECTION_SQL("zsz_mrp_risks(r)")},
     {"i_objectives", "ISO 9001 9.3.2 i", "Stopień realizacji celów", K_ALL, SECTION_SQL("zsz_mrp_objectives(r)")},
     {"j_improvement", "ISO 9001 9.3.2 j", "Możliwości doskonalenia", K_ALL, SECTION_SQL("zsz_mrp_improvement(r)")},
     {"isms_incidents", "ISO/IEC 27001 9.3.2", "Incydenty bezpieczeństwa informacji", K_ISMS,

@@ -1,0 +1,136 @@
+"""Where the registers built side by side meet (migration 0021): a person's responsibilities
+and their handover include management-review decisions and risks; a management review's
+znak_sprawy is checked like every other case mark and found by GET /case-references;
+section (h) of the management-review package is computed from the risks register."""
+
+import datetime
+
+from .client import ApiTest, api, expect, iod, items_of, plenipotentiary, psql_value, uniq
+from .risks_common import assess, create_risk
+
+MR = "/api/v1/management-reviews"
+Y = datetime.date.today().year
+
+
+def new_user(prefix):
+    sub = f"krakow.{uniq(prefix)}"
+    expect(api("PUT", f"/api/v1/users/{sub}", plenipotentiary(), {"name": sub}), 201)
+    return sub
+
+
+def create_review(**fields):
+    body = {"kind": "steering_committee", "period": str(Y), "planned_at": f"{Y}-12-20T10:00:00+01:00",
+            "title": f"Przegląd {uniq('')}"}
+    body.update(fields)
+    return expect(api("POST", MR, plenipotentiary(), body), 201)
+
+
+def section(pkg, name):
+    return pkg["content"]["sections"][name]["data"]
+
+
+class ResponsibilitiesTest(ApiTest):
+    def test_decisions_and_risks_are_listed_and_handed_over(self):
+        a, b = new_user("jr-a"), new_user("jr-b")
+        review = create_review()
+        decision = expect(api("POST", f"{MR}/{review['id']}/decisions", plenipotentiary(),
+                              {"type": "improvement", "title": "Skrócić terminy", "owner": a,
+                               "due_date": f"{Y + 1}-06-30"}), 201)
+        risk = create_risk(owner=a)
+        action = expect(api("POST", f"/api/v1/risks/{risk['id']}/actions", plenipotentiary(),
+                            {"description": "Szkolenie", "responsible": a,
+                             "due_date": f"{Y + 1}-03-31"}), 201)
+        got = expect(api("GET", f"/api/v1/users/{a}/responsibilities", plenipotentiary()), 200)
+        want = {("management_review_decision", decision["id"]), ("risk", risk["id"]),
+                ("risk_action", action["id"])}
+        self.assertEqual({(e["entity"], e["id"]) for e in got["items"]}, want)
+        done = expect(api("POST", f"/api/v1/users/{a}/handover", plenipotentiary(), {"to": b}), 200)
+        self.assertEqual(done["records"], 3)
+        self.assertEqual(expect(api("GET", f"/api/v1/users/{a}/responsibilities",
+                                    plenipotentiary()), 200)["items"], [])
+        moved = expect(api("GET", f"/api/v1/users/{b}/responsibilities", plenipotentiary()), 200)
+        self.assertEqual({(e["entity"], e["id"]) for e in moved["items"]}, want)
+        self.assertEqual(expect(api("GET", f"/api/v1/risks/{risk['id']}", plenipotentiary()),
+                                200)["owner"], b)
+        self.assertEqual(expect(api("GET", f"{MR}/{review['id']}/decisions/{decision['id']}",
+                                    plenipotentiary()), 200)["owner"], b)
+        last = items_of(expect(api("GET", f"/api/v1/changes?entity=risk&id={risk['id']}",
+                                   plenipotentiary()), 200))[-1]
+        self.assertEqual((last["action"], last["before"]["owner"], last["after"]["owner"]),
+                         ("handover", a, b))
+
+
+class ReviewCaseMarkTest(ApiTest):
+    def test_a_review_cites_a_case_checked_and_found(self):
+        bad = api("POST", MR, plenipotentiary(),
+                  {"kind": "steering_committee", "period": str(Y), "title": "Zły znak",
+                   "planned_at": f"{Y}-12-20T10:00:00+01:00", "znak_sprawy": "to nie jest znak sprawy"})
+        self.assertProblem(bad, 422, "case-mark-malformed", field="znak_sprawy")
+        mark = f"WOU-II.0123.{abs(hash(uniq(''))) % 9000 + 1000}.{Y}"
+        review = create_review(znak_sprawy=mark)
+        found = expect(api("GET", f"/api/v1/case-references?znak_sprawy={mark}", plenipotentiary()), 200)
+        self.assertEqual([(x["entity"], x["record_id"], x["href"]) for x in found["items"]],
+                         [("management_review", review["id"], f"{MR}/{review['id']}")])
+        # the IOD does not read the steering committee's review, nor that it cites the case
+        self.assertEqual(expect(api("GET", f"/api/v1/case-references?znak_sprawy={mark}", iod()),
+                                200)["items"], [])
+        # a PATCH with a malformed mark is refused and changes nothing
+        etag = api("GET", f"{MR}/{review['id']}", plenipotentiary()).headers.get("ETag")
+        self.assertProblem(api("PATCH", f"{MR}/{review['id']}", plenipotentiary(),
+                               {"znak_sprawy": "zły"}, headers={"If-Match": etag}),
+                           422, "case-mark-malformed", field="znak_sprawy")
+        self.assertEqual(expect(api("GET", f"{MR}/{review['id']}", plenipotentiary()),
+                                200)["znak_sprawy"], mark)
+
+
+class PackageRisksSectionTest(ApiTest):
+    def test_section_h_counts_the_risks_register(self):
+        review = create_review(risks="Plan postępowania z ryzykiem zrealizowany w 80%")
+        pkg = expect(api("GET", f"{MR}/{review['id']}/package", plenipotentiary()), 200)
+        data = section(pkg, "h_risks")
+        self.assertEqual(data["source"], "registers")
+        self.assertEqual(data["text"], "Plan postępowania z ryzykiem zrealizowany w 80%")
+        before = data["summary"]["open"]
+        r = create_risk()
+        expect(assess(r, 5, 5, 5, 5), 201)
+        pkg = expect(api("GET", f"{MR}/{review['id']}/package", plenipotentiary()), 200)
+        summary = section(pkg, "h_risks")["summary"]
+        self.assertEqual(summary["open"], before + 1)
+        # the summary is the register's own, counted independently here in SQL
+        org = psql_value("SELECT id FROM organisations WHERE code = 'krakow'")
+        n = psql_value(f"SELECT count(*) FROM risks WHERE org_id = {org} AND status <> 'closed' "
+                       f"AND created_at < make_date({Y} + 1, 1, 1)")
+        self.assertEqual(summary["open"], int(n))
+
+
+class OrganisationSettingsTest(ApiTest):
+    def test_case_marks_setting_through_the_api(self):
+        p = plenipotentiary("lublin")
+        org = expect(api("GET", "/api/v1/organisation", p), 200)
+        self.assertEqual(org["settings"], {"case_marks": "strict"})
+        self.assertProblem(api("PUT", "/api/v1/organisation", p,
+                               {"name": org["name"], "settings": {"case_marks": "loose"}}),
+                           422, "validation", field="settings.case_marks")
+        self.assertProblem(api("PUT", "/api/v1/organisation", p,
+                               {"name": org["name"], "settings": {"colour": "red"}}),
+                           422, "validation", field="settings.colour")
+        try:
+            got = expect(api("PUT", "/api/v1/organisation", p,
+                             {"name": org["name"], "settings": {"case_marks": "lenient"}}), 200)
+            self.assertEqual(got["settings"], {"case_marks": "lenient"})
+            # lenient: a review citing a malformed mark is stored as given
+            review = expect(api("POST", MR, p, {"kind": "steering_committee", "period": str(Y),
+                                                "title": "Stary znak", "znak_sprawy": "OR/12/2019",
+                                                "planned_at": f"{Y}-12-20T10:00:00+01:00"}), 201)
+            self.assertEqual(review["znak_sprawy"], "OR/12/2019")
+            # a name change alone keeps the setting
+            got = expect(api("PUT", "/api/v1/organisation", p, {"name": org["name"]}), 200)
+            self.assertEqual(got["settings"], {"case_marks": "lenient"})
+            self.assertProblem(api("PUT", "/api/v1/organisation", iod("lublin"),
+                                   {"name": org["name"], "settings": {"case_marks": "strict"}}),
+                               403, "forbidden")
+        finally:
+            expect(api("PUT", "/api/v1/organisation", p,
+                       {"name": org["name"], "settings": {"case_marks": "strict"}}), 200)
+        self.assertEqual(expect(api("GET", "/api/v1/organisation", p), 200)["settings"],
+                         {"case_marks": "strict"})
