@@ -16,6 +16,7 @@ extern const struct zsz_register SURVEYS_REGISTER;
 extern const struct zsz_register AUDITS_REGISTER;
 extern const struct zsz_register NONCONFORMITIES_REGISTER;
 extern const struct zsz_register CHANGES_REGISTER;
+extern const struct zsz_register IMPORTS_REGISTER;
 
 /* In the order their routes are listed (and shown by `zsz-api routes`). */
 extern const struct zsz_register *const ZSZ_REGISTERS[];
