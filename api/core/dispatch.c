@@ -68,7 +68,8 @@ static void apply_cors(struct req_ctx *c) {
   if (origin && config_cors_allows(&APP.cfg, origin)) {
     u_map_put(c->resp->map_header, "Access-Control-Allow-Origin", origin);
     u_map_put(c->resp->map_header, "Vary", "Origin");
-    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers", "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed");
+    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers",
+              "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed");
   }
 }
 

@@ -71,7 +71,7 @@ static void work(struct db_tx *tx, void *arg, struct result *res) {
     return;
   }
   r = db_row(tx,
-             "SELECT request_hash, status, body, location FROM idempotency_keys "
+             "SELECT request_hash, status, body, location, etag FROM idempotency_keys "
              "WHERE org_id = $1 AND sub = $2 AND key = $3 AND expires_at > now()",
              3, params, &st);
   if (st == DB_ERROR) return;
@@ -89,6 +89,7 @@ static void work(struct db_tx *tx, void *arg, struct result *res) {
         res->raw_body = NULL;
       }
       snprintf(res->location, sizeof res->location, "%s", PQgetvalue(r, 0, 3));
+      res->etag = PQgetisnull(r, 0, 4) ? 0 : atoll(PQgetvalue(r, 0, 4));
       k->replayed = 1;
     }
     PQclear(r);
@@ -98,22 +99,30 @@ static void work(struct db_tx *tx, void *arg, struct result *res) {
   if (tx->failed || res->status < 200 || res->status >= 400) {
     return; /* nothing is committed, nothing kept: a retry runs again */
   }
-  char status[8];
+  char status[8], etag[24];
   snprintf(status, sizeof status, "%d", res->status);
+  snprintf(etag, sizeof etag, "%lld", res->etag);
   char *body = answer_text(res);
   if (body == NULL) {
     result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
     return;
   }
-  const char *keep[] = {c->org_param, c->who.sub, k->key, k->hash, status, body, res->location[0] ? res->location : NULL};
+  const char *keep[] = {c->org_param,
+                        c->who.sub,
+                        k->key,
+                        k->hash,
+                        status,
+                        body,
+                        res->location[0] ? res->location : NULL,
+                        res->etag > 0 ? etag : NULL};
   /* an expired answer not purged yet gives way */
   db_command(tx,
-             "INSERT INTO idempotency_keys AS k (org_id, sub, key, request_hash, status, body, location) "
-             "VALUES ($1, $2, $3, $4, $5::integer, $6, $7) "
+             "INSERT INTO idempotency_keys AS k (org_id, sub, key, request_hash, status, body, location, etag) "
+             "VALUES ($1, $2, $3, $4, $5::integer, $6, $7, $8::bigint) "
              "ON CONFLICT (org_id, sub, key) DO UPDATE SET request_hash = excluded.request_hash, "
-             "status = excluded.status, body = excluded.body, location = excluded.location, "
+             "status = excluded.status, body = excluded.body, location = excluded.location, etag = excluded.etag, "
              "created_at = now(), expires_at = now() + interval '24 hours' WHERE k.expires_at <= now()",
-             7, keep);
+             8, keep);
   free(body);
 }
 

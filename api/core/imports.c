@@ -197,8 +197,8 @@ static int stage(struct run *r, json_t *staged, size_t n, const char *key) {
 static const char *FORMATS[] = {"json", "ndjson", "csv"};
 
 void import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, const struct import_kind *kind) {
-  struct run r = {.tx = tx, .c = c, .kind = kind, .errors = json_array(), .seen = json_object(),
-                  .in_batch = json_object()};
+  struct run r = {
+      .tx = tx, .c = c, .kind = kind, .errors = json_array(), .seen = json_object(), .in_batch = json_object()};
   const char *dry = query_value(c, "dry_run");
   int dry_run = dry != NULL && strcmp(dry, "true") == 0;
   r.mode = query_value(c, "mode");

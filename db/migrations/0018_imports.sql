@@ -112,13 +112,14 @@ CREATE TABLE idempotency_keys (
   body         text NOT NULL,
   content_type text,
   location     text,
+  etag         bigint,
   created_at   timestamptz NOT NULL DEFAULT now(),
   expires_at   timestamptz NOT NULL DEFAULT now() + interval '24 hours',
   PRIMARY KEY (org_id, sub, key)
 );
 CREATE INDEX idempotency_keys_expiry ON idempotency_keys (org_id, expires_at);
 
-GRANT SELECT, INSERT, DELETE ON idempotency_keys TO zsz_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON idempotency_keys TO zsz_app;
 ALTER TABLE idempotency_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON idempotency_keys TO zsz_app
   USING (org_id = zsz_current_org()) WITH CHECK (org_id = zsz_current_org());

@@ -166,28 +166,28 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
                                   long long *updated) {
   const char *params[] = {c->org_param, b->json, b->import_id};
   enum db_status st;
-  PGresult *r = db_row(
-      tx,
-      "WITH up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
-      "  SELECT $1, (b->>'reported_at')::timestamptz, (b->>'reported_at')::timestamptz, " VALUES
-      "  FROM jsonb_array_elements($2::jsonb) AS input(b) "
-      "  ON CONFLICT (org_id, number) DO UPDATE SET (" COLUMNS ") = (excluded.title, excluded.description, "
-      "  excluded.type, excluded.categories, excluded.occurred_at, excluded.detected_at, excluded.source, "
-      "  excluded.affected_systems, excluded.affected_org_unit_ids, excluded.severity, excluded.resolution, "
-      "  excluded.lessons_learned, excluded.evidence, excluded.breach, excluded.ksc, excluded.number, "
-      "  excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, excluded.kind, "
-      "  excluded.import_id), revision = i.revision + 1, updated_at = now() "
-      "  WHERE (i.title, i.description, i.type, i.categories, i.occurred_at, i.detected_at, i.source, "
-      "  i.affected_systems, i.affected_org_unit_ids, i.severity, i.resolution, i.lessons_learned, i.evidence, "
-      "  i.breach, i.ksc, i.reporter, i.reported_at, i.status, i.status_reason, i.kind) IS DISTINCT FROM "
-      "  (excluded.title, excluded.description, excluded.type, excluded.categories, excluded.occurred_at, "
-      "  excluded.detected_at, excluded.source, excluded.affected_systems, excluded.affected_org_unit_ids, "
-      "  excluded.severity, excluded.resolution, excluded.lessons_learned, excluded.evidence, excluded.breach, "
-      "  excluded.ksc, excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, "
-      "  excluded.kind) "
-      "  RETURNING (i.xmax = 0) AS created) "
-      "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-      3, params, &st);
+  PGresult *r =
+      db_row(tx,
+             "WITH up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
+             "  SELECT $1, (b->>'reported_at')::timestamptz, (b->>'reported_at')::timestamptz, " VALUES
+             "  FROM jsonb_array_elements($2::jsonb) AS input(b) "
+             "  ON CONFLICT (org_id, number) DO UPDATE SET (" COLUMNS ") = (excluded.title, excluded.description, "
+             "  excluded.type, excluded.categories, excluded.occurred_at, excluded.detected_at, excluded.source, "
+             "  excluded.affected_systems, excluded.affected_org_unit_ids, excluded.severity, excluded.resolution, "
+             "  excluded.lessons_learned, excluded.evidence, excluded.breach, excluded.ksc, excluded.number, "
+             "  excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, excluded.kind, "
+             "  excluded.import_id), revision = i.revision + 1, updated_at = now() "
+             "  WHERE (i.title, i.description, i.type, i.categories, i.occurred_at, i.detected_at, i.source, "
+             "  i.affected_systems, i.affected_org_unit_ids, i.severity, i.resolution, i.lessons_learned, i.evidence, "
+             "  i.breach, i.ksc, i.reporter, i.reported_at, i.status, i.status_reason, i.kind) IS DISTINCT FROM "
+             "  (excluded.title, excluded.description, excluded.type, excluded.categories, excluded.occurred_at, "
+             "  excluded.detected_at, excluded.source, excluded.affected_systems, excluded.affected_org_unit_ids, "
+             "  excluded.severity, excluded.resolution, excluded.lessons_learned, excluded.evidence, excluded.breach, "
+             "  excluded.ksc, excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, "
+             "  excluded.kind) "
+             "  RETURNING (i.xmax = 0) AS created) "
+             "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+             3, params, &st);
   if (r == NULL) return DB_ERROR;
   *created = atoll(PQgetvalue(r, 0, 0));
   *updated = atoll(PQgetvalue(r, 0, 1));

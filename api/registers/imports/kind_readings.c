@@ -60,20 +60,23 @@ static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct i
   const char *params[] = {c->org_param, b->json, b->mode};
   return db_exec(
       tx,
-      "WITH b AS (SELECT (e->>'n')::integer AS n, e, " INDICATOR_OF("e") " AS indicator_id "
-      "  FROM jsonb_array_elements($2::jsonb) e), "
-      "k AS (SELECT b.*, i.frequency, i.source, o.year, r.locked, r.indicator_id AS found FROM b "
-      "  LEFT JOIN indicators i ON i.id = b.indicator_id LEFT JOIN objectives o ON o.id = i.objective_id "
-      "  LEFT JOIN indicator_readings r ON r.indicator_id = b.indicator_id AND r.period = b.e->>'period') "
-      "SELECT n, 'indicator', 'unknown_indicator', NULL FROM k WHERE indicator_id IS NULL "
-      "UNION ALL SELECT n, 'period', 'exists', indicator_id::text FROM k WHERE found IS NOT NULL AND $3 = 'insert' "
-      "UNION ALL SELECT n, 'period', 'locked', NULL FROM k WHERE found IS NOT NULL AND locked AND $3 <> 'insert' "
-      "UNION ALL SELECT n, 'period', 'period_frequency', NULL FROM k WHERE indicator_id IS NOT NULL "
-      "  AND NOT zsz_import_period_fits(e->>'period', frequency, year) "
-      "UNION ALL SELECT n, 'indicator', 'survey_fed', NULL FROM k WHERE source = 'survey' "
-      "UNION ALL SELECT n, 'recorded_by', 'unknown_user', NULL FROM k WHERE e->>'recorded_by' IS NOT NULL "
-      "  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = e->>'recorded_by') "
-      "ORDER BY 1, 2",
+      "WITH b AS (SELECT (e->>'n')::integer AS n, e, " INDICATOR_OF(
+          "e") " AS indicator_id "
+               "  FROM jsonb_array_elements($2::jsonb) e), "
+               "k AS (SELECT b.*, i.frequency, i.source, o.year, r.locked, r.indicator_id AS found FROM b "
+               "  LEFT JOIN indicators i ON i.id = b.indicator_id LEFT JOIN objectives o ON o.id = i.objective_id "
+               "  LEFT JOIN indicator_readings r ON r.indicator_id = b.indicator_id AND r.period = b.e->>'period') "
+               "SELECT n, 'indicator', 'unknown_indicator', NULL FROM k WHERE indicator_id IS NULL "
+               "UNION ALL SELECT n, 'period', 'exists', indicator_id::text FROM k WHERE found IS NOT NULL AND $3 = "
+               "'insert' "
+               "UNION ALL SELECT n, 'period', 'locked', NULL FROM k WHERE found IS NOT NULL AND locked AND $3 <> "
+               "'insert' "
+               "UNION ALL SELECT n, 'period', 'period_frequency', NULL FROM k WHERE indicator_id IS NOT NULL "
+               "  AND NOT zsz_import_period_fits(e->>'period', frequency, year) "
+               "UNION ALL SELECT n, 'indicator', 'survey_fed', NULL FROM k WHERE source = 'survey' "
+               "UNION ALL SELECT n, 'recorded_by', 'unknown_user', NULL FROM k WHERE e->>'recorded_by' IS NOT NULL "
+               "  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = e->>'recorded_by') "
+               "ORDER BY 1, 2",
       3, params);
 }
 
@@ -81,21 +84,22 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
                                   long long *updated) {
   const char *params[] = {c->org_param, b->json, b->import_id, c->who.sub};
   enum db_status st;
-  PGresult *r =
-      db_row(tx,
-             "WITH up AS (INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, "
-             "  recorded_by, recorded_at, import_id) "
-             "  SELECT $1, " INDICATOR_OF("e") ", e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
-             "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), $3::bigint "
-             "  FROM jsonb_array_elements($2::jsonb) e "
-             "  ON CONFLICT (indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
-             "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
-             "  import_id = excluded.import_id, revision = r.revision + 1 "
-             "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
-             "  (excluded.value::text, excluded.comment, excluded.recorded_by) "
-             "  RETURNING (r.xmax = 0) AS created) "
-             "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-             4, params, &st);
+  PGresult *r = db_row(
+      tx,
+      "WITH up AS (INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, "
+      "  recorded_by, recorded_at, import_id) "
+      "  SELECT $1, " INDICATOR_OF(
+          "e") ", e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
+               "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), $3::bigint "
+               "  FROM jsonb_array_elements($2::jsonb) e "
+               "  ON CONFLICT (indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
+               "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
+               "  import_id = excluded.import_id, revision = r.revision + 1 "
+               "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
+               "  (excluded.value::text, excluded.comment, excluded.recorded_by) "
+               "  RETURNING (r.xmax = 0) AS created) "
+               "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+      4, params, &st);
   if (r == NULL) return DB_ERROR;
   *created = atoll(PQgetvalue(r, 0, 0));
   *updated = atoll(PQgetvalue(r, 0, 1));

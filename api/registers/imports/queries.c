@@ -15,8 +15,7 @@ PGresult *imports_q_list(struct db_tx *tx, const char *org, const char *roles, c
                  5, params);
 }
 
-enum db_status imports_q_get(struct db_tx *tx, const char *org, const char *roles, const char *id,
-                             struct result *res) {
+enum db_status imports_q_get(struct db_tx *tx, const char *org, const char *roles, const char *id, struct result *res) {
   const char *params[] = {org, id, roles};
   return document_get(tx, res,
                       "SELECT zsz_import_json(i)::text FROM imports i WHERE i.org_id = $1 AND i.id = $2 "

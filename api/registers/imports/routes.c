@@ -18,12 +18,28 @@
 static struct route ROUTES_OF_IMPORTS[] = {
     /* record rule (zsz_import_visible): imports of incidents only to the IOD and the president */
     {.method = "GET", .path = "/api/v1/imports", .roles = P | PR | IOD, .paged = 1, .work = imports_list},
-    {.method = "GET", .path = "/api/v1/imports/{id}", .roles = P | PR | IOD, .not_found = IMPORT_404, .work = import_get},
+    {.method = "GET",
+     .path = "/api/v1/imports/{id}",
+     .roles = P | PR | IOD,
+     .not_found = IMPORT_404,
+     .work = import_get},
     /* the work reads the raw body (JSON array, NDJSON or CSV) a row at a time; the dispatcher
      * refuses one over ZSZ_MAX_IMPORT_BYTES (413) first */
-    {.method = "POST", .path = "/api/v1/imports/processes", .roles = P, .flags = ROUTE_RAW_BODY, .work = import_processes},
-    {.method = "POST", .path = "/api/v1/imports/readings", .roles = P, .flags = ROUTE_RAW_BODY, .work = import_readings},
-    {.method = "POST", .path = "/api/v1/imports/incidents", .roles = IOD, .flags = ROUTE_RAW_BODY, .work = import_incidents},
+    {.method = "POST",
+     .path = "/api/v1/imports/processes",
+     .roles = P,
+     .flags = ROUTE_RAW_BODY,
+     .work = import_processes},
+    {.method = "POST",
+     .path = "/api/v1/imports/readings",
+     .roles = P,
+     .flags = ROUTE_RAW_BODY,
+     .work = import_readings},
+    {.method = "POST",
+     .path = "/api/v1/imports/incidents",
+     .roles = IOD,
+     .flags = ROUTE_RAW_BODY,
+     .work = import_incidents},
 };
 
 static const struct job JOBS_OF_IMPORTS[] = {
