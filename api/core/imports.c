@@ -240,7 +240,8 @@ void import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, const s
     if (rows_format_of(reader) == ROWS_CSV) import_nest(in);
     json_t *staged = kind->check(r.state, in, row_errors, key, sizeof key);
     json_decref(in);
-    if (key[0]) {
+    /* a key repeated within the import: only rows that passed their own checks count */
+    if (key[0] && staged != NULL) {
       json_t *before = json_object_get(r.seen, key);
       if (before != NULL) {
         char message[128];
