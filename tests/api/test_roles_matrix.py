@@ -29,6 +29,7 @@ the president and the process owner see: the others get 403 or 404.
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
+import itertools
 import os
 import re
 import subprocess
@@ -46,6 +47,7 @@ from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLIN
                      free_audit_year, get_etag, get_rules, get_survey, incident_path,
                      indicator_path, iod, items_of, kr_code, list_all, make_token, nc_body, nc_path,
                      objective_path, other_owner, patch_incident, plenipotentiary, president,
+                     psql_value, RUN,
                      programme_path, public_path, put_programme, put_rules, reading_path,
                      record_reading, respond, results_path, review_path, reviews_path, role_token,
                      scale_q, start_audit, survey_body, survey_path, text_q, texts_path,
@@ -138,6 +140,8 @@ class Fixture:
         expect(transition_programme(cls.audit_year, "approved", president()), 200)
         cls.programme_year = free_audit_year()
         expect(put_programme(cls.programme_year), 201)
+        cls.imported = expect(api("POST", "/api/v1/imports/processes", plenipotentiary(),
+                                  [{"code": kr_code("GW"), "name": "Import macierzy"}]), 201)
         cls.ready = True
 
 
@@ -647,6 +651,41 @@ def fa():
     return audit_path(Fixture.audit)
 
 
+# --- docs/design-imports.md
+
+IMPORT_READERS = ("plenipotentiary", "president", "iod")
+_import_numbers = itertools.count(1)
+
+
+def b_import_processes():
+    code = kr_code("GW")
+
+    def verify(t):
+        t.assertEqual(list_all("/api/v1/processes", q=code), [])
+    return "/api/v1/imports/processes", [{"code": code, "name": "Import z macierzy"}], None, verify
+
+
+def b_import_readings():
+    ind = create_indicator(Fixture.objective)
+    period = f"{Fixture.objective['year']}-Q3"
+    rows = [{"objective": Fixture.objective["code"], "indicator": ind["name"], "period": period,
+             "value": "7"}]
+
+    def verify(t):
+        t.assertEqual(api("GET", reading_path(ind, period), plenipotentiary()).status, 404)
+    return "/api/v1/imports/readings", rows, None, verify
+
+
+def b_import_incidents():
+    number = f"INC/2010/{RUN}{next(_import_numbers):03d}"
+    rows = [{"number": number, "reported_at": "2010-05-01T10:00:00Z", "reporter": EMPLOYEE_SUB,
+             "title": "Import z macierzy", "type": "other", "detected_at": "2010-05-01T09:00:00Z"}]
+
+    def verify(t):
+        t.assertEqual(psql_value(f"SELECT count(*) FROM incidents WHERE number = '{number}'"), "0")
+    return "/api/v1/imports/incidents", rows, None, verify
+
+
 ROUTES = [
     # public
     ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
@@ -783,6 +822,13 @@ ROUTES = [
      b_read(lambda: action_path(Fixture.nc, Fixture.action)), NC_HIDDEN),
     ("PATCH", "/api/v1/nonconformities/{id}/actions/{action_id}", ACTION_WRITERS,
      b_patch_action, NC_WRITE_REFUSALS),
+    # docs/design-imports.md
+    ("GET", "/api/v1/imports", IMPORT_READERS, b_read(lambda: "/api/v1/imports")),
+    ("GET", "/api/v1/imports/{id}", IMPORT_READERS,
+     b_read(lambda: f"/api/v1/imports/{Fixture.imported['id']}")),
+    ("POST", "/api/v1/imports/processes", P, b_import_processes),
+    ("POST", "/api/v1/imports/readings", P, b_import_readings),
+    ("POST", "/api/v1/imports/incidents", IOD, b_import_incidents),
 ]
 
 
@@ -847,11 +893,12 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-objectives.md, the 11 of docs/design-incidents.md, the 11 of
         docs/design-surveys.md and the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
-        match), each once."""
+        match), and the 5 of docs/design-imports.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 99)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 95)
+        self.assertEqual(len(keys), 104)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 100)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/imports")), 5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)
