@@ -13,6 +13,9 @@
 #include "db.h"
 #include "http.h"
 
+/* The change-log actor of a kind's statements: the transaction's (the importer). */
+#define IMPORT_LOG_ACTOR "coalesce(nullif(current_setting('zsz.actor', true), ''), 'system:' || current_user)"
+
 /* At most this many row errors are listed (all are counted). */
 #define IMPORT_ERRORS_SHOWN 1000
 
@@ -41,7 +44,10 @@ struct import_kind {
    * of "exists", "unknown_user", "unknown_unit", "unknown_process", "unknown_indicator",
    * "locked", "period_frequency", "survey_fed". NULL when the statement failed. */
   PGresult *(*check_batch)(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b);
-  /* Writes a batch (set-based): its first row (created, updated) counts. DB_ONE, or DB_ERROR. */
+  /* Writes a batch (set-based): its first row (created, updated) counts. DB_ONE, or DB_ERROR.
+   * The statement also writes the change-log entries of the records (IMPORT_LOG_ACTOR as
+   * actor, action import, before and after as the trigger would have them): the triggers leave
+   * the rows of the running import aside (migration 0018). */
   enum db_status (*write_batch)(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
                                 long long *updated);
   /* After the last batch (e.g. counters moved past imported numbers). Optional. */

@@ -168,7 +168,9 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
   enum db_status st;
   PGresult *r =
       db_row(tx,
-             "WITH up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
+             "WITH old AS MATERIALIZED (SELECT i.* FROM incidents i WHERE i.org_id = $1 AND i.number IN "
+             "  (SELECT e->>'number' FROM jsonb_array_elements($2::jsonb) e)), "
+             "up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
              "  SELECT $1, (b->>'reported_at')::timestamptz, (b->>'reported_at')::timestamptz, " VALUES
              "  FROM jsonb_array_elements($2::jsonb) AS input(b) "
              "  ON CONFLICT (org_id, number) DO UPDATE SET (" COLUMNS ") = (excluded.title, excluded.description, "
@@ -185,7 +187,11 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
              "  excluded.severity, excluded.resolution, excluded.lessons_learned, excluded.evidence, excluded.breach, "
              "  excluded.ksc, excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, "
              "  excluded.kind) "
-             "  RETURNING (i.xmax = 0) AS created) "
+             "  RETURNING i.*, (i.xmax = 0) AS created), "
+             "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+             "  SELECT $1, 'incident', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
+             "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
+             "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
              "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
              3, params, &st);
   if (r == NULL) return DB_ERROR;

@@ -116,6 +116,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  coalesce(e->>'approved_by', $4) AS approved_by, "
       "  coalesce((e->>'approved_at')::timestamptz, (e->>'created_at')::timestamptz, now()) AS approved_at "
       "  FROM jsonb_array_elements($2::jsonb) e), "
+      "old AS MATERIALIZED (SELECT p.* FROM processes p WHERE p.org_id = $1 AND p.code IN (SELECT code FROM src)), "
       "up AS (INSERT INTO processes AS p (org_id, code, name, category, parent_id, owner, org_unit_id, description, "
       "  status, created_at, updated_at, import_id) "
       "  SELECT $1, code, name, category, parent_id, owner, org_unit_id, description, status, created_at, "
@@ -128,12 +129,16 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  WHERE (p.name, p.category, p.parent_id, p.owner, p.org_unit_id, p.description, p.status) "
       "  IS DISTINCT FROM (excluded.name, excluded.category, excluded.parent_id, excluded.owner, "
       "  excluded.org_unit_id, excluded.description, excluded.status) "
-      "  RETURNING p.id, p.code, p.version, p.description, (p.xmax = 0) AS created), "
+      "  RETURNING p.*, (p.xmax = 0) AS created), "
       "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by, approved_at) "
       "  SELECT $1, up.id, up.version, up.description, src.approved_by, "
       "  CASE WHEN up.created THEN src.approved_at ELSE now() END FROM up JOIN src USING (code) "
       "  WHERE NOT EXISTS (SELECT 1 FROM process_versions pv WHERE pv.process_id = up.id "
-      "  AND pv.version = up.version)) "
+      "  AND pv.version = up.version)), "
+      "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+      "  SELECT $1, 'process', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
+      "  to_jsonb(old) - 'org_id' - 'search', to_jsonb(up) - 'org_id' - 'search' - 'created' "
+      "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
       "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
       4, params, &st);
   if (r == NULL) return DB_ERROR;
