@@ -108,6 +108,17 @@ class ProcessImportTest(ApiTest):
         self.assertEqual(changed["provenance"], {"import_id": up["id"]})
         # the unchanged one keeps the import that wrote it
         self.assertEqual(process_by_code(a)["provenance"], {"import_id": first["id"]})
+        # the change log: created then updated, each once, with before and after
+        log = expect(api("GET", f"/api/v1/changes?entity=process&id={changed['id']}",
+                         plenipotentiary()), 200)["items"]
+        self.assertEqual([e["action"] for e in log], ["import", "import"])
+        self.assertIsNone(log[0]["before"])
+        self.assertEqual((log[1]["before"]["name"], log[1]["after"]["name"]),
+                         ("Drugi", "Drugi (zmieniony)"))
+        self.assertEqual(log[1]["after"]["import_id"], up["id"])
+        unchanged = expect(api("GET", f"/api/v1/changes?entity=process&id={existing['id']}",
+                               plenipotentiary()), 200)["items"]
+        self.assertEqual(len(unchanged), 1)
 
     def test_csv_in_windows_1250_arrives_intact(self):
         code = kr_code()

@@ -51,32 +51,34 @@ static json_t *check(void *state, const json_t *in, json_t *errors, char *key, s
   return row;
 }
 
-/* The indicator of a row: by objective code and indicator name. */
-#define INDICATOR_OF(e)                                                                                                \
-  "(SELECT i.id FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "                 \
-  "WHERE i.org_id = $1 AND o.code = " e "->>'objective' AND i.name = " e "->>'indicator' ORDER BY i.id LIMIT 1)"
+/* The rows of the batch with their indicator (by objective code and indicator name, joined
+ * set-based: a hash join, not a lookup per row), NULL when none. */
+#define BATCH_WITH_INDICATOR                                                                                           \
+  "b AS (SELECT (e->>'n')::integer AS n, e FROM jsonb_array_elements($2::jsonb) e), "                                  \
+  "bi AS MATERIALIZED (SELECT b.n, b.e, x.id AS indicator_id FROM b "                                                  \
+  "  LEFT JOIN (SELECT DISTINCT ON (o.code, i.name) o.code, i.name, i.id FROM indicators i "                           \
+  "    JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "                                            \
+  "    WHERE i.org_id = $1 AND o.code IN (SELECT DISTINCT e->>'objective' FROM b) ORDER BY o.code, i.name, i.id) x "   \
+  "  ON x.code = b.e->>'objective' AND x.name = b.e->>'indicator') "
 
 static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b) {
   const char *params[] = {c->org_param, b->json, b->mode};
   return db_exec(
       tx,
-      "WITH b AS (SELECT (e->>'n')::integer AS n, e, " INDICATOR_OF(
-          "e") " AS indicator_id "
-               "  FROM jsonb_array_elements($2::jsonb) e), "
-               "k AS (SELECT b.*, i.frequency, i.source, o.year, r.locked, r.indicator_id AS found FROM b "
-               "  LEFT JOIN indicators i ON i.id = b.indicator_id LEFT JOIN objectives o ON o.id = i.objective_id "
-               "  LEFT JOIN indicator_readings r ON r.indicator_id = b.indicator_id AND r.period = b.e->>'period') "
-               "SELECT n, 'indicator', 'unknown_indicator', NULL FROM k WHERE indicator_id IS NULL "
-               "UNION ALL SELECT n, 'period', 'exists', indicator_id::text FROM k WHERE found IS NOT NULL AND $3 = "
-               "'insert' "
-               "UNION ALL SELECT n, 'period', 'locked', NULL FROM k WHERE found IS NOT NULL AND locked AND $3 <> "
-               "'insert' "
-               "UNION ALL SELECT n, 'period', 'period_frequency', NULL FROM k WHERE indicator_id IS NOT NULL "
-               "  AND NOT zsz_import_period_fits(e->>'period', frequency, year) "
-               "UNION ALL SELECT n, 'indicator', 'survey_fed', NULL FROM k WHERE source = 'survey' "
-               "UNION ALL SELECT n, 'recorded_by', 'unknown_user', NULL FROM k WHERE e->>'recorded_by' IS NOT NULL "
-               "  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = e->>'recorded_by') "
-               "ORDER BY 1, 2",
+      "WITH " BATCH_WITH_INDICATOR
+      ", k AS (SELECT bi.*, i.frequency, i.source, o.year, r.locked, r.indicator_id AS found FROM bi "
+      "  LEFT JOIN indicators i ON i.id = bi.indicator_id LEFT JOIN objectives o ON o.id = i.objective_id "
+      "  LEFT JOIN indicator_readings r ON r.indicator_id = bi.indicator_id AND r.period = bi.e->>'period') "
+      "SELECT n, 'indicator', 'unknown_indicator', NULL FROM k WHERE indicator_id IS NULL "
+      "UNION ALL SELECT n, 'period', 'exists', indicator_id::text FROM k "
+      "  WHERE found IS NOT NULL AND $3 = 'insert' "
+      "UNION ALL SELECT n, 'period', 'locked', NULL FROM k WHERE found IS NOT NULL AND locked AND $3 <> 'insert' "
+      "UNION ALL SELECT n, 'period', 'period_frequency', NULL FROM k WHERE indicator_id IS NOT NULL "
+      "  AND NOT zsz_import_period_fits(e->>'period', frequency, year) "
+      "UNION ALL SELECT n, 'indicator', 'survey_fed', NULL FROM k WHERE source = 'survey' "
+      "UNION ALL SELECT n, 'recorded_by', 'unknown_user', NULL FROM k WHERE e->>'recorded_by' IS NOT NULL "
+      "  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = e->>'recorded_by') "
+      "ORDER BY 1, 2",
       3, params);
 }
 
@@ -84,32 +86,28 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
                                   long long *updated) {
   const char *params[] = {c->org_param, b->json, b->import_id, c->who.sub};
   enum db_status st;
-  PGresult *r = db_row(
-      tx,
-      "WITH old AS MATERIALIZED (SELECT r.* FROM indicator_readings r JOIN jsonb_array_elements($2::jsonb) e "
-      "  ON r.indicator_id = " INDICATOR_OF(
-          "e") " AND r.period = e->>'period' WHERE r.org_id = $1), "
-               "up AS (INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, "
-               "  recorded_by, recorded_at, import_id) "
-               "  SELECT $1, " INDICATOR_OF(
-                   "e") ", e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
-                        "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), "
-                        "$3::bigint "
-                        "  FROM jsonb_array_elements($2::jsonb) e "
-                        "  ON CONFLICT (indicator_id, period) DO UPDATE SET value = excluded.value, comment = "
-                        "excluded.comment, "
-                        "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
-                        "  import_id = excluded.import_id, revision = r.revision + 1 "
-                        "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
-                        "  (excluded.value::text, excluded.comment, excluded.recorded_by) "
-                        "  RETURNING r.*, (r.xmax = 0) AS created), "
-                        "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
-                        "  SELECT $1, 'indicator_reading', up.indicator_id || '/' || up.period, "
-                        "'import', " IMPORT_LOG_ACTOR ", to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
-                        "  FROM up LEFT JOIN old ON old.indicator_id = up.indicator_id AND old.period = up.period "
-                        "  ORDER BY up.indicator_id, up.period) "
-                        "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-      4, params, &st);
+  PGresult *r =
+      db_row(tx,
+             "WITH " BATCH_WITH_INDICATOR ", "
+             "old AS MATERIALIZED (SELECT r.* FROM indicator_readings r JOIN bi ON r.indicator_id = bi.indicator_id "
+             "  AND r.period = bi.e->>'period' WHERE r.org_id = $1), "
+             "up AS (INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by, "
+             "  recorded_at, import_id) "
+             "  SELECT $1, bi.indicator_id, e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
+             "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), $3::bigint FROM bi "
+             "  ON CONFLICT (indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
+             "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
+             "  import_id = excluded.import_id, revision = r.revision + 1 "
+             "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
+             "  (excluded.value::text, excluded.comment, excluded.recorded_by) "
+             "  RETURNING r.*, (r.xmax = 0) AS created), "
+             "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+             "  SELECT $1, 'indicator_reading', up.indicator_id || '/' || up.period, 'import', " IMPORT_LOG_ACTOR ", "
+             "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
+             "  FROM up LEFT JOIN old ON old.indicator_id = up.indicator_id AND old.period = up.period "
+             "  ORDER BY up.indicator_id, up.period) "
+             "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+             4, params, &st);
   if (r == NULL) return DB_ERROR;
   *created = atoll(PQgetvalue(r, 0, 0));
   *updated = atoll(PQgetvalue(r, 0, 1));
