@@ -6,7 +6,8 @@ import threading
 import time
 
 from .client import (ApiTest, api, create_process, ensure_user, expect, kr_code, make_token,
-                     obj_code, plenipotentiary, psql, psql_value, uniq)
+                     plenipotentiary, psql, psql_value, uniq)
+from .test_imports import BULK_ORG, bulk_org
 
 
 def post_process(code, key=None, token=None, name="Proces idempotentny"):
@@ -68,42 +69,46 @@ class IdempotencyKeyTest(ApiTest):
             self.assertProblem(r, 400, "invalid-parameter", "Idempotency-Key")
 
     def test_a_retry_while_the_first_runs_is_409(self):
-        """Two requests racing under one key: the second, while the first (a large import)
-        still runs, is 409; once the first has committed a retry is its answer again."""
+        """Two requests racing under one key: the second, sent while the first (an import)
+        holds the key's lock, is 409 at once; once the first has committed, a retry gets its
+        answer again."""
+        token = bulk_org()
+        sub = f"{BULK_ORG}.plenipotentiary"
         key = uniq("key-")
         base = kr_code("GW").split(" ")[1]
         tag = uniq("race")
         rows = "\n".join(json.dumps({"code": f"GW {base}.{i // 100 + 1}.{i % 100 + 1}",
-                                     "name": f"{tag} {i}"}) for i in range(20000)).encode()
+                                     "name": f"{tag} {i}"}) for i in range(5000)).encode()
         headers = {"Idempotency-Key": key, "Content-Type": "application/x-ndjson"}
         results = {}
 
         def first():
-            results["first"] = api("POST", "/api/v1/imports/processes", plenipotentiary(),
-                                   raw_body=rows, headers=headers, timeout=120)
+            results["first"] = api("POST", "/api/v1/imports/processes", token, raw_body=rows,
+                                   headers=headers, timeout=300)
         t = threading.Thread(target=first)
         t.start()
-        # wait until the first holds the key (its transaction has started)
-        deadline = time.time() + 30
-        second = None
-        while time.time() < deadline and t.is_alive():
-            time.sleep(0.05)
-            second = api("POST", "/api/v1/imports/processes", plenipotentiary(), raw_body=rows,
-                         headers=headers, timeout=120)
-            if second.status == 409:
-                break
-        t.join(120)
-        self.assertEqual(results["first"].status, 201, results["first"].describe())
-        self.assertIsNotNone(second)
+        # wait until the first holds the key's lock (idempotency.c: org/sub/key, seed 738102)
+        lock = (f"SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                f"AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = "
+                f"hashtextextended((SELECT id FROM organisations WHERE code = '{BULK_ORG}')::text "
+                f"|| '/{sub}/{key}', 738102)")
+        deadline = time.time() + 120
+        while time.time() < deadline and t.is_alive() and psql_value(lock) == "0":
+            time.sleep(0.02)
+        self.assertTrue(t.is_alive(), "the first request ended before its lock was seen")
+        second = api("POST", "/api/v1/imports/processes", token, raw_body=rows, headers=headers,
+                     timeout=300)
+        t.join(300)
         self.assertProblem(second, 409, "conflict")
         self.assertIn("still being processed", second.body["detail"])
-        replay = api("POST", "/api/v1/imports/processes", plenipotentiary(), raw_body=rows,
-                     headers=headers, timeout=120)
+        self.assertEqual(results["first"].status, 201, results["first"].describe())
+        replay = api("POST", "/api/v1/imports/processes", token, raw_body=rows, headers=headers,
+                     timeout=300)
         self.assertEqual(replay.status, 201, replay.describe())
         self.assertEqual(replay.headers.get("Idempotent-Replayed"), "true")
         self.assertEqual(replay.body, results["first"].body)
         self.assertEqual(psql_value(f"SELECT count(*) FROM processes WHERE name LIKE '{tag} %'"),
-                         "20000")
+                         "5000")
 
     def test_expired_keys_are_purged(self):
         key = uniq("key-")

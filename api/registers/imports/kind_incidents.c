@@ -215,7 +215,7 @@ static enum db_status finish(struct db_tx *tx, struct req_ctx *c, const char *im
 
 const struct import_kind INCIDENT_IMPORT = {
     .name = "incidents",
-    .batch = 2500,
+    .batch = 1000,
     .begin = begin,
     .end = free,
     .check = check,
