@@ -24,7 +24,7 @@
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
-# management_reviews risks", the default, or some of them).
+# management_reviews risks imports", the default, or some of them).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -39,7 +39,7 @@ CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
 POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
-SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks}"
+SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks imports}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
@@ -522,4 +522,89 @@ for who in plenipotentiary process_owner; do
             "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-risks.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-risks.txt")"
     done
 done
+fi
+
+# ---- imports: 100,000 rows of a kind, with history kept (issue 10) ---------------------------
+# Aims: each import of 100,000 rows under 10 s, the server's memory growing less than 100 MB
+# while it runs (VmRSS sampled every 20 ms, peak minus the value before; the body is read a row
+# at a time, the rows written in batches). Processes as NDJSON, incidents as a JSON array,
+# readings as CSV in windows-1250.
+if want imports; then
+zsz_header "imports: 100,000 processes, incidents and readings"
+psql_owner -v org="$org_id" <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO users (org_id, sub, name, roles) VALUES (:org, 'bench.employee', 'Bench Employee', '{}')
+ON CONFLICT (org_id, sub) DO NOTHING;
+INSERT INTO objectives (org_id, code, year, title, status)
+VALUES (:org, 'bench-cel', 2025, 'Cel do odczytów', 'approved') ON CONFLICT (org_id, code) DO NOTHING;
+INSERT INTO indicators (org_id, objective_id, name, unit, direction, baseline, target, frequency)
+SELECT :org, o.id, 'Wskaźnik łączności nr ' || g, '%', 'increase', 0, 100, 'monthly'
+FROM objectives o, generate_series(1, 8334) g
+WHERE o.org_id = :org AND o.code = 'bench-cel'
+  AND NOT EXISTS (SELECT 1 FROM indicators i WHERE i.objective_id = o.id);
+COMMIT;
+ANALYZE objectives;
+ANALYZE indicators;
+SQL
+itoken="$("$bin" token --sub bench.iod --name "Bench IOD" --org bench --role iod --ttl 3600)"
+curl -s -o /dev/null -H "Authorization: Bearer $itoken" "$base/api/v1/me"
+python3 - "$LOGS" <<'PY'
+import json, sys
+d = sys.argv[1]
+with open(f"{d}/import-processes.ndjson", "w") as f:
+    for i in range(100000):
+        f.write(json.dumps({"code": f"GW 7.{i // 1000 + 1}.{i % 1000 + 1}",
+                            "name": f"Proces przeniesiony nr {i}", "created_at": "2018-01-01T00:00:00Z",
+                            "description": "Opis z poprzedniego systemu. " * 3}, ensure_ascii=False) + "\n")
+rows = []
+for i in range(100000):
+    y = 2016 + i % 10
+    rows.append({"number": f"INC/{y}/{i // 10 + 1:05d}", "reported_at": f"{y}-03-01T10:00:00Z",
+                 "reporter": "bench.employee", "title": f"Zdarzenie nr {i}", "type": "other",
+                 "detected_at": f"{y}-03-01T09:00:00Z", "status": "closed",
+                 "resolution": "Naprawiono.", "lessons_learned": "Wnioski."})
+with open(f"{d}/import-incidents.json", "w") as f:
+    json.dump(rows, f, ensure_ascii=False)
+with open(f"{d}/import-readings.csv", "wb") as f:
+    f.write("objective;indicator;period;value;comment\r\n".encode("cp1250"))
+    for i in range(100000):
+        f.write(f"bench-cel;Wskaźnik łączności nr {i // 12 + 1};2025-{i % 12 + 1:02d};{i % 97}.5;"
+                f"zażółć gęślą jaźń\r\n".encode("cp1250"))
+PY
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status"; }
+# bench_import NAME PATH FILE CONTENT-TYPE TOKEN: sets import_s and growth_mb
+bench_import() {
+    local name="$1" path="$2" file="$3" ctype="$4" token="$5" before peak sampler
+    before="$(rss_kb)"
+    echo "$before" >"$LOGS/peak-$name"
+    (
+        peak="$before"
+        while [[ ! -e "$LOGS/stop-$name" ]]; do
+            r="$(rss_kb)"
+            ((r > peak)) && peak="$r" && echo "$peak" >"$LOGS/peak-$name"
+            sleep 0.02
+        done
+    ) &
+    sampler=$!
+    import_s="$(curl -s -o "$LOGS/import-$name-answer.json" -w '%{time_total}' -H "Authorization: Bearer $token" \
+        -H "Content-Type: $ctype" --data-binary "@$file" "$base$path")"
+    touch "$LOGS/stop-$name"
+    wait "$sampler"
+    peak="$(cat "$LOGS/peak-$name")"
+    growth_mb=$(((peak - before + 1023) / 1024))
+    grep -q '"created":100000' "$LOGS/import-$name-answer.json" || {
+        head -c 600 "$LOGS/import-$name-answer.json"
+        zsz_die "the $name import did not create 100,000 records"
+    }
+}
+printf '%-46s %10s %14s\n' "import of 100,000 rows" "seconds" "RSS growth MB"
+bench_import processes /api/v1/imports/processes "$LOGS/import-processes.ndjson" application/x-ndjson "$ptoken"
+printf '%-46s %10s %14s\n' "processes (NDJSON)" "$import_s" "$growth_mb"
+bench_import incidents /api/v1/imports/incidents "$LOGS/import-incidents.json" application/json "$itoken"
+printf '%-46s %10s %14s\n' "incidents (JSON array)" "$import_s" "$growth_mb"
+bench_import readings /api/v1/imports/readings "$LOGS/import-readings.csv" "text/csv; charset=windows-1250" "$ptoken"
+printf '%-46s %10s %14s\n' "readings (CSV, windows-1250)" "$import_s" "$growth_mb"
+echo "aims: under 10 s each, RSS growth under 100 MB; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi

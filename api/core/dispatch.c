@@ -16,6 +16,7 @@
 #include "cursor.h"
 #include "dispatch.h"
 #include "http.h"
+#include "idempotency.h"
 #include "logtext.h"
 #include "metrics.h"
 #include "netaddr.h"
@@ -67,7 +68,8 @@ static void apply_cors(struct req_ctx *c) {
   if (origin && config_cors_allows(&APP.cfg, origin)) {
     u_map_put(c->resp->map_header, "Access-Control-Allow-Origin", origin);
     u_map_put(c->resp->map_header, "Vary", "Origin");
-    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers", "ETag, Link, Location, X-Request-Id, Retry-After");
+    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers",
+              "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed");
   }
 }
 
@@ -729,13 +731,29 @@ static void run_work(struct req_ctx *c) {
                             .read_only = !write,
                             .snapshot = !write && (rt->flags & ROUTE_SNAPSHOT),
                             .label = rt->path};
-  db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+  /* every POST of a known caller honours Idempotency-Key (idempotency.h) */
+  const char *key = strcmp(rt->method, "POST") == 0 && !(rt->flags & ROUTE_PUBLIC)
+                        ? u_map_get_case(c->req->map_header, "Idempotency-Key")
+                        : NULL;
+  int replayed = 0;
+  if (key != NULL && !idempotency_key_valid(key)) {
+    http_bad_param(c, PROBLEM_INVALID_PARAMETER, "Idempotency-Key", MSG_IDEMPOTENCY_KEY);
+    return;
+  }
+  if (key != NULL) {
+    idempotency_run(c, key, &opts, &res, &replayed);
+  } else {
+    db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+  }
   if (c->users_changed && res.status < 400) {
     pthread_mutex_lock(&g_users_mu);
     g_users_generation++;
     pthread_mutex_unlock(&g_users_mu);
   }
   http_render(c, &res);
+  if (replayed) {
+    u_map_put(c->resp->map_header, "Idempotent-Replayed", "true");
+  }
   result_reset(&res);
 }
 
@@ -815,7 +833,7 @@ int dispatch_fallback(const struct _u_request *req, struct _u_response *resp, vo
         config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
       u_map_put(resp->map_header, "Access-Control-Allow-Methods", allow);
       u_map_put(resp->map_header, "Access-Control-Allow-Headers",
-                "Authorization, Content-Type, If-Match, X-Request-Id");
+                "Authorization, Content-Type, If-Match, X-Request-Id, Idempotency-Key");
       u_map_put(resp->map_header, "Access-Control-Max-Age", "600");
     }
   } else if (used) {

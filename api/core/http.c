@@ -12,12 +12,24 @@
 #include "uri.h"
 #include "validate.h"
 
+static void set_problem_of(struct req_ctx *c, problem_kind kind, const char *detail, const json_t *errors,
+                           long long existing_id);
+
 static void set_problem(struct req_ctx *c, problem_kind kind, const char *detail, const json_t *errors) {
+  set_problem_of(c, kind, detail, errors, 0);
+}
+
+/* existing_id > 0: the record a 409 is about (its Location is set by the caller). */
+static void set_problem_of(struct req_ctx *c, problem_kind kind, const char *detail, const json_t *errors,
+                           long long existing_id) {
   const struct problem_info *info = problem_info(kind);
   json_t *body = json_pack("{s:s+, s:s, s:i, s:s, s:s}", "type", PROBLEM_TYPE_BASE, info->slug, "title", info->title,
                            "status", info->status, "detail", detail, "request_id", c->request_id);
   if (errors != NULL) {
     json_object_set(body, "errors", (json_t *)errors);
+  }
+  if (existing_id > 0) {
+    json_object_set_new(body, "existing_id", json_integer(existing_id));
   }
   char *text = json_dumps(body, JSON_COMPACT);
   ulfius_set_string_body_response(c->resp, (unsigned int)info->status, text ? text : "{}");
@@ -167,7 +179,10 @@ static void link_next(struct req_ctx *c, const char *cursor) {
 
 void http_render(struct req_ctx *c, const struct result *res) {
   if (res->status >= 400) {
-    set_problem(c, res->kind, res->detail, res->errors);
+    set_problem_of(c, res->kind, res->detail, res->errors, res->existing_id);
+    if (res->existing_id > 0 && res->location[0]) {
+      u_map_put(c->resp->map_header, "Location", res->location);
+    }
     return;
   }
   if (res->raw_body != NULL) {
@@ -194,6 +209,21 @@ void http_render(struct req_ctx *c, const struct result *res) {
     link_next(c, res->next_cursor);
   }
   c->rendered = 1;
+}
+
+int duplicate_found(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                    const char *field, const char *prefix) {
+  enum db_status st;
+  PGresult *r = db_row(tx, sql, nparams, params, &st);
+  if (r == NULL) {
+    return st == DB_ERROR ? -1 : 0;
+  }
+  long long id = atoll(PQgetvalue(r, 0, 0));
+  PQclear(r);
+  char location[200];
+  snprintf(location, sizeof location, "%s/%lld", prefix, id);
+  result_duplicate_of(res, field, id, location);
+  return 1;
 }
 
 int if_match_parse(const char *v, long long *revision) {

@@ -100,6 +100,12 @@ enum db_status record_create(struct db_tx *tx, struct result *res, const char *s
 enum db_status document_get(struct db_tx *tx, struct result *res, const char *sql, int nparams,
                             const char *const *params, msg_id not_found);
 
+/* A natural key already in use: sql (params) selects the id of the record holding it (at most
+ * one row). When there is one, res is 409 naming field, with existing_id and the Location
+ * prefix/<id>; returns 1. 0 when there is none, -1 when the statement failed. */
+int duplicate_found(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                    const char *field, const char *prefix);
+
 /* Builds a page of a paged route from rows whose column 0 is a JSON document and columns
  * 1..nkeys the keyset values of its order (text). Fetch c->limit + 1 rows: the extra one only
  * says there is a next page, whose cursor is bound to c->page_tag. Sets res to 200 with

@@ -81,6 +81,22 @@ void result_duplicate(struct result *r, const char *field, msg_id message) {
   r->errors = errors;
 }
 
+void result_duplicate_of(struct result *r, const char *field, long long id, const char *location) {
+  char text[32];
+  snprintf(text, sizeof text, "%lld", id);
+  json_t *errors = json_array();
+  errors_add(errors, field, MSG_DUPLICATE_EXISTING, text);
+  json_object_set_new(json_array_get(errors, 0), "existing_id", json_integer(id));
+  char message[128];
+  result_problem(r, PROBLEM_CONFLICT, MSG_DUPLICATE_EXISTING, text);
+  snprintf(r->detail, sizeof r->detail, "%s %s", field,
+           msg_format(message, sizeof message, MSG_DUPLICATE_EXISTING, text));
+  json_decref(r->errors);
+  r->errors = errors;
+  r->existing_id = id;
+  snprintf(r->location, sizeof r->location, "%s", location);
+}
+
 void result_csv(struct result *r, const char *header, const char *text, size_t len) {
   size_t hlen = header ? strlen(header) : 0;
   free(r->raw_body);

@@ -19,6 +19,7 @@ struct result {
   char location[256];       /* "" or the Location of a created record */
   const char *content_type; /* static; NULL: application/json */
   char *next_cursor;        /* owned; the next page's cursor, sent in a Link header too */
+  long long existing_id;    /* > 0: a 409 for a natural key names the record holding it */
 };
 
 /* Frees owned members and zeroes the struct. */
@@ -29,6 +30,9 @@ void result_problem(struct result *r, problem_kind kind, msg_id detail, ...);
 void result_invalid(struct result *r, json_t *errors);
 /* Sets 409 naming field as already used (a unique constraint), with a catalogue message. */
 void result_duplicate(struct result *r, const char *field, msg_id message);
+/* Sets 409 naming field as already used by the record id (existing_id in the problem), with
+ * location (the Location header of the answer), e.g. "/api/v1/processes/7". */
+void result_duplicate_of(struct result *r, const char *field, long long id, const char *location);
 /* Sets a problem naming one query parameter, as http_bad_param renders it (detail "<field>
  * <message>", errors [{field, message}]): for checks only a work can make (a pattern, a
  * combination of parameters, a cursor of another order). */

@@ -14,5 +14,6 @@ const struct zsz_register *const ZSZ_REGISTERS[] = {
     &CASE_REFERENCES_REGISTER,
     &RISKS_REGISTER,
     &SOA_REGISTER,
+    &IMPORTS_REGISTER,
 };
 const size_t ZSZ_REGISTER_COUNT = sizeof ZSZ_REGISTERS / sizeof ZSZ_REGISTERS[0];

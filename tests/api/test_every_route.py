@@ -885,6 +885,7 @@ class RecordRulesTest(ApiTest):
 RECORD_RULES = {
     "changes": ["zsz_change_visible(text,text[])"],
     "directory": ["zsz_responsibilities_readable(text,text,text[])"],
+    "imports": ["zsz_import_visible(text,text[])"],
     "reviews": ["zsz_review_reader(processes,text[],text)", "zsz_review_writer(processes,text[],text)"],
     "objectives": ["zsz_reading_writer(indicators,text[],text)"],
     "incidents": ["zsz_incident_role_view(text[])", "zsz_incident_view(incidents,text[],text)",

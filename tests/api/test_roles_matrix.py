@@ -35,6 +35,7 @@ risks_matrix.py.
 One test method per cell: test_<METHOD>_<path>__<caller>.
 """
 
+import itertools
 import os
 import re
 import subprocess
@@ -54,6 +55,7 @@ from .client import (APPOINTMENTS, AUDITOR_SUB, AUDITS, BREACH_REGISTER, DEADLIN
                      free_audit_year, get_etag, get_rules, get_survey, incident_path,
                      indicator_path, iod, items_of, kr_code, list_all, make_token, nc_body, nc_path,
                      objective_path, other_owner, patch_incident, plenipotentiary, president,
+                     psql_value, RUN,
                      programme_path, public_path, put_programme, put_rules, reading_path,
                      record_reading, respond, results_path, review_path, reviews_path, role_token,
                      scale_q, start_audit, survey_body, survey_path, text_q, texts_path,
@@ -211,6 +213,8 @@ class Fixture:
         cls.programme_year = free_audit_year()
         expect(put_programme(cls.programme_year), 201)
         risks_matrix.RiskFixture.setup(cls.process)
+        cls.imported = expect(api("POST", "/api/v1/imports/processes", plenipotentiary(),
+                                  [{"code": kr_code("GW"), "name": "Import macierzy"}]), 201)
         cls.ready = True
 
 
@@ -868,6 +872,39 @@ def b_patch_mr_decision():
     def verify(t):
         t.assertEqual(get_json(path)["status"], "open")
     return path, {"status": "done", "note": "Macierz"}, {"If-Match": get_etag(path)}, verify
+# --- docs/design-imports.md
+
+IMPORT_READERS = ("plenipotentiary", "president", "iod")
+_import_numbers = itertools.count(1)
+
+
+def b_import_processes():
+    code = kr_code("GW")
+
+    def verify(t):
+        t.assertEqual(list_all("/api/v1/processes", q=code), [])
+    return "/api/v1/imports/processes", [{"code": code, "name": "Import z macierzy"}], None, verify
+
+
+def b_import_readings():
+    ind = create_indicator(Fixture.objective)
+    period = f"{Fixture.objective['year']}-Q3"
+    rows = [{"objective": Fixture.objective["code"], "indicator": ind["name"], "period": period,
+             "value": "7"}]
+
+    def verify(t):
+        t.assertEqual(api("GET", reading_path(ind, period), plenipotentiary()).status, 404)
+    return "/api/v1/imports/readings", rows, None, verify
+
+
+def b_import_incidents():
+    number = f"INC/2010/{RUN}{next(_import_numbers):03d}"
+    rows = [{"number": number, "reported_at": "2010-05-01T10:00:00Z", "reporter": EMPLOYEE_SUB,
+             "title": "Import z macierzy", "type": "other", "detected_at": "2010-05-01T09:00:00Z"}]
+
+    def verify(t):
+        t.assertEqual(psql_value(f"SELECT count(*) FROM incidents WHERE number = '{number}'"), "0")
+    return "/api/v1/imports/incidents", rows, None, verify
 
 
 ROUTES = [
@@ -1042,6 +1079,14 @@ ROUTES = [
     # docs/design-case-marks.md: everyone may ask; each sees only the records it may read
     # (tests/api/test_case_marks.py)
     ("GET", "/api/v1/case-references", ALL, b_read(lambda: "/api/v1/case-references")),
+
+    # docs/design-imports.md
+    ("GET", "/api/v1/imports", IMPORT_READERS, b_read(lambda: "/api/v1/imports")),
+    ("GET", "/api/v1/imports/{id}", IMPORT_READERS,
+     b_read(lambda: f"/api/v1/imports/{Fixture.imported['id']}")),
+    ("POST", "/api/v1/imports/processes", P, b_import_processes),
+    ("POST", "/api/v1/imports/readings", P, b_import_readings),
+    ("POST", "/api/v1/imports/incidents", IOD, b_import_incidents),
 ] + risks_matrix.ROUTES
 
 
@@ -1124,16 +1169,17 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-surveys.md, the 26 of docs/design-audits.md (plus GET of one
         nonconformity action, which the server adds so PATCH of an action has an ETag to
         match), the 8 of docs/design-directory.md, the 14 of
-        docs/design-management-reviews.md, the 1 of docs/design-case-marks.md and the 25 of
-        docs/design-risks.md, each once."""
+        docs/design-management-reviews.md, the 1 of docs/design-case-marks.md, the 25 of
+        docs/design-risks.md and the 5 of docs/design-imports.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 147)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 143)
+        self.assertEqual(len(keys), 152)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 148)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)
         self.assertEqual(sum(1 for m, p in keys if p.startswith(("/api/v1/risk", "/api/v1/soa"))),
                          25)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/imports")), 5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)

@@ -214,6 +214,11 @@ void audit_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   if (refused(errors, res)) return;
   snprintf(year, sizeof year, "%lld", (long long)json_integer_value(json_object_get(c->body, "year")));
   if (audits_q_programme_touch(tx, c->org_param, year) != DB_ONE) return;
+  /* a code in use: 409 naming the audit that has it */
+  const char *key[] = {c->org_param, text_of(c->body, "code")};
+  if (duplicate_found(tx, res, "SELECT id FROM audits WHERE org_id = $1 AND code = $2", 2, key, "code",
+                      "/api/v1/audits") != 0)
+    return;
   char *body = dump(c->body, res);
   if (body == NULL) return;
   if (audits_q_insert(tx, c->org_param, body, res, id) == DB_ONE) {

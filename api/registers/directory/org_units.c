@@ -51,6 +51,12 @@ void org_unit_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   if (parent_ok(tx, c, NULL, &in, res) != 1) {
     return;
   }
+  /* a code in use: 409 naming the unit that has it */
+  const char *key[] = {c->org_param, in.v.code};
+  if (duplicate_found(tx, res, "SELECT id FROM org_units WHERE org_id = $1 AND code = $2", 2, key, "code",
+                      "/api/v1/org-units") != 0) {
+    return;
+  }
   if (directory_q_org_unit_insert(tx, c->org_param, &in.v, res, id) == DB_ERROR) {
     if (db_failed_with(tx, "23505")) result_duplicate(res, "code", MSG_DUPLICATE_CODE);
     return;

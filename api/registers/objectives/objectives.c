@@ -62,7 +62,14 @@ void objective_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     json_decref(errors);
     return;
   }
-  if (!no_errors(errors, res) || (text = body_text(c->body, res)) == NULL) {
+  if (!no_errors(errors, res)) {
+    return;
+  }
+  /* a code in use: 409 naming the objective that has it */
+  const char *key[] = {c->org_param, json_string_value(json_object_get(c->body, "code"))};
+  if (duplicate_found(tx, res, "SELECT id FROM objectives WHERE org_id = $1 AND code = $2", 2, key, "code",
+                      "/api/v1/objectives") != 0 ||
+      (text = body_text(c->body, res)) == NULL) {
     return;
   }
   if (objectives_q_insert(tx, c->org_param, text, res, id) == DB_ONE) {

@@ -112,6 +112,12 @@ void process_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   if (process_check(tx, c, NULL, VALIDATE_CREATE, &in, res) != 1) {
     return;
   }
+  /* a code in use: 409 naming the process that has it */
+  const char *key[] = {c->org_param, in.v.code};
+  if (duplicate_found(tx, res, "SELECT id FROM processes WHERE org_id = $1 AND code = $2", 2, key, "code",
+                      "/api/v1/processes") != 0) {
+    return;
+  }
   if (processes_q_insert(tx, c->org_param, &in.v, c->who.sub, res, id) == DB_ERROR) {
     if (db_failed_with(tx, "23505")) result_duplicate(res, "code", MSG_DUPLICATE_CODE);
     return;

@@ -1,0 +1,225 @@
+/* Importing historic incidents (the IOD only): matched by number, which is kept
+ * (INC/2021/0003: the year of reported_at), as are the dates, the reporter and the status
+ * reached; the yearly counter then moves past the numbers imported. Each row is checked by
+ * the incident register's own rules (shapes, sections, dates in order, not in the future), and
+ * its status by the steps of the workflow that lead to it: a status the workflow could not
+ * have reached (a breach investigated without a risk level, closed without lessons learned...)
+ * is an error naming what is missing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "incidents/incident_check.h"
+#include "incidents/rules.h"
+#include "kinds.h"
+#include "timefmt.h"
+#include "validate.h"
+
+static const char *const STATUSES[] = {"reported", "triage", "investigating", "resolved", "closed", "dismissed", NULL};
+
+/* What an import row has beyond a report (the register's INCIDENT_FIELDS). */
+static const struct field_spec HISTORY_FIELDS[] = {
+    {.name = "number", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 32},
+    {.name = "reported_at", .type = VT_TIMESTAMP, .flags = V_REQUIRED},
+    {.name = "reporter", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "status", .type = VT_STRING, .one_of = STATUSES},
+    {.name = "status_reason", .type = VT_STRING, .flags = V_TEXT | V_NULLABLE, .max_len = 2000},
+    {0},
+};
+
+/* The steps that lead from reported to each status. */
+static const char *const PATH_TO[][5] = {
+    {NULL},
+    {"triage", NULL},
+    {"triage", "investigating", NULL},
+    {"triage", "investigating", "resolved", NULL},
+    {"triage", "investigating", "resolved", "closed", NULL},
+    {"triage", "dismissed", NULL},
+};
+
+struct state {
+  long long uodo_hours;
+  time_t now;
+};
+
+static int begin(struct db_tx *tx, struct req_ctx *c, void **out) {
+  const char *params[] = {c->org_param};
+  enum db_status st;
+  PGresult *r = db_row(tx, "SELECT zsz_deadline_hours($1, 'uodo')", 1, params, &st);
+  if (r == NULL) return -1;
+  struct state *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    PQclear(r);
+    return -1;
+  }
+  s->uodo_hours = atoll(PQgetvalue(r, 0, 0));
+  s->now = time(NULL);
+  PQclear(r);
+  *out = s;
+  return 0;
+}
+
+/* INC/<year>/<digits>: the year, or -1. */
+static int number_year(const char *number) {
+  int year = 0, used = 0;
+  if (sscanf(number, "INC/%4d/%n", &year, &used) != 1 || used != 9) return -1;
+  const char *digits = number + used;
+  if (strlen(digits) < 4 || strlen(digits) > 6 || strspn(digits, "0123456789") != strlen(digits)) return -1;
+  return year;
+}
+
+static json_t *check(void *state, const json_t *in, json_t *errors, char *key, size_t keylen) {
+  struct state *s = state;
+  json_t *row = json_deep_copy(in), *history = json_object();
+  for (const struct field_spec *f = HISTORY_FIELDS; f->name; f++) {
+    json_t *v = json_object_get(row, f->name);
+    if (v != NULL) {
+      json_object_set(history, f->name, v);
+      json_object_del(row, f->name);
+    }
+  }
+  import_coerce(row, INCIDENT_FIELDS);
+  validate_object(history, HISTORY_FIELDS, VALIDATE_CREATE, errors);
+  incident_check_shapes(row, VALIDATE_CREATE, s->now, errors);
+  const char *number = json_string_value(json_object_get(history, "number"));
+  if (number) snprintf(key, keylen, "%s", number);
+  time_t reported = import_time(history, "reported_at", s->now, errors);
+  if (number && reported != (time_t)-1) {
+    struct tm tm;
+    gmtime_r(&reported, &tm);
+    if (number_year(number) != tm.tm_year + 1900) errors_add(errors, "number", MSG_IMPORT_NUMBER_YEAR);
+  } else if (number && number_year(number) < 0) {
+    errors_add(errors, "number", MSG_IMPORT_NUMBER_YEAR);
+  }
+  if (json_array_size(errors) == 0) {
+    time_t detected;
+    const char *d = json_string_value(json_object_get(row, "detected_at"));
+    if (d && rfc3339_parse(d, &detected) == 0 && reported != (time_t)-1 && reported < detected) {
+      errors_add(errors, "reported_at", MSG_BEFORE, "detected_at");
+    }
+    incident_fill_defaults(row);
+    incident_check_rules(row, s->uodo_hours, errors);
+    const char *status = json_string_value(json_object_get(history, "status"));
+    size_t at = 0;
+    for (size_t i = 0; status && STATUSES[i]; i++) {
+      if (strcmp(STATUSES[i], status) == 0) at = i;
+    }
+    if (at == 5 && json_string_value(json_object_get(history, "status_reason")) == NULL) {
+      errors_add(errors, "status_reason", MSG_REQUIRED_TO, "dismissed");
+    }
+    for (size_t k = 0; PATH_TO[at][k] != NULL; k++) {
+      json_t *step_errors = json_array();
+      incident_check_step(row, PATH_TO[at][k], step_errors);
+      size_t i;
+      json_t *e;
+      json_array_foreach(step_errors, i, e) {
+        const char *f = json_string_value(json_object_get(e, "field"));
+        if (!field_has_error(errors, f)) json_array_append(errors, e);
+      }
+      json_decref(step_errors);
+    }
+    json_object_set_new(row, "kind", json_string(at >= 2 && at <= 4 ? "incident" : "event"));
+  }
+  json_object_update(row, history);
+  json_decref(history);
+  if (json_array_size(errors) > 0) {
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}
+
+static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b) {
+  const char *params[] = {c->org_param, b->json, b->mode};
+  return db_exec(tx,
+                 "WITH b AS (SELECT (e->>'n')::integer AS n, e FROM jsonb_array_elements($2::jsonb) e) "
+                 "SELECT b.n, 'number', 'exists', i.id::text FROM b "
+                 "  JOIN incidents i ON i.org_id = $1 AND i.number = b.e->>'number' WHERE $3 = 'insert' "
+                 "UNION ALL SELECT b.n, 'reporter', 'unknown_user', NULL FROM b "
+                 "  WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = b.e->>'reporter') "
+                 "UNION ALL SELECT b.n, 'affected_org_unit_ids', 'unknown_unit', NULL FROM b "
+                 "  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(b.e->'affected_org_unit_ids', "
+                 "  '[]')) x WHERE NOT EXISTS (SELECT 1 FROM org_units u WHERE u.org_id = $1 AND u.id = x::bigint)) "
+                 "ORDER BY 1, 2",
+                 3, params);
+}
+
+/* The incident register's columns and how a checked body gives them (incidents/queries.c). */
+#define COLUMNS                                                                                                        \
+  "title, description, type, categories, occurred_at, detected_at, source, affected_systems, "                         \
+  "affected_org_unit_ids, severity, resolution, lessons_learned, evidence, breach, ksc, "                              \
+  "number, reporter, reported_at, status, status_reason, kind, import_id"
+#define VALUES                                                                                                         \
+  "b->>'title', coalesce(b->>'description', ''), b->>'type', "                                                         \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'categories', '[]'))), "                                         \
+  "(b->>'occurred_at')::timestamptz, (b->>'detected_at')::timestamptz, coalesce(b->>'source', 'internal'), "           \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'affected_systems', '[]'))), "                                   \
+  "ARRAY(SELECT jsonb_array_elements_text(coalesce(b->'affected_org_unit_ids', '[]')))::bigint[], "                    \
+  "(b->>'severity')::integer, coalesce(b->>'resolution', ''), coalesce(b->>'lessons_learned', ''), "                   \
+  "coalesce(b->'evidence', '[]'), CASE WHEN jsonb_typeof(b->'breach') = 'object' THEN b->'breach' END, "               \
+  "CASE WHEN jsonb_typeof(b->'ksc') = 'object' THEN b->'ksc' END, "                                                    \
+  "b->>'number', b->>'reporter', (b->>'reported_at')::timestamptz, coalesce(b->>'status', 'reported'), "               \
+  "b->>'status_reason', b->>'kind', $3::bigint"
+
+static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
+                                  long long *updated) {
+  const char *params[] = {c->org_param, b->json, b->import_id};
+  enum db_status st;
+  PGresult *r =
+      db_row(tx,
+             "WITH old AS MATERIALIZED (SELECT i.* FROM incidents i WHERE i.org_id = $1 AND i.number IN "
+             "  (SELECT e->>'number' FROM jsonb_array_elements($2::jsonb) e)), "
+             "up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
+             "  SELECT $1, (b->>'reported_at')::timestamptz, (b->>'reported_at')::timestamptz, " VALUES
+             "  FROM jsonb_array_elements($2::jsonb) AS input(b) "
+             "  ON CONFLICT (org_id, number) DO UPDATE SET (" COLUMNS ") = (excluded.title, excluded.description, "
+             "  excluded.type, excluded.categories, excluded.occurred_at, excluded.detected_at, excluded.source, "
+             "  excluded.affected_systems, excluded.affected_org_unit_ids, excluded.severity, excluded.resolution, "
+             "  excluded.lessons_learned, excluded.evidence, excluded.breach, excluded.ksc, excluded.number, "
+             "  excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, excluded.kind, "
+             "  excluded.import_id), revision = i.revision + 1, updated_at = now() "
+             "  WHERE (i.title, i.description, i.type, i.categories, i.occurred_at, i.detected_at, i.source, "
+             "  i.affected_systems, i.affected_org_unit_ids, i.severity, i.resolution, i.lessons_learned, i.evidence, "
+             "  i.breach, i.ksc, i.reporter, i.reported_at, i.status, i.status_reason, i.kind) IS DISTINCT FROM "
+             "  (excluded.title, excluded.description, excluded.type, excluded.categories, excluded.occurred_at, "
+             "  excluded.detected_at, excluded.source, excluded.affected_systems, excluded.affected_org_unit_ids, "
+             "  excluded.severity, excluded.resolution, excluded.lessons_learned, excluded.evidence, excluded.breach, "
+             "  excluded.ksc, excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, "
+             "  excluded.kind) "
+             "  RETURNING i.*, (i.xmax = 0) AS created), "
+             "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+             "  SELECT $1, 'incident', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
+             "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
+             "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
+             "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+             3, params, &st);
+  if (r == NULL) return DB_ERROR;
+  *created = atoll(PQgetvalue(r, 0, 0));
+  *updated = atoll(PQgetvalue(r, 0, 1));
+  PQclear(r);
+  return DB_ONE;
+}
+
+/* The yearly counters move past the numbers imported, so the next report of that year gets
+ * the next free number. */
+static enum db_status finish(struct db_tx *tx, struct req_ctx *c, const char *import_id) {
+  const char *params[] = {c->org_param, import_id};
+  return db_command(tx,
+                    "INSERT INTO incident_counters AS k (org_id, year, last) "
+                    "SELECT $1, split_part(number, '/', 2)::integer, max(split_part(number, '/', 3)::integer) "
+                    "FROM incidents WHERE org_id = $1 AND import_id = $2 GROUP BY 2 "
+                    "ON CONFLICT (org_id, year) DO UPDATE SET last = greatest(k.last, excluded.last)",
+                    2, params);
+}
+
+const struct import_kind INCIDENT_IMPORT = {
+    .name = "incidents",
+    .batch = 1000,
+    .begin = begin,
+    .end = free,
+    .check = check,
+    .check_batch = check_batch,
+    .write_batch = write_batch,
+    .finish = finish,
+};

@@ -1,0 +1,146 @@
+/* Importing processes: matched by code; the category follows from the code and the
+ * organisation's scheme (a row, checked set-based by zsz_scheme_category in the batch's
+ * statements); parent, owner and unit named by code and sub; the first approved version keeps
+ * its approver and date. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kinds.h"
+#include "validate.h"
+
+static const char *const STATUSES[] = {"active", "retired", NULL};
+
+static const struct field_spec FIELDS[] = {
+    {.name = "code", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 32},
+    {.name = "name", .type = VT_STRING, .flags = V_REQUIRED | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "parent", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 1, .max_len = 32},
+    {.name = "owner", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "org_unit", .type = VT_STRING, .flags = V_NULLABLE | V_SINGLE_LINE, .min_len = 1, .max_len = 32},
+    {.name = "description", .type = VT_STRING, .flags = V_TEXT, .max_len = 20000},
+    {.name = "status", .type = VT_STRING, .one_of = STATUSES},
+    {.name = "created_at", .type = VT_TIMESTAMP},
+    {.name = "approved_by", .type = VT_STRING, .flags = V_SINGLE_LINE, .min_len = 1, .max_len = 200},
+    {.name = "approved_at", .type = VT_TIMESTAMP},
+    {0},
+};
+
+struct state {
+  time_t now;
+};
+
+static int begin(struct db_tx *tx, struct req_ctx *c, void **out) {
+  (void)tx;
+  (void)c;
+  struct state *s = calloc(1, sizeof *s);
+  if (s == NULL) return -1;
+  s->now = time(NULL);
+  *out = s;
+  return 0;
+}
+
+static json_t *check(void *state, const json_t *in, json_t *errors, char *key, size_t keylen) {
+  struct state *s = state;
+  json_t *row = json_deep_copy(in);
+  import_coerce(row, FIELDS);
+  validate_object(row, FIELDS, VALIDATE_CREATE, errors);
+  const char *code = json_string_value(json_object_get(row, "code"));
+  if (code != NULL) {
+    snprintf(key, keylen, "%s", code);
+  }
+  time_t created = import_time(row, "created_at", s->now, errors);
+  time_t approved = import_time(row, "approved_at", s->now, errors);
+  if (created != (time_t)-1 && approved != (time_t)-1 && approved < created) {
+    errors_add(errors, "approved_at", MSG_BEFORE, "created_at");
+  }
+  const char *parent = json_string_value(json_object_get(row, "parent"));
+  if (parent && code && strcmp(parent, code) == 0) {
+    errors_add(errors, "parent", MSG_IMPORT_UNKNOWN_PROCESS);
+  }
+  if (json_array_size(errors) > 0) {
+    json_decref(row);
+    return NULL;
+  }
+  return row;
+}
+
+static const char *refers_to(const json_t *staged) {
+  return json_string_value(json_object_get(staged, "parent"));
+}
+
+static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b) {
+  const char *params[] = {c->org_param, b->json, b->mode};
+  return db_exec(
+      tx,
+      "WITH b AS (SELECT (e->>'n')::integer AS n, e FROM jsonb_array_elements($2::jsonb) e) "
+      "SELECT b.n, 'code', 'exists', p.id::text FROM b JOIN processes p ON p.org_id = $1 AND p.code = b.e->>'code' "
+      "  WHERE $3 = 'insert' "
+      "UNION ALL SELECT b.n, f, 'unknown_user', NULL FROM b, unnest(ARRAY['owner', 'approved_by']) f "
+      "  WHERE b.e->>f IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = b.e->>f) "
+      "UNION ALL SELECT b.n, 'org_unit', 'unknown_unit', NULL FROM b WHERE b.e->>'org_unit' IS NOT NULL "
+      "  AND NOT EXISTS (SELECT 1 FROM org_units u WHERE u.org_id = $1 AND u.code = b.e->>'org_unit') "
+      "UNION ALL SELECT b.n, 'parent', 'unknown_process', NULL FROM b WHERE b.e->>'parent' IS NOT NULL "
+      "  AND NOT EXISTS (SELECT 1 FROM processes p WHERE p.org_id = $1 AND p.code = b.e->>'parent') "
+      "UNION ALL SELECT b.n, 'code', 'process_code', NULL FROM b JOIN process_schemes s ON s.org_id = $1 "
+      "  WHERE zsz_scheme_category(s, b.e->>'code') IS NULL "
+      "ORDER BY 1, 2",
+      3, params);
+}
+
+static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
+                                  long long *updated) {
+  const char *params[] = {c->org_param, b->json, b->import_id, c->who.sub};
+  enum db_status st;
+  PGresult *r = db_row(
+      tx,
+      "WITH src AS (SELECT e->>'code' AS code, e->>'name' AS name, zsz_scheme_category(s, e->>'code') AS category, "
+      "  (SELECT p.id FROM processes p WHERE p.org_id = $1 AND p.code = e->>'parent') AS parent_id, "
+      "  e->>'owner' AS owner, "
+      "  (SELECT u.id FROM org_units u WHERE u.org_id = $1 AND u.code = e->>'org_unit') AS org_unit_id, "
+      "  coalesce(e->>'description', '') AS description, coalesce(e->>'status', 'active') AS status, "
+      "  coalesce((e->>'created_at')::timestamptz, now()) AS created_at, "
+      "  coalesce(e->>'approved_by', $4) AS approved_by, "
+      "  coalesce((e->>'approved_at')::timestamptz, (e->>'created_at')::timestamptz, now()) AS approved_at "
+      "  FROM jsonb_array_elements($2::jsonb) e, process_schemes s WHERE s.org_id = $1), "
+      "old AS MATERIALIZED (SELECT p.* FROM processes p WHERE p.org_id = $1 AND p.code IN (SELECT code FROM src)), "
+      "up AS (INSERT INTO processes AS p (org_id, code, name, category, parent_id, owner, org_unit_id, description, "
+      "  status, created_at, updated_at, import_id) "
+      "  SELECT $1, code, name, category, parent_id, owner, org_unit_id, description, status, created_at, "
+      "  greatest(created_at, approved_at), $3::bigint FROM src "
+      "  ON CONFLICT (org_id, code) DO UPDATE SET name = excluded.name, category = excluded.category, "
+      "  parent_id = excluded.parent_id, owner = excluded.owner, org_unit_id = excluded.org_unit_id, "
+      "  description = excluded.description, status = excluded.status, "
+      "  version = p.version + (p.description IS DISTINCT FROM excluded.description)::integer, "
+      "  revision = p.revision + 1, updated_at = now(), import_id = excluded.import_id "
+      "  WHERE (p.name, p.category, p.parent_id, p.owner, p.org_unit_id, p.description, p.status) "
+      "  IS DISTINCT FROM (excluded.name, excluded.category, excluded.parent_id, excluded.owner, "
+      "  excluded.org_unit_id, excluded.description, excluded.status) "
+      "  RETURNING p.*, (p.xmax = 0) AS created), "
+      "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by, approved_at) "
+      "  SELECT $1, up.id, up.version, up.description, src.approved_by, "
+      "  CASE WHEN up.created THEN src.approved_at ELSE now() END FROM up JOIN src USING (code) "
+      "  WHERE NOT EXISTS (SELECT 1 FROM process_versions pv WHERE pv.process_id = up.id "
+      "  AND pv.version = up.version)), "
+      "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+      "  SELECT $1, 'process', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
+      "  to_jsonb(old) - 'org_id' - 'search', to_jsonb(up) - 'org_id' - 'search' - 'created' "
+      "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
+      "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+      4, params, &st);
+  if (r == NULL) return DB_ERROR;
+  *created = atoll(PQgetvalue(r, 0, 0));
+  *updated = atoll(PQgetvalue(r, 0, 1));
+  PQclear(r);
+  return DB_ONE;
+}
+
+const struct import_kind PROCESS_IMPORT = {
+    .name = "processes",
+    .batch = 1000,
+    .begin = begin,
+    .end = free,
+    .check = check,
+    .refers_to = refers_to,
+    .check_batch = check_batch,
+    .write_batch = write_batch,
+};
