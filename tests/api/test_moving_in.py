@@ -76,7 +76,8 @@ class ThirdHallTest(ApiTest):
     def test_organisation_and_scheme_read_by_its_tokens(self):
         org = self.assertJsonObject(api("GET", "/api/v1/organisation", self.p))
         self.assertEqual(org, {"code": self.org, "name": "Urząd Miejski Wrocławia",
-                               "process_scheme": "wroclaw"})
+                               "process_scheme": "wroclaw",
+                               "settings": {"case_marks": "strict"}})
         r = api("GET", "/api/v1/organisation/process-scheme",
                 role_token("employee", org=self.org, sub=f"{self.org}.employee"))
         scheme = self.assertJsonObject(r)
@@ -166,7 +167,7 @@ class ThirdHallTest(ApiTest):
         body = self.assertJsonObject(api("PUT", "/api/v1/organisation", p,
                                          {"name": "Urząd Miasta Zabrze"}), 200)
         self.assertEqual(body, {"code": org, "name": "Urząd Miasta Zabrze",
-                                "process_scheme": "lublin"})
+                                "process_scheme": "lublin", "settings": {"case_marks": "strict"}})
         self.assertEqual(api("GET", "/api/v1/organisation", p).body["name"], "Urząd Miasta Zabrze")
         self.assertProblem(api("PUT", "/api/v1/organisation",
                                role_token("president", org=org, sub=f"{org}.president"),
