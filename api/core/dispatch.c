@@ -31,6 +31,10 @@
 #define ORG_CACHE_TTL 60
 #define USER_CACHE_SLOTS 4096
 #define USER_RECORD_INTERVAL 300
+/* How long this instance trusts what it last read of a user's `active` flag: a deactivation
+ * made through another instance takes effect here within this many seconds (one indexed read
+ * per user and interval; this instance's own directory writes take effect at once). */
+#define USER_ACTIVE_INTERVAL 5
 
 static double now_seconds(void) {
   struct timespec ts;
@@ -148,6 +152,7 @@ int org_lookup(const char *code, struct org_info *out, const char *request_id) {
 struct user_slot {
   unsigned long long key, content;
   time_t written;
+  time_t checked;      /* when `active` was last read from the directory */
   unsigned generation; /* g_users_generation when written */
   int active;          /* what the directory said then */
 };
@@ -197,6 +202,20 @@ static void user_record_work(struct db_tx *tx, void *arg, struct result *res) {
   }
 }
 
+static void user_active_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct user_rec *u = arg;
+  char org[24];
+  snprintf(org, sizeof org, "%lld", u->c->org_id);
+  const char *params[] = {org, u->c->who.sub};
+  enum db_status st;
+  PGresult *r = db_row(tx, "SELECT active FROM users WHERE org_id = $1 AND sub = $2", 2, params, &st);
+  if (r != NULL) {
+    u->active = st == DB_ONE && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    res->status = 204;
+  }
+}
+
 /* Records the caller at most every few minutes, or at once when what the token says of it
  * changed, so that records can name people without a write on every request. 1 when the
  * directory lets the user act, 0 when it is deactivated, -1 when the database failed. */
@@ -212,15 +231,32 @@ static int user_record(struct req_ctx *c) {
   pthread_mutex_lock(&g_users_mu);
   int fresh = slot->key == key && slot->content == content && now - slot->written < USER_RECORD_INTERVAL &&
               slot->generation == g_users_generation;
+  int checked = fresh && now - slot->checked < USER_ACTIVE_INTERVAL;
   int active = slot->active;
   unsigned generation = g_users_generation;
   pthread_mutex_unlock(&g_users_mu);
-  if (fresh) {
+  if (checked) {
     return active;
   }
   struct result res = {0};
-  struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub};
   struct user_rec rec = {.c = c};
+  if (fresh) {
+    /* recorded lately: only the directory's word on `active` is read again */
+    struct db_tx_opts ro = {.org_id = c->org_id, .actor = c->who.sub, .read_only = 1, .label = "user active"};
+    db_run(APP.pool, &ro, user_active_work, &rec, &res, c->request_id);
+    int ok = res.status == 204;
+    if (ok) {
+      pthread_mutex_lock(&g_users_mu);
+      if (slot->key == key) {
+        slot->checked = now;
+        slot->active = rec.active;
+      }
+      pthread_mutex_unlock(&g_users_mu);
+    }
+    result_reset(&res);
+    return ok ? rec.active : -1;
+  }
+  struct db_tx_opts opts = {.org_id = c->org_id, .actor = c->who.sub};
   db_run(APP.pool, &opts, user_record_work, &rec, &res, c->request_id);
   active = rec.active;
   int ok = res.status == 204;
@@ -229,6 +265,7 @@ static int user_record(struct req_ctx *c) {
     slot->key = key;
     slot->content = content;
     slot->written = now;
+    slot->checked = now;
     slot->generation = generation;
     slot->active = active;
     pthread_mutex_unlock(&g_users_mu);

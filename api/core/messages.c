@@ -284,7 +284,8 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_DUPLICATE_EXISTING] = "is already used in this organisation (id %s)",
     [MSG_IMPORT_PERIOD] = "does not fit the indicator's frequency and its objective's year",
     [MSG_IMPORT_SURVEY_FED] = "the indicator is fed by surveys: its readings are not imported",
-    [MSG_IMPORT_PROCESS_CODE] = "does not follow the organisation's process scheme (GET /api/v1/organisation/process-scheme)",
+    [MSG_IMPORT_PROCESS_CODE] =
+        "does not follow the organisation's process scheme (GET /api/v1/organisation/process-scheme)",
     [MSG_NOT_FOUND_IMPORT] = "no such import",
 };
 

@@ -134,3 +134,40 @@ class OrganisationSettingsTest(ApiTest):
                        {"name": org["name"], "settings": {"case_marks": "strict"}}), 200)
         self.assertEqual(expect(api("GET", "/api/v1/organisation", p), 200)["settings"],
                          {"case_marks": "strict"})
+
+
+class DeactivationAcrossInstancesTest(ApiTest):
+    """A deactivation made through one instance holds on another within USER_ACTIVE_INTERVAL
+    (5 s, api/core/dispatch.c), though the other had recorded the user moments before."""
+
+    def test_second_instance_refuses_a_deactivated_user(self):
+        import http.client
+        import json
+        import time
+
+        from .client import make_token
+        from .second_server import SecondServer
+
+        other = SecondServer(self)
+
+        def on_other(token):
+            conn = http.client.HTTPConnection("127.0.0.1", other.port, timeout=10)
+            try:
+                conn.request("GET", "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+                resp = conn.getresponse()
+                return resp.status, json.loads(resp.read() or b"null")
+            finally:
+                conn.close()
+
+        sub = new_user("inst")
+        token = make_token(sub, roles=["process_owner"])
+        self.assertEqual(on_other(token)[0], 200)  # the other instance records and caches it
+        expect(api("PUT", f"/api/v1/users/{sub}", plenipotentiary(), {"name": sub, "active": False}), 200)
+        self.assertProblem(api("GET", "/api/v1/me", token), 403, "user-deactivated")
+        deadline = time.monotonic() + 15
+        status, body = on_other(token)
+        while status == 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status, body = on_other(token)
+        self.assertEqual(status, 403, body)
+        self.assertEqual(body["type"], "https://zsz.example/problems/user-deactivated")
