@@ -171,3 +171,20 @@ class DeactivationAcrossInstancesTest(ApiTest):
             status, body = on_other(token)
         self.assertEqual(status, 403, body)
         self.assertEqual(body["type"], "https://zsz.example/problems/user-deactivated")
+
+
+class DecisionLinksTest(ApiTest):
+    def test_links_must_name_records_of_their_registers(self):
+        review = create_review()
+        risk = create_risk()
+        path = f"{MR}/{review['id']}/decisions"
+        body = {"type": "improvement", "title": "Powiązania", "owner": "krakow.plenipotentiary",
+                "due_date": f"{Y + 1}-06-30",
+                "links": {"risk_ids": [risk["id"], 999999999], "process_ids": [999999998]}}
+        got = self.assertProblem(api("POST", path, plenipotentiary(), body), 422, "validation",
+                                 fields=("links.risk_ids[1]", "links.process_ids[0]"))
+        self.assertEqual(len(got["errors"]), 2, got)
+        self.assertEqual(expect(api("GET", path, plenipotentiary()), 200)["items"], [])
+        body["links"] = {"risk_ids": [risk["id"]]}
+        d = expect(api("POST", path, plenipotentiary(), body), 201)
+        self.assertEqual(d["links"]["risk_ids"], [risk["id"]])

@@ -343,6 +343,24 @@ static int open_action(struct db_tx *tx, const struct req_ctx *c, json_t *body, 
                             field_text(body, "due_date"), action_id) == DB_ONE;
 }
 
+/* Adds an error for each linked id that names no record of its register: 0, or -1 when the
+ * database failed. */
+static int links_check(struct db_tx *tx, const struct req_ctx *c, json_t *errors) {
+  const json_t *links = json_object_get(c->body, "links");
+  if (!json_is_object(links) || json_object_size(links) == 0 || field_has_error(errors, "links")) return 0;
+  char *text = json_dumps(links, JSON_COMPACT);
+  PGresult *r = text != NULL ? mr_q_links_missing(tx, c->org_param, text) : NULL;
+  free(text);
+  if (r == NULL) return -1;
+  for (int i = 0; i < PQntuples(r); i++) {
+    char field[64];
+    snprintf(field, sizeof field, "links.%s[%s]", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    errors_add(errors, field, MSG_NO_SUCH_RECORD);
+  }
+  PQclear(r);
+  return 0;
+}
+
 void mr_decision_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   struct locked_mr cur = {0};
   if (mr_lock(tx, c, 0, &cur, res) != 1) return;
@@ -356,7 +374,7 @@ void mr_decision_create(struct db_tx *tx, struct req_ctx *c, struct result *res)
   }
   json_t *errors = json_array();
   mr_links_errors(c->body, errors);
-  if (user_check(tx, c, "owner", errors) < 0) {
+  if (links_check(tx, c, errors) < 0 || user_check(tx, c, "owner", errors) < 0) {
     json_decref(errors);
     return;
   }
@@ -413,7 +431,7 @@ void mr_decision_update(struct db_tx *tx, struct req_ctx *c, struct result *res)
   if (json_object_get(c->body, "status_reason") != NULL && (status == NULL || strcmp(status, "cancelled") != 0))
     errors_add(errors, "status_reason", MSG_MR_REASON_ONLY);
   mr_links_errors(c->body, errors);
-  if (user_check(tx, c, "owner", errors) < 0) {
+  if (links_check(tx, c, errors) < 0 || user_check(tx, c, "owner", errors) < 0) {
     json_decref(errors);
     return;
   }

@@ -66,6 +66,24 @@ enum db_status mr_q_unit_exists(struct db_tx *tx, const char *org, const char *u
   return st;
 }
 
+PGresult *mr_q_links_missing(struct db_tx *tx, const char *org, const char *links) {
+  const char *params[] = {org, links};
+  /* each linked id that names no record of its register: (field, position), in order */
+  return db_exec(tx,
+                 "SELECT l.field, l.pos - 1 FROM jsonb_each($2::jsonb) AS f(field, ids), "
+                 "LATERAL jsonb_array_elements_text(f.ids) WITH ORDINALITY AS l0(id, pos), "
+                 "LATERAL (SELECT f.field, l0.pos, l0.id::bigint AS id) AS l "
+                 "WHERE NOT CASE l.field "
+                 "  WHEN 'objective_ids' THEN EXISTS (SELECT 1 FROM objectives x WHERE x.org_id = $1 AND x.id = l.id) "
+                 "  WHEN 'process_ids' THEN EXISTS (SELECT 1 FROM processes x WHERE x.org_id = $1 AND x.id = l.id) "
+                 "  WHEN 'nonconformity_ids' THEN EXISTS (SELECT 1 FROM nonconformities x "
+                 "                                        WHERE x.org_id = $1 AND x.id = l.id) "
+                 "  WHEN 'risk_ids' THEN EXISTS (SELECT 1 FROM risks x WHERE x.org_id = $1 AND x.id = l.id) "
+                 "  ELSE true END "
+                 "ORDER BY 1, 2",
+                 2, params);
+}
+
 enum db_status mr_q_insert(struct db_tx *tx, const char *org, const char *body, const struct mr_caller *who,
                            struct result *res, char id_out[24], int *manages) {
   const char *params[] = {org, body, who->sub, who->roles, who->unit};

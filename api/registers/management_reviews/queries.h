@@ -30,6 +30,10 @@ PGresult *mr_q_list(struct db_tx *tx, const char *org, const struct mr_caller *w
                     const char *after, int fetch);
 /* DB_ONE when the organisation has the unit. */
 enum db_status mr_q_unit_exists(struct db_tx *tx, const char *org, const char *unit_id);
+/* The linked ids (links: the body's "links" object as JSON text, already validated) that name
+ * no record of their register: rows (field, zero-based position). NULL on failure. */
+PGresult *mr_q_links_missing(struct db_tx *tx, const char *org, const char *links);
+
 /* Inserts from a validated body (jsonb text); *manages says whether the caller runs the new
  * review (when it does not, the work refuses and nothing commits). res: 201 with it. */
 enum db_status mr_q_insert(struct db_tx *tx, const char *org, const char *body, const struct mr_caller *who,
