@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <yder.h>
@@ -15,6 +14,7 @@
 #include "config.h"
 #include "migrate.h"
 #include "openapi.h"
+#include "ratestore.h"
 #include "registers.h"
 #include "routes.h"
 #include "server.h"
@@ -121,23 +121,37 @@ static int cmd_routes(void) {
   return 0;
 }
 
-/* Cursors must verify on every instance sharing a secret, so with HS256 the key derives
- * from it; otherwise each process draws its own (cursors then live as long as the process). */
+/* Cursors must verify on every instance: ZSZ_CURSOR_KEY when set (required with RS256/ES256),
+ * else derived from the HS256 secret the instances share; never drawn by the instance. */
 static void derive_cursor_key(void) {
-  if (APP.cfg.jwt_has_secret) {
+  if (APP.cfg.has_cursor_key) {
+    memcpy(APP.cursor_key, APP.cfg.cursor_key, CURSOR_KEY_LEN);
+  } else if (APP.cfg.jwt_has_secret) {
     unsigned int len = 0;
     unsigned char out[EVP_MAX_MD_SIZE];
     HMAC(EVP_sha256(), APP.cfg.jwt_key, (int)APP.cfg.jwt_key_len, (const unsigned char *)"zsz-api cursor", 14, out,
          &len);
     memcpy(APP.cursor_key, out, CURSOR_KEY_LEN);
-  } else if (getrandom(APP.cursor_key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN) {
-    y_log_message(Y_LOG_LEVEL_WARNING, "getrandom failed; cursor key from time");
-    srand((unsigned)time(NULL));
-    for (int i = 0; i < CURSOR_KEY_LEN; i++)
-      APP.cursor_key[i] = (unsigned char)rand();
   }
 }
 
+/* Waits up to a second for SIGINT or SIGTERM (blocked in every thread, see
+ * cmd_serve_or_migrate): 1 when one came. */
+static int stop_requested_within_a_second(void) {
+  sigset_t stop;
+  struct timespec second = {.tv_sec = 1, .tv_nsec = 0};
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  int sig = sigtimedwait(&stop, NULL, &second);
+  if (sig > 0) {
+    y_log_message(Y_LOG_LEVEL_INFO, "signal %d while waiting for the database: stopping", sig);
+    return 1;
+  }
+  return 0;
+}
+
+/* The migration version, -1 on failure, -2 when stopped by a signal while waiting. */
 static int apply_migrations(int wait_seconds) {
   char err[1024] = "";
   for (int waited = 0;; waited++) {
@@ -153,7 +167,9 @@ static int apply_migrations(int wait_seconds) {
     if (waited == 0) {
       y_log_message(Y_LOG_LEVEL_WARNING, "waiting for the database: %s", err);
     }
-    sleep(1);
+    if (stop_requested_within_a_second()) {
+      return -2;
+    }
   }
 }
 
@@ -177,7 +193,7 @@ static int cmd_serve_or_migrate(int serve) {
   y_init_logs("zsz-api", Y_LOG_MODE_CONSOLE, APP.cfg.log_level, NULL, serve ? "starting" : "migrating");
   if (!serve) {
     int v = apply_migrations(STARTUP_DB_WAIT_SECONDS);
-    code = v >= 0 ? 0 : 1;
+    code = v >= 0 || v == -2 ? 0 : 1;
     if (v >= 0) y_log_message(Y_LOG_LEVEL_INFO, "database at migration %d", v);
     goto out_logs;
   }
@@ -207,6 +223,10 @@ static int cmd_serve_or_migrate(int serve) {
   };
   derive_cursor_key();
   APP.migration_version = apply_migrations(STARTUP_DB_WAIT_SECONDS);
+  if (APP.migration_version == -2) {
+    code = 0; /* asked to stop: a clean stop */
+    goto out_logs;
+  }
   if (APP.migration_version < 0) {
     goto out_logs;
   }
@@ -214,6 +234,10 @@ static int cmd_serve_or_migrate(int serve) {
   if (APP.pool == NULL) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the database pool");
     goto out_logs;
+  }
+  db_pool_set_transaction_pooling(APP.pool, APP.cfg.pooler_transaction);
+  if (APP.cfg.rate_limit_shared) {
+    ratestore_enable();
   }
   code = server_serve();
 out_logs:

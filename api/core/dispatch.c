@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "netaddr.h"
 #include "ratelimit.h"
+#include "ratestore.h"
 #include "routes.h"
 #include "server.h"
 #include "uri.h"
@@ -303,6 +304,11 @@ static enum rl_verdict rate_wait(const struct req_ctx *c, int *wait) {
   }
   unsigned char key[NET_KEY_LEN];
   net_rate_key(&client, key);
+  if (APP.cfg.rate_limit_shared) {
+    /* one bucket per address for every instance on the database (issue 15) */
+    return ratestore_take(APP.pool, key, APP.cfg.public_rate_limit, APP.cursor_key, CURSOR_KEY_LEN, wait,
+                          c->request_id);
+  }
   enum rl_verdict verdict = RL_FULL;
   int no_table = 0;
   *wait = 60;

@@ -9,4 +9,9 @@ void readyz_get(struct req_ctx *c);
 void metrics_get(struct req_ctx *c);
 void openapi_get(struct req_ctx *c);
 
+/* GET /metrics on ZSZ_METRICS_BIND, a listener of its own (nothing when unset). 0 when
+ * started or not wanted, -1 when it cannot listen. */
+int ops_metrics_listener_start(void);
+void ops_metrics_listener_stop(void);
+
 #endif
