@@ -10,7 +10,9 @@
 #   c  API tests: fresh cluster var/test-pg, database zsz_test, migrations,
 #      seeds, the database suites (tests/db/, meson test --suite db, against
 #      that database), build/zsz-api serve on a free port, python3 -m tests.api,
-#      SIGTERM
+#      SIGTERM. The server reaches the database through PgBouncer in transaction
+#      mode (ZSZ_DB_POOLER=transaction, var/test-bouncer) unless
+#      ZSZ_TEST_POOLER=none; stage d connects directly, so both ways run.
 #   d  the same under AddressSanitizer + UBSan (build-asan/): unit tests,
 #      database suites, API tests, and a clean shutdown (exit 0, no sanitizer
 #      report in the log)
@@ -32,7 +34,8 @@
 #
 # Logs: var/test-logs/. Knobs: ZSZ_TEST_PG_PORT (default 5434),
 # ZSZ_TEST_HTTP_PORT (first port tried, default 18080), ZSZ_TEST_REQUIRE_LSAN=1
-# (a LeakSanitizer that cannot run is a failure instead of a warning).
+# (a LeakSanitizer that cannot run is a failure instead of a warning),
+# ZSZ_TEST_POOLER (transaction, the default, or none: stage c without PgBouncer).
 # LeakSanitizer suppressions for third-party libraries, if ever needed, go in
 # tests/lsan.supp (used when present).
 set -euo pipefail
@@ -62,6 +65,8 @@ failed=0
 notes=()
 server_pid=""
 pg_started=0
+BOUNCER_DIR="$ZSZ_ROOT/var/test-bouncer"
+bouncer_started=0
 all_done=0
 
 pass() { # pass N WHAT
@@ -85,6 +90,9 @@ finish() {
     if [[ -n "$server_pid" ]]; then
         zsz_stop_pid "$server_pid" 10 || true
         server_pid=""
+    fi
+    if ((bouncer_started)); then
+        zsz_pgbouncer_stop "$BOUNCER_DIR" || true
     fi
     if ((pg_started)); then
         zsz_pg_stop "$PG_DIR" || true
@@ -185,6 +193,19 @@ fresh_db() {
         zsz_pg_create_db "$PG_DIR" "$PG_PORT" "$DB"
 }
 
+# free_port_from P: the first free TCP port from P (up to P + 50).
+free_port_from() {
+    local p="$1" last=$(($1 + 50))
+    while ((p <= last)); do
+        if zsz_port_free "$p"; then
+            echo "$p"
+            return 0
+        fi
+        p=$((p + 1))
+    done
+    return 1
+}
+
 free_port() {
     local p="${ZSZ_TEST_HTTP_PORT:-18080}" last
     last=$((p + 50))
@@ -202,7 +223,8 @@ free_port() {
 # run the API suite, stop the server. With LABEL asan, the shutdown check also
 # looks for sanitizer reports.
 api_tests() {
-    local dir="$1" label="$2" bin url port base log out rc line p f
+    local dir="$1" label="$2" pooler="${3:-none}" bin url port base log out rc line p f
+    local server_url server_pooler=none bport
     local sfx=""
     [[ "$label" == build ]] || sfx="-$label"
     bin="$ZSZ_ROOT/$dir/zsz-api"
@@ -235,10 +257,25 @@ api_tests() {
         return 0
     fi
     base="http://127.0.0.1:$port"
+    server_url="$url"
+    if [[ "$pooler" == transaction ]]; then
+        # PgBouncer in transaction mode between the server and the cluster (issue 15)
+        bport="$(free_port_from "$((PG_PORT + 1))")" || bport=""
+        if [[ -z "$bport" ]] || ! zsz_pgbouncer_start "$BOUNCER_DIR" "$PG_DIR" "$bport" >"$LOGS/bouncer-$label.log" 2>&1; then
+            cat "$LOGS/bouncer-$label.log"
+            fail 1 "$label API tests: cannot start PgBouncer (var/test-logs/bouncer-$label.log)"
+            return 0
+        fi
+        bouncer_started=1
+        server_url="$(zsz_pgbouncer_url "$BOUNCER_DIR" "$bport" "$DB")"
+        server_pooler=transaction
+        echo "through PgBouncer (transaction mode) on 127.0.0.1:$bport"
+    fi
     echo "starting $dir/zsz-api serve on $base (log: var/test-logs/server$sfx.log)"
     # the suite sends many public requests from one address (a test of its own checks the
     # limit on a second server), and waits on housekeeping for surveys that close by time
-    ZSZ_BIND=127.0.0.1 ZSZ_PORT="$port" ZSZ_DATABASE_URL="$url" ZSZ_JWT_SECRET="$TEST_SECRET" \
+    ZSZ_BIND=127.0.0.1 ZSZ_PORT="$port" ZSZ_DATABASE_URL="$server_url" ZSZ_JWT_SECRET="$TEST_SECRET" \
+        ZSZ_DB_POOLER="$server_pooler" \
         ZSZ_PUBLIC_RATE_LIMIT=100000 ZSZ_HOUSEKEEPING_SECONDS=2 \
         ZSZ_LOG_LEVEL=info "$bin" serve >"$log" 2>&1 </dev/null &
     server_pid=$!
@@ -277,6 +314,10 @@ api_tests() {
     rc=0
     zsz_stop_pid "$server_pid" 20 || rc=$?
     server_pid=""
+    if ((bouncer_started)); then
+        zsz_pgbouncer_stop "$BOUNCER_DIR" || true
+        bouncer_started=0
+    fi
     local problems=()
     ((rc == 0)) || problems+=("exit status $rc")
     if [[ "$label" == asan ]]; then
@@ -365,7 +406,7 @@ else
     fail 1 "cannot create or start the test cluster in var/test-pg"
 fi
 if ((cluster_ok && built)); then
-    api_tests build build
+    api_tests build build "${ZSZ_TEST_POOLER:-transaction}"
 elif ((cluster_ok)); then
     fail 1 "build API tests not run: build/ did not build"
 fi
