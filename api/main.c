@@ -15,6 +15,7 @@
 #include "migrate.h"
 #include "openapi.h"
 #include "ratestore.h"
+#include "replica.h"
 #include "registers.h"
 #include "routes.h"
 #include "server.h"
@@ -236,6 +237,12 @@ static int cmd_serve_or_migrate(int serve) {
     goto out_logs;
   }
   db_pool_set_transaction_pooling(APP.pool, APP.cfg.pooler_transaction);
+  if (APP.cfg.database_read_url != NULL &&
+      replica_start(APP.cfg.database_read_url, APP.cfg.pool_size, APP.cfg.pooler_transaction, APP.cursor_key,
+                    CURSOR_KEY_LEN) != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the replica pool");
+    goto out_logs;
+  }
   if (APP.cfg.rate_limit_shared) {
     ratestore_enable();
   }
@@ -243,6 +250,7 @@ static int cmd_serve_or_migrate(int serve) {
 out_logs:
   y_close_logs();
 out:
+  replica_stop();
   db_pool_free(APP.pool);
   APP.pool = NULL;
   free(APP.openapi_json);

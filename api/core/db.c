@@ -390,6 +390,17 @@ static void backoff(int attempt) {
   nanosleep(&ts, NULL);
 }
 
+/* The WAL insert position once a write committed: at or after its commit record, which a
+ * replica has replayed once its replay position reaches it. "" when it cannot be told. */
+static void commit_position(struct db_conn *c, char *out) {
+  PGresult *r = PQexecParams(c->pg, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, NULL, NULL, NULL, 0);
+  out[0] = '\0';
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+    snprintf(out, 32, "%s", PQgetvalue(r, 0, 0));
+  }
+  PQclear(r);
+}
+
 void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg, struct result *res,
             const char *request_id) {
   struct db_conn *c = checkout(pool);
@@ -472,6 +483,9 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
       r = db_exec(&tx, "COMMIT", 0, NULL);
       PQclear(r);
       if (r != NULL) {
+        if (opts->commit_lsn != NULL && !opts->read_only) {
+          commit_position(c, opts->commit_lsn);
+        }
         break;
       }
     } else if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {

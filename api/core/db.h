@@ -75,6 +75,9 @@ struct db_tx_opts {
   int read_only;     /* the database refuses writes and locks (25006), also to a read run alone */
   int snapshot;      /* read_only: several statements in one REPEATABLE READ snapshot */
   const char *label; /* what runs (a route path), for logs */
+  /* a write that committed: the primary's WAL insert position after the COMMIT ("X/Y") is
+   * written here (room for 32), for read-your-writes on a replica; NULL: not wanted */
+  char *commit_lsn;
 };
 
 /* Runs work inside one transaction with the tenant set, retrying the whole transaction on

@@ -21,6 +21,7 @@
 #include "netaddr.h"
 #include "ratelimit.h"
 #include "ratestore.h"
+#include "replica.h"
 #include "routes.h"
 #include "server.h"
 #include "uri.h"
@@ -665,12 +666,23 @@ static void run_work(struct req_ctx *c) {
   const struct route *rt = c->route;
   int write = (rt->flags & ROUTE_WRITE) || strcmp(rt->method, "GET") != 0;
   struct result res = {0};
+  char lsn[32] = "";
   struct db_tx_opts opts = {.org_id = c->org_id,
                             .actor = c->who.sub,
                             .read_only = !write,
                             .snapshot = !write && (rt->flags & ROUTE_SNAPSHOT),
-                            .label = rt->path};
-  db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+                            .label = rt->path,
+                            .commit_lsn = write && replica_enabled() ? lsn : NULL};
+  /* a read that may lag goes to the replica, unless the caller's last write is not there yet */
+  struct db_pool *pool = !write && (rt->flags & ROUTE_REPLICA) ? replica_pool_for(c) : NULL;
+  db_run(pool ? pool : c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+  if (pool != NULL && res.status == 503) {
+    result_reset(&res); /* the replica is away: the primary answers */
+    db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+  }
+  if (lsn[0] != '\0') {
+    replica_mark_write(c, lsn);
+  }
   http_render(c, &res);
   result_reset(&res);
 }

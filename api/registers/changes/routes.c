@@ -10,7 +10,12 @@
 
 static struct route ROUTES_OF_CHANGES[] = {
     /* .paged for c->limit only: the feed pages by after=<last id> (no signed cursor) */
-    {.method = "GET", .path = "/api/v1/changes", .roles = P | PR, .paged = 1, .work = change_list},
+    {.method = "GET",
+     .path = "/api/v1/changes",
+     .roles = P | PR,
+     .flags = ROUTE_REPLICA,
+     .paged = 1,
+     .work = change_list},
 };
 
 const struct zsz_register CHANGES_REGISTER = {
