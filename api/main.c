@@ -14,6 +14,7 @@
 #include "config.h"
 #include "migrate.h"
 #include "openapi.h"
+#include "ops.h"
 #include "ratestore.h"
 #include "replica.h"
 #include "registers.h"
@@ -213,6 +214,7 @@ static int cmd_serve_or_migrate(int serve) {
   }
   json_decref(report);
   APP.openapi_json = json_dumps(doc, JSON_COMPACT);
+  ops_docs_load(APP.cfg.openapi_file);
   APP.auth = (struct auth_config){
       .alg = APP.cfg.jwt_alg,
       .key = APP.cfg.jwt_key,
@@ -255,6 +257,7 @@ out:
   APP.pool = NULL;
   free(APP.openapi_json);
   APP.openapi_json = NULL;
+  ops_docs_free();
   json_decref(doc);
   config_free(&APP.cfg);
   json_decref(problems);

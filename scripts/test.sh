@@ -35,7 +35,8 @@
 # Logs: var/test-logs/. Knobs: ZSZ_TEST_PG_PORT (default 5434),
 # ZSZ_TEST_HTTP_PORT (first port tried, default 18080), ZSZ_TEST_REQUIRE_LSAN=1
 # (a LeakSanitizer that cannot run is a failure instead of a warning),
-# ZSZ_TEST_POOLER (transaction, the default, or none: stage c without PgBouncer).
+# ZSZ_TEST_POOLER (transaction, the default, or none: stage c without PgBouncer),
+# ZSZ_TEST_BOUNCER_PORT (first port tried for PgBouncer, default ZSZ_TEST_PG_PORT + 1).
 # LeakSanitizer suppressions for third-party libraries, if ever needed, go in
 # tests/lsan.supp (used when present).
 set -euo pipefail
@@ -260,7 +261,7 @@ api_tests() {
     server_url="$url"
     if [[ "$pooler" == transaction ]]; then
         # PgBouncer in transaction mode between the server and the cluster (issue 15)
-        bport="$(free_port_from "$((PG_PORT + 1))")" || bport=""
+        bport="$(free_port_from "${ZSZ_TEST_BOUNCER_PORT:-$((PG_PORT + 1))}")" || bport=""
         if [[ -z "$bport" ]] || ! zsz_pgbouncer_start "$BOUNCER_DIR" "$PG_DIR" "$bport" >"$LOGS/bouncer-$label.log" 2>&1; then
             cat "$LOGS/bouncer-$label.log"
             fail 1 "$label API tests: cannot start PgBouncer (var/test-logs/bouncer-$label.log)"
@@ -360,7 +361,7 @@ lsan_probe() {
 zsz_header "a: dependencies"
 have_node=0
 # the fuzz targets' clang and libFuzzer too: stage g cannot be skipped
-if ! (zsz_install_deps "${ZSZ_FUZZ_DEPS[@]}"); then
+if ! (zsz_install_deps "${ZSZ_FUZZ_DEPS[@]}" "${ZSZ_DOCS_DEPS[@]}"); then
     fail 1 "missing Debian packages (see above)"
 fi
 if command -v node >/dev/null && command -v npm >/dev/null; then

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <ulfius.h>
 #include <yder.h>
 
@@ -185,4 +187,113 @@ void ops_metrics_listener_stop(void) {
     MHD_stop_daemon(g_metrics);
     g_metrics = NULL;
   }
+}
+
+/* ---- /docs: the contract rendered for people (Redoc, vendored) ----------------------------- */
+
+/* The page (the inline script's text is exactly DOCS_SCRIPT: its hash is in the CSP): Redoc from this server, the
+ * contract from /openapi.json, its servers set to where the browser found this page (behind a proxy too, at any path
+ * prefix). Relative URLs only. */
+static const char DOCS_SCRIPT[] =
+    "var base = window.location.href.replace(/[?#].*$/, '').replace(/docs\\/?$/, '');\n"
+    "fetch(base + 'openapi.json').then(function (r) { return r.json(); }).then(function (spec) {\n"
+    "  spec.servers = [{url: base.replace(/\\/$/, ''), description: 'this server'}];\n"
+    "  Redoc.init(spec, {}, document.getElementById('redoc'));\n"
+    "});\n";
+static const char DOCS_PAGE_HEAD[] = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                                     "<title>zsz-api: API reference</title>\n"
+                                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                                     "<style>body { margin: 0; }</style>\n</head>\n<body>\n<div id=\"redoc\"></div>\n"
+                                     "<script src=\"docs/redoc.standalone.js\"></script>\n<script>";
+static const char DOCS_PAGE_TAIL[] = "</script>\n</body>\n</html>\n";
+
+static char *g_redoc; /* owned: the vendored bundle */
+static size_t g_redoc_len;
+static char *g_docs_page; /* owned */
+static char g_docs_csp[512];
+
+int ops_docs_load(const char *openapi_file) {
+  char path[4096];
+  const char *slash = strrchr(openapi_file, '/');
+  int dirlen = slash ? (int)(slash - openapi_file) : 1;
+  snprintf(path, sizeof path, "%.*s/docs/redoc.standalone.js", dirlen, slash ? openapi_file : ".");
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "docs: %s cannot be read: /docs answers 404", path);
+    return -1;
+  }
+  long len = -1;
+  if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0) {
+    g_redoc = malloc((size_t)len);
+    if (g_redoc && fread(g_redoc, 1, (size_t)len, f) != (size_t)len) {
+      free(g_redoc);
+      g_redoc = NULL;
+    }
+  }
+  fclose(f);
+  if (g_redoc == NULL) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "docs: %s cannot be read: /docs answers 404", path);
+    return -1;
+  }
+  g_redoc_len = (size_t)len;
+  size_t n = sizeof DOCS_PAGE_HEAD + sizeof DOCS_SCRIPT + sizeof DOCS_PAGE_TAIL;
+  g_docs_page = malloc(n);
+  if (g_docs_page == NULL) {
+    return -1;
+  }
+  snprintf(g_docs_page, n, "%s%s%s", DOCS_PAGE_HEAD, DOCS_SCRIPT, DOCS_PAGE_TAIL);
+  /* nothing but this server: the inline script by its hash, the bundle, the contract; Redoc's
+   * styles are inline and its search runs in a worker made from a blob */
+  unsigned char digest[32];
+  unsigned int dlen = 0;
+  EVP_Digest(DOCS_SCRIPT, sizeof DOCS_SCRIPT - 1, digest, &dlen, EVP_sha256(), NULL);
+  static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char hash[48];
+  size_t o = 0;
+  for (unsigned int i = 0; i < dlen; i += 3) {
+    unsigned int v = (unsigned int)digest[i] << 16 | (i + 1 < dlen ? (unsigned int)digest[i + 1] << 8 : 0) |
+                     (i + 2 < dlen ? digest[i + 2] : 0);
+    hash[o++] = b64[(v >> 18) & 63];
+    hash[o++] = b64[(v >> 12) & 63];
+    hash[o++] = i + 1 < dlen ? b64[(v >> 6) & 63] : '=';
+    hash[o++] = i + 2 < dlen ? b64[v & 63] : '=';
+  }
+  hash[o] = '\0';
+  snprintf(g_docs_csp, sizeof g_docs_csp,
+           "default-src 'none'; script-src 'self' 'sha256-%s'; style-src 'self' 'unsafe-inline'; "
+           "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src blob:; "
+           "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+           hash);
+  return 0;
+}
+
+void ops_docs_free(void) {
+  free(g_redoc);
+  g_redoc = NULL;
+  free(g_docs_page);
+  g_docs_page = NULL;
+}
+
+void docs_get(struct req_ctx *c) {
+  if (g_docs_page == NULL) {
+    http_problem(c, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_ROUTE);
+    return;
+  }
+  ulfius_set_string_body_response(c->resp, 200, g_docs_page);
+  u_map_put(c->resp->map_header, "Content-Type", "text/html; charset=utf-8");
+  u_map_put(c->resp->map_header, "Content-Security-Policy", g_docs_csp);
+  u_map_put(c->resp->map_header, "X-Content-Type-Options", "nosniff");
+  c->rendered = 1;
+}
+
+void docs_redoc_get(struct req_ctx *c) {
+  if (g_redoc == NULL) {
+    http_problem(c, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_ROUTE);
+    return;
+  }
+  ulfius_set_binary_body_response(c->resp, 200, g_redoc, g_redoc_len);
+  u_map_put(c->resp->map_header, "Content-Type", "text/javascript; charset=utf-8");
+  u_map_put(c->resp->map_header, "Cache-Control", "public, max-age=86400");
+  u_map_put(c->resp->map_header, "X-Content-Type-Options", "nosniff");
+  c->rendered = 1;
 }

@@ -45,6 +45,14 @@ ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libj
 # shellcheck disable=SC2034  # used by scripts/test.sh and scripts/fuzz.sh
 ZSZ_FUZZ_DEPS=(clang libclang-rt-14-dev llvm)
 
+# What the /docs test (tests/api/test_docs.py) needs: a headless browser, Debian's chromium.
+# shellcheck disable=SC2034  # used by scripts/test.sh
+ZSZ_DOCS_DEPS=(chromium)
+
+# What scripts/cluster.sh needs besides ZSZ_DEPS (PgBouncer is in ZSZ_DEPS: stage c uses it).
+# shellcheck disable=SC2034  # used by scripts/cluster.sh
+ZSZ_CLUSTER_DEPS=(haproxy)
+
 # Name of the cluster superuser created by initdb (independent of the OS user).
 ZSZ_PG_SUPERUSER=postgres
 

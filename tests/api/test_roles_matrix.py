@@ -653,6 +653,8 @@ ROUTES = [
     ("GET", "/readyz", PUBLIC, b_read(lambda: "/readyz")),
     ("GET", "/metrics", PUBLIC, b_read(lambda: "/metrics")),
     ("GET", "/openapi.json", PUBLIC, b_read(lambda: "/openapi.json")),
+    ("GET", "/docs", PUBLIC, b_read(lambda: "/docs")),
+    ("GET", "/docs/redoc.standalone.js", PUBLIC, b_read(lambda: "/docs/redoc.standalone.js")),
     # /api/v1
     ("GET", "/api/v1/me", ALL, b_read(lambda: "/api/v1/me")),
     ("GET", "/api/v1/organisation", ALL, b_read(lambda: "/api/v1/organisation")),
@@ -850,7 +852,7 @@ class MatrixCompletenessTest(ApiTest):
         match), each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 99)
+        self.assertEqual(len(keys), 101)  # + GET /docs and its bundle (issue 15)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 95)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
