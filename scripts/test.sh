@@ -21,6 +21,11 @@
 #      tests/unit/ and tests/fuzz/
 #   g  libFuzzer targets (tests/fuzz/, built in build-fuzz/ with clang): each runs a fixed
 #      number of executions (ZSZ_TEST_FUZZ_RUNS, default 20000) from its seeds, one test each
+#   h  scripts/cluster.sh test: a primary and a streaming standby, PgBouncer, two instances,
+#      HAProxy; the tests of tests/cluster/ (an instance killed under write load, cursors and
+#      the public limit across instances, read-your-writes), one test each. Ports
+#      ZSZ_TEST_CLUSTER_PORT (18090..18094) and ZSZ_TEST_CLUSTER_PG_PORT (5440..5442);
+#      ZSZ_TEST_SKIP_CLUSTER=1 skips it
 #
 # Counting: each Check test case is one test (from the "Checks: N, Failures: F,
 # Errors: E" lines of the unit and database test logs; a test binary without
@@ -541,6 +546,29 @@ if zsz_fuzz_build >"$LOGS/build-fuzz.log" 2>&1; then
 else
     tail -n 30 "$LOGS/build-fuzz.log"
     fail 1 "build of build-fuzz/ (clang, libFuzzer) failed (var/test-logs/build-fuzz.log)"
+fi
+
+# --- h: the scaled-out deployment (scripts/cluster.sh, tests/cluster) -----------------------
+if [[ "${ZSZ_TEST_SKIP_CLUSTER:-0}" == 1 ]]; then
+    zsz_header "h: cluster: skipped (ZSZ_TEST_SKIP_CLUSTER=1)"
+    notes+=("NOTE: stage h (scripts/cluster.sh test) skipped by ZSZ_TEST_SKIP_CLUSTER=1")
+else
+    zsz_header "h: cluster: primary + standby, PgBouncer, two instances, HAProxy (scripts/cluster.sh test)"
+    rc=0
+    ZSZ_CLUSTER_PORT="${ZSZ_TEST_CLUSTER_PORT:-18090}" ZSZ_CLUSTER_PG_PORT="${ZSZ_TEST_CLUSTER_PG_PORT:-5440}" \
+        timeout 900 "$ZSZ_ROOT/scripts/cluster.sh" test >"$LOGS/cluster.log" 2>&1 </dev/null || rc=$?
+    ran="$(grep -oE '^Ran [0-9]+ test' "$LOGS/cluster.log" | tail -n1 | grep -oE '[0-9]+' || true)"
+    bad="$(grep -cE '^(FAIL|ERROR): ' "$LOGS/cluster.log" || true)"
+    if [[ -z "$ran" ]]; then
+        tail -n 30 "$LOGS/cluster.log"
+        fail 1 "cluster tests did not run (status $rc; var/test-logs/cluster.log)"
+    else
+        ((ran - bad > 0)) && pass "$((ran - bad))" "cluster tests ($((ran - bad)))"
+        ((bad > 0)) && fail "$bad" "cluster tests ($bad failed; see var/test-logs/cluster.log)"
+        if ((rc != 0 && bad == 0)); then
+            fail 1 "cluster tests: scripts/cluster.sh test exited with status $rc"
+        fi
+    fi
 fi
 
 all_done=1
