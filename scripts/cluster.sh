@@ -140,12 +140,17 @@ defaults
 
 frontend api
     bind 127.0.0.1:$LB_PORT
-    option forwardfor
+    # the client's address for the instances (ZSZ_TRUSTED_PROXIES=127.0.0.1); a client on this
+    # machine is not marked as forwarded (its own X-Forwarded-For passes as it wrote it)
+    option forwardfor except 127.0.0.0/8
     default_backend zsz
 
 backend zsz
     balance roundrobin
-    option httpchk GET /readyz
+    # liveness, not readiness: with the database away every instance answers 503 with
+    # Retry-After itself (problem+json), better than the balancer's own page; a dead process
+    # is out within a second
+    option httpchk GET /healthz
     http-check expect status 200
     default-server inter 500ms fall 2 rise 2
     server api1 127.0.0.1:$API1_PORT check
@@ -219,10 +224,14 @@ cmd_test() {
         # the suite sends many public requests from one address; and it reads at once what
         # another caller wrote, which a replica promises only to the writer (read-your-writes):
         # lists from the standby are left to tests/cluster and tests/api/test_replica.py
-        cmd_start ZSZ_PUBLIC_RATE_LIMIT=100000 ZSZ_DATABASE_READ_URL=""
+        # and it reads /metrics on the API port (here: from this machine, which HAProxy does
+        # not mark as forwarded); two of its checks count one instance's requests, which a
+        # balancer over two splits: those two are left out, by name
+        cmd_start ZSZ_PUBLIC_RATE_LIMIT=100000 ZSZ_DATABASE_READ_URL="" ZSZ_METRICS_BIND=""
         test_env
         zsz_header "the API suite through the load balancer"
-        timeout --foreground 600 "$py" -m tests.api 2>&1 | tee "$DIR/api-suite.log" | tail -n 3 || rc=1
+        ZSZ_TEST_EXCLUDE="test_ops.MetricsTest.test_counter_grows,test_every_route.MetricsEveryRouteTest" \
+            timeout --foreground 900 "$py" -m tests.api 2>&1 | tee "$DIR/api-suite.log" | tail -n 3 || rc=1
         grep -qE '^API: [0-9]+ passed, 0 failed' "$DIR/api-suite.log" || rc=1
         stop_api 1
         stop_api 2

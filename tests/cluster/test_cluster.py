@@ -12,7 +12,6 @@ import concurrent.futures
 import http.client
 import json
 import os
-import re
 import secrets
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import time
 import unittest
 import urllib.parse
 
-from tests.api.client import DATABASE_URL, HOST, PORT, plenipotentiary, president
+from tests.api.client import DATABASE_URL, PORT, kr_code, plenipotentiary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 API_PORTS = [int(p) for p in os.environ.get("ZSZ_CLUSTER_API_PORTS", "8091,8092").split(",")]
@@ -72,15 +71,24 @@ class ClusterTest(unittest.TestCase):
             status, _, body = request(port, "GET", "/readyz")
             self.assertEqual(status, 200, body)
             self.assertEqual(body["status"], "ready")
-        out = psql("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+        deadline = time.monotonic() + 20  # after a restart of the primary it reconnects by itself
+        while True:
+            # a row per connected standby (its details are for superusers only)
+            out = psql("SELECT count(*) FROM pg_stat_replication")
+            if out == "1" or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         self.assertEqual(out, "1", "the standby streams from the primary")
+        standby = subprocess.run(["psql", "-X", "-A", "-t", "-d", os.environ["ZSZ_CLUSTER_STANDBY_URL"], "-c",
+                                  "SELECT pg_is_in_recovery()"], capture_output=True, text=True, check=True)
+        self.assertEqual(standby.stdout.strip(), "t", "the standby is a hot standby")
 
     def test_02_cursor_from_one_instance_pages_on_the_other(self):
         token = plenipotentiary()
         mark = None
         for i in range(3):
             status, headers, body = request(PORT, "POST", "/api/v1/processes", token,
-                                            {"code": f"GR {1000 + secrets.randbelow(90000)}.{i}", "name": "kursor"})
+                                            {"code": kr_code(), "name": "kursor"})
             self.assertEqual(status, 201, body)
             mark = headers["zsz-read-after"]
         # the writer's own mark: every read below sees its writes (from the primary)
@@ -112,7 +120,7 @@ class ClusterTest(unittest.TestCase):
 
     def test_04_read_your_writes_through_the_balancer(self):
         token = plenipotentiary()
-        code = f"GR {secrets.randbelow(90000) + 1000}"
+        code = kr_code()
         status, headers, made = request(PORT, "POST", "/api/v1/processes", token, {"code": code, "name": "rw"})
         self.assertEqual(status, 201, made)
         mark = headers["zsz-read-after"]
@@ -145,7 +153,8 @@ class ClusterTest(unittest.TestCase):
                     else:
                         failed.append((code, status, body if status is None else body))
 
-        pid = int(open(os.path.join(CLUSTER_DIR, "api1.pid")).read())
+        with open(os.path.join(CLUSTER_DIR, "api1.pid")) as f:
+            pid = int(f.read())
         threads = 8
         with concurrent.futures.ThreadPoolExecutor(threads) as pool:
             futures = [pool.submit(writer) for _ in range(threads)]
