@@ -58,6 +58,9 @@ standby_url() { zsz_pg_url "$STANDBY" "$STANDBY_PORT" "$DB"; }
 bouncer_url() { zsz_pgbouncer_url "$BOUNCER" "$BOUNCER_PORT" "$DB"; }
 
 start_databases() {
+    if [[ -f "$PRIMARY/port" && "$(cat "$PRIMARY/port")" != "$PG_PORT" ]]; then
+        zsz_die "var/cluster was made with PostgreSQL on port $(cat "$PRIMARY/port"), not $PG_PORT: scripts/cluster.sh stop; rm -rf var/cluster"
+    fi
     zsz_pg_init "$PRIMARY" "$PG_PORT" fast
     zsz_pg_start "$PRIMARY"
     zsz_pg_create_db "$PRIMARY" "$PG_PORT" "$DB"
@@ -219,6 +222,9 @@ test_env() {
 cmd_test() {
     local rc=0 py=python3
     python3 -c 'import jsonschema, yaml' 2>/dev/null || py=/usr/bin/python3
+    # a fresh cluster every time, on the ports asked for now
+    cmd_stop
+    rm -rf "$DIR"
     trap cmd_stop EXIT
     if [[ "${ZSZ_CLUSTER_FULL:-0}" == 1 ]]; then
         # the suite sends many public requests from one address; and it reads at once what
