@@ -242,6 +242,9 @@ cmd_test() {
         ZSZ_TEST_EXCLUDE="test_ops.MetricsTest.test_counter_grows,test_every_route.MetricsEveryRouteTest,test_errors.BodyTest.test_two_mebibyte_body_is_413,test_survey_responses.SubmitTest.test_wire_errors" \
             timeout --foreground 900 "$py" -m tests.api 2>&1 | tee "$DIR/api-suite.log" | tail -n 3 || rc=1
         grep -qE '^API: [0-9]+ passed, 0 failed' "$DIR/api-suite.log" || rc=1
+        # the balancer too: a fresh one counts both instances up at once (this one would take
+        # its checks' time to see them back)
+        stop_lb
         stop_api 1
         stop_api 2
     fi
