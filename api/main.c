@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include <yder.h>
@@ -16,6 +15,9 @@
 #include "migrate.h"
 #include "openapi.h"
 #include "org_cli.h"
+#include "ops.h"
+#include "ratestore.h"
+#include "replica.h"
 #include "registers.h"
 #include "routes.h"
 #include "server.h"
@@ -126,23 +128,37 @@ static int cmd_routes(void) {
   return 0;
 }
 
-/* Cursors must verify on every instance sharing a secret, so with HS256 the key derives
- * from it; otherwise each process draws its own (cursors then live as long as the process). */
+/* Cursors must verify on every instance: ZSZ_CURSOR_KEY when set (required with RS256/ES256),
+ * else derived from the HS256 secret the instances share; never drawn by the instance. */
 static void derive_cursor_key(void) {
-  if (APP.cfg.jwt_has_secret) {
+  if (APP.cfg.has_cursor_key) {
+    memcpy(APP.cursor_key, APP.cfg.cursor_key, CURSOR_KEY_LEN);
+  } else if (APP.cfg.jwt_has_secret) {
     unsigned int len = 0;
     unsigned char out[EVP_MAX_MD_SIZE];
     HMAC(EVP_sha256(), APP.cfg.jwt_key, (int)APP.cfg.jwt_key_len, (const unsigned char *)"zsz-api cursor", 14, out,
          &len);
     memcpy(APP.cursor_key, out, CURSOR_KEY_LEN);
-  } else if (getrandom(APP.cursor_key, CURSOR_KEY_LEN, 0) != CURSOR_KEY_LEN) {
-    y_log_message(Y_LOG_LEVEL_WARNING, "getrandom failed; cursor key from time");
-    srand((unsigned)time(NULL));
-    for (int i = 0; i < CURSOR_KEY_LEN; i++)
-      APP.cursor_key[i] = (unsigned char)rand();
   }
 }
 
+/* Waits up to a second for SIGINT or SIGTERM (blocked in every thread, see
+ * cmd_serve_or_migrate): 1 when one came. */
+static int stop_requested_within_a_second(void) {
+  sigset_t stop;
+  struct timespec second = {.tv_sec = 1, .tv_nsec = 0};
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  int sig = sigtimedwait(&stop, NULL, &second);
+  if (sig > 0) {
+    y_log_message(Y_LOG_LEVEL_INFO, "signal %d while waiting for the database: stopping", sig);
+    return 1;
+  }
+  return 0;
+}
+
+/* The migration version, -1 on failure, -2 when stopped by a signal while waiting. */
 static int apply_migrations(int wait_seconds) {
   char err[1024] = "";
   for (int waited = 0;; waited++) {
@@ -158,7 +174,9 @@ static int apply_migrations(int wait_seconds) {
     if (waited == 0) {
       y_log_message(Y_LOG_LEVEL_WARNING, "waiting for the database: %s", err);
     }
-    sleep(1);
+    if (stop_requested_within_a_second()) {
+      return -2;
+    }
   }
 }
 
@@ -182,7 +200,7 @@ static int cmd_serve_or_migrate(int serve) {
   y_init_logs("zsz-api", Y_LOG_MODE_CONSOLE, APP.cfg.log_level, NULL, serve ? "starting" : "migrating");
   if (!serve) {
     int v = apply_migrations(STARTUP_DB_WAIT_SECONDS);
-    code = v >= 0 ? 0 : 1;
+    code = v >= 0 || v == -2 ? 0 : 1;
     if (v >= 0) y_log_message(Y_LOG_LEVEL_INFO, "database at migration %d", v);
     goto out_logs;
   }
@@ -201,6 +219,7 @@ static int cmd_serve_or_migrate(int serve) {
   }
   json_decref(report);
   APP.openapi_json = json_dumps(doc, JSON_COMPACT);
+  ops_docs_load(APP.cfg.openapi_file);
   APP.auth = (struct auth_config){
       .alg = APP.cfg.jwt_alg,
       .key = APP.cfg.jwt_key,
@@ -212,6 +231,10 @@ static int cmd_serve_or_migrate(int serve) {
   };
   derive_cursor_key();
   APP.migration_version = apply_migrations(STARTUP_DB_WAIT_SECONDS);
+  if (APP.migration_version == -2) {
+    code = 0; /* asked to stop: a clean stop */
+    goto out_logs;
+  }
   if (APP.migration_version < 0) {
     goto out_logs;
   }
@@ -220,14 +243,26 @@ static int cmd_serve_or_migrate(int serve) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the database pool");
     goto out_logs;
   }
+  db_pool_set_transaction_pooling(APP.pool, APP.cfg.pooler_transaction);
+  if (APP.cfg.database_read_url != NULL &&
+      replica_start(APP.cfg.database_read_url, APP.cfg.pool_size, APP.cfg.pooler_transaction, APP.cursor_key,
+                    CURSOR_KEY_LEN) != 0) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the replica pool");
+    goto out_logs;
+  }
+  if (APP.cfg.rate_limit_shared) {
+    ratestore_enable();
+  }
   code = server_serve();
 out_logs:
   y_close_logs();
 out:
+  replica_stop();
   db_pool_free(APP.pool);
   APP.pool = NULL;
   free(APP.openapi_json);
   APP.openapi_json = NULL;
+  ops_docs_free();
   json_decref(doc);
   config_free(&APP.cfg);
   json_decref(problems);

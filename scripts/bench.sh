@@ -24,7 +24,7 @@
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
-# management_reviews risks imports", the default, or some of them).
+# management_reviews risks imports scale", the default, or some of them).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -39,7 +39,7 @@ CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
 POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
-SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks imports}"
+SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks imports scale}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
@@ -607,4 +607,56 @@ printf '%-46s %10s %14s\n' "incidents (JSON array)" "$import_s" "$growth_mb"
 bench_import readings /api/v1/imports/readings "$LOGS/import-readings.csv" "text/csv; charset=windows-1250" "$ptoken"
 printf '%-46s %10s %14s\n' "readings (CSV, windows-1250)" "$import_s" "$growth_mb"
 echo "aims: under 10 s each, RSS growth under 100 MB; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+# ---- several instances (issue 15): the shared rate limit and PgBouncer in transaction mode -----
+# Each variant is a server of its own, measured alone (the main server stays idle):
+#   public route, the in-process limiter        ZSZ_RATE_LIMIT_STORE=memory
+#   public route, the limit kept in PostgreSQL  ZSZ_RATE_LIMIT_STORE=database (one statement more)
+#   GET /api/v1/processes/{id} through PgBouncer in transaction mode (ZSZ_DB_POOLER=transaction)
+# The public route asks for a survey that does not exist (404 after the limit and one lookup), so
+# the two limiter variants differ by the limiter alone. ZSZ_PUBLIC_RATE_LIMIT is set high enough
+# that nothing is limited: the cost of the bookkeeping is measured, not 429s.
+if want scale; then
+zsz_header "several instances: the public rate limit in memory and in PostgreSQL; PgBouncer"
+BOUNCER_DIR="$ZSZ_ROOT/var/bench-bouncer"
+bport="${ZSZ_BENCH_BOUNCER_PORT:-$((PG_PORT + 1))}"
+while ! zsz_port_free "$bport"; do bport=$((bport + 1)); done
+zsz_pgbouncer_start "$BOUNCER_DIR" "$PG_DIR" "$bport" || zsz_die "cannot start PgBouncer"
+trap 'zsz_pgbouncer_stop "$BOUNCER_DIR"; cleanup' EXIT
+bouncer_url="$(zsz_pgbouncer_url "$BOUNCER_DIR" "$bport" "$DB")"
+xport=$((port + 1))
+while ! zsz_port_free "$xport"; do xport=$((xport + 1)); done
+public_path="/api/v1/public/surveys/bench-no-such-survey"
+printf '%-58s %10s %9s %9s\n' "variant" "req/s" "p50" "p99"
+# bench_variant LABEL PATH [wrk-args] -- ENV...: a server with ENV on xport, wrk, stopped again
+bench_variant() {
+    local label="$1" path="$2" xpid
+    shift 2
+    local wargs=()
+    while (($#)) && [[ "$1" != -- ]]; do wargs+=("$1"); shift; done
+    shift
+    env "$@" ZSZ_PORT="$xport" "$bin" serve >"$LOGS/server-variant.log" 2>&1 </dev/null &
+    xpid=$!
+    zsz_wait_http "http://127.0.0.1:$xport/readyz" 30 "$xpid" || {
+        tail -n 20 "$LOGS/server-variant.log"
+        zsz_die "variant server not ready"
+    }
+    wrk -t"$THREADS" -c"$CONNS" -d2s -H "$auth" "${wargs[@]}" "http://127.0.0.1:$xport$path" >/dev/null
+    wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --timeout 5s --latency -H "$auth" "${wargs[@]}" \
+        "http://127.0.0.1:$xport$path" >"$LOGS/wrk-variant.txt"
+    printf '%-58s %10s %9s %9s\n' "$label" "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-variant.txt")" \
+        "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-variant.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-variant.txt")"
+    zsz_stop_pid "$xpid" 20 || true
+}
+bench_variant "public route, limit in memory" "$public_path" -- \
+    ZSZ_PUBLIC_RATE_LIMIT=1000000 ZSZ_RATE_LIMIT_STORE=memory
+bench_variant "public route, limit in PostgreSQL (shared)" "$public_path" -- \
+    ZSZ_PUBLIC_RATE_LIMIT=1000000 ZSZ_RATE_LIMIT_STORE=database
+bench_variant "GET /api/v1/processes/{id}, direct" /api/v1/processes/ -s "$LOGS/one.lua" --
+bench_variant "GET /api/v1/processes/{id}, PgBouncer transaction mode" /api/v1/processes/ -s "$LOGS/one.lua" -- \
+    ZSZ_DATABASE_URL="$bouncer_url" ZSZ_DB_POOLER=transaction
+bench_variant "GET /api/v1/processes?limit=50, direct" "$list_path" --
+bench_variant "GET /api/v1/processes?limit=50, PgBouncer transaction mode" "$list_path" -- \
+    ZSZ_DATABASE_URL="$bouncer_url" ZSZ_DB_POOLER=transaction
 fi

@@ -10,7 +10,9 @@
 #   c  API tests: fresh cluster var/test-pg, database zsz_test, migrations,
 #      seeds, the database suites (tests/db/, meson test --suite db, against
 #      that database), build/zsz-api serve on a free port, python3 -m tests.api,
-#      SIGTERM
+#      SIGTERM. The server reaches the database through PgBouncer in transaction
+#      mode (ZSZ_DB_POOLER=transaction, var/test-bouncer) unless
+#      ZSZ_TEST_POOLER=none; stage d connects directly, so both ways run.
 #   d  the same under AddressSanitizer + UBSan (build-asan/): unit tests,
 #      database suites, API tests, and a clean shutdown (exit 0, no sanitizer
 #      report in the log)
@@ -19,6 +21,11 @@
 #      tests/unit/ and tests/fuzz/
 #   g  libFuzzer targets (tests/fuzz/, built in build-fuzz/ with clang): each runs a fixed
 #      number of executions (ZSZ_TEST_FUZZ_RUNS, default 20000) from its seeds, one test each
+#   h  scripts/cluster.sh test: a primary and a streaming standby, PgBouncer, two instances,
+#      HAProxy; the tests of tests/cluster/ (an instance killed under write load, cursors and
+#      the public limit across instances, read-your-writes), one test each. Ports
+#      ZSZ_TEST_CLUSTER_PORT (18090..18094) and ZSZ_TEST_CLUSTER_PG_PORT (5440..5442);
+#      ZSZ_TEST_SKIP_CLUSTER=1 skips it
 #
 # Counting: each Check test case is one test (from the "Checks: N, Failures: F,
 # Errors: E" lines of the unit and database test logs; a test binary without
@@ -32,7 +39,9 @@
 #
 # Logs: var/test-logs/. Knobs: ZSZ_TEST_PG_PORT (default 5434),
 # ZSZ_TEST_HTTP_PORT (first port tried, default 18080), ZSZ_TEST_REQUIRE_LSAN=1
-# (a LeakSanitizer that cannot run is a failure instead of a warning).
+# (a LeakSanitizer that cannot run is a failure instead of a warning),
+# ZSZ_TEST_POOLER (transaction, the default, or none: stage c without PgBouncer),
+# ZSZ_TEST_BOUNCER_PORT (first port tried for PgBouncer, default ZSZ_TEST_PG_PORT + 1).
 # LeakSanitizer suppressions for third-party libraries, if ever needed, go in
 # tests/lsan.supp (used when present).
 set -euo pipefail
@@ -62,6 +71,8 @@ failed=0
 notes=()
 server_pid=""
 pg_started=0
+BOUNCER_DIR="$ZSZ_ROOT/var/test-bouncer"
+bouncer_started=0
 all_done=0
 
 pass() { # pass N WHAT
@@ -85,6 +96,9 @@ finish() {
     if [[ -n "$server_pid" ]]; then
         zsz_stop_pid "$server_pid" 10 || true
         server_pid=""
+    fi
+    if ((bouncer_started)); then
+        zsz_pgbouncer_stop "$BOUNCER_DIR" || true
     fi
     if ((pg_started)); then
         zsz_pg_stop "$PG_DIR" || true
@@ -185,6 +199,19 @@ fresh_db() {
         zsz_pg_create_db "$PG_DIR" "$PG_PORT" "$DB"
 }
 
+# free_port_from P: the first free TCP port from P (up to P + 50).
+free_port_from() {
+    local p="$1" last=$(($1 + 50))
+    while ((p <= last)); do
+        if zsz_port_free "$p"; then
+            echo "$p"
+            return 0
+        fi
+        p=$((p + 1))
+    done
+    return 1
+}
+
 free_port() {
     local p="${ZSZ_TEST_HTTP_PORT:-18080}" last
     last=$((p + 50))
@@ -202,7 +229,8 @@ free_port() {
 # run the API suite, stop the server. With LABEL asan, the shutdown check also
 # looks for sanitizer reports.
 api_tests() {
-    local dir="$1" label="$2" bin url port base log out rc line p f
+    local dir="$1" label="$2" pooler="${3:-none}" bin url port base log out rc line p f
+    local server_url server_pooler=none bport
     local sfx=""
     [[ "$label" == build ]] || sfx="-$label"
     bin="$ZSZ_ROOT/$dir/zsz-api"
@@ -235,10 +263,25 @@ api_tests() {
         return 0
     fi
     base="http://127.0.0.1:$port"
+    server_url="$url"
+    if [[ "$pooler" == transaction ]]; then
+        # PgBouncer in transaction mode between the server and the cluster (issue 15)
+        bport="$(free_port_from "${ZSZ_TEST_BOUNCER_PORT:-$((PG_PORT + 1))}")" || bport=""
+        if [[ -z "$bport" ]] || ! zsz_pgbouncer_start "$BOUNCER_DIR" "$PG_DIR" "$bport" >"$LOGS/bouncer-$label.log" 2>&1; then
+            cat "$LOGS/bouncer-$label.log"
+            fail 1 "$label API tests: cannot start PgBouncer (var/test-logs/bouncer-$label.log)"
+            return 0
+        fi
+        bouncer_started=1
+        server_url="$(zsz_pgbouncer_url "$BOUNCER_DIR" "$bport" "$DB")"
+        server_pooler=transaction
+        echo "through PgBouncer (transaction mode) on 127.0.0.1:$bport"
+    fi
     echo "starting $dir/zsz-api serve on $base (log: var/test-logs/server$sfx.log)"
     # the suite sends many public requests from one address (a test of its own checks the
     # limit on a second server), and waits on housekeeping for surveys that close by time
-    ZSZ_BIND=127.0.0.1 ZSZ_PORT="$port" ZSZ_DATABASE_URL="$url" ZSZ_JWT_SECRET="$TEST_SECRET" \
+    ZSZ_BIND=127.0.0.1 ZSZ_PORT="$port" ZSZ_DATABASE_URL="$server_url" ZSZ_JWT_SECRET="$TEST_SECRET" \
+        ZSZ_DB_POOLER="$server_pooler" \
         ZSZ_PUBLIC_RATE_LIMIT=100000 ZSZ_HOUSEKEEPING_SECONDS=2 \
         ZSZ_LOG_LEVEL=info "$bin" serve >"$log" 2>&1 </dev/null &
     server_pid=$!
@@ -277,6 +320,10 @@ api_tests() {
     rc=0
     zsz_stop_pid "$server_pid" 20 || rc=$?
     server_pid=""
+    if ((bouncer_started)); then
+        zsz_pgbouncer_stop "$BOUNCER_DIR" || true
+        bouncer_started=0
+    fi
     local problems=()
     ((rc == 0)) || problems+=("exit status $rc")
     if [[ "$label" == asan ]]; then
@@ -319,7 +366,7 @@ lsan_probe() {
 zsz_header "a: dependencies"
 have_node=0
 # the fuzz targets' clang and libFuzzer too: stage g cannot be skipped
-if ! (zsz_install_deps "${ZSZ_FUZZ_DEPS[@]}"); then
+if ! (zsz_install_deps "${ZSZ_FUZZ_DEPS[@]}" "${ZSZ_DOCS_DEPS[@]}"); then
     fail 1 "missing Debian packages (see above)"
 fi
 if command -v node >/dev/null && command -v npm >/dev/null; then
@@ -365,7 +412,7 @@ else
     fail 1 "cannot create or start the test cluster in var/test-pg"
 fi
 if ((cluster_ok && built)); then
-    api_tests build build
+    api_tests build build "${ZSZ_TEST_POOLER:-transaction}"
 elif ((cluster_ok)); then
     fail 1 "build API tests not run: build/ did not build"
 fi
@@ -499,6 +546,29 @@ if zsz_fuzz_build >"$LOGS/build-fuzz.log" 2>&1; then
 else
     tail -n 30 "$LOGS/build-fuzz.log"
     fail 1 "build of build-fuzz/ (clang, libFuzzer) failed (var/test-logs/build-fuzz.log)"
+fi
+
+# --- h: the scaled-out deployment (scripts/cluster.sh, tests/cluster) -----------------------
+if [[ "${ZSZ_TEST_SKIP_CLUSTER:-0}" == 1 ]]; then
+    zsz_header "h: cluster: skipped (ZSZ_TEST_SKIP_CLUSTER=1)"
+    notes+=("NOTE: stage h (scripts/cluster.sh test) skipped by ZSZ_TEST_SKIP_CLUSTER=1")
+else
+    zsz_header "h: cluster: primary + standby, PgBouncer, two instances, HAProxy (scripts/cluster.sh test)"
+    rc=0
+    ZSZ_CLUSTER_PORT="${ZSZ_TEST_CLUSTER_PORT:-18090}" ZSZ_CLUSTER_PG_PORT="${ZSZ_TEST_CLUSTER_PG_PORT:-5440}" \
+        timeout 900 "$ZSZ_ROOT/scripts/cluster.sh" test >"$LOGS/cluster.log" 2>&1 </dev/null || rc=$?
+    ran="$(grep -oE '^Ran [0-9]+ test' "$LOGS/cluster.log" | tail -n1 | grep -oE '[0-9]+' || true)"
+    bad="$(grep -cE '^(FAIL|ERROR): ' "$LOGS/cluster.log" || true)"
+    if [[ -z "$ran" ]]; then
+        tail -n 30 "$LOGS/cluster.log"
+        fail 1 "cluster tests did not run (status $rc; var/test-logs/cluster.log)"
+    else
+        ((ran - bad > 0)) && pass "$((ran - bad))" "cluster tests ($((ran - bad)))"
+        ((bad > 0)) && fail "$bad" "cluster tests ($bad failed; see var/test-logs/cluster.log)"
+        if ((rc != 0 && bad == 0)); then
+            fail 1 "cluster tests: scripts/cluster.sh test exited with status $rc"
+        fi
+    fi
 fi
 
 all_done=1

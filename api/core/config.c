@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -98,6 +99,103 @@ static char *dup_or_null(const char *s) {
   return (s && *s) ? strdup(s) : NULL;
 }
 
+/* ZSZ_CURSOR_KEY: 64 hex digits (32 bytes). */
+static int parse_hex_key(const char *v, unsigned char *out, size_t len) {
+  if (strlen(v) != 2 * len) {
+    return -1;
+  }
+  for (size_t i = 0; i < len; i++) {
+    unsigned int b;
+    if (!isxdigit((unsigned char)v[2 * i]) || !isxdigit((unsigned char)v[2 * i + 1]) ||
+        sscanf(v + 2 * i, "%2x", &b) != 1) {
+      return -1;
+    }
+    out[i] = (unsigned char)b;
+  }
+  return 0;
+}
+
+/* "ADDRESS:PORT" or "[IPV6]:PORT"; 0 when it parses. */
+static int parse_bind(const char *v, struct config *cfg) {
+  char host[64];
+  const char *colon;
+  if (v[0] == '[') {
+    const char *end = strchr(v, ']');
+    if (end == NULL || end[1] != ':' || (size_t)(end - v - 1) >= sizeof host) {
+      return -1;
+    }
+    memcpy(host, v + 1, (size_t)(end - v - 1));
+    host[end - v - 1] = '\0';
+    colon = end + 1;
+  } else {
+    colon = strrchr(v, ':');
+    if (colon == NULL || (size_t)(colon - v) >= sizeof host) {
+      return -1;
+    }
+    memcpy(host, v, (size_t)(colon - v));
+    host[colon - v] = '\0';
+  }
+  long port;
+  struct in_addr a4;
+  struct in6_addr a6;
+  if (parse_long(colon + 1, 1, 65535, &port) != 0) {
+    return -1;
+  }
+  if (inet_pton(AF_INET6, host, &a6) == 1) {
+    cfg->metrics_bind_v6 = 1;
+  } else if (inet_pton(AF_INET, host, &a4) != 1) {
+    return -1;
+  }
+  cfg->metrics_bind = strdup(host);
+  cfg->metrics_port = (int)port;
+  return 0;
+}
+
+/* The settings of several instances behind a balancer (issue 15). */
+static void load_scaling(struct config *cfg, config_getenv_fn get, void *ctx, json_t *problems) {
+  const char *v;
+  if ((v = get("ZSZ_CURSOR_KEY", ctx)) && *v) {
+    if (parse_hex_key(v, cfg->cursor_key, sizeof cfg->cursor_key) != 0) {
+      problem(problems, "ZSZ_CURSOR_KEY", "must be 64 hexadecimal digits (32 random bytes, e.g. openssl rand -hex 32)");
+    } else {
+      cfg->has_cursor_key = 1;
+    }
+  }
+  if ((v = get("ZSZ_RATE_LIMIT_STORE", ctx)) && *v) {
+    if (strcmp(v, "database") == 0) {
+      cfg->rate_limit_shared = 1;
+    } else if (strcmp(v, "memory") != 0) {
+      problem(problems, "ZSZ_RATE_LIMIT_STORE", "must be memory or database");
+    }
+  }
+  if ((v = get("ZSZ_DB_POOLER", ctx)) && *v) {
+    if (strcmp(v, "transaction") == 0) {
+      cfg->pooler_transaction = 1;
+    } else if (strcmp(v, "none") != 0 && strcmp(v, "session") != 0) {
+      problem(problems, "ZSZ_DB_POOLER", "must be none, session or transaction");
+    }
+  }
+  if ((v = get("ZSZ_METRICS_BIND", ctx)) && *v && parse_bind(v, cfg) != 0) {
+    problem(problems, "ZSZ_METRICS_BIND", "must be ADDRESS:PORT, e.g. 127.0.0.1:9464 or [::1]:9464");
+  }
+  if ((v = get("ZSZ_METRICS_TOKEN", ctx)) && *v) {
+    if (strlen(v) < 16) {
+      problem(problems, "ZSZ_METRICS_TOKEN", "must have at least 16 characters");
+    } else {
+      cfg->metrics_token = strdup(v);
+    }
+  }
+  cfg->database_read_url = dup_or_null(get("ZSZ_DATABASE_READ_URL", ctx));
+}
+
+/* Cursors must verify on every instance: with HS256 the key derives from the shared secret;
+ * with RS256/ES256 (a public key is no secret) ZSZ_CURSOR_KEY is required. */
+static void need_cursor_key(struct config *cfg, enum config_need need, json_t *problems) {
+  if (need == CONFIG_NEED_SERVE && cfg->jwt_alg != JWT_ALG_HS256 && !cfg->has_cursor_key) {
+    problem(problems, "ZSZ_CURSOR_KEY", "is required with RS256 or ES256, the same on every instance (64 hex digits)");
+  }
+}
+
 int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config_need need, json_t *problems) {
   size_t before = json_array_size(problems);
   const char *v;
@@ -121,8 +219,11 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
   v = get("ZSZ_BIND", ctx);
   cfg->bind = strdup(v && *v ? v : "127.0.0.1");
   struct in_addr addr;
-  if (inet_pton(AF_INET, cfg->bind, &addr) != 1) {
-    problem(problems, "ZSZ_BIND", "must be an IPv4 address such as 127.0.0.1 or 0.0.0.0");
+  struct in6_addr addr6;
+  if (inet_pton(AF_INET6, cfg->bind, &addr6) == 1) {
+    cfg->bind_v6 = 1;
+  } else if (inet_pton(AF_INET, cfg->bind, &addr) != 1) {
+    problem(problems, "ZSZ_BIND", "must be an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0, ::1 or ::");
   }
   if ((v = get("ZSZ_PORT", ctx)) && *v) {
     if (parse_long(v, 1, 65535, &n) != 0) {
@@ -267,6 +368,8 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
       problem(problems, "ZSZ_LOG_LEVEL", "must be error, warning, info or debug");
     }
   }
+  load_scaling(cfg, get, ctx, problems);
+  need_cursor_key(cfg, need, problems);
   v = get("ZSZ_MIGRATIONS_DIR", ctx);
   cfg->migrations_dir = strdup(v && *v ? v : ZSZ_DEFAULT_MIGRATIONS_DIR);
   v = get("ZSZ_OPENAPI_FILE", ctx);
@@ -294,5 +397,8 @@ void config_free(struct config *cfg) {
   net_ranges_free(&cfg->trusted_proxies);
   free(cfg->migrations_dir);
   free(cfg->openapi_file);
+  free(cfg->metrics_bind);
+  free(cfg->metrics_token);
+  free(cfg->database_read_url);
   memset(cfg, 0, sizeof *cfg);
 }

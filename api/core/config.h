@@ -37,6 +37,18 @@ struct config {
 
   /* owned: the peers whose X-Forwarded-For and Forwarded name the client (ZSZ_TRUSTED_PROXIES) */
   struct net_ranges trusted_proxies;
+
+  /* Several instances (issue 15) */
+  int bind_v6;                  /* ZSZ_BIND is an IPv6 address */
+  unsigned char cursor_key[32]; /* ZSZ_CURSOR_KEY, decoded */
+  int has_cursor_key;           /* ZSZ_CURSOR_KEY was set */
+  int rate_limit_shared;        /* ZSZ_RATE_LIMIT_STORE=database */
+  int pooler_transaction;       /* ZSZ_DB_POOLER=transaction */
+  char *metrics_bind;           /* owned; ZSZ_METRICS_BIND address, NULL: on the API port */
+  int metrics_port;             /* its port */
+  int metrics_bind_v6;          /* metrics_bind is IPv6 */
+  char *metrics_token;          /* owned; ZSZ_METRICS_TOKEN, NULL: none */
+  char *database_read_url;      /* owned; ZSZ_DATABASE_READ_URL, NULL: no replica */
 };
 
 typedef const char *(*config_getenv_fn)(const char *name, void *ctx);

@@ -27,6 +27,7 @@ struct db_conn {
 struct db_pool {
   char *url;
   int size;
+  int transaction_pooling; /* behind PgBouncer in transaction mode: no state on a connection */
   int in_use;
   struct db_conn *conns;
   char *busy;
@@ -91,12 +92,18 @@ static int conn_prepare(struct db_conn *c) {
   return 0;
 }
 
-static int conn_open(struct db_conn *c, const char *url) {
+static int conn_open(struct db_conn *c, const char *url, int transaction_pooling) {
   c->pg = connect_url(url);
   if (c->pg == NULL || PQstatus(c->pg) != CONNECTION_OK) {
     y_log_message(Y_LOG_LEVEL_WARNING, "db: cannot connect: %s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
     conn_close(c);
     return -1;
+  }
+  if (transaction_pooling) {
+    /* the server connection behind this one changes between transactions: every setting is
+     * made inside each transaction instead (db_run, TX_SETTINGS) */
+    c->ready = 1;
+    return 0;
   }
   /* the owner connects; requests run as zsz_app, which owns nothing and is bound by RLS.
    * Read-only unless a transaction says otherwise (BEGIN READ WRITE): a read of one
@@ -128,6 +135,10 @@ struct db_pool *db_pool_new(const char *url, int size) {
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   return p;
+}
+
+void db_pool_set_transaction_pooling(struct db_pool *p, int on) {
+  p->transaction_pooling = on;
 }
 
 void db_pool_free(struct db_pool *p) {
@@ -255,7 +266,9 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
     return NULL;
   }
   uint64_t hash = text_hash(sql);
-  int slot = stmt_slot(c, sql, hash, &fresh);
+  /* behind a transaction-mode pooler a statement prepared on one server connection is
+   * unknown on the next: unnamed statements only (PgBouncer 1.18 supports no other) */
+  int slot = tx->unnamed ? -1 : stmt_slot(c, sql, hash, &fresh);
   if (slot < 0) {
     r = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
   } else {
@@ -377,6 +390,17 @@ static void backoff(int attempt) {
   nanosleep(&ts, NULL);
 }
 
+/* The WAL insert position once a write committed: at or after its commit record, which a
+ * replica has replayed once its replay position reaches it. "" when it cannot be told. */
+static void commit_position(struct db_conn *c, char *out) {
+  PGresult *r = PQexecParams(c->pg, "SELECT pg_current_wal_insert_lsn()::text", 0, NULL, NULL, NULL, NULL, 0);
+  out[0] = '\0';
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+    snprintf(out, 32, "%s", PQgetvalue(r, 0, 0));
+  }
+  PQclear(r);
+}
+
 void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work, void *arg, struct result *res,
             const char *request_id) {
   struct db_conn *c = checkout(pool);
@@ -394,12 +418,29 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     int committing = 0;
     PGresult *r;
     result_reset(res);
-    if (conn_prepare(c) != 0 && conn_open(c, pool->url) != 0) {
+    if (conn_prepare(c) != 0 && conn_open(c, pool->url, pool->transaction_pooling) != 0) {
       result_problem(res, PROBLEM_SERVICE_UNAVAILABLE, MSG_DB_UNAVAILABLE);
       break;
     }
     tx.org_id = opts->org_id;
-    if (opts->read_only && !snapshot) {
+    tx.unnamed = pool->transaction_pooling;
+    if (pool->transaction_pooling) {
+      /* Nothing outlives the transaction: role, limits and tenant are local to it. A read of
+       * one statement is still stopped at a second statement (and run in a snapshot). */
+      r = db_exec(&tx,
+                  !opts->read_only ? "BEGIN READ WRITE"
+                  : snapshot       ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                                   : "BEGIN READ ONLY",
+                  0, NULL);
+      PQclear(r);
+      r = db_exec(&tx,
+                  "SELECT set_config('role', 'zsz_app', true), set_config('statement_timeout', '30s', true), "
+                  "set_config('TimeZone', 'UTC', true), set_config('zsz.org_id', $1, true), "
+                  "set_config('zsz.actor', $2, true)",
+                  2, begin_params);
+      PQclear(r);
+      tx.autocommit_read = opts->read_only && !snapshot;
+    } else if (opts->read_only && !snapshot) {
       /* A read of one statement runs it alone (autocommit): one round trip instead of four.
        * The tenant is a session setting of the connection, re-set only when the connection
        * last served another organisation. A work that runs a second statement is stopped
@@ -423,7 +464,8 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     if (!tx.failed) {
       work(&tx, arg, res);
     }
-    if (!tx.failed && res->status > 0 && res->status < 400 && opts->read_only && !snapshot) {
+    if (!tx.failed && res->status > 0 && res->status < 400 && opts->read_only && !snapshot &&
+        !pool->transaction_pooling) {
       break;
     }
     if (tx.failed && strcmp(tx.sqlstate, DB_NEEDS_SNAPSHOT) == 0 && !snapshot) {
@@ -437,9 +479,13 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     }
     if (!tx.failed && res->status > 0 && res->status < 400) {
       committing = 1;
+      tx.autocommit_read = 0; /* COMMIT is no second statement of the work */
       r = db_exec(&tx, "COMMIT", 0, NULL);
       PQclear(r);
       if (r != NULL) {
+        if (opts->commit_lsn != NULL && !opts->read_only) {
+          commit_position(c, opts->commit_lsn);
+        }
         break;
       }
     } else if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -481,7 +527,7 @@ int db_ready(struct db_pool *pool, int want_version) {
   /* A pooled connection that the database dropped (a restart) fails once: it is closed and the
    * probe runs again on a new one, so readiness does not depend on which connection it got. */
   for (int attempt = 0; attempt < 2 && !ok; attempt++) {
-    if (conn_prepare(c) != 0 && conn_open(c, pool->url) != 0) {
+    if (conn_prepare(c) != 0 && conn_open(c, pool->url, pool->transaction_pooling) != 0) {
       break;
     }
     PGresult *r =

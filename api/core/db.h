@@ -15,6 +15,10 @@ struct db_conn;
  * first use). Returns NULL only on allocation failure. url is copied. */
 struct db_pool *db_pool_new(const char *url, int size);
 void db_pool_free(struct db_pool *pool);
+/* Behind a pooler in transaction mode (ZSZ_DB_POOLER=transaction, PgBouncer): no setting,
+ * prepared statement or lock is kept on a connection between transactions; role, timeouts,
+ * tenant and actor are set inside each one, reads of one statement included. */
+void db_pool_set_transaction_pooling(struct db_pool *pool, int on);
 int db_pool_size(const struct db_pool *pool);
 int db_pool_in_use(struct db_pool *pool);
 
@@ -36,6 +40,7 @@ struct db_tx {
   int autocommit_read; /* a one-statement read outside a transaction */
   int statements;      /* run so far (for autocommit_read) */
   int failed;          /* a statement failed; the transaction is aborted */
+  int unnamed;         /* unnamed statements only (a transaction-mode pooler) */
   char sqlstate[6];    /* of the failure */
   char constraint[64]; /* constraint name of the failure, when there is one */
 };
@@ -70,6 +75,9 @@ struct db_tx_opts {
   int read_only;     /* the database refuses writes and locks (25006), also to a read run alone */
   int snapshot;      /* read_only: several statements in one REPEATABLE READ snapshot */
   const char *label; /* what runs (a route path), for logs */
+  /* a write that committed: the primary's WAL insert position after the COMMIT ("X/Y") is
+   * written here (room for 32), for read-your-writes on a replica; NULL: not wanted */
+  char *commit_lsn;
 };
 
 /* Runs work inside one transaction with the tenant set, retrying the whole transaction on

@@ -21,6 +21,8 @@
 #include "metrics.h"
 #include "netaddr.h"
 #include "ratelimit.h"
+#include "ratestore.h"
+#include "replica.h"
 #include "routes.h"
 #include "server.h"
 #include "uri.h"
@@ -73,7 +75,7 @@ static void apply_cors(struct req_ctx *c) {
     u_map_put(c->resp->map_header, "Access-Control-Allow-Origin", origin);
     u_map_put(c->resp->map_header, "Vary", "Origin");
     u_map_put(c->resp->map_header, "Access-Control-Expose-Headers",
-              "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed");
+              "ETag, Link, Location, X-Request-Id, Retry-After, Idempotent-Replayed, ZSZ-Read-After");
   }
 }
 
@@ -401,6 +403,11 @@ static enum rl_verdict rate_wait(const struct req_ctx *c, int *wait) {
   }
   unsigned char key[NET_KEY_LEN];
   net_rate_key(&client, key);
+  if (APP.cfg.rate_limit_shared) {
+    /* one bucket per address for every instance on the database (issue 15) */
+    return ratestore_take(APP.pool, key, APP.cfg.public_rate_limit, APP.cursor_key, CURSOR_KEY_LEN, wait,
+                          c->request_id);
+  }
   enum rl_verdict verdict = RL_FULL;
   int no_table = 0;
   *wait = 60;
@@ -763,11 +770,13 @@ static void run_work(struct req_ctx *c) {
   const struct route *rt = c->route;
   int write = (rt->flags & ROUTE_WRITE) || strcmp(rt->method, "GET") != 0;
   struct result res = {0};
+  char lsn[32] = "";
   struct db_tx_opts opts = {.org_id = c->org_id,
                             .actor = c->who.sub,
                             .read_only = !write,
                             .snapshot = !write && (rt->flags & ROUTE_SNAPSHOT),
-                            .label = rt->path};
+                            .label = rt->path,
+                            .commit_lsn = write && replica_enabled() ? lsn : NULL};
   /* every POST of a known caller honours Idempotency-Key (idempotency.h) */
   const char *key = strcmp(rt->method, "POST") == 0 && !(rt->flags & ROUTE_PUBLIC)
                         ? u_map_get_case(c->req->map_header, "Idempotency-Key")
@@ -777,15 +786,24 @@ static void run_work(struct req_ctx *c) {
     http_bad_param(c, PROBLEM_INVALID_PARAMETER, "Idempotency-Key", MSG_IDEMPOTENCY_KEY);
     return;
   }
+  /* a read that may lag goes to the replica, unless the caller's last write is not there yet */
+  struct db_pool *pool = !write && (rt->flags & ROUTE_REPLICA) ? replica_pool_for(c) : NULL;
   if (key != NULL) {
     idempotency_run(c, key, &opts, &res, &replayed);
   } else {
-    db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+    db_run(pool ? pool : c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+    if (pool != NULL && res.status == 503) {
+      result_reset(&res); /* the replica is away: the primary answers */
+      db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
+    }
   }
   if (c->users_changed && res.status < 400) {
     pthread_mutex_lock(&g_users_mu);
     g_users_generation++;
     pthread_mutex_unlock(&g_users_mu);
+  }
+  if (lsn[0] != '\0') {
+    replica_mark_write(c, lsn);
   }
   http_render(c, &res);
   if (replayed) {
@@ -870,7 +888,7 @@ int dispatch_fallback(const struct _u_request *req, struct _u_response *resp, vo
         config_cors_allows(&APP.cfg, u_map_get_case(req->map_header, "Origin"))) {
       u_map_put(resp->map_header, "Access-Control-Allow-Methods", allow);
       u_map_put(resp->map_header, "Access-Control-Allow-Headers",
-                "Authorization, Content-Type, If-Match, X-Request-Id, Idempotency-Key");
+                "Authorization, Content-Type, If-Match, X-Request-Id, Idempotency-Key, ZSZ-Read-After");
       u_map_put(resp->map_header, "Access-Control-Max-Age", "600");
     }
   } else if (used) {

@@ -5,6 +5,7 @@
 #include <yder.h>
 
 #include "jobs.h"
+#include "ratestore.h"
 #include "routes.h"
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -36,6 +37,7 @@ void jobs_run_all(struct db_pool *pool) {
       regs[r]->jobs[j].run(pool);
     }
   }
+  ratestore_prune(pool); /* the core's own: the shared rate limit's refilled buckets */
 }
 
 static void *loop(void *arg) {

@@ -100,27 +100,40 @@ int migrate_apply(const char *url, const char *dir, char *err, size_t errlen) {
   if (pg == NULL) {
     return -1;
   }
-  if (command(pg, "SET client_min_messages = warning", 0, NULL, err, errlen) != 0 ||
-      command(pg, "SELECT pg_advisory_lock(738099)", 0, NULL, err, errlen) != 0 ||
-      command(pg,
-              "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
-              "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
-              0, NULL, err, errlen) != 0) {
-    goto out;
-  }
-  PGresult *r =
-      PQexecParams(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, NULL, NULL, NULL, 0);
-  if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-    snprintf(err, errlen, "%s", PQresultErrorMessage(r));
-    PQclear(r);
-    goto out;
-  }
-  int current = atoi(PQgetvalue(r, 0, 0));
-  PQclear(r);
-  for (int i = 0; i < n; i++) {
+  /* Each migration in a transaction of its own that first takes a transaction-level advisory
+   * lock and reads the version again: concurrent starts apply each migration once, and no
+   * lock or setting outlives a transaction, so this works the same through PgBouncer in
+   * transaction mode (where a session lock would stay on a server connection). */
+  for (;;) {
     char path[4096], version[16];
-    if (list[i].version <= current) {
-      continue;
+    if (command(pg, "BEGIN", 0, NULL, err, errlen) != 0 ||
+        command(pg, "SET LOCAL client_min_messages = warning", 0, NULL, err, errlen) != 0 ||
+        command(pg, "SELECT pg_advisory_xact_lock(738099)", 0, NULL, err, errlen) != 0 ||
+        command(pg,
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+                "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
+                0, NULL, err, errlen) != 0) {
+      goto out;
+    }
+    PGresult *r =
+        PQexecParams(pg, "SELECT coalesce(max(version), 0) FROM schema_migrations", 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      snprintf(err, errlen, "%s", PQresultErrorMessage(r));
+      PQclear(r);
+      goto out;
+    }
+    int current = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    int i = 0;
+    while (i < n && list[i].version <= current) {
+      i++;
+    }
+    if (i == n) {
+      if (command(pg, "COMMIT", 0, NULL, err, errlen) != 0) {
+        goto out;
+      }
+      applied = current;
+      break;
     }
     snprintf(path, sizeof path, "%s/%s", dir, list[i].file);
     snprintf(version, sizeof version, "%d", list[i].version);
@@ -129,16 +142,12 @@ int migrate_apply(const char *url, const char *dir, char *err, size_t errlen) {
       snprintf(err, errlen, "cannot read %s", path);
       goto out;
     }
-    if (command(pg, "BEGIN", 0, NULL, err, errlen) != 0) {
-      goto out;
-    }
     /* A migration file is a trusted multi-statement script from the source tree, never
      * request input; only the simple-query protocol runs several statements at once. */
     r = PQexec(pg, script);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
       snprintf(err, errlen, "migration %s failed: %s", list[i].file, PQresultErrorMessage(r));
       PQclear(r);
-      command(pg, "ROLLBACK", 0, NULL, path, sizeof path);
       goto out;
     }
     PQclear(r);
@@ -151,13 +160,15 @@ int migrate_apply(const char *url, const char *dir, char *err, size_t errlen) {
     y_log_message(Y_LOG_LEVEL_INFO, "migration %s applied", list[i].file);
     free(script);
     script = NULL;
-    current = list[i].version;
   }
-  applied = current;
 out:
   free(script);
   if (pg != NULL) {
-    PQfinish(pg); /* ends the session, releasing the advisory lock */
+    if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
+      PGresult *r = PQexec(pg, "ROLLBACK");
+      PQclear(r);
+    }
+    PQfinish(pg);
   }
   return applied;
 }

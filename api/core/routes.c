@@ -14,6 +14,8 @@ static struct route CORE_ROUTES[] = {
     {.method = "GET", .path = "/readyz", .flags = ROUTE_PUBLIC, .handler = readyz_get},
     {.method = "GET", .path = "/metrics", .flags = ROUTE_PUBLIC, .handler = metrics_get},
     {.method = "GET", .path = "/openapi.json", .flags = ROUTE_PUBLIC, .handler = openapi_get},
+    {.method = "GET", .path = "/docs", .flags = ROUTE_PUBLIC, .handler = docs_get},
+    {.method = "GET", .path = "/docs/redoc.standalone.js", .flags = ROUTE_PUBLIC, .handler = docs_redoc_get},
 };
 #define CORE_ROUTE_COUNT (sizeof CORE_ROUTES / sizeof CORE_ROUTES[0])
 

@@ -32,6 +32,9 @@ enum {
   ROUTE_SNAPSHOT = 1u << 4,     /* a read of several statements: BEGIN READ ONLY, one snapshot */
   ROUTE_CSV = 1u << 5,          /* has a text/csv variant chosen by Accept */
   ROUTE_WRITE = 1u << 6,        /* work runs read-write (default: POST, PUT, PATCH, DELETE) */
+  /* a list, export, report or result that may lag: read from ZSZ_DATABASE_READ_URL (a hot
+   * standby) unless the caller's own last write has not been replayed there yet (issue 15) */
+  ROUTE_REPLICA = 1u << 12,
 };
 
 enum if_match_rule {

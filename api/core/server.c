@@ -10,6 +10,7 @@
 #include "guard.h"
 #include "jobs.h"
 #include "metrics.h"
+#include "ops.h"
 #include "routes.h"
 #include "server.h"
 
@@ -20,13 +21,25 @@ struct app APP;
 int server_serve(void) {
   struct _u_instance instance;
   struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)APP.cfg.port)};
+  struct sockaddr_in6 addr6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)APP.cfg.port)};
   int code = 1;
   if (metrics_init() != 0) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot allocate the metrics");
     return 1;
   }
-  inet_pton(AF_INET, APP.cfg.bind, &addr.sin_addr);
-  if (ulfius_init_instance(&instance, (unsigned int)APP.cfg.port, &addr, NULL) != U_OK) {
+  /* ZSZ_BIND: IPv4, or IPv6 (the listener is then IPv6 only: MHD sets IPV6_V6ONLY unless
+   * asked for dual stack, and a mapped IPv4 peer would lose its address to Ulfius, which
+   * keeps 16 bytes of it) */
+  unsigned int ipv6 = 0;
+  void *sock_addr = &addr;
+  if (APP.cfg.bind_v6) {
+    inet_pton(AF_INET6, APP.cfg.bind, &addr6.sin6_addr);
+    ipv6 = MHD_USE_IPv6;
+    sock_addr = &addr6;
+  } else {
+    inet_pton(AF_INET, APP.cfg.bind, &addr.sin_addr);
+  }
+  if (ulfius_init_instance(&instance, (unsigned int)APP.cfg.port, APP.cfg.bind_v6 ? NULL : &addr, NULL) != U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot initialise the HTTP server");
     metrics_free();
     return 1;
@@ -73,7 +86,7 @@ int server_serve(void) {
       {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)guard_request_completed, NULL},
       {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)guard_notify_connection, NULL},
       {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
-      {MHD_OPTION_SOCK_ADDR, 0, &addr},
+      {MHD_OPTION_SOCK_ADDR, 0, sock_addr},
       {MHD_OPTION_THREAD_POOL_SIZE, APP.cfg.pool_size, NULL},
       {MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL},
       {MHD_OPTION_CONNECTION_LIMIT, max_connections, NULL},
@@ -85,8 +98,11 @@ int server_serve(void) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot start the connection sweeper");
     goto out;
   }
-  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, mhd_ops) !=
-      U_OK) {
+  if (ops_metrics_listener_start() != 0) {
+    goto out;
+  }
+  if (ulfius_start_framework_with_mhd_options(&instance, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | ipv6,
+                                              mhd_ops) != U_OK) {
     y_log_message(Y_LOG_LEVEL_ERROR, "cannot listen on %s:%d", APP.cfg.bind, APP.cfg.port);
     goto out;
   }
@@ -96,7 +112,8 @@ int server_serve(void) {
     ulfius_stop_framework(&instance);
     goto out;
   }
-  y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s:%d", ZSZ_VERSION, APP.cfg.bind, APP.cfg.port);
+  y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s%s%s:%d", ZSZ_VERSION, APP.cfg.bind_v6 ? "[" : "",
+                APP.cfg.bind, APP.cfg.bind_v6 ? "]" : "", APP.cfg.port);
   jobs_start(APP.pool, APP.cfg.housekeeping_seconds);
   sigset_t stop;
   int sig = 0;
@@ -111,6 +128,7 @@ int server_serve(void) {
   auth_cache_clear();
   code = 0;
 out:
+  ops_metrics_listener_stop();
   guard_stop();
   ulfius_clean_instance(&instance);
   metrics_free();

@@ -47,7 +47,7 @@ BEGIN
      customer_fields, make_date(y, 5, 1), make_date(y, 6, 30), 5, 'closed', 'demoKrakowKlienci' || y || 'A'),
     (org, 'Badanie opinii pracowników ' || y, 'employees', y, '{}', employee_questions, employee_fields,
      make_date(y, 3, 1), make_date(y, 3, 31), 5, 'closed', 'demoKrakowPracown' || y || 'A')
-  ON CONFLICT (public_id) DO NOTHING;
+  ON CONFLICT (org_id, public_id) DO NOTHING;
   INSERT INTO survey_public_ids (public_id, org_id, survey_id)
   SELECT public_id, org_id, id FROM surveys WHERE org_id = org AND public_id LIKE 'demoKrakow%'
   ON CONFLICT DO NOTHING;

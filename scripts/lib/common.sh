@@ -18,6 +18,9 @@
 #   zsz_pg_drop_db DIR PORT DB              drop DB (disconnecting its sessions)
 #   zsz_psql_admin DIR PORT [psql-arg...]   psql as the cluster superuser
 #   zsz_load_seeds URL                      db/seed/*.sql in name order
+#   zsz_pgbouncer_start DIR PGDIR PORT      PgBouncer (transaction mode) in DIR on 127.0.0.1:PORT
+#                                           in front of the cluster in PGDIR
+#   zsz_pgbouncer_stop DIR | zsz_pgbouncer_url DIR PORT DB
 #
 # A cluster directory DIR (absolute path) holds:
 #   DIR/data   PGDATA            DIR/run   Unix socket (listen_addresses = '')
@@ -34,13 +37,21 @@ ZSZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # clang-format.
 ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libjwt-dev
           libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
-          pkg-config gcc python3 curl python3-yaml python3-jsonschema clang-format)
+          pkg-config gcc python3 curl python3-yaml python3-jsonschema clang-format pgbouncer)
 
 # What the libFuzzer build (scripts/fuzz.sh, stage g of scripts/test.sh) needs besides
 # ZSZ_DEPS: clang, its libFuzzer and sanitizer runtimes (libclang-rt-14-dev: clang does not
 # pull it in), and llvm-symbolizer (package llvm) for readable reports.
 # shellcheck disable=SC2034  # used by scripts/test.sh and scripts/fuzz.sh
 ZSZ_FUZZ_DEPS=(clang libclang-rt-14-dev llvm)
+
+# What the /docs test (tests/api/test_docs.py) needs: a headless browser, Debian's chromium.
+# shellcheck disable=SC2034  # used by scripts/test.sh
+ZSZ_DOCS_DEPS=(chromium)
+
+# What scripts/cluster.sh needs besides ZSZ_DEPS (PgBouncer is in ZSZ_DEPS: stage c uses it).
+# shellcheck disable=SC2034  # used by scripts/cluster.sh
+ZSZ_CLUSTER_DEPS=(haproxy)
 
 # Name of the cluster superuser created by initdb (independent of the OS user).
 ZSZ_PG_SUPERUSER=postgres
@@ -431,4 +442,76 @@ zsz_stop_pid() {
     fi
     wait "$pid" 2>/dev/null || rc=$?
     return "$rc"
+}
+
+# --- PgBouncer in transaction mode (issue 15) ---------------------------------
+
+# zsz_pgbouncer_start DIR PGDIR PORT: PgBouncer (Debian's package) with its files in DIR,
+# listening on 127.0.0.1:PORT, pooling in transaction mode in front of the cluster in PGDIR
+# (trust, as the cluster: the cluster's socket directory is the only way in). Runs as the
+# cluster's OS user. Status 0 when it accepts connections.
+zsz_pgbouncer_start() {
+    local dir="$1" pgdir="$2" port="$3" user pgport i
+    zsz__abs "$dir"
+    zsz__abs "$pgdir"
+    user="$(zsz__pg_osuser "$pgdir")"
+    pgport="$(cat "$pgdir/port")"
+    mkdir -p "$dir"
+    cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=$(zsz_pg_sockdir "$pgdir") port=$pgport
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 1000
+default_pool_size = 40
+max_db_connections = 100
+server_reset_query =
+; while the cluster is down a query waits at most 2 s for a server (then the API answers 503
+; and retries), and a failed login is tried again after 1 s, so it recovers as fast as direct
+query_wait_timeout = 2
+server_login_retry = 1
+ignore_startup_parameters = extra_float_digits
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+admin_users = $ZSZ_PG_SUPERUSER
+INI
+    printf '"zsz_owner" ""\n"%s" ""\n' "$ZSZ_PG_SUPERUSER" >"$dir/userlist.txt"
+    if ((EUID == 0)); then
+        chown -R "$user:" "$dir"
+        (cd / && /usr/sbin/pgbouncer -d -u "$user" "$dir/pgbouncer.ini") || return 1
+    else
+        (cd / && /usr/sbin/pgbouncer -d "$dir/pgbouncer.ini") || return 1
+    fi
+    for ((i = 0; i < 50; i++)); do
+        if ! zsz_port_free "$port"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    tail -n 20 "$dir/pgbouncer.log" >&2 || true
+    return 1
+}
+
+# zsz_pgbouncer_stop DIR: stops the PgBouncer started with DIR (waits for it).
+zsz_pgbouncer_stop() {
+    local dir="$1" pid i
+    [[ -f "$dir/pgbouncer.pid" ]] || return 0
+    pid="$(cat "$dir/pgbouncer.pid")"
+    kill -INT "$pid" 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    rm -f "$dir/pgbouncer.pid"
+}
+
+# zsz_pgbouncer_url DIR PORT DB: libpq URL for role zsz_owner through the PgBouncer on PORT.
+zsz_pgbouncer_url() {
+    printf 'postgresql://zsz_owner@127.0.0.1:%s/%s\n' "$2" "$3"
 }

@@ -3,6 +3,10 @@
     python3 -m tests.api                 every test
     python3 -m tests.api auth matrix     only tests whose id contains "auth" or "matrix"
 
+ZSZ_TEST_EXCLUDE: comma-separated substrings of test ids left out (scripts/cluster.sh: the
+checks that count one instance's metrics cannot pass through a balancer over two); each is
+named in the output.
+
 The last line printed is `API: N passed, N failed` (failed = failures + errors); the exit
 status is 1 when anything failed or no test matched.
 """
@@ -70,10 +74,14 @@ def main(argv):
         print(__doc__)
         return 0
     filters = [a for a in argv if a]
+    excluded = [e for e in os.environ.get("ZSZ_TEST_EXCLUDE", "").split(",") if e]
     loader = unittest.TestLoader()
     tests = []
     for module in _modules():
         for test in _flatten(loader.loadTestsFromModule(module)):
+            if excluded and any(e in test.id() for e in excluded):
+                print(f"excluded (ZSZ_TEST_EXCLUDE): {test.id()}", flush=True)
+                continue
             if not filters or any(f in test.id() for f in filters):
                 tests.append(test)
     suite = unittest.TestSuite(tests)

@@ -913,6 +913,8 @@ ROUTES = [
     ("GET", "/readyz", PUBLIC, b_read(lambda: "/readyz")),
     ("GET", "/metrics", PUBLIC, b_read(lambda: "/metrics")),
     ("GET", "/openapi.json", PUBLIC, b_read(lambda: "/openapi.json")),
+    ("GET", "/docs", PUBLIC, b_read(lambda: "/docs")),
+    ("GET", "/docs/redoc.standalone.js", PUBLIC, b_read(lambda: "/docs/redoc.standalone.js")),
     # /api/v1
     ("GET", "/api/v1/me", ALL, b_read(lambda: "/api/v1/me")),
     ("GET", "/api/v1/organisation", ALL, b_read(lambda: "/api/v1/organisation")),
@@ -1173,7 +1175,7 @@ class MatrixCompletenessTest(ApiTest):
         docs/design-risks.md and the 5 of docs/design-imports.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 152)
+        self.assertEqual(len(keys), 154)  # + GET /docs and its bundle (issue 15)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 148)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)

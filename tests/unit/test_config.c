@@ -17,6 +17,8 @@
 
 #define SECRET32 "0123456789abcdef0123456789abcdef"
 #define DB_URL "postgresql://zsz@localhost/zsz"
+#define CURSOR_KEY_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define CURSOR_KEY_VAR "ZSZ_CURSOR_KEY=" CURSOR_KEY_HEX
 
 /* NULL-terminated list of "NAME=value" strings. */
 struct env {
@@ -222,7 +224,7 @@ START_TEST(bad_numbers) {
       {"ZSZ_DB_POOL_SIZE=eight", "ZSZ_DB_POOL_SIZE"},
       {"ZSZ_MAX_BODY_BYTES=1023", "ZSZ_MAX_BODY_BYTES"},
       {"ZSZ_MAX_BODY_BYTES=67108865", "ZSZ_MAX_BODY_BYTES"},
-      {"ZSZ_BIND=::1", "ZSZ_BIND"},
+      {"ZSZ_BIND=::1%lo", "ZSZ_BIND"},
       {"ZSZ_BIND=localhost", "ZSZ_BIND"},
       {"ZSZ_BIND=256.0.0.1", "ZSZ_BIND"},
       {"ZSZ_JWT_ALG=hs256", "ZSZ_JWT_ALG"},
@@ -377,7 +379,7 @@ START_TEST(rs256_key_file) {
   json_t *problems;
 
   problems = json_array();
-  const char *no_file[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", NULL};
+  const char *no_file[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", CURSOR_KEY_VAR, NULL};
   ck_assert_int_eq(load(&cfg, CONFIG_NEED_SERVE, problems, no_file), 1);
   ASSERT_PROBLEM(problems, "ZSZ_JWT_PUBLIC_KEY_FILE");
   config_free(&cfg);
@@ -390,7 +392,7 @@ START_TEST(rs256_key_file) {
   snprintf(pub_var, sizeof pub_var, "ZSZ_JWT_PUBLIC_KEY_FILE=%s", PUB_PATH);
   const char *bad_paths[] = {missing_path, dir_var, junk_var};
   for (size_t k = 0; k < 3; k++) {
-    const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", bad_paths[k], NULL};
+    const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", CURSOR_KEY_VAR, bad_paths[k], NULL};
     problems = json_array();
     int n = load(&cfg, CONFIG_NEED_SERVE, problems, vars);
     ck_assert_msg(n == 1, "%s: %d problems, want 1", bad_paths[k], n);
@@ -401,7 +403,7 @@ START_TEST(rs256_key_file) {
   }
 
   /* a real PEM public key is loaded as the key bytes */
-  const char *good[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", pub_var, NULL};
+  const char *good[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", CURSOR_KEY_VAR, pub_var, NULL};
   problems = json_array();
   int n = load(&cfg, CONFIG_NEED_SERVE, problems, good);
   ASSERT_NO_PROBLEMS(n, problems);
@@ -416,7 +418,8 @@ START_TEST(rs256_key_file) {
   json_decref(problems);
 
   /* ES256 takes the same file path; a secret beside it is a problem */
-  const char *es[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=ES256", "ZSZ_JWT_SECRET=" SECRET32, pub_var, NULL};
+  const char *es[] = {
+      "ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=ES256", "ZSZ_JWT_SECRET=" SECRET32, CURSOR_KEY_VAR, pub_var, NULL};
   problems = json_array();
   ck_assert_int_eq(load(&cfg, CONFIG_NEED_SERVE, problems, es), 1);
   ASSERT_PROBLEM(problems, "ZSZ_JWT_SECRET");
@@ -613,6 +616,82 @@ START_TEST(free_is_safe_after_failure_and_twice) {
 }
 END_TEST
 
+START_TEST(scaling_settings) {
+  struct config cfg;
+  json_t *problems = json_array();
+  const char *good[] = {"ZSZ_DATABASE_URL=" DB_URL,
+                        "ZSZ_JWT_SECRET=" SECRET32,
+                        CURSOR_KEY_VAR,
+                        "ZSZ_RATE_LIMIT_STORE=database",
+                        "ZSZ_DB_POOLER=transaction",
+                        "ZSZ_METRICS_BIND=[::1]:9464",
+                        "ZSZ_METRICS_TOKEN=0123456789abcdef",
+                        "ZSZ_DATABASE_READ_URL=postgresql://zsz@replica/zsz",
+                        "ZSZ_BIND=::",
+                        NULL};
+  int n = load(&cfg, CONFIG_NEED_SERVE, problems, good);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.has_cursor_key, 1);
+  ck_assert_uint_eq(cfg.cursor_key[0], 0x00);
+  ck_assert_uint_eq(cfg.cursor_key[1], 0x11);
+  ck_assert_uint_eq(cfg.cursor_key[31], 0xff);
+  ck_assert_int_eq(cfg.rate_limit_shared, 1);
+  ck_assert_int_eq(cfg.pooler_transaction, 1);
+  ck_assert_str_eq(cfg.metrics_bind, "::1");
+  ck_assert_int_eq(cfg.metrics_port, 9464);
+  ck_assert_int_eq(cfg.metrics_bind_v6, 1);
+  ck_assert_str_eq(cfg.metrics_token, "0123456789abcdef");
+  ck_assert_str_eq(cfg.database_read_url, "postgresql://zsz@replica/zsz");
+  ck_assert_int_eq(cfg.bind_v6, 1);
+  config_free(&cfg);
+  json_decref(problems);
+
+  /* defaults: nothing shared, metrics on the API port */
+  const char *plain[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, NULL};
+  problems = json_array();
+  n = load(&cfg, CONFIG_NEED_SERVE, problems, plain);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.has_cursor_key, 0);
+  ck_assert_int_eq(cfg.rate_limit_shared, 0);
+  ck_assert_int_eq(cfg.pooler_transaction, 0);
+  ck_assert_ptr_null(cfg.metrics_bind);
+  ck_assert_ptr_null(cfg.database_read_url);
+  config_free(&cfg);
+  json_decref(problems);
+
+  /* every bad one is reported */
+  const char *bad[] = {"ZSZ_DATABASE_URL=" DB_URL,
+                       "ZSZ_JWT_SECRET=" SECRET32,
+                       "ZSZ_CURSOR_KEY=00112233",
+                       "ZSZ_RATE_LIMIT_STORE=redis",
+                       "ZSZ_DB_POOLER=statement",
+                       "ZSZ_METRICS_BIND=localhost",
+                       "ZSZ_METRICS_TOKEN=short",
+                       "ZSZ_BIND=::g",
+                       NULL};
+  problems = json_array();
+  ck_assert_int_eq(load(&cfg, CONFIG_NEED_SERVE, problems, bad), 6);
+  ASSERT_PROBLEM(problems, "ZSZ_CURSOR_KEY");
+  ASSERT_PROBLEM(problems, "ZSZ_RATE_LIMIT_STORE");
+  ASSERT_PROBLEM(problems, "ZSZ_DB_POOLER");
+  ASSERT_PROBLEM(problems, "ZSZ_METRICS_BIND");
+  ASSERT_PROBLEM(problems, "ZSZ_METRICS_TOKEN");
+  ASSERT_PROBLEM(problems, "ZSZ_BIND");
+  config_free(&cfg);
+  json_decref(problems);
+
+  /* RS256 needs a cursor key shared by the instances */
+  char pub_var[400];
+  snprintf(pub_var, sizeof pub_var, "ZSZ_JWT_PUBLIC_KEY_FILE=%s", PUB_PATH);
+  const char *rs[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_ALG=RS256", pub_var, NULL};
+  problems = json_array();
+  ck_assert_int_eq(load(&cfg, CONFIG_NEED_SERVE, problems, rs), 1);
+  ASSERT_PROBLEM(problems, "ZSZ_CURSOR_KEY");
+  config_free(&cfg);
+  json_decref(problems);
+}
+END_TEST
+
 static Suite *config_suite(void) {
   Suite *s = suite_create("config");
   TCase *tc = tcase_create("load");
@@ -626,6 +705,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, database_url_required_for_serve_and_migrate);
   tcase_add_test(tc, hs256_secret);
   tcase_add_test(tc, rs256_key_file);
+  tcase_add_test(tc, scaling_settings);
   tcase_add_test(tc, token_command_needs);
   tcase_add_test(tc, migrate_needs_no_secret);
   tcase_add_test(tc, free_is_safe_after_failure_and_twice);

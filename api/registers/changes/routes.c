@@ -15,6 +15,7 @@ static struct route ROUTES_OF_CHANGES[] = {
      .path = "/api/v1/changes",
      .roles = P | PR | INT,
      .scope = "changes:read",
+     .flags = ROUTE_REPLICA,
      .paged = 1,
      .work = change_list},
 };

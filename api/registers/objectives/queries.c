@@ -509,7 +509,7 @@ enum db_status objectives_q_reading_put(struct db_tx *tx, const char *org, const
                      "INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by) "
                      "SELECT $1, $2, $3, (b->>'value')::numeric, coalesce(b->>'comment', ''), $5 "
                      "FROM (SELECT $4::jsonb AS b) AS input "
-                     "ON CONFLICT (indicator_id, period) DO UPDATE SET value = EXCLUDED.value, "
+                     "ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = EXCLUDED.value, "
                      "comment = EXCLUDED.comment, recorded_by = EXCLUDED.recorded_by, recorded_at = now(), "
                      "revision = r.revision + 1 "
                      "RETURNING zsz_reading_json(r)::text, r.revision",

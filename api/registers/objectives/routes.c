@@ -21,7 +21,12 @@
   { MSG_NOT_FOUND_INDICATOR, MSG_NOT_FOUND_READING }
 
 static struct route ROUTES_OF_OBJECTIVES[] = {
-    {.method = "GET", .path = "/api/v1/objectives", .roles = ANY, .paged = 1, .work = objective_list},
+    {.method = "GET",
+     .path = "/api/v1/objectives",
+     .roles = ANY,
+     .flags = ROUTE_REPLICA,
+     .paged = 1,
+     .work = objective_list},
     /* the body is checked by the work: its due date against its year comes back with the
      * shape errors, all at once */
     {.method = "POST",
@@ -31,7 +36,11 @@ static struct route ROUTES_OF_OBJECTIVES[] = {
      .flags = ROUTE_BODY,
      .work = objective_create},
     /* one statement per format: no snapshot needed */
-    {.method = "GET", .path = "/api/v1/objectives/report", .roles = ANY, .flags = ROUTE_CSV, .work = objective_report},
+    {.method = "GET",
+     .path = "/api/v1/objectives/report",
+     .roles = ANY,
+     .flags = ROUTE_CSV | ROUTE_REPLICA,
+     .work = objective_report},
     {.method = "GET",
      .path = "/api/v1/objectives/{id}",
      .roles = ANY,

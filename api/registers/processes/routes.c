@@ -16,7 +16,12 @@
   { MSG_NOT_FOUND_PROCESS, MSG_NOT_FOUND_CHANGE_REQUEST }
 
 static struct route ROUTES_OF_PROCESSES[] = {
-    {.method = "GET", .path = "/api/v1/processes", .roles = ANY, .paged = 1, .work = process_list},
+    {.method = "GET",
+     .path = "/api/v1/processes",
+     .roles = ANY,
+     .flags = ROUTE_REPLICA,
+     .paged = 1,
+     .work = process_list},
     /* the body is checked by the work: the code against the organisation's scheme and the
      * references come back with the shape errors, all at once */
     {.method = "POST",

@@ -57,6 +57,7 @@ static struct route ROUTES_OF_REVIEWS[] = {
     {.method = "GET",
      .path = "/api/v1/process-reviews",
      .roles = P | PR | AUD,
+     .flags = ROUTE_REPLICA,
      .paged = 1,
      .work = process_review_overview},
 };

@@ -14,7 +14,12 @@
 static struct route ROUTES_OF_SURVEYS[] = {
     /* record rule (zsz_survey_readable): a process owner lists and reads the surveys
      * concerning its processes */
-    {.method = "GET", .path = "/api/v1/surveys", .roles = P | PR | OWNER, .paged = 1, .work = survey_list},
+    {.method = "GET",
+     .path = "/api/v1/surveys",
+     .roles = P | PR | OWNER,
+     .flags = ROUTE_REPLICA,
+     .paged = 1,
+     .work = survey_list},
     /* the body is checked by the work: the form it defines and the references come back with
      * the shape errors, all at once */
     {.method = "POST", .path = "/api/v1/surveys", .roles = P, .flags = ROUTE_BODY, .work = survey_create},
@@ -58,7 +63,7 @@ static struct route ROUTES_OF_SURVEYS[] = {
     {.method = "GET",
      .path = "/api/v1/surveys/{id}/results",
      .roles = P | PR | OWNER,
-     .flags = ROUTE_SNAPSHOT,
+     .flags = ROUTE_SNAPSHOT | ROUTE_REPLICA,
      .not_found = SURVEY_404,
      .work = survey_results},
     {.method = "GET",
