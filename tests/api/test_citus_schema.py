@@ -19,6 +19,9 @@ GLOBAL_TABLES = {
     "organisations": "the tenants themselves (a reference table)",
     "schema_migrations": "the migrations applied (the coordinator's)",
     "public_rate_buckets": "the public rate limit by client address, not by organisation (unlogged)",
+    "builtin_process_schemes": "the built-in process numbering schemes (krakow, lublin) an organisation's "
+                               "own scheme is copied from when it is created: templates, no tenant's data "
+                               "(a reference table)",
 }
 # Constraints that deliberately leave org_id out, and why.
 EXEMPT = {

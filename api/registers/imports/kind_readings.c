@@ -95,7 +95,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
              "  recorded_at, import_id) "
              "  SELECT $1, bi.indicator_id, e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
              "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), $3::bigint FROM bi "
-             "  ON CONFLICT (indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
+             "  ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
              "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
              "  import_id = excluded.import_id, revision = r.revision + 1 "
              "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
