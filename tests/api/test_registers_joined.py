@@ -188,3 +188,35 @@ class DecisionLinksTest(ApiTest):
         body["links"] = {"risk_ids": [risk["id"]]}
         d = expect(api("POST", path, plenipotentiary(), body), 201)
         self.assertEqual(d["links"]["risk_ids"], [risk["id"]])
+
+
+class NumbersPastTheirWidthTest(ApiTest):
+    """A yearly counter past 9999 (incidents) or 999 (nonconformities, risks), e.g. after an
+    import of historic numbers, gives the next number in full, not a truncated one that
+    clashes with an earlier number (found when the imports and the incident tests met)."""
+
+    def test_the_next_number_keeps_every_digit(self):
+        from .client import create_process, nc_body, role_token
+        from .test_moving_in import onboard
+
+        org = onboard()
+        oid = psql_value(f"SELECT id FROM organisations WHERE code = '{org}'")
+        for table, last in (("incident_counters", 9999), ("nonconformity_counters", 999),
+                            ("risk_counters", 999)):
+            psql_value(f"INSERT INTO {table} (org_id, year, last) VALUES ({oid}, {Y}, {last}) "
+                       f"ON CONFLICT (org_id, year) DO UPDATE SET last = {last} RETURNING last")
+        iod_ = role_token("iod", org=org, sub=f"{org}.iod")
+        p = role_token("plenipotentiary", org=org, sub=f"{org}.plenipotentiary")
+        inc = expect(api("POST", "/api/v1/incidents", iod_,
+                         {"title": "Po dziesięciu tysiącach", "type": "other",
+                          "detected_at": f"{Y}-01-02T10:00:00Z"}), 201)
+        self.assertEqual(inc["number"], f"INC/{Y}/10000")
+        expect(api("GET", "/api/v1/me", p), 200)  # the plenipotentiary is recorded, so it may own
+        proc = create_process(token=p, org=org, code="GR 1", owner=f"{org}.plenipotentiary")
+        nc = expect(api("POST", "/api/v1/nonconformities", p, nc_body(proc["id"])), 201)
+        self.assertEqual(nc["number"], f"NC/{Y}/1000")
+        risk = expect(api("POST", "/api/v1/risks", p,
+                          {"kind": "risk", "title": "Tysięczne", "area": "process",
+                           "description": "Przyczyna, zdarzenie, skutek",
+                           "owner": f"{org}.plenipotentiary"}), 201)
+        self.assertEqual(risk["number"], f"R/{Y}/1000")

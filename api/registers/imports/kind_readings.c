@@ -86,28 +86,28 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
                                   long long *updated) {
   const char *params[] = {c->org_param, b->json, b->import_id, c->who.sub};
   enum db_status st;
-  PGresult *r =
-      db_row(tx,
-             "WITH " BATCH_WITH_INDICATOR ", "
-             "old AS MATERIALIZED (SELECT r.* FROM indicator_readings r JOIN bi ON r.indicator_id = bi.indicator_id "
-             "  AND r.period = bi.e->>'period' WHERE r.org_id = $1), "
-             "up AS (INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by, "
-             "  recorded_at, import_id) "
-             "  SELECT $1, bi.indicator_id, e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
-             "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), $3::bigint FROM bi "
-             "  ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
-             "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
-             "  import_id = excluded.import_id, revision = r.revision + 1 "
-             "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
-             "  (excluded.value::text, excluded.comment, excluded.recorded_by) "
-             "  RETURNING r.*, (r.xmax = 0) AS created), "
-             "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
-             "  SELECT $1, 'indicator_reading', up.indicator_id || '/' || up.period, 'import', " IMPORT_LOG_ACTOR ", "
-             "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
-             "  FROM up LEFT JOIN old ON old.indicator_id = up.indicator_id AND old.period = up.period "
-             "  ORDER BY up.indicator_id, up.period) "
-             "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-             4, params, &st);
+  PGresult *r = db_row(
+      tx,
+      "WITH " BATCH_WITH_INDICATOR ", "
+      "old AS MATERIALIZED (SELECT r.* FROM indicator_readings r JOIN bi ON r.indicator_id = bi.indicator_id "
+      "  AND r.period = bi.e->>'period' WHERE r.org_id = $1), "
+      "up AS (INSERT INTO indicator_readings AS r (org_id, indicator_id, period, value, comment, recorded_by, "
+      "  recorded_at, import_id) "
+      "  SELECT $1, bi.indicator_id, e->>'period', (e->>'value')::numeric, coalesce(e->>'comment', ''), "
+      "  coalesce(e->>'recorded_by', $4), coalesce((e->>'recorded_at')::timestamptz, now()), $3::bigint FROM bi "
+      "  ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = excluded.value, comment = excluded.comment, "
+      "  recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at, "
+      "  import_id = excluded.import_id, revision = r.revision + 1 "
+      "  WHERE NOT r.locked AND (r.value::text, r.comment, r.recorded_by) IS DISTINCT FROM "
+      "  (excluded.value::text, excluded.comment, excluded.recorded_by) "
+      "  RETURNING r.*, (r.xmax = 0) AS created), "
+      "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+      "  SELECT $1, 'indicator_reading', up.indicator_id || '/' || up.period, 'import', " IMPORT_LOG_ACTOR ", "
+      "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
+      "  FROM up LEFT JOIN old ON old.indicator_id = up.indicator_id AND old.period = up.period "
+      "  ORDER BY up.indicator_id, up.period) "
+      "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+      4, params, &st);
   if (r == NULL) return DB_ERROR;
   *created = atoll(PQgetvalue(r, 0, 0));
   *updated = atoll(PQgetvalue(r, 0, 1));

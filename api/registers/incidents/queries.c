@@ -66,7 +66,8 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
               "  VALUES ($1, extract(year FROM zsz_today())::integer, 1) "
               "  ON CONFLICT (org_id, year) DO UPDATE SET last = incident_counters.last + 1 RETURNING year, last) "
               "INSERT INTO incidents AS i (org_id, number, reporter, " INCIDENT_COLUMNS ") "
-              "SELECT $1, 'INC/' || n.year || '/' || lpad(n.last::text, 4, '0'), $3, " INCIDENT_VALUES " "
+              "SELECT $1, 'INC/' || n.year || '/' || lpad(n.last::text, greatest(4, length(n.last::text)), '0'), "
+              "$3, " INCIDENT_VALUES " "
               "FROM n, (SELECT $2::jsonb AS b) AS input "
               "RETURNING zsz_incident_json(i, zsz_incident_report_view($4::text[]))::text, "
               "zsz_incident_etag(i, zsz_incident_report_view($4::text[])), i.id",

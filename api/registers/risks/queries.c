@@ -121,7 +121,8 @@ enum db_status risks_q_insert(struct db_tx *tx, const char *org, const char *bod
       "  ON CONFLICT (org_id, year) DO UPDATE SET last = risk_counters.last + 1 RETURNING year, last) "
       "INSERT INTO risks AS r (org_id, number, kind, title, description, area, process_ids, objective_ids, "
       "  org_unit_ids, assets, owner, review_due) "
-      "SELECT $1, 'R/' || k.year || '/' || lpad(k.last::text, 3, '0'), b->>'kind', b->>'title', "
+      "SELECT $1, 'R/' || k.year || '/' || lpad(k.last::text, greatest(3, length(k.last::text)), '0'), b->>'kind', "
+      "b->>'title', "
       "  coalesce(b->>'description', ''), b->>'area', " IDS_OF("process_ids") ", " IDS_OF("objective_ids") ", " IDS_OF(
           "org_unit_ids") ", " TEXTS_OF("assets") ", b->>'owner', "
                                                   "  coalesce((b->>'review_due')::date, zsz_risk_next_review(NULL, "
