@@ -479,14 +479,17 @@ PGresult *risks_q_worklist(struct db_tx *tx, const char *org, const char *sub, c
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, sub, roles, reason, owner, after, n};
-  /* the risks with an overdue action found in one pass over the open actions, so the
-   * reasons (zsz_risk_reasons) inline into the filter */
+  /* walked in number order on (org_id, number) and stopped at the page's end: an overdue action
+   * is one index probe per risk walked (risk_actions_open), so the reasons (zsz_risk_reasons)
+   * still inline into the filter. Joining all the open actions first made PostgreSQL compute
+   * the reasons of every risk and sort them: 42 ms against 2 ms over 20,000 risks (EXPLAIN
+   * ANALYZE of the generic plan; a rare reason, acceptance_expired, 7 ms). */
   return db_exec(tx,
-                 "WITH od AS MATERIALIZED (SELECT DISTINCT a.risk_id FROM risk_actions a WHERE a.org_id = $1 "
-                 "  AND a.status = 'open' AND a.due_date < zsz_today()) "
                  "SELECT json_build_object('risk', zsz_risk_summary_json(r), 'reasons', to_json(w.reasons))::text, "
-                 "r.number FROM risks r LEFT JOIN od ON od.risk_id = r.id "
-                 "CROSS JOIN LATERAL (SELECT zsz_risk_reasons(r, od.risk_id IS NOT NULL) AS reasons) AS w, " OWNED
+                 "r.number FROM risks r "
+                 "CROSS JOIN LATERAL (SELECT zsz_risk_reasons(r, EXISTS (SELECT 1 FROM risk_actions a "
+                 "  WHERE a.org_id = r.org_id AND a.risk_id = r.id AND a.status = 'open' "
+                 "  AND a.due_date < zsz_today())) AS reasons) AS w, " OWNED
                  "WHERE r.org_id = $1 AND r.status <> 'closed' AND zsz_risk_visible(r, $2, $3::text[], o.owned) "
                  "AND cardinality(w.reasons) > 0 AND ($4::text IS NULL OR $4 = ANY (w.reasons)) "
                  "AND ($5::text IS NULL OR r.owner = $5) AND ($6::text IS NULL OR r.number > $6) "
