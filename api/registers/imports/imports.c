@@ -38,6 +38,10 @@ void import_readings(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   import_run(tx, c, res, &READING_IMPORT);
 }
 
+void import_objectives(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  import_run(tx, c, res, &OBJECTIVE_IMPORT);
+}
+
 void imports_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PGresult *r = imports_q_list(tx, c->org_param, c->roles_param, query_value(c, "kind"), page_key(c, 0), c->limit + 1);
   if (r != NULL) {
