@@ -6,7 +6,8 @@ dry runs), integration scopes on every import route, EZD case marks on imported 
 import json
 
 from .client import (ApiTest, api, create_org_unit, current_year, ensure_user, expect,
-                     make_token, plenipotentiary, president, psql_value, uniq)
+                     list_all, make_token, plenipotentiary, president, psql_value, uniq)
+from .test_moving_in import integration, onboard, p_of
 
 OBJECTIVES = "/api/v1/imports/objectives"
 P_SUB = "krakow.plenipotentiary"
@@ -205,3 +206,90 @@ class ObjectiveImportTest(ApiTest):
     def test_only_the_plenipotentiary_imports_objectives(self):
         r = post_rows(OBJECTIVES, [objective_row(uniq("OBJ"))], token=president())
         self.assertProblem(r, 403, "forbidden")
+
+
+class DirectoryDoorTest(ApiTest):
+    """The directory imports through the bulk imports' reader: /imports/users and
+    /imports/org-units (recorded as imports) and /users/import, /org-units/import (the same
+    implementation), in a hall of their own (full syncs deactivate the absent)."""
+
+    def test_org_units_then_users_in_csv_windows_1250_and_ndjson_with_a_full_sync(self):
+        org = onboard("krakow")
+        p = p_of(org)
+        expect(api("GET", "/api/v1/me", p), 200)  # the plenipotentiary is recorded
+        units = ("code;name;parent\r\n"
+                 "WGK-I;Referat Dróg;WGK\r\n"       # the parent comes in a later row
+                 "WGK;Wydział Gospodarki Komunalnej i Ochrony Środowiska;\r\n")
+        r = post_rows("/api/v1/imports/org-units", units.encode("cp1250"), token=p, fmt="csv",
+                      headers={"Content-Type": "text/csv; charset=windows-1250"})
+        got = self.assertJsonObject(r, 201)
+        self.assertEqual((got["kind"], got["mode"], got["format"], got["rows"], got["created"],
+                          got["dry_run"], got["deactivated"]),
+                         ("org_units", "merge", "csv", 2, 2, False, 0))
+        self.assertEqual(r.headers.get("Location"), f"/api/v1/imports/{got['id']}")
+        listed = {u["code"]: u for u in list_all("/api/v1/org-units", p)}
+        self.assertEqual(listed["WGK"]["name"], "Wydział Gospodarki Komunalnej i Ochrony Środowiska")
+        self.assertEqual(listed["WGK-I"]["parent_id"], listed["WGK"]["id"])
+        staff = ("sub,name,email,unit_code,active\n"
+                 f"{org}.zofia,Zofia Żółkiewska,zofia@um.example,WGK-I,\n"
+                 f"{org}.lech,Lech Łęcki,,WGK,false\n"
+                 f"{org}.plenipotentiary,Pełnomocnik,,,\n")
+        hr = integration(org, "directory:write")
+        r = post_rows("/api/v1/imports/users", staff.encode("cp1250"), token=hr, fmt="csv",
+                      headers={"Content-Type": "text/csv; charset=cp1250"})
+        got = self.assertJsonObject(r, 201)
+        self.assertEqual((got["kind"], got["format"], got["rows"], got["created"], got["updated"],
+                          got["importer"]), ("users", "csv", 3, 2, 1, f"{org}.integration"))
+        users = {u["sub"]: u for u in list_all("/api/v1/users", p)}
+        self.assertEqual((users[f"{org}.zofia"]["name"], users[f"{org}.zofia"]["unit_code"],
+                          users[f"{org}.zofia"]["active"]), ("Zofia Żółkiewska", "WGK-I", True))
+        self.assertFalse(users[f"{org}.lech"]["active"])
+        # the next export (NDJSON): Lech back, Zofia gone; a dry run first
+        nd = [{"sub": f"{org}.lech", "name": "Lech Łęcki", "unit_code": "WGK", "active": True},
+              {"sub": f"{org}.plenipotentiary", "name": "Pełnomocnik"}]
+        dry = self.assertJsonObject(post_rows("/api/v1/imports/users", nd, token=hr, fmt="ndjson",
+                                              query="?mode=full&dry_run=true"), 200)
+        self.assertEqual((dry["id"], dry["dry_run"], dry["mode"], dry["updated"], dry["unchanged"],
+                          dry["deactivated"]), (None, True, "full", 1, 1, 1))
+        self.assertTrue({u["sub"]: u for u in list_all("/api/v1/users", p)}[f"{org}.zofia"]["active"])
+        full = self.assertJsonObject(post_rows("/api/v1/imports/users", nd, token=hr, fmt="ndjson",
+                                               query="?mode=full"), 201)
+        self.assertEqual((full["format"], full["mode"], full["deactivated"]), ("ndjson", "full", 1))
+        users = {u["sub"]: u for u in list_all("/api/v1/users", p)}
+        self.assertFalse(users[f"{org}.zofia"]["active"])
+        self.assertTrue(users[f"{org}.lech"]["active"])
+        # the imports are listed; the dry run left none behind
+        listed = list_all("/api/v1/imports", p, kind="users")
+        self.assertEqual(sorted(i["id"] for i in listed), sorted([got["id"], full["id"]]))
+        # the older routes take the same bodies (one implementation) and answer as before
+        r = post_rows("/api/v1/users/import", nd, token=p, fmt="ndjson")
+        self.assertEqual(self.assertJsonObject(r, 200),
+                         {"mode": "merge", "dry_run": False, "rows": 2, "created": 0,
+                          "updated": 0, "unchanged": 2, "deactivated": 0})
+        r = post_rows("/api/v1/org-units/import", "code;name\nWGK-II;Referat Zieleni\n", token=p,
+                      fmt="csv")
+        self.assertEqual(self.assertJsonObject(r, 200)["created"], 1)
+
+    def test_bad_rows_are_named_and_nothing_is_written(self):
+        org = onboard("krakow")
+        p = p_of(org)
+        csv = ("sub;name;unit_code;active\n"
+               f"{org}.a;Anna;;\n"
+               f"{org}.b;;;\n"                 # no name
+               f"{org}.c;Cezary;NOPE;\n"       # no such unit
+               f"{org}.a;Anna 2;;\n"           # repeated
+               f"{org}.d;Dariusz;;maybe\n")    # not a boolean
+        body = self.assertProblem(post_rows("/api/v1/imports/users", csv, token=p, fmt="csv"),
+                                  422, "validation")
+        self.assertEqual(error_fields(body), ["rows[1].name", "rows[2].unit_code", "rows[3].sub",
+                                              "rows[4].active"])
+        self.assertEqual(api("GET", f"/api/v1/users/{org}.a", p).status, 404)
+        self.assertEqual(list_all("/api/v1/imports", p, kind="users"), [])
+        # a body that cannot be read: 415 for another media type, 422 naming body
+        r = post_rows("/api/v1/imports/users", "<users/>", token=p, fmt="csv",
+                      headers={"Content-Type": "application/xml"})
+        self.assertProblem(r, 415, "unsupported-media-type")
+        r = post_rows("/api/v1/imports/org-units", '{"code": "A", "name": "x"}\n[1]\n', token=p,
+                      fmt="raw", headers={"Content-Type": "application/x-ndjson"})
+        body = self.assertProblem(r, 422, "validation", "body")
+        self.assertIn("rows[1]", body["errors"][0]["message"])
