@@ -6,7 +6,8 @@ dry runs), integration scopes on every import route, EZD case marks on imported 
 import json
 
 from .client import (ApiTest, api, create_org_unit, current_year, ensure_user, expect,
-                     list_all, make_token, plenipotentiary, president, psql_value, uniq)
+                     list_all, make_token, plenipotentiary, president, psql, psql_value,
+                     role_token, uniq)
 from .test_moving_in import integration, onboard, p_of
 
 OBJECTIVES = "/api/v1/imports/objectives"
@@ -293,3 +294,47 @@ class DirectoryDoorTest(ApiTest):
                       fmt="raw", headers={"Content-Type": "application/x-ndjson"})
         body = self.assertProblem(r, 422, "validation", "body")
         self.assertIn("rows[1]", body["errors"][0]["message"])
+
+
+class IncidentCaseMarkImportTest(ApiTest):
+    """EZD case marks of imported incidents (evidence[].znak_sprawy), checked per row under the
+    organisation's case_marks setting, in a hall of its own (the test switches it)."""
+
+    def test_malformed_marks_are_row_errors_unless_lenient(self):
+        org = onboard("krakow")
+        iod_token = role_token("iod", org=org, sub=f"{org}.iod")
+        reporter = make_token(f"{org}.employee", org=org)
+        ensure_user(reporter)
+        y = Y - 2
+
+        def row(k, *marks):
+            return {"number": f"INC/{y}/{k:04d}", "reported_at": f"{y}-03-0{k}T10:00:00Z",
+                    "reporter": f"{org}.employee", "title": f"Zdarzenie {k}", "type": "other",
+                    "detected_at": f"{y}-03-0{k}T09:00:00Z",
+                    "evidence": [{"znak_sprawy": m, "description": "Pismo"} for m in marks]}
+        rows = [row(1, "WOU-II.0123.1.2024"),
+                row(2, "BI.5131.4.2023", "to nie jest znak sprawy"),
+                row(3, "OR.0012.3.2024.JK")]
+        r = post_rows("/api/v1/imports/incidents", rows, token=iod_token)
+        body = self.assertProblem(r, 422, "validation")
+        self.assertEqual(error_fields(body), ["rows[1].evidence[1].znak_sprawy"])
+        self.assertIn("case mark", body["errors"][0]["message"])
+        self.assertEqual(psql_value(f"SELECT count(*) FROM incidents i JOIN organisations o "
+                                    f"ON o.id = i.org_id WHERE o.code = '{org}'"), "0")
+        # the good rows alone import, and their marks are indexed (case-references finds them)
+        done = expect(post_rows("/api/v1/imports/incidents", [rows[0], rows[2]], token=iod_token), 201)
+        self.assertEqual(done["created"], 2)
+        refs = expect(api("GET", "/api/v1/case-references?znak_sprawy=WOU-II.0123.1.2024",
+                          iod_token), 200)
+        inc_id = psql_value(f"SELECT i.id FROM incidents i JOIN organisations o ON o.id = i.org_id "
+                            f"WHERE o.code = '{org}' AND i.number = 'INC/{y}/0001'")
+        self.assertEqual([(x["entity"], x["record_id"], x["field"]) for x in refs["items"]],
+                         [("incident", int(inc_id), "evidence[0].znak_sprawy")])
+        # lenient: a malformed mark is kept as given
+        cp = psql(f"UPDATE organisations SET case_marks = 'lenient' WHERE code = '{org}'")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        done = expect(post_rows("/api/v1/imports/incidents", [rows[1]], token=iod_token), 201)
+        self.assertEqual(done["created"], 1)
+        stored = psql_value(f"SELECT i.evidence->1->>'znak_sprawy' FROM incidents i JOIN organisations o "
+                            f"ON o.id = i.org_id WHERE o.code = '{org}' AND i.number = 'INC/{y}/0002'")
+        self.assertEqual(stored, "to nie jest znak sprawy")
