@@ -287,6 +287,9 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_IMPORT_PROCESS_CODE] =
         "does not follow the organisation's process scheme (GET /api/v1/organisation/process-scheme)",
     [MSG_NOT_FOUND_IMPORT] = "no such import",
+    [MSG_IMPORT_REQUIRED_FOR_STATUS] = "is required for an objective with status %s",
+    [MSG_IMPORT_NOT_FOR_STATUS] = "is given only for a status the objective reached through it, not %s",
+    [MSG_IMPORT_REPEATED_INDICATOR] = "repeats the name of indicators[%zu]",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

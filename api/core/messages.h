@@ -291,6 +291,9 @@ typedef enum {
   MSG_IMPORT_SURVEY_FED,
   MSG_IMPORT_PROCESS_CODE,
   MSG_NOT_FOUND_IMPORT,
+  MSG_IMPORT_REQUIRED_FOR_STATUS, /* %s status */
+  MSG_IMPORT_NOT_FOR_STATUS,      /* %s status */
+  MSG_IMPORT_REPEATED_INDICATOR,  /* %zu earlier index */
   MSG__COUNT
 } msg_id;
 

@@ -122,8 +122,9 @@ enum rows_open_status rows_open(const char *content_type, const char *body, size
     r->cd = iconv_open("UTF-8", conv);
     r->win = malloc(ROWS_WINDOW);
     if (r->cd == (iconv_t)-1 || r->win == NULL) {
+      enum rows_open_status st = r->cd == (iconv_t)-1 ? ROWS_OPEN_CHARSET : ROWS_OPEN_NOMEM;
       rows_close(r);
-      return r->cd == (iconv_t)-1 ? ROWS_OPEN_CHARSET : ROWS_OPEN_NOMEM;
+      return st;
     }
   } else if (r->end - r->p >= 3 && memcmp(r->p, "\xEF\xBB\xBF", 3) == 0) {
     r->p += 3; /* a UTF-8 byte-order mark */

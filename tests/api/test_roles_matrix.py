@@ -124,6 +124,13 @@ SCOPES = {
     ("PATCH", "/api/v1/indicators/{id}"): "objectives:write",
     ("PUT", "/api/v1/indicators/{id}/readings/{period}"): "objectives:write",
     ("GET", "/api/v1/changes"): "changes:read",
+    # docs/design-imports.md: each import route with the scope of the register it writes
+    ("POST", "/api/v1/imports/processes"): "processes:write",
+    ("POST", "/api/v1/imports/objectives"): "objectives:write",
+    ("POST", "/api/v1/imports/readings"): "objectives:write",
+    ("POST", "/api/v1/imports/incidents"): "incidents:import",
+    ("POST", "/api/v1/imports/users"): "directory:write",
+    ("POST", "/api/v1/imports/org-units"): "directory:write",
 }
 # routes the employee may call only as the person a record names (reporter, responsible):
 # an integration, another sub, is refused there (403 or 404)
@@ -907,6 +914,33 @@ def b_import_incidents():
     return "/api/v1/imports/incidents", rows, None, verify
 
 
+def b_import_objectives():
+    code = uniq("MXO")
+    rows = [{"code": code, "year": Y, "title": "Import z macierzy",
+             "indicators": [{"name": "Wskaźnik z macierzy", "direction": "increase",
+                             "baseline": "1", "target": "2", "frequency": "yearly"}]}]
+
+    def verify(t):
+        t.assertEqual(psql_value(f"SELECT count(*) FROM objectives WHERE code = '{code}'"), "0")
+    return "/api/v1/imports/objectives", rows, None, verify
+
+
+def b_import_users():
+    sub = f"krakow.{uniq('mxj')}"
+
+    def verify(t):
+        t.assertEqual(api("GET", f"/api/v1/users/{sub}", plenipotentiary()).status, 404)
+    return "/api/v1/imports/users", [{"sub": sub, "name": "Import z macierzy"}], None, verify
+
+
+def b_import_org_units():
+    code = uniq("mxv-")
+
+    def verify(t):
+        t.assertEqual(list_all("/api/v1/org-units", q=code), [])
+    return "/api/v1/imports/org-units", [{"code": code, "name": "Komórka z macierzy"}], None, verify
+
+
 ROUTES = [
     # public
     ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
@@ -1089,6 +1123,9 @@ ROUTES = [
     ("POST", "/api/v1/imports/processes", P, b_import_processes),
     ("POST", "/api/v1/imports/readings", P, b_import_readings),
     ("POST", "/api/v1/imports/incidents", IOD, b_import_incidents),
+    ("POST", "/api/v1/imports/objectives", P, b_import_objectives),
+    ("POST", "/api/v1/imports/users", P, b_import_users),
+    ("POST", "/api/v1/imports/org-units", P, b_import_org_units),
 ] + risks_matrix.ROUTES
 
 
@@ -1172,16 +1209,16 @@ class MatrixCompletenessTest(ApiTest):
         nonconformity action, which the server adds so PATCH of an action has an ETag to
         match), the 8 of docs/design-directory.md, the 14 of
         docs/design-management-reviews.md, the 1 of docs/design-case-marks.md, the 25 of
-        docs/design-risks.md and the 5 of docs/design-imports.md, each once."""
+        docs/design-risks.md and the 8 of docs/design-imports.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 154)  # + GET /docs and its bundle (issue 15)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 148)
+        self.assertEqual(len(keys), 157)  # with GET /docs and its bundle (issue 15)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 151)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)
         self.assertEqual(sum(1 for m, p in keys if p.startswith(("/api/v1/risk", "/api/v1/soa"))),
                          25)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/imports")), 5)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/imports")), 8)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/auditor-appointments")),
                          5)
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/audit-programmes")), 4)

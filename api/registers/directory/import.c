@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "import.h"
+#include "imports.h"
 #include "queries.h"
+#include "rows.h"
 #include "rules.h"
 #include "validate.h"
 
@@ -213,4 +216,103 @@ void directory_import_finish(struct db_tx *tx, struct directory_import *imp, str
                         imp->dry_run, "rows", (json_int_t)imp->rows, "created", (json_int_t)imp->created, "updated",
                         (json_int_t)imp->updated, "unchanged", (json_int_t)imp->unchanged, "deactivated",
                         (json_int_t)imp->deactivated));
+}
+
+/* The import recorded in imports (with the counts), answered as a bulk import is; a dry run's
+ * record is rolled back and answered with id null. */
+static void record_import(struct db_tx *tx, struct req_ctx *c, struct directory_import *imp, const char *format,
+                          struct result *res) {
+  char rows[24], created[24], updated[24], unchanged[24];
+  snprintf(rows, sizeof rows, "%zu", imp->rows);
+  snprintf(created, sizeof created, "%ld", imp->created);
+  snprintf(updated, sizeof updated, "%ld", imp->updated);
+  snprintf(unchanged, sizeof unchanged, "%ld", imp->unchanged);
+  const char *params[] = {c->org_param,
+                          imp->kind == IMPORT_USERS ? "users" : "org_units",
+                          imp->full ? "full" : "merge",
+                          format,
+                          c->who.sub,
+                          rows,
+                          created,
+                          updated,
+                          unchanged};
+  if (imp->dry_run && db_command(tx, "SAVEPOINT directory_import_record", 0, NULL) != DB_ONE) return;
+  enum db_status st;
+  PGresult *r = db_row(tx,
+                       "INSERT INTO imports AS i (org_id, kind, mode, format, importer, rows, created, updated, "
+                       "unchanged, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now()) "
+                       "RETURNING zsz_import_json(i)::text, i.id",
+                       9, params, &st);
+  if (r == NULL) return;
+  json_t *doc = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+  char id[24];
+  snprintf(id, sizeof id, "%s", PQgetvalue(r, 0, 1));
+  PQclear(r);
+  if (doc == NULL) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return;
+  }
+  json_object_set_new(doc, "dry_run", json_boolean(imp->dry_run));
+  json_object_set_new(doc, "deactivated", json_integer((json_int_t)imp->deactivated));
+  if (imp->dry_run) {
+    if (db_command(tx, "ROLLBACK TO SAVEPOINT directory_import_record", 0, NULL) != DB_ONE) {
+      json_decref(doc);
+      return;
+    }
+    json_object_set_new(doc, "id", json_null());
+    result_json(res, 200, doc);
+    return;
+  }
+  result_json(res, 201, doc);
+  snprintf(res->location, sizeof res->location, "/api/v1/imports/%s", id);
+}
+
+static const char *const FORMATS[] = {"json", "ndjson", "csv"};
+
+void directory_import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, enum directory_import_kind kind,
+                          int record) {
+  const char *mode = query_value(c, "mode"), *dry = query_value(c, "dry_run");
+  struct rows_reader *reader = NULL;
+  enum rows_open_status os = rows_open(u_map_get_case(c->req->map_header, "Content-Type"), c->req->binary_body,
+                                       c->req->binary_body_length, &reader);
+  if (os != ROWS_OPEN_OK) {
+    if (os == ROWS_OPEN_NOMEM) {
+      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    } else {
+      result_problem(res, PROBLEM_UNSUPPORTED_MEDIA_TYPE,
+                     os == ROWS_OPEN_CHARSET ? MSG_IMPORT_CHARSET : MSG_IMPORT_MEDIA_TYPE);
+    }
+    rows_close(reader);
+    return;
+  }
+  struct directory_import imp;
+  const struct field_spec *fields = kind == IMPORT_USERS ? USER_ROW_FIELDS : ORG_UNIT_ROW_FIELDS;
+  if (directory_import_begin(tx, &imp, kind, c->org_param, c->who.sub, mode && strcmp(mode, "full") == 0,
+                             dry && strcmp(dry, "true") == 0) == 0) {
+    json_t *row = NULL;
+    char err[200];
+    enum rows_status rs;
+    int failed = 0;
+    while ((rs = rows_next(reader, &row, err, sizeof err)) == ROWS_ROW) {
+      /* CSV cells are text: active read as a boolean */
+      if (rows_format_of(reader) == ROWS_CSV) import_coerce(row, fields);
+      int rc = directory_import_row(tx, &imp, row, rows_count(reader) - 1);
+      json_decref(row);
+      if (rc != 0) {
+        failed = 1;
+        break;
+      }
+    }
+    if (!failed) {
+      if (rs == ROWS_ERROR) {
+        json_array_append_new(imp.errors, json_pack("{s:s, s:s}", "field", "body", "message", err));
+      }
+      directory_import_finish(tx, &imp, res);
+      if (record && res->status == 200) {
+        record_import(tx, c, &imp, FORMATS[rows_format_of(reader)], res);
+      }
+    }
+  }
+  directory_import_free(&imp);
+  rows_close(reader);
 }

@@ -1,8 +1,9 @@
 #ifndef ZSZ_DIRECTORY_IMPORT_H
 #define ZSZ_DIRECTORY_IMPORT_H
-/* Directory imports (users, org units) one row at a time, so any reader of rows (a JSON
- * array today; NDJSON and CSV readers later) can feed them: begin, then row() for each row
- * object with its index, then finish(). All or nothing: finish() answers 422 naming every
+/* Directory imports (users, org units) one row at a time, fed by the rows reader of bulk
+ * imports (lib/rows.h: a JSON array, NDJSON or CSV incl. windows-1250): begin, then row() for
+ * each row object with its index, then finish(); directory_import_run does all of it for a
+ * request. All or nothing: finish() answers 422 naming every
  * bad row's field as rows[17].field when there was any (the caller's transaction is then
  * rolled back); with dry_run it undoes what the rows wrote and answers what they would do. */
 
@@ -37,5 +38,16 @@ int directory_import_row(struct db_tx *tx, struct directory_import *imp, const j
 void directory_import_finish(struct db_tx *tx, struct directory_import *imp, struct result *res);
 /* Frees what imp owns (safe after a failure at any step). */
 void directory_import_free(struct directory_import *imp);
+
+/* The one implementation of POST /users/import, /org-units/import, /imports/users and
+ * /imports/org-units: c's body read a row at a time by the rows reader (415 for another media
+ * type or charset; a body that cannot be read further is an error named body), mode=full and
+ * dry_run from the query. record 0: the answer is finish()'s (200 with the counts); record 1:
+ * the import is also recorded in imports (kind users or org_units) and answered as the bulk
+ * imports are (201 with the record, deactivated and Location; 200 with id null for a dry
+ * run). */
+struct req_ctx;
+void directory_import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, enum directory_import_kind kind,
+                          int record);
 
 #endif

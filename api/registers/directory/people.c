@@ -83,56 +83,9 @@ void user_put(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   c->users_changed = 1;
 }
 
-/* The import's rows: the raw body (up to ZSZ_MAX_IMPORT_BYTES, the dispatcher refused a
- * larger one), a JSON array of row objects: a new reference, or NULL after 400, 415 or 422. */
-static json_t *import_rows(const struct req_ctx *c, struct result *res) {
-  const char *ct = u_map_get_case(c->req->map_header, "Content-Type");
-  json_error_t err;
-  if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
-    result_problem(res, PROBLEM_UNSUPPORTED_MEDIA_TYPE, MSG_CONTENT_TYPE);
-    return NULL;
-  }
-  json_t *rows = json_loadb(c->req->binary_body ? c->req->binary_body : "", c->req->binary_body_length,
-                            JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
-  if (rows == NULL) {
-    result_problem(res, PROBLEM_MALFORMED_JSON, MSG_MALFORMED_JSON, err.text);
-    return NULL;
-  }
-  if (!json_is_array(rows)) {
-    json_t *errors = json_array();
-    errors_add(errors, "rows", MSG_BODY_NOT_ROWS);
-    result_invalid(res, errors);
-    json_decref(rows);
-    return NULL;
-  }
-  return rows;
-}
-
-/* One import over the rows, one row object at a time (import.h). */
+/* One import over the body's rows (import.h: the rows reader feeds the directory import). */
 static void directory_import(struct db_tx *tx, struct req_ctx *c, struct result *res, enum directory_import_kind kind) {
-  struct directory_import imp;
-  const char *mode = query_value(c, "mode"), *dry = query_value(c, "dry_run");
-  json_t *rows = import_rows(c, res);
-  if (rows == NULL) {
-    return;
-  }
-  if (directory_import_begin(tx, &imp, kind, c->org_param, c->who.sub, mode && strcmp(mode, "full") == 0,
-                             dry && strcmp(dry, "true") == 0) == 0) {
-    size_t i;
-    json_t *row;
-    int failed = 0;
-    json_array_foreach(rows, i, row) {
-      if (directory_import_row(tx, &imp, row, i) != 0) {
-        failed = 1;
-        break;
-      }
-    }
-    if (!failed) {
-      directory_import_finish(tx, &imp, res);
-    }
-  }
-  directory_import_free(&imp);
-  json_decref(rows);
+  directory_import_run(tx, c, res, kind, 0);
   c->users_changed = kind == IMPORT_USERS;
 }
 

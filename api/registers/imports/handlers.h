@@ -8,6 +8,9 @@
 void import_processes(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void import_incidents(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void import_readings(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void import_objectives(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void import_users(struct db_tx *tx, struct req_ctx *c, struct result *res);
+void import_org_units(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void imports_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void import_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void idempotency_purge(struct db_pool *pool);

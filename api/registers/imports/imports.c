@@ -3,6 +3,7 @@
  * idempotency keys. The runner is api/core/imports.c; the kinds are kind_<name>.c. */
 #include <stdlib.h>
 
+#include "directory/import.h"
 #include "handlers.h"
 #include "jobs.h"
 #include "kinds.h"
@@ -36,6 +37,21 @@ void import_incidents(struct db_tx *tx, struct req_ctx *c, struct result *res) {
 
 void import_readings(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   import_run(tx, c, res, &READING_IMPORT);
+}
+
+void import_objectives(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  import_run(tx, c, res, &OBJECTIVE_IMPORT);
+}
+
+/* The directory through the same door: the directory import (one implementation, also behind
+ * POST /users/import and /org-units/import), recorded as an import. */
+void import_users(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  directory_import_run(tx, c, res, IMPORT_USERS, 1);
+  c->users_changed = 1;
+}
+
+void import_org_units(struct db_tx *tx, struct req_ctx *c, struct result *res) {
+  directory_import_run(tx, c, res, IMPORT_ORG_UNITS, 1);
 }
 
 void imports_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "case_mark.h"
 #include "incidents/incident_check.h"
 #include "incidents/rules.h"
 #include "kinds.h"
@@ -41,12 +42,16 @@ static const char *const PATH_TO[][5] = {
 struct state {
   long long uodo_hours;
   time_t now;
+  int lenient; /* the organisation's case_marks setting is lenient: malformed marks are kept */
 };
 
 static int begin(struct db_tx *tx, struct req_ctx *c, void **out) {
   const char *params[] = {c->org_param};
   enum db_status st;
-  PGresult *r = db_row(tx, "SELECT zsz_deadline_hours($1, 'uodo')", 1, params, &st);
+  PGresult *r = db_row(tx,
+                       "SELECT zsz_deadline_hours($1, 'uodo'), o.case_marks = 'lenient' FROM organisations o "
+                       "WHERE o.id = $1",
+                       1, params, &st);
   if (r == NULL) return -1;
   struct state *s = calloc(1, sizeof *s);
   if (s == NULL) {
@@ -54,10 +59,31 @@ static int begin(struct db_tx *tx, struct req_ctx *c, void **out) {
     return -1;
   }
   s->uodo_hours = atoll(PQgetvalue(r, 0, 0));
+  s->lenient = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
   s->now = time(NULL);
   PQclear(r);
   *out = s;
   return 0;
+}
+
+/* The EZD case marks of the row's evidence (docs/design-case-marks.md), as POST /incidents
+ * checks them: under the organisation's setting strict each malformed one is an error named
+ * evidence[0].znak_sprawy (the runner prefixes rows[n]); a mark whose member is already
+ * refused (its shape) is not named twice. */
+static void check_case_marks(const struct state *s, const json_t *row, json_t *errors) {
+  if (s->lenient) return;
+  json_t *marks = case_marks_collect(row, "evidence[].znak_sprawy");
+  json_t *found = json_array();
+  if (marks != NULL && found != NULL) {
+    case_marks_errors(marks, found);
+    size_t i;
+    json_t *e;
+    json_array_foreach(found, i, e) {
+      if (!field_has_error(errors, json_string_value(json_object_get(e, "field")))) json_array_append(errors, e);
+    }
+  }
+  json_decref(found);
+  json_decref(marks);
 }
 
 /* INC/<year>/<digits>: the year, or -1. */
@@ -82,6 +108,7 @@ static json_t *check(void *state, const json_t *in, json_t *errors, char *key, s
   import_coerce(row, INCIDENT_FIELDS);
   validate_object(history, HISTORY_FIELDS, VALIDATE_CREATE, errors);
   incident_check_shapes(row, VALIDATE_CREATE, s->now, errors);
+  check_case_marks(s, row, errors);
   const char *number = json_string_value(json_object_get(history, "number"));
   if (number) snprintf(key, keylen, "%s", number);
   time_t reported = import_time(history, "reported_at", s->now, errors);

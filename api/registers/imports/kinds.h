@@ -11,6 +11,7 @@
 extern const struct import_kind PROCESS_IMPORT;
 extern const struct import_kind INCIDENT_IMPORT;
 extern const struct import_kind READING_IMPORT;
+extern const struct import_kind OBJECTIVE_IMPORT;
 
 /* A timestamp member of a row (already checked as RFC 3339 with an offset) rewritten to UTC;
  * one later than now (plus a minute) is an error naming key. Returns the time, or -1 when the

@@ -1,9 +1,8 @@
 /* The routes of bulk imports. Query parameters (mode, dry_run; kind, limit, cursor) come from
  * the contract. Each kind has its own row, so its roles are its own: the plenipotentiary
- * imports processes and readings, the IOD incidents (docs/design-imports.md, "Who imports").
- * After issue 10 part A is merged, the integration role joins these rows with its scopes
- * (processes:write for processes, objectives:write for readings, incidents:import for
- * incidents). */
+ * imports processes, objectives and readings, the IOD incidents (docs/design-imports.md, "Who
+ * imports"), and an integration each with its scope (processes:write, objectives:write,
+ * incidents:import, directory:write). */
 #include "auth.h"
 #include "handlers.h"
 #include "registers.h"
@@ -12,6 +11,7 @@
 #define P ROLE_PLENIPOTENTIARY
 #define PR ROLE_PRESIDENT
 #define IOD ROLE_IOD
+#define INT ROLE_INTEGRATION
 #define IMPORT_404                                                                                                     \
   { MSG_NOT_FOUND_IMPORT }
 
@@ -24,22 +24,45 @@ static struct route ROUTES_OF_IMPORTS[] = {
      .not_found = IMPORT_404,
      .work = import_get},
     /* the work reads the raw body (JSON array, NDJSON or CSV) a row at a time; the dispatcher
-     * refuses one over ZSZ_MAX_IMPORT_BYTES (413) first */
+     * refuses one over ZSZ_MAX_IMPORT_BYTES (413) first. An integration imports with the
+     * scope of the register it writes (RFC 9068 scope claim; 403 without it). */
     {.method = "POST",
      .path = "/api/v1/imports/processes",
-     .roles = P,
+     .roles = P | INT,
+     .scope = "processes:write",
      .flags = ROUTE_RAW_BODY,
      .work = import_processes},
     {.method = "POST",
+     .path = "/api/v1/imports/objectives",
+     .roles = P | INT,
+     .scope = "objectives:write",
+     .flags = ROUTE_RAW_BODY,
+     .work = import_objectives},
+    {.method = "POST",
      .path = "/api/v1/imports/readings",
-     .roles = P,
+     .roles = P | INT,
+     .scope = "objectives:write",
      .flags = ROUTE_RAW_BODY,
      .work = import_readings},
     {.method = "POST",
      .path = "/api/v1/imports/incidents",
-     .roles = IOD,
+     .roles = IOD | INT,
+     .scope = "incidents:import",
      .flags = ROUTE_RAW_BODY,
      .work = import_incidents},
+    /* the directory through the same door (mode merge or full, as POST /users/import) */
+    {.method = "POST",
+     .path = "/api/v1/imports/users",
+     .roles = P | INT,
+     .scope = "directory:write",
+     .flags = ROUTE_RAW_BODY,
+     .work = import_users},
+    {.method = "POST",
+     .path = "/api/v1/imports/org-units",
+     .roles = P | INT,
+     .scope = "directory:write",
+     .flags = ROUTE_RAW_BODY,
+     .work = import_org_units},
 };
 
 static const struct job JOBS_OF_IMPORTS[] = {
