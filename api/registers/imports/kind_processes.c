@@ -119,7 +119,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "v AS (INSERT INTO process_versions (org_id, process_id, version, description, approved_by, approved_at) "
       "  SELECT $1, up.id, up.version, up.description, src.approved_by, "
       "  CASE WHEN up.created THEN src.approved_at ELSE now() END FROM up JOIN src USING (code) "
-      "  WHERE NOT EXISTS (SELECT 1 FROM process_versions pv WHERE pv.process_id = up.id "
+      "  WHERE NOT EXISTS (SELECT 1 FROM process_versions pv WHERE pv.org_id = $1 AND pv.process_id = up.id "
       "  AND pv.version = up.version)), "
       "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
       "  SELECT $1, 'process', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "

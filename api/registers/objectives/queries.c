@@ -387,13 +387,14 @@ enum db_status objectives_q_indicator_lock(struct db_tx *tx, const char *org, co
                                            struct locked_indicator *out) {
   const char *params[] = {org, id};
   enum db_status st;
-  PGresult *r = db_row(tx,
-                       "SELECT i.revision, i.objective_id, i.frequency, "
-                       "EXISTS (SELECT 1 FROM indicator_readings r WHERE r.indicator_id = i.id), "
-                       "i.direction, i.baseline::text, i.target::text, i.target_min::text, i.target_max::text, "
-                       "i.source, i.survey_kind, i.survey_question "
-                       "FROM indicators i WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
-                       2, params, &st);
+  PGresult *r =
+      db_row(tx,
+             "SELECT i.revision, i.objective_id, i.frequency, "
+             "EXISTS (SELECT 1 FROM indicator_readings r WHERE r.org_id = i.org_id AND r.indicator_id = i.id), "
+             "i.direction, i.baseline::text, i.target::text, i.target_min::text, i.target_max::text, "
+             "i.source, i.survey_kind, i.survey_question "
+             "FROM indicators i WHERE i.org_id = $1 AND i.id = $2 FOR UPDATE",
+             2, params, &st);
   if (r == NULL) {
     return st;
   }
