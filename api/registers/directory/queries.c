@@ -260,7 +260,7 @@ enum db_status directory_q_org_unit_parents(struct db_tx *tx, const char *org, c
               "AND parent_id IS NOT NULL UNION ALL SELECT up.start, u.parent_id, up.depth + 1 FROM up "
               "JOIN org_units u ON u.org_id = $1 AND u.id = up.id WHERE u.parent_id IS NOT NULL AND up.depth < 1000 "
               "AND up.id <> up.start) "
-              "SELECT min(o.code) FROM up JOIN org_units o ON o.id = up.start WHERE up.id = up.start",
+              "SELECT min(o.code) FROM up JOIN org_units o ON o.org_id = $1 AND o.id = up.start WHERE up.id = up.start",
               1, p1);
   if (r == NULL) {
     return DB_ERROR;

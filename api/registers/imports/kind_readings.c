@@ -67,8 +67,10 @@ static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct i
       tx,
       "WITH " BATCH_WITH_INDICATOR
       ", k AS (SELECT bi.*, i.frequency, i.source, o.year, r.locked, r.indicator_id AS found FROM bi "
-      "  LEFT JOIN indicators i ON i.id = bi.indicator_id LEFT JOIN objectives o ON o.id = i.objective_id "
-      "  LEFT JOIN indicator_readings r ON r.indicator_id = bi.indicator_id AND r.period = bi.e->>'period') "
+      "  LEFT JOIN indicators i ON i.org_id = $1 AND i.id = bi.indicator_id "
+      "  LEFT JOIN objectives o ON o.org_id = $1 AND o.id = i.objective_id "
+      "  LEFT JOIN indicator_readings r ON r.org_id = $1 AND r.indicator_id = bi.indicator_id "
+      "  AND r.period = bi.e->>'period') "
       "SELECT n, 'indicator', 'unknown_indicator', NULL FROM k WHERE indicator_id IS NULL "
       "UNION ALL SELECT n, 'period', 'exists', indicator_id::text FROM k "
       "  WHERE found IS NOT NULL AND $3 = 'insert' "
