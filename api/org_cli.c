@@ -108,7 +108,7 @@ static int org_add(PGconn *pg, const char *code, const char *name, const char *s
   rc = 0;
 out:
   if (rc != 0) {
-    PQclear(PQexec(pg, "ROLLBACK"));
+    exec_ok(pg, "ROLLBACK", 0, NULL, NULL);
   }
   PQclear(r);
   free(text);

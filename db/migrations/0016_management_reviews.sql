@@ -437,7 +437,8 @@ CREATE FUNCTION zsz_mrp_objective_list_of(org bigint, f date, t date, y integer,
     SELECT i.objective_id, i.id, i.name, l.period, a.attainment, zsz_health(a.attainment, l.period) AS health
     FROM o JOIN indicators i ON i.org_id = o.org_id AND i.objective_id = o.id
     LEFT JOIN LATERAL (SELECT x.period, x.value FROM indicator_readings x
-                       WHERE x.indicator_id = i.id ORDER BY x.period DESC LIMIT 1) AS l ON true
+                       WHERE x.org_id = i.org_id AND x.indicator_id = i.id
+                       ORDER BY x.period DESC LIMIT 1) AS l ON true
     CROSS JOIN LATERAL (SELECT zsz_attainment(i, l.value) AS attainment) AS a),
   g AS (
     SELECT s.objective_id, min(zsz_health_rank(s.health)) AS rank,

@@ -137,7 +137,7 @@ CREATE TRIGGER users_log_insert AFTER INSERT ON users
 -- ---- responsibilities ----------------------------------------------------------------------
 -- Everything a person owns or must do, one function per register with the same columns
 -- (entity, id, title, what, due), joined in zsz_responsibilities. A register adds its part
--- with one function and one UNION ALL line (risks and management reviews will).
+-- with one function and one UNION ALL line (risks, 0015, and management reviews, 0016, did).
 CREATE FUNCTION process_responsibilities(org bigint, who text)
   RETURNS TABLE (entity text, id bigint, title text, what text, due date)
   LANGUAGE sql STABLE AS $$
@@ -188,6 +188,8 @@ CREATE FUNCTION zsz_responsibilities(org bigint, who text)
     UNION ALL SELECT * FROM objective_responsibilities(org, who)
     UNION ALL SELECT * FROM nonconformity_responsibilities(org, who)
     UNION ALL SELECT * FROM audit_responsibilities(org, who)
+    UNION ALL SELECT * FROM management_review_responsibilities(org, who)
+    UNION ALL SELECT * FROM risk_responsibilities(org, who)
   ) AS r ORDER BY r.due NULLS LAST, r.entity, r.id
 $$;
 
@@ -198,7 +200,8 @@ CREATE FUNCTION zsz_responsibilities_readable(whose text, sub text, roles text[]
 
 -- Hands everything zsz_responsibilities lists over from one person to another, each record
 -- updated (so logged by its register's trigger, with the action the caller set); the count.
--- Process reviews move with their process. An audit's team keeps its order.
+-- Process reviews move with their process. An audit's team keeps its order. Open decisions of
+-- management reviews, risks not closed and their open treatment actions move too.
 CREATE FUNCTION zsz_handover(org bigint, from_sub text, to_sub text) RETURNS integer
   LANGUAGE plpgsql AS $$
 DECLARE
@@ -227,6 +230,17 @@ BEGIN
                                 ELSE array_replace(team, from_sub, to_sub) END,
                     revision = revision + 1, updated_at = now()
   WHERE org_id = org AND from_sub = ANY (team) AND status IN ('planned', 'in_progress');
+  GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+  UPDATE management_review_decisions SET owner = to_sub, revision = revision + 1, updated_at = now()
+  WHERE org_id = org AND owner = from_sub AND status = 'open';
+  GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+  UPDATE risks SET owner = to_sub, revision = revision + 1, updated_at = now()
+  WHERE org_id = org AND owner = from_sub AND status <> 'closed';
+  GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
+  UPDATE risk_actions a SET responsible = to_sub, revision = a.revision + 1, updated_at = now()
+  FROM risks r
+  WHERE a.org_id = org AND a.responsible = from_sub AND a.status = 'open' AND r.org_id = a.org_id
+    AND r.id = a.risk_id AND r.status <> 'closed';
   GET DIAGNOSTICS k = ROW_COUNT; n := n + k;
   RETURN n;
 END

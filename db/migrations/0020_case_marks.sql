@@ -206,6 +206,12 @@ CREATE TRIGGER nonconformity_actions_case_refs_update AFTER UPDATE OF znak_spraw
   FOR EACH ROW WHEN (OLD.znak_sprawy IS DISTINCT FROM NEW.znak_sprawy)
   EXECUTE FUNCTION zsz_case_refs_sync('nonconformity_action', 'znak_sprawy');
 
+CREATE TRIGGER management_reviews_case_refs AFTER INSERT ON management_reviews FOR EACH ROW
+  WHEN (NEW.znak_sprawy <> '') EXECUTE FUNCTION zsz_case_refs_sync('management_review', 'znak_sprawy');
+CREATE TRIGGER management_reviews_case_refs_update AFTER UPDATE OF znak_sprawy ON management_reviews
+  FOR EACH ROW WHEN (OLD.znak_sprawy IS DISTINCT FROM NEW.znak_sprawy)
+  EXECUTE FUNCTION zsz_case_refs_sync('management_review', 'znak_sprawy');
+
 -- Rebuilds the whole index from the citing tables, found by their triggers (every table with
 -- a zsz_case_refs_sync trigger, with that trigger's arguments): what this migration does for
 -- what was stored before it, and what an operator runs after changing citing rows with the
@@ -260,6 +266,8 @@ CREATE FUNCTION zsz_case_ref_readable(r case_references, sub text, roles text[])
                                                ON n.org_id = x.org_id AND n.id = x.nonconformity_id
                                                WHERE x.org_id = r.org_id AND x.id = r.record_id
                                                  AND zsz_nc_readable(n, sub, roles))
+    WHEN 'management_review' THEN EXISTS (SELECT 1 FROM management_reviews m WHERE m.org_id = r.org_id
+                                            AND m.id = r.record_id AND zsz_mr_readable(m, sub, roles, ''))
     ELSE false END;
 
 -- The record's address in the API (the register's GET).
@@ -272,6 +280,7 @@ CREATE FUNCTION zsz_case_ref_href(r case_references) RETURNS text
     WHEN 'nonconformity' THEN '/api/v1/nonconformities/' || r.record_id
     WHEN 'nonconformity_action' THEN (SELECT '/api/v1/nonconformities/' || x.nonconformity_id || '/actions/' || x.id
                                        FROM nonconformity_actions x WHERE x.org_id = r.org_id AND x.id = r.record_id)
+    WHEN 'management_review' THEN '/api/v1/management-reviews/' || r.record_id
     END;
 
 -- One item of GET /api/v1/case-references.
