@@ -209,6 +209,7 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
   cfg->jwt_alg = JWT_ALG_HS256;
   cfg->max_body_bytes = 1048576;
   cfg->max_import_bytes = 64 * 1048576;
+  cfg->gzip_min_bytes = 1400; /* about one TCP segment: below it gzip saves no packet */
   cfg->max_connections = 2048;
   cfg->max_per_address = 64;
   cfg->header_timeout = 10;
@@ -308,6 +309,13 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
       problem(problems, "ZSZ_MAX_BODY_BYTES", "must be an integer from 1024 to 67108864");
     } else {
       cfg->max_body_bytes = (size_t)n;
+    }
+  }
+  if ((v = get("ZSZ_GZIP_MIN_BYTES", ctx)) && *v) {
+    if (parse_long(v, 0, 1024L * 1024 * 1024, &n) != 0) {
+      problem(problems, "ZSZ_GZIP_MIN_BYTES", "must be an integer from 0 (never) to 1073741824");
+    } else {
+      cfg->gzip_min_bytes = (size_t)n;
     }
   }
   if ((v = get("ZSZ_MAX_IMPORT_BYTES", ctx)) && *v) {

@@ -26,6 +26,8 @@ struct config {
   int cors_any;
   size_t max_body_bytes;
   size_t max_import_bytes;  /* bulk imports */
+  size_t gzip_min_bytes;    /* ZSZ_GZIP_MIN_BYTES: bodies this long or longer go gzip-encoded to a caller
+                               that accepts it; 0: never */
   int max_connections;      /* open client connections, in all */
   int max_per_address;      /* open client connections from one address; 0: no cap */
   int header_timeout;       /* seconds a connection has to send a request head */

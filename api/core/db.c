@@ -110,9 +110,11 @@ static int conn_open(struct db_conn *c, const char *url, int transaction_pooling
    * statement runs alone, outside any BEGIN, and must still be refused a write or a lock.
    * No JIT: a generic plan's estimates (generate_series, parameters) can pass jit_above_cost
    * and then compiling costs more than the query (the risk map: 54 ms of JIT for a 25 ms
-   * query, measured with EXPLAIN ANALYZE on 20,000 risks). */
+   * query, measured with EXPLAIN ANALYZE on 20,000 risks). DateStyle ISO: records rendered in
+   * C read timestamps in the ISO text form (render.h), whatever the server's default. */
   if (simple_command(c->pg, "SET ROLE zsz_app") != 0 || simple_command(c->pg, "SET statement_timeout = '30s'") != 0 ||
-      simple_command(c->pg, "SET TIME ZONE 'UTC'") != 0 || simple_command(c->pg, "SET jit = off") != 0 ||
+      simple_command(c->pg, "SET TIME ZONE 'UTC'") != 0 || simple_command(c->pg, "SET DateStyle = ISO") != 0 ||
+      simple_command(c->pg, "SET jit = off") != 0 ||
       simple_command(c->pg, "SET default_transaction_read_only = on") != 0) {
     y_log_message(Y_LOG_LEVEL_ERROR, "db: cannot switch to role zsz_app: %s", PQerrorMessage(c->pg));
     conn_close(c);
@@ -438,7 +440,8 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
       PQclear(r);
       r = db_exec(&tx,
                   "SELECT set_config('role', 'zsz_app', true), set_config('statement_timeout', '30s', true), "
-                  "set_config('TimeZone', 'UTC', true), set_config('jit', 'off', true), "
+                  "set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO', true), "
+                  "set_config('jit', 'off', true), "
                   "set_config('zsz.org_id', $1, true), "
                   "set_config('zsz.actor', $2, true)",
                   2, begin_params);

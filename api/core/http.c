@@ -1,9 +1,11 @@
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <yder.h>
+#include <zlib.h>
 
 #include "cursor.h"
 #include "http.h"
@@ -88,6 +90,142 @@ int if_match_ok(const struct req_ctx *c, long long revision, struct result *res)
     return 0;
   }
   return 1;
+}
+
+/* The opaque part of an entity tag, without W/ (If-None-Match compares weakly). */
+static void opaque_tag(const char *t, const char **start, size_t *len) {
+  if (strncmp(t, "W/", 2) == 0) t += 2;
+  *start = t;
+  *len = strlen(t);
+}
+
+int if_none_match_holds(const struct req_ctx *c, const char *etag) {
+  if (c == NULL || c->req == NULL || strcmp(c->req->http_verb, "GET") != 0) {
+    return 0;
+  }
+  const char *v = u_map_get_case(c->req->map_header, "If-None-Match");
+  if (v == NULL) {
+    return 0;
+  }
+  const char *want;
+  size_t want_len;
+  opaque_tag(etag, &want, &want_len);
+  /* a list of tags: "a", W/"b"; a tag's text has no comma (ours never do) */
+  while (*v) {
+    while (*v == ' ' || *v == '\t' || *v == ',')
+      v++;
+    const char *end = strchr(v, ',');
+    size_t n = end ? (size_t)(end - v) : strlen(v);
+    while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+      n--;
+    if (n == 1 && v[0] == '*') {
+      return 1;
+    }
+    if (n >= 2 && strncmp(v, "W/", 2) == 0) {
+      v += 2;
+      n -= 2;
+    }
+    if (n == want_len && n > 0 && memcmp(v, want, n) == 0) {
+      return 1;
+    }
+    v += n;
+  }
+  return 0;
+}
+
+/* Bodies at least this long go gzip-encoded to a caller that accepts gzip (http_set_gzip). */
+static size_t g_gzip_min_bytes = 1400;
+
+void http_set_gzip(size_t min_bytes) {
+  g_gzip_min_bytes = min_bytes;
+}
+
+/* 1 when Accept-Encoding accepts gzip: named (or "*") without q=0. */
+static int accepts_gzip(const struct req_ctx *c) {
+  const char *v = c->req ? u_map_get_case(c->req->map_header, "Accept-Encoding") : NULL;
+  if (v == NULL) {
+    return 0;
+  }
+  while (*v) {
+    while (*v == ' ' || *v == ',')
+      v++;
+    size_t n = strcspn(v, ",");
+    size_t name = strcspn(v, ";, ");
+    int gzip = (name == 4 && strncasecmp(v, "gzip", 4) == 0) || (name == 1 && v[0] == '*');
+    if (gzip) {
+      /* q=0 (0, 0.0, 0.000) refuses it */
+      const char *q = memchr(v, ';', n);
+      if (q == NULL) return 1;
+      q++;
+      while (*q == ' ')
+        q++;
+      if (strncasecmp(q, "q=", 2) != 0) return 1;
+      q += 2;
+      if (*q != '0') return 1;
+      q++;
+      if (*q == '.') q++;
+      while (*q == '0')
+        q++;
+      return !(*q == '\0' || *q == ',' || *q == ' ' || *q == ';') ? 1 : 0;
+    }
+    v += n;
+  }
+  return 0;
+}
+
+/* text (len bytes) gzip-compressed into *out (malloc'ed, caller frees), *out_len; -1 when
+ * zlib failed (the caller then sends it plain). Level 1: most of the saving for a fraction of
+ * the CPU of the default level on JSON and CSV (README, benchmark). */
+static int gzip_bytes(const char *text, size_t len, unsigned char **out, size_t *out_len) {
+  z_stream z = {0};
+  if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return -1;
+  }
+  size_t cap = deflateBound(&z, (uLong)len);
+  unsigned char *buf = malloc(cap);
+  int rc = Z_STREAM_ERROR;
+  if (buf != NULL) {
+    z.next_in = (Bytef *)(uintptr_t)text;
+    z.avail_in = (uInt)len;
+    z.next_out = buf;
+    z.avail_out = (uInt)cap;
+    rc = deflate(&z, Z_FINISH);
+  }
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) {
+    free(buf);
+    return -1;
+  }
+  *out = buf;
+  *out_len = z.total_out;
+  return 0;
+}
+
+/* Vary: Accept-Encoding, added to a Vary the response has already (Origin, for CORS). */
+static void vary_accept_encoding(struct req_ctx *c) {
+  const char *vary = u_map_get(c->resp->map_header, "Vary");
+  if (vary == NULL) {
+    u_map_put(c->resp->map_header, "Vary", "Accept-Encoding");
+  } else if (strstr(vary, "Accept-Encoding") == NULL) {
+    char both[128];
+    snprintf(both, sizeof both, "%s, Accept-Encoding", vary);
+    u_map_put(c->resp->map_header, "Vary", both);
+  }
+}
+
+/* Sets a success body: gzip-encoded when it is long enough and the caller accepts gzip. */
+static void send_body(struct req_ctx *c, int status, const char *text, size_t len, const char *content_type) {
+  unsigned char *gz = NULL;
+  size_t gz_len = 0;
+  u_map_put(c->resp->map_header, "Content-Type", content_type);
+  vary_accept_encoding(c);
+  if (g_gzip_min_bytes > 0 && len >= g_gzip_min_bytes && accepts_gzip(c) && gzip_bytes(text, len, &gz, &gz_len) == 0) {
+    ulfius_set_binary_body_response(c->resp, (unsigned int)status, (const char *)gz, gz_len);
+    u_map_put(c->resp->map_header, "Content-Encoding", "gzip");
+    free(gz);
+  } else {
+    ulfius_set_binary_body_response(c->resp, (unsigned int)status, text, len);
+  }
 }
 
 void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...) {
@@ -185,27 +323,35 @@ void http_render(struct req_ctx *c, const struct result *res) {
     }
     return;
   }
-  if (res->raw_body != NULL) {
-    ulfius_set_string_body_response(c->resp, (unsigned int)res->status, res->raw_body);
-    u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/json");
+  char etag[32] = "";
+  if (res->tag[0]) {
+    snprintf(etag, sizeof etag, "%s", res->tag);
+  } else if (res->etag > 0) {
+    snprintf(etag, sizeof etag, "\"%lld\"", res->etag);
+  }
+  /* a work that rendered its body in SQL learns of If-None-Match here: the body is not sent */
+  int not_modified = res->status == 304 || (res->status == 200 && etag[0] && if_none_match_holds(c, etag));
+  if (not_modified) {
+    c->resp->status = 304;
+    vary_accept_encoding(c);
+  } else if (res->raw_body != NULL) {
+    send_body(c, res->status, res->raw_body, strlen(res->raw_body),
+              res->content_type ? res->content_type : "application/json");
   } else if (res->body != NULL) {
     /* 12 significant digits: a mean rounded to 3.429 is sent as 3.429, not 3.4289999999999998 */
     char *text = json_dumps(res->body, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    ulfius_set_string_body_response(c->resp, (unsigned int)res->status, text ? text : "{}");
-    u_map_put(c->resp->map_header, "Content-Type", "application/json");
+    send_body(c, res->status, text ? text : "{}", text ? strlen(text) : 2, "application/json");
     free(text);
   } else {
     c->resp->status = res->status;
   }
-  if (res->etag > 0) {
-    char etag[32];
-    snprintf(etag, sizeof etag, "\"%lld\"", res->etag);
+  if (etag[0]) {
     u_map_put(c->resp->map_header, "ETag", etag);
   }
   if (res->location[0]) {
     u_map_put(c->resp->map_header, "Location", res->location);
   }
-  if (res->next_cursor != NULL && c->route != NULL) {
+  if (res->next_cursor != NULL && c->route != NULL && !not_modified) {
     link_next(c, res->next_cursor);
   }
   c->rendered = 1;
@@ -311,8 +457,17 @@ enum db_status document_get(struct db_tx *tx, struct result *res, const char *sq
   return st;
 }
 
-static void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys,
-                        const char *sort) {
+char *page_cursor(const struct req_ctx *c, const PGresult *rows, int row, int key_col, int nkeys) {
+  json_t *keys = json_array();
+  for (int k = key_col; k < key_col + nkeys; k++) {
+    json_array_append_new(keys, PQgetisnull(rows, row, k) ? json_null() : json_string(PQgetvalue(rows, row, k)));
+  }
+  char *cursor = cursor_encode(c->cursor_key, c->page_tag, keys);
+  json_decref(keys);
+  return cursor;
+}
+
+static void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys) {
   struct strbuf b = {0};
   int n = PQntuples(rows);
   int shown = n > limit ? limit : n;
@@ -322,16 +477,7 @@ static void page_result(const struct req_ctx *c, struct result *res, PGresult *r
     strbuf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
   }
   strbuf_puts(&b, "],\"next_cursor\":");
-  char *cursor = NULL;
-  if (n > limit && shown > 0) {
-    json_t *keys = json_array();
-    for (int k = 1; k <= nkeys; k++) {
-      json_array_append_new(keys, PQgetisnull(rows, shown - 1, k) ? json_null()
-                                                                  : json_string(PQgetvalue(rows, shown - 1, k)));
-    }
-    cursor = cursor_encode(c->cursor_key, sort, keys);
-    json_decref(keys);
-  }
+  char *cursor = n > limit && shown > 0 ? page_cursor(c, rows, shown - 1, 1, nkeys) : NULL;
   if (cursor != NULL) {
     strbuf_puts(&b, "\"");
     strbuf_puts(&b, cursor);
@@ -346,9 +492,18 @@ static void page_result(const struct req_ctx *c, struct result *res, PGresult *r
   res->status = res->raw_body ? 200 : 500;
   if (res->raw_body == NULL) {
     res->kind = PROBLEM_INTERNAL;
+    return;
   }
+  /* a page rendered in SQL: its weak tag is a hash of what it shows, the body itself
+   * (FNV-1a; render.c tags its pages from (id, revision) pairs without building the body) */
+  unsigned long long h = 14695981039346656037ULL;
+  for (const unsigned char *p = (const unsigned char *)res->raw_body; *p; p++) {
+    h ^= *p;
+    h *= 1099511628211ULL;
+  }
+  snprintf(res->tag, sizeof res->tag, "W/\"b%016llx\"", h);
 }
 
 void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys) {
-  page_result(c, res, rows, c->limit, nkeys, c->page_tag);
+  page_result(c, res, rows, c->limit, nkeys);
 }

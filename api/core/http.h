@@ -57,13 +57,23 @@ const char *page_key(const struct req_ctx *c, size_t i);
  * after setting 412 in res. */
 int if_match_ok(const struct req_ctx *c, long long revision, struct result *res);
 
+/* 1 when the request is a GET whose If-None-Match names etag (the full tag text, e.g. "\"7\""
+ * or W/"p..."), compared weakly as RFC 9110 says; "*" holds for any. The work then answers 304
+ * without building its body. */
+int if_none_match_holds(const struct req_ctx *c, const char *etag);
+
 /* Renders a problem with a catalogue detail. */
 void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...);
 /* Renders a problem with a catalogue detail and an errors array (borrowed). */
 void http_problem_errors(struct req_ctx *c, problem_kind kind, const json_t *errors, msg_id detail, ...);
 /* Renders a problem for one bad query parameter (400). */
 void http_bad_param(struct req_ctx *c, problem_kind kind, const char *field, msg_id message, ...);
-/* Renders a result (body or problem, ETag, Location, Link). res keeps its ownership. */
+/* Bodies of min_bytes or more are sent gzip-encoded to callers that accept gzip (0: never);
+ * set once at start-up from ZSZ_GZIP_MIN_BYTES. */
+void http_set_gzip(size_t min_bytes);
+/* Renders a result (body or problem, ETag, Location, Link). res keeps its ownership. A GET
+ * whose If-None-Match holds the ETag is answered 304 with no body. Bodies go gzip-encoded as
+ * http_set_gzip says, with Vary: Accept-Encoding. */
 void http_render(struct req_ctx *c, const struct result *res);
 /* Validates the body against specs; 0 when valid, else -1 after rendering 422 with every
  * problem. */
@@ -111,5 +121,8 @@ int duplicate_found(struct db_tx *tx, struct result *res, const char *sql, int n
  * says there is a next page, whose cursor is bound to c->page_tag. Sets res to 200 with
  * {"items": [...], "next_cursor": ...}. */
 void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys);
+/* The next page's cursor from the keys of row `row` (nkeys text columns from key_col on),
+ * bound to the route and sort; a new string the caller frees, NULL on failure. */
+char *page_cursor(const struct req_ctx *c, const PGresult *rows, int row, int key_col, int nkeys);
 
 #endif

@@ -16,6 +16,7 @@ struct result {
   json_t *body;             /* owned; JSON body or NULL */
   char *raw_body;           /* owned; already-serialised JSON body (from SQL) or NULL */
   long long etag;           /* > 0: the record's revision, sent as ETag */
+  char tag[32];             /* "" or a list page's weak ETag, e.g. W/"p0123456789abcdef" (render.h) */
   char location[256];       /* "" or the Location of a created record */
   const char *content_type; /* static; NULL: application/json */
   char *next_cursor;        /* owned; the next page's cursor, sent in a Link header too */

@@ -8,6 +8,7 @@
 
 #include "dispatch.h"
 #include "guard.h"
+#include "http.h"
 #include "jobs.h"
 #include "metrics.h"
 #include "ops.h"
@@ -47,6 +48,7 @@ int server_serve(void) {
   /* one byte over the limit tells a body that was cut from one that fits */
   instance.max_post_body_size =
       (APP.cfg.max_import_bytes > APP.cfg.max_body_bytes ? APP.cfg.max_import_bytes : APP.cfg.max_body_bytes) + 1;
+  http_set_gzip(APP.cfg.gzip_min_bytes);
   /* query values are checked by the dispatcher, which can say which one is bad */
   instance.check_utf8 = 0;
   instance.allowed_post_processor = U_POST_PROCESS_NONE;

@@ -36,7 +36,7 @@ ZSZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # openapi/openapi.yaml with python3-yaml; scripts/test.sh checks C formatting with
 # clang-format.
 ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libjwt-dev
-          libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
+          libssl-dev libyaml-dev zlib1g-dev check postgresql postgresql-contrib meson ninja-build
           pkg-config gcc python3 curl python3-yaml python3-jsonschema clang-format pgbouncer)
 
 # What the libFuzzer build (scripts/fuzz.sh, stage g of scripts/test.sh) needs besides

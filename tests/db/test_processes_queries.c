@@ -12,7 +12,9 @@
 #include "db.h"
 #include "dbtest.h"
 #include "processes/queries.h"
+#include "render.h"
 #include "result.h"
+#include "strbuf.h"
 
 #define MISSING_ID "999999999"
 
@@ -81,7 +83,7 @@ static void note(struct call *c, const struct db_tx *tx) {
 
 static void get_work(struct db_tx *tx, void *arg, struct result *res) {
   struct call *c = arg;
-  c->st = processes_q_get(tx, c->org, c->id, res);
+  c->st = processes_q_get(NULL, tx, c->org, c->id, res);
   note(c, tx);
 }
 
@@ -224,12 +226,17 @@ static void list_work(struct db_tx *tx, void *arg, struct result *res) {
   if (r == NULL) return;
   c->rows = PQntuples(r);
   for (int i = 0; i < c->rows && i < 32; i++) {
-    json_t *doc = json_loads(PQgetvalue(r, i, 0), 0, NULL);
+    struct strbuf b = {0};
+    render_record(&b, r, i, &PROCESS_SHAPE);
+    char *text = strbuf_steal(&b);
+    json_t *doc = json_loads(text, 0, NULL);
+    free(text);
     const char *code = json_string_value(json_object_get(doc, "code"));
     snprintf(c->codes[i], sizeof c->codes[i], "%s", code ? code : "?");
     json_decref(doc);
-    snprintf(c->keys[i], sizeof c->keys[i], "%s", PQgetvalue(r, i, 1));
-    snprintf(c->ids[i], sizeof c->ids[i], "%s", PQgetvalue(r, i, 2));
+    /* the record's columns, its revision, then the two keys of the order */
+    snprintf(c->keys[i], sizeof c->keys[i], "%s", PQgetvalue(r, i, PROCESS_SHAPE.revision_col + 1));
+    snprintf(c->ids[i], sizeof c->ids[i], "%s", PQgetvalue(r, i, PROCESS_SHAPE.revision_col + 2));
   }
   PQclear(r);
   result_raw(res, 200, "{}");

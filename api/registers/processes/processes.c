@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "queries.h"
+#include "render.h"
 #include "rules.h"
 #include "validate.h"
 #include "workflow.h"
@@ -126,7 +127,7 @@ void process_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
 }
 
 void process_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  processes_q_get(tx, c->org_param, c->path[0], res);
+  processes_q_get(c, tx, c->org_param, c->path[0], res);
 }
 
 /* Locks the process for a change: 1 when found and If-Match holds, 0 after setting 404 or
@@ -194,7 +195,7 @@ void process_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   }
   PGresult *r = processes_q_list(tx, sort, c->org_param, filter, page_key(c, 0), page_key(c, 1), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 2);
+    page_render_shaped(c, res, r, &PROCESS_SHAPE, PROCESS_SHAPE.revision_col + 1, 2);
     PQclear(r);
   }
 }

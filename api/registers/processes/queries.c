@@ -4,6 +4,7 @@
 
 #include "http.h"
 #include "queries.h"
+#include "render.h"
 
 static const char *tf(int b) {
   return b ? "t" : "f";
@@ -62,11 +63,35 @@ enum db_status processes_q_insert(struct db_tx *tx, const char *org, const struc
       9, params, id_out);
 }
 
-enum db_status processes_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
+/* A process as zsz_process_json() renders it, from its columns (render.h): reads select
+ * PROCESS_COLUMNS, then the revision. */
+static const struct render_col PROCESS_COLS[] = {
+    {"id", RENDER_NUMBER},
+    {"code", RENDER_TEXT},
+    {"name", RENDER_TEXT},
+    {"category", RENDER_TEXT},
+    {"parent_id", RENDER_NUMBER},
+    {"owner", RENDER_TEXT},
+    {"org_unit_id", RENDER_NUMBER},
+    {"description", RENDER_TEXT},
+    {"status", RENDER_TEXT},
+    {"version", RENDER_NUMBER},
+    {"created_at", RENDER_TIMESTAMP},
+    {"updated_at", RENDER_TIMESTAMP},
+    {"provenance", RENDER_PROVENANCE},
+};
+#define PROCESS_COLUMNS                                                                                                \
+  "p.id, p.code, p.name, p.category, p.parent_id, p.owner, p.org_unit_id, p.description, p.status, p.version, "        \
+  "p.created_at, p.updated_at, p.import_id, p.revision"
+const struct record_shape PROCESS_SHAPE = {
+    .cols = PROCESS_COLS, .ncols = sizeof PROCESS_COLS / sizeof PROCESS_COLS[0], .id_col = 0, .revision_col = 13};
+
+enum db_status processes_q_get(const struct req_ctx *c, struct db_tx *tx, const char *org, const char *id,
+                               struct result *res) {
   const char *params[] = {org, id};
-  return record_get(tx, res,
-                    "SELECT zsz_process_json(p)::text, p.revision FROM processes p WHERE p.org_id = $1 AND p.id = $2",
-                    2, params, MSG_NOT_FOUND_PROCESS);
+  return record_get_rendered(c, tx, res,
+                             "SELECT " PROCESS_COLUMNS " FROM processes p WHERE p.org_id = $1 AND p.id = $2", 2, params,
+                             &PROCESS_SHAPE, MSG_NOT_FOUND_PROCESS);
 }
 
 enum db_status processes_q_exists(struct db_tx *tx, const char *org, const char *id) {
@@ -148,7 +173,7 @@ enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const c
 /* One static statement per sort order: ORDER BY comes from this allow-list, never from
  * input, and each ordering can use its index. */
 #define PROCESS_LIST_SQL(KEY, CAST, CMP, DIR)                                                                          \
-  "SELECT zsz_process_json(p)::text, " KEY "::text, p.id FROM processes p "                                            \
+  "SELECT " PROCESS_COLUMNS ", " KEY "::text, p.id::text FROM processes p "                                            \
   "WHERE p.org_id = $1 AND ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.owner = $3) "              \
   "AND ($4::text IS NULL OR p.status = $4) AND ($5::bigint IS NULL OR p.parent_id = $5) "                              \
   "AND ($6::text IS NULL OR p.search LIKE '%' || zsz_like_literal(zsz_fold($6)) || '%') "                              \

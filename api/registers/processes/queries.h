@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "render.h"
 #include "result.h"
 
 /* A code under the organisation's process scheme (a row of process_schemes, migration 0017):
@@ -32,7 +33,12 @@ struct process_values {
 /* Inserts a process and its version 1; res 201 with the record, *id_out its id (24 bytes). */
 enum db_status processes_q_insert(struct db_tx *tx, const char *org, const struct process_values *v, const char *actor,
                                   struct result *res, char *id_out);
-enum db_status processes_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res);
+/* A process rendered in C (render.h), or 304 when If-None-Match holds its revision. */
+enum db_status processes_q_get(const struct req_ctx *c, struct db_tx *tx, const char *org, const char *id,
+                               struct result *res);
+/* The columns of a process read (render.h): its members, then the revision; lists follow them
+ * with their cursor keys. */
+extern const struct record_shape PROCESS_SHAPE;
 enum db_status processes_q_exists(struct db_tx *tx, const char *org, const char *id);
 
 struct locked_process {

@@ -1,0 +1,128 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonw.h"
+#include "render.h"
+
+void render_record(struct strbuf *b, const PGresult *r, int row, const struct record_shape *shape) {
+  strbuf_append(b, "{", 1);
+  for (int k = 0; k < shape->ncols; k++) {
+    const struct render_col *col = &shape->cols[k];
+    if (k) strbuf_append(b, ",", 1);
+    jsonw_key(b, col->name);
+    if (PQgetisnull(r, row, k)) {
+      strbuf_append(b, "null", 4);
+      continue;
+    }
+    const char *v = PQgetvalue(r, row, k);
+    size_t len = (size_t)PQgetlength(r, row, k);
+    switch (col->kind) {
+    case RENDER_TEXT:
+      jsonw_string(b, v, len);
+      break;
+    case RENDER_NUMBER:
+    case RENDER_JSON:
+      strbuf_append(b, v, len);
+      break;
+    case RENDER_BOOL:
+      strbuf_puts(b, v[0] == 't' ? "true" : "false");
+      break;
+    case RENDER_TIMESTAMP:
+      if (jsonw_timestamp(b, v, len) != 0) {
+        jsonw_string(b, v, len); /* a year past 9999 or BC: no record holds one; never a broken document */
+      }
+      break;
+    case RENDER_PROVENANCE:
+      strbuf_puts(b, "{\"import_id\":");
+      strbuf_append(b, v, len);
+      strbuf_append(b, "}", 1);
+      break;
+    }
+  }
+  strbuf_append(b, "}", 1);
+}
+
+enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, struct result *res, const char *sql,
+                                   int nparams, const char *const *params, const struct record_shape *shape,
+                                   msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  enum db_status st = PQntuples(r) == 0 ? DB_NONE : DB_ONE;
+  if (st == DB_NONE) {
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
+    PQclear(r);
+    return st;
+  }
+  res->etag = atoll(PQgetvalue(r, 0, shape->revision_col));
+  char tag[32];
+  snprintf(tag, sizeof tag, "\"%lld\"", res->etag);
+  if (if_none_match_holds(c, tag)) {
+    res->status = 304;
+  } else {
+    struct strbuf b = {0};
+    render_record(&b, r, 0, shape);
+    free(res->raw_body);
+    res->raw_body = strbuf_steal(&b);
+    res->status = 200;
+    if (res->raw_body == NULL) {
+      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    }
+  }
+  PQclear(r);
+  return st;
+}
+
+/* FNV-1a, 64 bits: a page's tag needs no strength against an adversary (a caller can only
+ * make its own answers 304 by sending a tag it was given), only to change with the page. */
+static unsigned long long fnv1a64(unsigned long long h, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+void page_render_shaped(const struct req_ctx *c, struct result *res, const PGresult *rows,
+                        const struct record_shape *shape, int key_col, int nkeys) {
+  int n = PQntuples(rows);
+  int shown = n > c->limit ? c->limit : n;
+  int more = n > c->limit && shown > 0;
+  /* what the page shows: each record's id and revision, and whether a next page follows
+   * (its cursor is made of the last shown record's keys, covered by that record's revision) */
+  unsigned long long h = 14695981039346656037ULL;
+  for (int i = 0; i < shown; i++) {
+    h = fnv1a64(h, PQgetvalue(rows, i, shape->id_col), (size_t)PQgetlength(rows, i, shape->id_col) + 1);
+    h = fnv1a64(h, PQgetvalue(rows, i, shape->revision_col), (size_t)PQgetlength(rows, i, shape->revision_col) + 1);
+  }
+  h = fnv1a64(h, more ? "+" : "-", 1);
+  snprintf(res->tag, sizeof res->tag, "W/\"p%016llx\"", h);
+  if (if_none_match_holds(c, res->tag)) {
+    res->status = 304;
+    return;
+  }
+  struct strbuf b = {0};
+  strbuf_puts(&b, "{\"items\":[");
+  for (int i = 0; i < shown; i++) {
+    if (i) strbuf_append(&b, ",", 1);
+    render_record(&b, rows, i, shape);
+  }
+  strbuf_puts(&b, "],\"next_cursor\":");
+  char *cursor = more ? page_cursor(c, rows, shown - 1, key_col, nkeys) : NULL;
+  if (cursor != NULL) {
+    jsonw_string(&b, cursor, strlen(cursor));
+    strbuf_append(&b, "}", 1);
+  } else {
+    strbuf_puts(&b, "null}");
+  }
+  free(res->raw_body);
+  res->raw_body = strbuf_steal(&b);
+  free(res->next_cursor);
+  res->next_cursor = cursor;
+  res->status = 200;
+  if (res->raw_body == NULL) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+  }
+}
