@@ -17,6 +17,7 @@ import base64
 import concurrent.futures
 import datetime
 import decimal
+import gzip
 import hashlib
 import hmac
 import http.client
@@ -188,8 +189,12 @@ def api(method, path, token=None, body=_NO_BODY, raw_body=None, headers=None, ti
         except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected) as e:
             raise AssertionError(f"{method} {path}: connection dropped without an answer ({e!r})")
         hdr = Headers(resp.getheaders())
+        wire_bytes = len(raw)
+        if (hdr.get("Content-Encoding") or "").lower() == "gzip":
+            raw = gzip.decompress(raw)  # the body as sent before encoding; wire_bytes keeps the size
         response = Response(resp.status, hdr, _decode_body(raw, hdr.get("Content-Type")), raw,
                             method, path)
+        response.wire_bytes = wire_bytes
     finally:
         conn.close()
     # Every answer with a JSON body is checked against the contract (contract.py): one that
