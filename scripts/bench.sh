@@ -212,19 +212,47 @@ for name in list one; do
     printf 'wrk: %s req/s, p50 %s, p99 %s; pgbench: %s tps\n' "$rps" "$p50" "$p99" "$tps"
 done
 
+# Conditional reads (issue 16): the same requests with If-None-Match naming the current tag
+# (every bench process is at revision 1, so "1" is the tag of any random id): 304, no body.
+list_tag="$(curl -s -o /dev/null -D - -H "$auth" "$base$list_path" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')"
+zsz_header "If-None-Match: 304 paths"
+run_wrk list304 "$list_path" -H "If-None-Match: $list_tag"
+R[list304]="$rps $p50 $p99 $rss_kb - ${non2xx:-0}"
+run_wrk one304 /api/v1/processes/ -s "$LOGS/one.lua" -H 'If-None-Match: "1"'
+R[one304]="$rps $p50 $p99 $rss_kb - ${non2xx:-0}"
+# gzip: the list page to a caller that accepts it (bytes on the wire, and what it costs)
+run_wrk listgz "$list_path" -H "Accept-Encoding: gzip"
+R[listgz]="$rps $p50 $p99 $rss_kb - ${non2xx:-0}"
+plain_bytes="$(curl -s -o /dev/null -w '%{size_download}' -H "$auth" "$base$list_path")"
+gzip_bytes="$(curl -s -o /dev/null -w '%{size_download}' -H "$auth" -H 'Accept-Encoding: gzip' "$base$list_path")"
+
 zsz_header "results (${SECS}s, $CONNS connections, $THREADS threads, pool $POOL, $NPROC processes)"
-printf '%-36s %10s %9s %9s %10s %12s %9s\n' endpoint 'req/s' p50 p99 'peak RSS' 'pgbench tps' 'API/PG'
-for name in list one; do
+printf '%-44s %10s %9s %9s %10s %12s %9s\n' endpoint 'req/s' p50 p99 'peak RSS' 'pgbench tps' 'API/PG'
+for name in list one list304 one304 listgz; do
     read -r rps p50 p99 rss_kb tps non2xx <<<"${R[$name]}"
-    label="GET $list_path"
-    [[ "$name" == one ]] && label="GET /api/v1/processes/{id}"
+    case "$name" in
+    list) label="GET $list_path" ;;
+    one) label="GET /api/v1/processes/{id}" ;;
+    list304) label="  the same page, If-None-Match (304)" ;;
+    one304) label="  the same record, If-None-Match (304)" ;;
+    listgz) label="  the same page, Accept-Encoding: gzip" ;;
+    esac
     ratio="$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
-    printf '%-36s %10s %9s %9s %7d MiB %12s %9s\n' "$label" "$rps" "$p50" "$p99" \
+    printf '%-44s %10s %9s %9s %7d MiB %12s %9s\n' "$label" "$rps" "$p50" "$p99" \
         $(((rss_kb + 1023) / 1024)) "$tps" "$ratio"
-    if ((non2xx > 0)); then
+    if ((non2xx > 0)) && [[ "$name" != *304 ]]; then
         echo "  warning: $non2xx responses were not 2xx (see var/bench-logs/wrk-$name.txt)"
     fi
 done
+ratio_of() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+read -r l200 _ <<<"${R[list]}"
+read -r l304 _ <<<"${R[list304]}"
+read -r o200 _ <<<"${R[one]}"
+read -r o304 _ <<<"${R[one304]}"
+read -r lgz _ <<<"${R[listgz]}"
+echo "304 path / 200 path: list $(ratio_of "$l304" "$l200"), record $(ratio_of "$o304" "$o200") (aim: at least 1.5)"
+echo "gzip: the page is $plain_bytes bytes plain, $gzip_bytes gzip ($(ratio_of "$gzip_bytes" "$plain_bytes") of it);" \
+    "req/s with gzip / without: $(ratio_of "$lgz" "$l200")"
 echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative)"
 fi
 

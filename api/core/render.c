@@ -104,6 +104,13 @@ void page_render_shaped(const struct req_ctx *c, struct result *res, const PGres
     return;
   }
   struct strbuf b = {0};
+  /* the values' bytes, plus room for the names and punctuation of each record */
+  size_t estimate = 64;
+  for (int i = 0; i < shown; i++) {
+    for (int k = 0; k < shape->ncols; k++)
+      estimate += (size_t)PQgetlength(rows, i, k) + 24;
+  }
+  strbuf_reserve(&b, estimate + estimate / 16);
   strbuf_puts(&b, "{\"items\":[");
   for (int i = 0; i < shown; i++) {
     if (i) strbuf_append(&b, ",", 1);

@@ -1,6 +1,18 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "jsonw.h"
+
+/* 1 when one of the 8 bytes of x needs a look: a control character, '"', '\\' or a byte of a
+ * multibyte sequence. The common case, a run of plain ASCII, then goes 8 bytes at a time
+ * (this loop was most of the list's rendering time, measured with perf). */
+static int needs_look(uint64_t x) {
+  const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  uint64_t q = x ^ (ones * '"'), bs = x ^ (ones * '\\');
+  uint64_t zero_q = (q - ones) & ~q, zero_bs = (bs - ones) & ~bs;
+  uint64_t below_space = (x - ones * 0x20) & ~x;
+  return ((x | zero_q | zero_bs | below_space) & highs) != 0;
+}
 
 /* The length of the valid UTF-8 sequence at s (at most n bytes), 0 when it is not one:
  * no overlong forms, no surrogates, nothing past U+10FFFF (RFC 3629). */
@@ -39,6 +51,11 @@ void jsonw_string(struct strbuf *b, const char *s, size_t len) {
   size_t run = 0; /* start of the bytes not yet copied */
   strbuf_append(b, "\"", 1);
   for (size_t i = 0; i < len;) {
+    uint64_t word;
+    if (len - i >= 8 && (memcpy(&word, u + i, 8), !needs_look(word))) {
+      i += 8;
+      continue;
+    }
     unsigned char c = u[i];
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
       i++;

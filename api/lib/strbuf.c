@@ -24,6 +24,20 @@ void strbuf_append(struct strbuf *b, const char *s, size_t len) {
   b->data[b->len] = '\0';
 }
 
+void strbuf_reserve(struct strbuf *b, size_t extra) {
+  if (b->oom || b->len + extra + 1 <= b->cap) {
+    return;
+  }
+  char *d = realloc(b->data, b->len + extra + 1);
+  if (d == NULL) {
+    b->oom = 1;
+    return;
+  }
+  b->data = d;
+  b->cap = b->len + extra + 1;
+  b->data[b->len] = '\0';
+}
+
 void strbuf_puts(struct strbuf *b, const char *s) {
   strbuf_append(b, s, strlen(s));
 }

@@ -26,10 +26,10 @@ static void run(PGconn *pg, const char *sql) {
 /* Every process of the database: the columns a read selects (processes/queries.c) and,
  * after them, the SQL function's document. Returns how many were compared. */
 static int compare_all(PGconn *pg) {
-  PGresult *r = PQexec(pg,
-                       "SELECT p.id, p.code, p.name, p.category, p.parent_id, p.owner, p.org_unit_id, p.description, "
-                       "p.status, p.version, p.created_at, p.updated_at, p.import_id, p.revision, "
-                       "zsz_process_json(p)::text FROM processes p ORDER BY p.id");
+  PGresult *r =
+      PQexec(pg, "SELECT p.id, p.code, p.name, p.category, p.parent_id, p.owner, p.org_unit_id, p.description, "
+                 "p.status, p.version, p.created_at, p.updated_at, p.import_id, p.revision, "
+                 "zsz_process_json(p)::text FROM processes p ORDER BY p.id");
   ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
   int doc_col = PROCESS_SHAPE.revision_col + 1;
   ck_assert_int_eq(PQnfields(r), doc_col + 1);

@@ -46,6 +46,33 @@ START_TEST(escapes_quotes_backslashes_and_controls) {
 }
 END_TEST
 
+START_TEST(a_special_byte_is_found_at_every_position) {
+  /* runs of plain ASCII go 8 bytes at a time: a byte that needs a look must be seen
+   * wherever it falls in the word */
+  const char specials[] = {'"', '\\', '\n', '\x01', '\x1f', (char)0xC5, (char)0xFF};
+  for (size_t k = 0; k < sizeof specials; k++) {
+    for (size_t at = 0; at < 24; at++) {
+      char in[25];
+      memset(in, 'a', 24);
+      in[24] = '\0';
+      in[at] = specials[k];
+      if (specials[k] == (char)0xC5) in[at + 1 < 24 ? at + 1 : at] = (char)0xBC; /* ż, or a cut sequence */
+      char *text = written(in, 24);
+      json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+      ck_assert_msg(v != NULL, "not JSON: %s", text);
+      if ((unsigned char)specials[k] < 0x80) {
+        ck_assert_uint_eq(json_string_length(v), 24);
+        ck_assert(memcmp(json_string_value(v), in, 24) == 0);
+      } else {
+        ck_assert_ptr_nonnull(strstr(text, specials[k] == (char)0xFF || at == 23 ? "\xEF\xBF\xBD" : "\xC5\xBC"));
+      }
+      json_decref(v);
+      free(text);
+    }
+  }
+}
+END_TEST
+
 START_TEST(valid_utf8_passes_through) {
   const char *polish = "Zażółć gęślą jaźń – „cytat” 😀";
   expect_string(polish, "\"Zażółć gęślą jaźń – „cytat” 😀\"");
@@ -100,6 +127,7 @@ int main(void) {
   Suite *s = suite_create("jsonw");
   TCase *tc = tcase_create("jsonw");
   tcase_add_test(tc, escapes_quotes_backslashes_and_controls);
+  tcase_add_test(tc, a_special_byte_is_found_at_every_position);
   tcase_add_test(tc, valid_utf8_passes_through);
   tcase_add_test(tc, invalid_utf8_becomes_replacement_characters);
   tcase_add_test(tc, timestamps_to_the_second_with_offset);
