@@ -360,6 +360,24 @@ class SearchTest(ApiTest):
         items = list_all(PROCESSES, employee(), q=f"zolc gesla jazn {tag}")
         self.assertEqual([x["id"] for x in items], [p["id"]])
 
+    def test_q_pages_in_every_order_within_the_organisation(self):
+        # the search runs in zsz_process_search_page (0033), which applies the tenant rule
+        # itself: another hall's match never shows, and paging keeps the order and filters
+        tag = uniq("szukaj")
+        mine = [create_process(name=f"Szukany {tag} {n}", description="x") for n in range(3)]
+        create_process(org="lublin", name=f"Szukany {tag} obcy")
+        want = sorted(p["id"] for p in mine)
+        for sort in ("code", "-code", "name", "-name", "created_at", "-created_at", "updated_at",
+                     "-updated_at"):
+            items = list_all(PROCESSES, employee(), q=tag, sort=sort, limit=1)
+            self.assertEqual(sorted(x["id"] for x in items), want, sort)
+            key = sort.lstrip("-")
+            keys = [(x[key], x["id"]) for x in items]
+            self.assertEqual(keys, sorted(keys, reverse=sort.startswith("-")), sort)
+        items = list_all(PROCESSES, employee(), q=tag, category="support")
+        self.assertEqual(items, [])
+        self.assertEqual(list_all(PROCESSES, employee("lublin"), q=tag)[0]["name"], f"Szukany {tag} obcy")
+
 
 class SortTest(ApiTest):
     @classmethod
