@@ -12,7 +12,9 @@
 #                                  GET /api/v1/processes/{random id}
 #   pgbench -n -c32 -j2 -T10       the matching SELECTs, as zsz_owner
 # then prints per endpoint: requests/s, p50, p99, the server's peak RSS
-# (VmHWM) and the ratio API requests/s to pgbench transactions/s.
+# (VmHWM), its CPU per request and the ratio API requests/s to pgbench transactions/s;
+# then the same page and record with If-None-Match (304) and the page with
+# Accept-Encoding: gzip (bytes on the wire, req/s and CPU against the plain answer).
 # Then: a survey import of 100,000 responses and results at 1,000,000; the
 # nonconformity register at 10,000 cards (a JSON page, the overdue filter, CSV); the
 # management-review data package of a hall with 150 processes, 300 objectives, 1,000
@@ -170,6 +172,8 @@ printf 'SELECT %s FROM processes WHERE org_id = %s ORDER BY code, id LIMIT 50;\n
     "$cols" "$org_id" >"$LOGS/list.sql"
 
 hwm_kb() { awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status"; }
+# utime + stime of the server, in clock ticks (the command name has no spaces: fields hold)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
 
 # run_wrk NAME PATH [wrk-args...]: warm up briefly, then measure; leaves
 # rps, p50, p99, non2xx, rss_kb set.
@@ -177,8 +181,15 @@ run_wrk() {
     local name="$1" path="$2"
     shift 2
     wrk -t"$THREADS" -c"$CONNS" -d2s -H "$auth" "$@" "$base$path" >/dev/null
+    local cpu_before
+    cpu_before="$(cpu_ticks)"
     wrk -t"$THREADS" -c"$CONNS" -d"${SECS}s" --timeout 5s --latency -H "$auth" "$@" "$base$path" \
         >"$LOGS/wrk-$name.txt"
+    # the server's own CPU (user + system) per request: what rendering, gzip or a 304 cost it
+    local ticks=$(($(cpu_ticks) - cpu_before)) requests
+    requests="$(awk '/requests in/ {print $1}' "$LOGS/wrk-$name.txt")"
+    cpu_us="$(awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+        'BEGIN { if (n > 0) printf "%.0f", t / hz * 1e6 / n; else print "n/a" }')"
     rps="$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-$name.txt")"
     p50="$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-$name.txt")"
     p99="$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-$name.txt")"
@@ -208,7 +219,7 @@ for name in list one; do
         run_wrk one /api/v1/processes/ -s "$LOGS/one.lua"
     fi
     run_pgbench "$name"
-    R[$name]="$rps $p50 $p99 $rss_kb $tps ${non2xx:-0}"
+    R[$name]="$rps $p50 $p99 $rss_kb $tps ${non2xx:-0} $cpu_us"
     printf 'wrk: %s req/s, p50 %s, p99 %s; pgbench: %s tps\n' "$rps" "$p50" "$p99" "$tps"
 done
 
@@ -217,19 +228,20 @@ done
 list_tag="$(curl -s -o /dev/null -D - -H "$auth" "$base$list_path" | awk 'tolower($1) == "etag:" {print $2}' | tr -d '\r')"
 zsz_header "If-None-Match: 304 paths"
 run_wrk list304 "$list_path" -H "If-None-Match: $list_tag"
-R[list304]="$rps $p50 $p99 $rss_kb - ${non2xx:-0}"
+R[list304]="$rps $p50 $p99 $rss_kb - ${non2xx:-0} $cpu_us"
 run_wrk one304 /api/v1/processes/ -s "$LOGS/one.lua" -H 'If-None-Match: "1"'
-R[one304]="$rps $p50 $p99 $rss_kb - ${non2xx:-0}"
+R[one304]="$rps $p50 $p99 $rss_kb - ${non2xx:-0} $cpu_us"
 # gzip: the list page to a caller that accepts it (bytes on the wire, and what it costs)
 run_wrk listgz "$list_path" -H "Accept-Encoding: gzip"
-R[listgz]="$rps $p50 $p99 $rss_kb - ${non2xx:-0}"
+R[listgz]="$rps $p50 $p99 $rss_kb - ${non2xx:-0} $cpu_us"
 plain_bytes="$(curl -s -o /dev/null -w '%{size_download}' -H "$auth" "$base$list_path")"
 gzip_bytes="$(curl -s -o /dev/null -w '%{size_download}' -H "$auth" -H 'Accept-Encoding: gzip' "$base$list_path")"
 
 zsz_header "results (${SECS}s, $CONNS connections, $THREADS threads, pool $POOL, $NPROC processes)"
-printf '%-44s %10s %9s %9s %10s %12s %9s\n' endpoint 'req/s' p50 p99 'peak RSS' 'pgbench tps' 'API/PG'
+printf '%-44s %10s %9s %9s %10s %12s %9s %12s\n' endpoint 'req/s' p50 p99 'peak RSS' 'pgbench tps' 'API/PG' \
+    'server CPU'
 for name in list one list304 one304 listgz; do
-    read -r rps p50 p99 rss_kb tps non2xx <<<"${R[$name]}"
+    read -r rps p50 p99 rss_kb tps non2xx cpu_us <<<"${R[$name]}"
     case "$name" in
     list) label="GET $list_path" ;;
     one) label="GET /api/v1/processes/{id}" ;;
@@ -238,8 +250,8 @@ for name in list one list304 one304 listgz; do
     listgz) label="  the same page, Accept-Encoding: gzip" ;;
     esac
     ratio="$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
-    printf '%-44s %10s %9s %9s %7d MiB %12s %9s\n' "$label" "$rps" "$p50" "$p99" \
-        $(((rss_kb + 1023) / 1024)) "$tps" "$ratio"
+    printf '%-44s %10s %9s %9s %7d MiB %12s %9s %9s us\n' "$label" "$rps" "$p50" "$p99" \
+        $(((rss_kb + 1023) / 1024)) "$tps" "$ratio" "$cpu_us"
     if ((non2xx > 0)) && [[ "$name" != *304 ]]; then
         echo "  warning: $non2xx responses were not 2xx (see var/bench-logs/wrk-$name.txt)"
     fi
@@ -253,7 +265,7 @@ read -r lgz _ <<<"${R[listgz]}"
 echo "304 path / 200 path: list $(ratio_of "$l304" "$l200"), record $(ratio_of "$o304" "$o200") (aim: at least 1.5)"
 echo "gzip: the page is $plain_bytes bytes plain, $gzip_bytes gzip ($(ratio_of "$gzip_bytes" "$plain_bytes") of it);" \
     "req/s with gzip / without: $(ratio_of "$lgz" "$l200")"
-echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative)"
+echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative); server CPU is its user + system time per request"
 fi
 
 # ---- surveys: a paper-form import of 100,000 responses, then results at 1,000,000 ----------
