@@ -329,8 +329,11 @@ void http_render(struct req_ctx *c, const struct result *res) {
   } else if (res->etag > 0) {
     snprintf(etag, sizeof etag, "\"%lld\"", res->etag);
   }
-  /* a work that rendered its body in SQL learns of If-None-Match here: the body is not sent */
-  int not_modified = res->status == 304 || (res->status == 200 && etag[0] && if_none_match_holds(c, etag));
+  /* A page rendered in SQL is tagged by a hash of its body (page_result), so its 304 is decided
+   * here. A record's revision is not compared here: many documents hold what their revision
+   * does not cover (an objective's health from its readings, a card's days open), so only a
+   * work that knows its document is its row answers 304 itself (render.c). */
+  int not_modified = res->status == 304 || (res->status == 200 && res->tag[0] && if_none_match_holds(c, res->tag));
   if (not_modified) {
     c->resp->status = 304;
     vary_accept_encoding(c);
