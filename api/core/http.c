@@ -99,13 +99,6 @@ static void opaque_tag(const char *t, const char **start, size_t *len) {
   *len = strlen(t);
 }
 
-const char *if_none_match_of(const struct req_ctx *c) {
-  if (c == NULL || c->req == NULL || strcmp(c->req->http_verb, "GET") != 0) {
-    return NULL;
-  }
-  return u_map_get_case(c->req->map_header, "If-None-Match");
-}
-
 int if_none_match_holds(const struct req_ctx *c, const char *etag) {
   if (c == NULL || c->req == NULL || strcmp(c->req->http_verb, "GET") != 0) {
     return 0;

@@ -61,9 +61,6 @@ int if_match_ok(const struct req_ctx *c, long long revision, struct result *res)
  * or W/"p..."), compared weakly as RFC 9110 says; "*" holds for any. The work then answers 304
  * without building its body. */
 int if_none_match_holds(const struct req_ctx *c, const char *etag);
-/* The If-None-Match header of a GET (borrowed), NULL when there is none: a work may pass it to
- * SQL that compares a tag it computes (render.h, page_tag) and returns no rows on a match. */
-const char *if_none_match_of(const struct req_ctx *c);
 
 /* Renders a problem with a catalogue detail. */
 void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...);

@@ -11,8 +11,8 @@
  *
  * Conditional reads: a single record's ETag is its revision ("7", the tag If-Match takes);
  * a list page's is a weak tag hashed from the (id, revision) pairs it shows and whether a
- * next page follows: W/"p<16 hex digits>" (page_tag). When If-None-Match names the current
- * tag the answer is 304 and the body is never built. */
+ * next page follows: W/"p<16 hex digits>". When If-None-Match names the current tag the
+ * answer is 304 and the body is never built. */
 
 #include <libpq-fe.h>
 
@@ -51,12 +51,6 @@ void render_record(struct strbuf *b, const PGresult *r, int row, const struct re
 enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, struct result *res, const char *sql,
                                    int nparams, const char *const *params, const struct record_shape *shape,
                                    msg_id not_found);
-
-/* The weak ETag of a page of rows (up to limit + 1 of them; the extra one tells a next page):
- * W/"p" and the first 16 hex digits of the MD5 of "<id>.<revision>;" for each shown record
- * then "+" (a next page follows) or "-". PROCESS_PAGE_TAG_SQL computes the same in SQL, so
- * that a conditional request can be answered without the rows. "" on failure (no tag). */
-void page_tag(const PGresult *rows, int limit, int id_col, int revision_col, char tag[32]);
 
 /* A page of records: rows as shape, then the cursor keys of the order in the nkeys columns
  * from key_col on; rows holds up to c->limit + 1 of them (one more tells a next page). Sets

@@ -193,23 +193,11 @@ void process_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
     return;
   }
-  /* a caller polling with the tag it has: the database compares it and sends no rows when
-   * it holds (a search goes through its own function and compares in C) */
-  const char *if_none_match = filter[4] == NULL ? if_none_match_of(c) : NULL;
-  PGresult *r = if_none_match != NULL
-                    ? processes_q_list_if_none_match(tx, sort, c->org_param, filter, page_key(c, 0), page_key(c, 1),
-                                                     c->limit + 1, if_none_match)
-                    : processes_q_list(tx, sort, c->org_param, filter, page_key(c, 0), page_key(c, 1), c->limit + 1);
-  if (r == NULL) {
-    return;
-  }
-  if (if_none_match != NULL && PQntuples(r) == 1 && PQgetisnull(r, 0, PROCESS_SHAPE.id_col)) {
-    snprintf(res->tag, sizeof res->tag, "%s", PQgetvalue(r, 0, PQnfields(r) - 1));
-    res->status = 304;
-  } else {
+  PGresult *r = processes_q_list(tx, sort, c->org_param, filter, page_key(c, 0), page_key(c, 1), c->limit + 1);
+  if (r != NULL) {
     page_render_shaped(c, res, r, &PROCESS_SHAPE, PROCESS_SHAPE.revision_col + 1, 2);
+    PQclear(r);
   }
-  PQclear(r);
 }
 
 /* The parent of a nested list exists: 1, or 0 after setting 404, -1 when the database failed. */

@@ -180,63 +180,24 @@ enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const c
   "AND ($7::text IS NULL OR (" KEY ", p.id) " CMP " ($7::" CAST ", $8::bigint)) "                                      \
   "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $9"
 
-/* The same page for a caller that sent If-None-Match ($10): the page's tag computed in SQL as
- * page_tag() computes it (render.h), then either one row holding only the tag (it is among
- * those sent: 304, and no record leaves the database) or the page's rows, each with the tag.
- * Only conditional requests pay for the materialised page and the aggregate. */
-#define PROCESS_LIST_IF_NONE_MATCH_SQL(KEY, CAST, CMP, DIR)                                                            \
-  "WITH page AS MATERIALIZED (SELECT " PROCESS_COLUMNS ", " KEY "::text AS k1, p.id::text AS k2, "                     \
-  "row_number() OVER (ORDER BY " KEY " " DIR ", p.id " DIR ") AS n FROM processes p "                                  \
-  "WHERE p.org_id = $1 AND ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.owner = $3) "              \
-  "AND ($4::text IS NULL OR p.status = $4) AND ($5::bigint IS NULL OR p.parent_id = $5) "                              \
-  "AND ($6::text IS NULL OR p.search LIKE '%' || zsz_like_literal(zsz_fold($6)) || '%') "                              \
-  "AND ($7::text IS NULL OR (" KEY ", p.id) " CMP " ($7::" CAST ", $8::bigint)) "                                      \
-  "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $9), "                                                                 \
-  "tag AS (SELECT 'W/\"p' || left(md5(coalesce(string_agg(id || '.' || revision || ';', '' ORDER BY n) "               \
-  "FILTER (WHERE n < $9), '') || CASE WHEN count(*) >= $9 THEN '+' ELSE '-' END), 16) || '\"' AS t "                   \
-  "FROM page) "                                                                                                        \
-  "SELECT page.id, page.code, page.name, page.category, page.parent_id, page.owner, page.org_unit_id, "                \
-  "page.description, page.status, page.version, page.created_at, page.updated_at, page.import_id, page.revision, "     \
-  "page.k1, page.k2, tag.t FROM tag LEFT JOIN page "                                                                   \
-  "ON NOT (strpos($10, substr(tag.t, 3)) > 0 OR btrim($10) = '*') ORDER BY page.n"
-
 static const struct {
   const char *name;
   const char *sql;
-  const char *if_none_match_sql;
 } PROCESS_SORTS[] = {
-#define PROCESS_SORT(NAME, KEY, CAST, CMP, DIR)                                                                        \
-  { NAME, PROCESS_LIST_SQL(KEY, CAST, CMP, DIR), PROCESS_LIST_IF_NONE_MATCH_SQL(KEY, CAST, CMP, DIR) }
-    PROCESS_SORT("code", "p.code", "text", ">", "ASC"),
-    PROCESS_SORT("-code", "p.code", "text", "<", "DESC"),
-    PROCESS_SORT("name", "p.name", "text", ">", "ASC"),
-    PROCESS_SORT("-name", "p.name", "text", "<", "DESC"),
-    PROCESS_SORT("created_at", "p.created_at", "timestamptz", ">", "ASC"),
-    PROCESS_SORT("-created_at", "p.created_at", "timestamptz", "<", "DESC"),
-    PROCESS_SORT("updated_at", "p.updated_at", "timestamptz", ">", "ASC"),
-    PROCESS_SORT("-updated_at", "p.updated_at", "timestamptz", "<", "DESC"),
-#undef PROCESS_SORT
+    {"code", PROCESS_LIST_SQL("p.code", "text", ">", "ASC")},
+    {"-code", PROCESS_LIST_SQL("p.code", "text", "<", "DESC")},
+    {"name", PROCESS_LIST_SQL("p.name", "text", ">", "ASC")},
+    {"-name", PROCESS_LIST_SQL("p.name", "text", "<", "DESC")},
+    {"created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", ">", "ASC")},
+    {"-created_at", PROCESS_LIST_SQL("p.created_at", "timestamptz", "<", "DESC")},
+    {"updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", ">", "ASC")},
+    {"-updated_at", PROCESS_LIST_SQL("p.updated_at", "timestamptz", "<", "DESC")},
 };
 
 static const char *sort_sql(const char *sort) {
   for (size_t i = 0; i < sizeof PROCESS_SORTS / sizeof PROCESS_SORTS[0]; i++) {
     if (strcmp(PROCESS_SORTS[i].name, sort) == 0) {
       return PROCESS_SORTS[i].sql;
-    }
-  }
-  return NULL;
-}
-
-PGresult *processes_q_list_if_none_match(struct db_tx *tx, const char *sort, const char *org,
-                                         const char *const filter[5], const char *after_key, const char *after_id,
-                                         int fetch, const char *if_none_match) {
-  for (size_t i = 0; i < sizeof PROCESS_SORTS / sizeof PROCESS_SORTS[0]; i++) {
-    if (strcmp(PROCESS_SORTS[i].name, sort) == 0) {
-      char n[12];
-      snprintf(n, sizeof n, "%d", fetch);
-      const char *params[] = {org,       filter[0], filter[1], filter[2], filter[3],
-                              filter[4], after_key, after_id,  n,         if_none_match};
-      return db_exec(tx, PROCESS_SORTS[i].if_none_match_sql, 10, params);
     }
   }
   return NULL;

@@ -63,13 +63,6 @@ enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const c
  * page_render wants them (2 keys). NULL when the statement failed. */
 PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, const char *const filter[5],
                            const char *after_key, const char *after_id, int fetch);
-/* The same page for a GET with If-None-Match (if_none_match, the header's text): rows as
- * processes_q_list's then the page's tag (render.h, page_tag); when the tag is among those
- * sent, one row whose columns are all NULL but the tag. NULL when the statement failed or the
- * sort is unknown. */
-PGresult *processes_q_list_if_none_match(struct db_tx *tx, const char *sort, const char *org,
-                                         const char *const filter[5], const char *after_key, const char *after_id,
-                                         int fetch, const char *if_none_match);
 /* 1 when sort is one processes_q_list knows. */
 int processes_sort_known(const char *sort);
 
