@@ -86,6 +86,21 @@ class PageETagTest(ApiTest):
         self.assertIn("Zmieniony na stronie", [i["name"] for i in page["items"]])
         self.assertNotEqual(r.headers.get("ETag"), tag)
 
+    def test_the_last_page_and_a_search_page_are_304_too(self):
+        # a page without a next one (the tag's "-"), compared in SQL; a search page, compared
+        # in C: the tags of a plain answer are the ones the conditional request computes
+        child = create_process(parent_id=self.p["id"], description="x")
+        for path in (with_query(PROCESSES, parent_id=self.p["id"]), with_query(PROCESSES, q=child["name"])):
+            r = get(path)
+            self.assertEqual([i["id"] for i in self.assertJsonObject(r, 200)["items"]], [child["id"]])
+            self.assertIsNone(r.headers.get("Link"))
+            tag = r.headers.get("ETag")
+            r = get(path, **{"If-None-Match": f'W/"p0000000000000000", {tag}'})
+            self.assertEqual(r.status, 304, f"{path}: {r.describe()}")
+            self.assertEqual(r.headers.get("ETag"), tag)
+            r = get(path, **{"If-None-Match": 'W/"p0000000000000000"'})
+            self.assertEqual(self.assertJsonObject(r, 200)["items"][0]["id"], child["id"])
+
     def test_pages_of_other_registers_carry_a_tag(self):
         path = "/api/v1/objectives?limit=2"
         r = get(path, plenipotentiary())
