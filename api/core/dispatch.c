@@ -865,6 +865,13 @@ int dispatch_request(const struct _u_request *req, struct _u_response *resp, voi
   return U_CALLBACK_COMPLETE;
 }
 
+static const struct route *route_for(const char *method, const char *path);
+
+int dispatch_any(const struct _u_request *req, struct _u_response *resp, void *user_data) {
+  const struct route *rt = route_for(req->http_verb, req->url_path);
+  return rt != NULL ? dispatch_request(req, resp, (void *)rt) : dispatch_fallback(req, resp, user_data);
+}
+
 /* No route matched this method and path: 405 with Allow when the path exists, a CORS
  * preflight answer for OPTIONS, else 404. */
 int dispatch_fallback(const struct _u_request *req, struct _u_response *resp, void *user_data) {

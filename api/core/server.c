@@ -52,29 +52,8 @@ int server_serve(void) {
   /* query values are checked by the dispatcher, which can say which one is bad */
   instance.check_utf8 = 0;
   instance.allowed_post_processor = U_POST_PROCESS_NONE;
-  for (size_t i = 0; i < ROUTE_COUNT; i++) {
-    const struct route *rt = ROUTES[i];
-    char pattern[256];
-    size_t o = 0;
-    for (const char *p = rt->path; *p && o < sizeof pattern - 2; p++) {
-      if (*p == '{') {
-        pattern[o++] = ':';
-      } else if (*p != '}') {
-        pattern[o++] = *p;
-      }
-    }
-    pattern[o] = '\0';
-    /* a literal segment wins over a parameter: /objectives/report before /objectives/{id} */
-    unsigned int priority = 0;
-    for (const char *p = rt->path; *p; p++)
-      priority += (*p == '{');
-    if (ulfius_add_endpoint_by_val(&instance, rt->method, NULL, pattern, priority, dispatch_request, (void *)rt) !=
-        U_OK) {
-      y_log_message(Y_LOG_LEVEL_ERROR, "cannot register %s %s", rt->method, rt->path);
-      goto out;
-    }
-  }
-  ulfius_set_default_endpoint(&instance, dispatch_fallback, NULL);
+  /* the dispatcher finds each request's route itself (dispatch_any): no Ulfius endpoints */
+  ulfius_set_default_endpoint(&instance, dispatch_any, NULL);
   /* A pool of epoll workers instead of Ulfius' default thread per connection: on a small
    * machine that shares its cores with PostgreSQL, a few busy threads beat many sleeping
    * ones woken by select(). Workers block while a request waits on the database, so there
