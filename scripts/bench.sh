@@ -27,7 +27,8 @@
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
 # management_reviews risks imports scale", the default, or some of them; "imports imports_more"
-# adds objectives and users to the imports).
+# adds objectives and users to the imports; "reads" adds the other registers' GET one and list
+# next to pgbench, issue 16).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -367,8 +368,14 @@ fi
 # Aim (issue 12): the package of a hall with 150 processes, 300 objectives, 1,000
 # nonconformities, 2,000 incidents and 50,000 survey responses builds in under 300 ms. Its own
 # organisation (benchmr), the registers seeded in SQL, the responses imported through the API.
-if want management_reviews; then
-zsz_header "management reviews: package of 150 processes, 300 objectives, 1,000 NCs, 2,000 incidents, 50,000 responses"
+# seed_benchmr: organisation benchmr with its registers (SQL, once per database): 150
+# processes, 300 objectives with an indicator and three readings each, 1,000 nonconformities,
+# 2,000 incidents, 30 audits with findings (the management_reviews and reads sections).
+seed_benchmr() {
+    local have
+    have="$(psql_owner -At -c "SELECT count(*) FROM objectives x JOIN organisations o ON o.id = x.org_id
+                                WHERE o.code = 'benchmr'")"
+    ((have == 0)) || return 0
 psql_owner <<'SQL'
 BEGIN;
 SET LOCAL zsz.actor = 'bench';
@@ -431,6 +438,11 @@ COMMIT;
 ANALYZE processes; ANALYZE objectives; ANALYZE indicators; ANALYZE indicator_readings; ANALYZE nonconformities;
 ANALYZE nonconformity_actions; ANALYZE incidents; ANALYZE audits; ANALYZE audit_findings; ANALYZE process_reviews;
 SQL
+}
+
+if want management_reviews; then
+zsz_header "management reviews: package of 150 processes, 300 objectives, 1,000 NCs, 2,000 incidents, 50,000 responses"
+seed_benchmr
 mrtoken() { "$bin" token --sub "benchmr.$1" --name "$1" --org benchmr --role "$1" --ttl 3600; }
 mr_p="Authorization: Bearer $(mrtoken plenipotentiary)"
 mr_i="Authorization: Bearer $(mrtoken iod)"
@@ -493,6 +505,76 @@ printf '%-58s %10s %9s %9s\n' "GET .../package?live=true (frozen + live + differ
     "$(awk '/^Requests\/sec:/ {print $2}' "$LOGS/wrk-mr.txt")" \
     "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-mr.txt")" "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-mr.txt")"
 echo "aim: the package builds in under 300 ms"
+fi
+
+# ---- reads: the other registers' GET one and list at limit=50 next to pgbench (issue 16) -------
+# Organisation benchmr (seed_benchmr); each register's first page and a random record through
+# the API, and pgbench selecting the same rows (every column) in the list's order, and one row
+# by id. Aims (issue 16): one record at least 0.85 of pgbench, p99 under 15 ms; a list at
+# least 0.6, p99 under 25 ms. Prints req/s, p99, server CPU per request and the ratios.
+if want reads; then
+zsz_header "reads: the registers of benchmr, GET one and list?limit=50, next to pgbench"
+seed_benchmr
+rtoken="Authorization: Bearer $("$bin" token --sub benchmr.plenipotentiary --name plenipotentiary --org benchmr \
+    --role plenipotentiary --ttl 3600)"
+curl -s -o /dev/null -H "$rtoken" "$base/api/v1/me"
+mr_org="$(psql_owner -At -c "SELECT id FROM organisations WHERE code = 'benchmr'")"
+# name|list path|record path prefix|table|the list's order
+READS=(
+    "objectives|/api/v1/objectives?limit=50|/api/v1/objectives/|objectives|year DESC, code, id"
+    "indicators||/api/v1/indicators/|indicators|id"
+    "incidents|/api/v1/incidents?limit=50|/api/v1/incidents/|incidents|id DESC"
+    "nonconformities|/api/v1/nonconformities?limit=50|/api/v1/nonconformities/|nonconformities|number"
+    "audits|/api/v1/audits?limit=50|/api/v1/audits/|audits|id"
+    "changes|/api/v1/changes?limit=50||change_log|id"
+)
+declare -A RD
+saved_auth="$auth"
+auth="$rtoken" # run_wrk sends $auth
+for entry in "${READS[@]}"; do
+    IFS='|' read -r rname rlist rone rtable rorder <<<"$entry"
+    read -r lo hi <<<"$(psql_owner -At -F ' ' -c "SELECT min(id), max(id) FROM $rtable WHERE org_id = $mr_org")"
+    if [[ -n "$rlist" ]]; then
+        code="$(curl -s -o /dev/null -w '%{http_code}' -H "$rtoken" "$base$rlist")"
+        if [[ "$code" != 200 ]]; then
+            echo "$rname: GET $rlist answered $code, skipped"
+        else
+            run_wrk "reads-$rname-list" "$rlist"
+            printf 'SELECT * FROM %s WHERE org_id = %s ORDER BY %s LIMIT 50;\n' "$rtable" "$mr_org" "$rorder" \
+                >"$LOGS/reads-$rname-list.sql"
+            run_pgbench "reads-$rname-list"
+            RD[$rname-list]="$rps $p99 $cpu_us $tps"
+        fi
+    fi
+    if [[ -n "$rone" && -n "$lo" ]]; then
+        code="$(curl -s -o /dev/null -w '%{http_code}' -H "$rtoken" "$base$rone$lo")"
+        if [[ "$code" != 200 ]]; then
+            echo "$rname: GET $rone$lo answered $code, skipped"
+        else
+            printf 'math.randomseed(os.time())\nrequest = function()\n    return wrk.format("GET", "%s" .. math.random(%s, %s))\nend\n' \
+                "$rone" "$lo" "$hi" >"$LOGS/reads-$rname-one.lua"
+            run_wrk "reads-$rname-one" "$rone" -s "$LOGS/reads-$rname-one.lua"
+            printf '\\set id random(%s, %s)\nSELECT * FROM %s WHERE org_id = %s AND id = :id;\n' "$lo" "$hi" \
+                "$rtable" "$mr_org" >"$LOGS/reads-$rname-one.sql"
+            run_pgbench "reads-$rname-one"
+            RD[$rname-one]="$rps $p99 $cpu_us $tps"
+        fi
+    fi
+done
+auth="$saved_auth"
+zsz_header "reads (${SECS}s, $CONNS connections; benchmr: 300 objectives, 1,000 NCs, 2,000 incidents, 30 audits)"
+printf '%-40s %10s %9s %12s %12s %8s\n' endpoint 'req/s' p99 'server CPU' 'pgbench tps' 'API/PG'
+for entry in "${READS[@]}"; do
+    IFS='|' read -r rname rlist rone _ _ <<<"$entry"
+    for kind in list one; do
+        [[ -n "${RD[$rname-$kind]:-}" ]] || continue
+        read -r rps p99 cpu_us tps <<<"${RD[$rname-$kind]}"
+        label="GET ${rlist}"
+        [[ "$kind" == one ]] && label="GET ${rone}{id}"
+        printf '%-40s %10s %9s %9s us %12s %8s\n' "$label" "$rps" "$p99" "$cpu_us" "$tps" \
+            "$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+    done
+done
 fi
 
 # ---- risks: the map and the worklist over 20,000 risks (issue 13) ----------------------------
