@@ -1,0 +1,78 @@
+#ifndef ZSZ_WEBHOOKS_QUERIES_H
+#define ZSZ_WEBHOOKS_QUERIES_H
+/* The statements of webhooks, one per function. Parameters are SQL text (NULL for SQL NULL);
+ * org is the tenant's id. Record statements fill res as record_get/record_exec do (http.h). */
+
+#include <libpq-fe.h>
+
+#include "db.h"
+#include "http.h"
+
+struct webhook_values {
+  const char *url;
+  const char *events; /* a JSON array of strings */
+  const char *active; /* "t"/"f", NULL: not sent (default true on create) */
+  const char *description;
+};
+struct webhook_sent {
+  int url, events, active, description;
+};
+
+/* Creates a subscription holding secret and the creator's roles (SQL text[] literal): 201
+ * with the subscription and its secret; the new id in id_out. */
+enum db_status webhooks_q_insert(struct db_tx *tx, const char *org, const struct webhook_values *v, const char *secret,
+                                 const char *roles, const char *actor, struct result *res, char id_out[24]);
+/* A page of subscriptions in id order after after_id (NULL: from the start); column 0 the
+ * JSON, column 1 the id. Caller PQclear()s; NULL when the statement failed. */
+PGresult *webhooks_q_list(struct db_tx *tx, const char *org, const char *after_id, int fetch);
+enum db_status webhooks_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res);
+/* Locks the subscription: DB_ONE with its revision. */
+enum db_status webhooks_q_lock(struct db_tx *tx, const char *org, const char *id, long long *revision);
+/* Changes what was sent: 200 with the subscription. Re-activating clears failing_since and
+ * the disabling. */
+enum db_status webhooks_q_update(struct db_tx *tx, const char *org, const char *id, const struct webhook_sent *sent,
+                                 const struct webhook_values *v, struct result *res);
+/* Deletes the subscription and its deliveries: DB_ONE when there was one. */
+enum db_status webhooks_q_delete(struct db_tx *tx, const char *org, const char *id);
+/* Replaces the secret, keeping the old one valid for 24 hours: 200 with {id, secret,
+ * previous_secret_expires_at}. */
+enum db_status webhooks_q_rotate(struct db_tx *tx, const char *org, const char *id, const char *secret,
+                                 struct result *res);
+/* Queues a ping (202 with the delivery); DB_NONE (404) when there is no such subscription. */
+enum db_status webhooks_q_ping(struct db_tx *tx, const char *org, const char *id, const char *actor,
+                               struct result *res);
+/* Whether the subscription exists: DB_ONE or DB_NONE. */
+enum db_status webhooks_q_exists(struct db_tx *tx, const char *org, const char *id);
+/* A page of the subscription's deliveries, newest first, before before_id (NULL: from the
+ * newest), with status when given; column 0 the JSON, column 1 the id. */
+PGresult *webhooks_q_deliveries(struct db_tx *tx, const char *org, const char *id, const char *status,
+                                const char *before_id, int fetch);
+/* Queues the same message again (same webhook-id, body rendered anew): 202 with the new
+ * delivery; DB_NONE (404) when the delivery is not the subscription's. */
+enum db_status webhooks_q_redeliver(struct db_tx *tx, const char *org, const char *id, const char *delivery_id,
+                                    struct result *res);
+
+/* ---- the delivery worker ---- */
+
+/* Claims the next due delivery (zsz_webhook_claim, 0031) with a lease of lease_seconds:
+ * DB_ONE with its organisation and id, DB_NONE when nothing is due. */
+enum db_status webhooks_q_claim(struct db_tx *tx, double lease_seconds, long long *org_id, long long *delivery_id);
+/* Sets the transaction's tenant (after a claim, which has none). */
+enum db_status webhooks_q_tenant(struct db_tx *tx, long long org_id);
+/* What a delivery sends. Strings are owned by the result (PQclear it after use). */
+struct webhook_outgoing {
+  const char *url, *secret, *previous_secret; /* previous_secret NULL when none valid */
+  const char *message_id, *event, *body;
+  size_t body_len;
+  int attempts; /* this one included */
+};
+/* Loads the claimed delivery (in its tenant): the result row (caller PQclear()s) with *out
+ * pointing into it, or NULL with *st DB_NONE/DB_ERROR. */
+PGresult *webhooks_q_outgoing(struct db_tx *tx, long long delivery_id, struct webhook_outgoing *out,
+                              enum db_status *st);
+/* Records an attempt's outcome (zsz_webhook_record, 0031); retry_in < 0: no more attempts.
+ * code <= 0 and latency_ms < 0: none. */
+enum db_status webhooks_q_record(struct db_tx *tx, long long delivery_id, int ok, int code, int latency_ms,
+                                 const char *error, double retry_in, double disable_after);
+
+#endif
