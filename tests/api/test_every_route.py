@@ -910,6 +910,8 @@ RECORD_RULES = {
                            "zsz_mr_decision_may_change(management_reviews,management_review_decisions,text,"
                            "text[],text,text[])"],
     "case_references": ["zsz_case_ref_readable(case_references,text,text[])"],
+    # a delivery shows a change as the feed shows it to the subscription's creator's roles
+    "webhooks": ["zsz_webhook_body(change_log,text[])", "zsz_webhook_delivery_body(webhook_deliveries,text[])"],
 }
 
 
