@@ -24,8 +24,8 @@
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
-# management_reviews risks imports scale", the default, or some of them; "imports imports_more"
-# adds objectives and users to the imports).
+# management_reviews risks imports scale webhooks", the default, or some of them; "imports
+# imports_more" adds objectives and users to the imports).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -40,7 +40,7 @@ CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
 POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
-SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks imports scale}"
+SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks imports scale webhooks}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
@@ -132,7 +132,8 @@ while ! zsz_port_free "$port"; do
     ((port < ${ZSZ_BENCH_HTTP_PORT:-18180} + 50)) || zsz_die "no free port"
 done
 base="http://127.0.0.1:$port"
-ZSZ_PORT="$port" "$bin" serve >"$LOGS/server.log" 2>&1 </dev/null &
+# no webhook workers here: the webhooks section measures deliveries on a server of its own
+ZSZ_PORT="$port" ZSZ_WEBHOOK_WORKERS=0 "$bin" serve >"$LOGS/server.log" 2>&1 </dev/null &
 server_pid=$!
 zsz_wait_http "$base/readyz" 30 "$server_pid" || {
     tail -n 40 "$LOGS/server.log"
@@ -682,4 +683,88 @@ bench_variant "GET /api/v1/processes/{id}, PgBouncer transaction mode" /api/v1/p
 bench_variant "GET /api/v1/processes?limit=50, direct" "$list_path" --
 bench_variant "GET /api/v1/processes?limit=50, PgBouncer transaction mode" "$list_path" -- \
     ZSZ_DATABASE_URL="$bouncer_url" ZSZ_DB_POOLER=transaction
+fi
+
+# ---- webhooks (issue 11): deliveries per second to a local receiver -------------------------
+# A server of its own with 2 delivery workers (ZSZ_WEBHOOK_WORKERS, the default) and the
+# receiver (Python's http.server, answering 204) allowed on 127.0.0.1. 10,000 process updates
+# in one statement queue 10,000 deliveries (the outbox trigger, in the writer's transaction);
+# the clock runs from that commit until the last delivery is recorded. One subscription: its
+# deliveries go out in order, one at a time (the head of its queue), so one worker's round trip
+# bounds it; four subscriptions of 2,500 events each: the workers work in parallel.
+if want webhooks; then
+zsz_header "webhooks: 10,000 deliveries to a local receiver"
+wport=$((port + 3))
+while ! zsz_port_free "$wport"; do wport=$((wport + 1)); done
+rport=19050
+while ! zsz_port_free "$rport"; do rport=$((rport + 1)); done
+python3 - "$rport" >"$LOGS/webhook-receiver.log" 2>&1 <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.daemon_threads = True
+s.serve_forever()
+PY
+receiver_pid=$!
+env ZSZ_PORT="$wport" ZSZ_WEBHOOK_ALLOWED_HOSTS=127.0.0.1 ZSZ_WEBHOOK_POLL_MS=50 \
+    "$bin" serve >"$LOGS/server-webhooks.log" 2>&1 </dev/null &
+wpid=$!
+trap 'kill "$receiver_pid" 2>/dev/null || true; zsz_stop_pid "$wpid" 20 || true; cleanup' EXIT
+zsz_wait_http "http://127.0.0.1:$wport/readyz" 30 "$wpid" || {
+    tail -n 20 "$LOGS/server-webhooks.log"
+    zsz_die "webhook server not ready"
+}
+ptoken="$("$bin" token --sub bench.plenipotentiary --name "Bench P" --org bench --role plenipotentiary --ttl 3600)"
+# bench_webhooks NSUBS: NSUBS subscriptions to process.update, 10,000 updates split among them
+# (each subscription's filter names its own processes by the process id's remainder)
+bench_webhooks() {
+    local nsubs="$1" per=$((10000 / $1)) ids=() i t0 t1 enq_ms done_n total
+    psql_owner -q -c "DELETE FROM webhook_subscriptions WHERE org_id = $org_id"
+    for ((i = 0; i < nsubs; i++)); do
+        ids+=("$(curl -s -H "Authorization: Bearer $ptoken" -H 'Content-Type: application/json' \
+            -d "{\"url\": \"http://127.0.0.1:$rport/hook\", \"events\": [\"process.update\"]}" \
+            "http://127.0.0.1:$wport/api/v1/webhooks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')")
+    done
+    # one subscription per block of processes: switch the others off while a block is written
+    t0="$(date +%s.%N)"
+    for ((i = 0; i < nsubs; i++)); do
+        psql_owner -q -v org="$org_id" -v sub="${ids[$i]}" -v lo="$((id_lo + i * per))" -v n="$per" <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+UPDATE webhook_subscriptions SET active = (id = :sub) WHERE org_id = :org;
+UPDATE processes SET description = description || '.' WHERE org_id = :org AND id >= :lo AND id < :lo + :n;
+UPDATE webhook_subscriptions SET active = true WHERE org_id = :org;
+COMMIT;
+SQL
+    done
+    t1="$(date +%s.%N)"
+    enq_ms="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", (b - a) * 1000}')"
+    total=$((per * nsubs))
+    for ((i = 0; i < 600; i++)); do
+        done_n="$(psql_owner -At -c "SELECT count(*) FROM webhook_deliveries WHERE org_id = $org_id AND status <> 'pending'")"
+        ((done_n >= total)) && break
+        sleep 0.2
+    done
+    t2="$(date +%s.%N)"
+    read -r delivered failed <<<"$(psql_owner -At -F ' ' -c "SELECT count(*) FILTER (WHERE status = 'delivered'),
+        count(*) FILTER (WHERE status = 'failed') FROM webhook_deliveries WHERE org_id = $org_id")"
+    printf '%-34s %9s %12s %10s %8s %14s\n' "$nsubs subscription(s) x $per events" "$total" "$enq_ms" \
+        "$delivered" "$failed" "$(awk -v a="$t1" -v b="$t2" -v n="$delivered" 'BEGIN {printf "%.0f", n / (b - a)}')"
+}
+printf '%-34s %9s %12s %10s %8s %14s\n' "case" "queued" "enqueue ms" "delivered" "failed" "deliveries/s"
+bench_webhooks 1
+bench_webhooks 4
+psql_owner -q -c "DELETE FROM webhook_subscriptions WHERE org_id = $org_id"
+kill "$receiver_pid" 2>/dev/null || true
+zsz_stop_pid "$wpid" 20 || true
+trap cleanup EXIT
+echo "2 workers, poll 50 ms; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
