@@ -57,14 +57,28 @@ const struct webhook_settings *webhook_settings(void) {
 
 struct attempt {
   int ok;
-  int code;       /* HTTP status, 0 when none came */
-  int latency_ms; /* -1 when nothing was sent */
+  int code;        /* HTTP status, 0 when none came */
+  int latency_ms;  /* -1 when nothing was sent */
+  int interrupted; /* by the server stopping: to be tried again at once */
   char error[256];
 };
 
 struct sink {
   size_t seen;
 };
+
+static int stopping(void);
+
+/* A transfer in progress ends at once when the server stops (SIGTERM), not after up to
+ * ZSZ_WEBHOOK_TIMEOUT_MS: the attempt is then recorded for an immediate retry. */
+static int progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+  (void)arg;
+  (void)dltotal;
+  (void)dlnow;
+  (void)ultotal;
+  (void)ulnow;
+  return stopping();
+}
 
 static size_t keep_little(char *data, size_t size, size_t n, void *arg) {
   struct sink *s = arg;
@@ -204,6 +218,8 @@ static void send_one(const struct webhook_outgoing *o, const struct webhook_sett
   curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked);
   curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &u);
   if (pin != NULL) curl_easy_setopt(curl, CURLOPT_RESOLVE, pin);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   CURLcode rc = curl_easy_perform(curl);
@@ -213,7 +229,10 @@ static void send_one(const struct webhook_outgoing *o, const struct webhook_sett
   at->latency_ms = (int)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
   at->code = (int)code;
   /* a long answer is cut after a few KB (CURLE_WRITE_ERROR): its status still counts */
-  if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && code > 0)) {
+  if (rc == CURLE_ABORTED_BY_CALLBACK) {
+    at->interrupted = 1;
+    snprintf(at->error, sizeof at->error, "interrupted: the server stopped");
+  } else if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && code > 0)) {
     snprintf(at->error, sizeof at->error, "%s",
              rc == CURLE_COULDNT_CONNECT && code == 0 ? "cannot connect (or the address was refused)"
                                                       : curl_easy_strerror(rc));
@@ -275,6 +294,13 @@ static struct {
   int curl_ready;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
+static int stopping(void) {
+  pthread_mutex_lock(&W.mu);
+  int stop = W.stop;
+  pthread_mutex_unlock(&W.mu);
+  return stop;
+}
+
 /* One delivery, if one is due: 1 when one was handled, 0 when none, -1 the database failed. */
 static int deliver_next(unsigned int *seed) {
   const struct webhook_settings *s = webhook_settings();
@@ -298,7 +324,9 @@ static int deliver_next(unsigned int *seed) {
   struct outcome o = {
       .delivery_id = cl.delivery_id,
       .at = &at,
-      .retry_in = at.ok ? -1 : webhook_retry_delay(cl.out.attempts, s->retry_scale, jitter),
+      .retry_in = at.ok            ? -1
+                  : at.interrupted ? 0
+                                   : webhook_retry_delay(cl.out.attempts, s->retry_scale, jitter),
       .disable_after = WEBHOOK_DISABLE_AFTER_SECONDS / s->retry_scale,
   };
   if (!at.ok) {
