@@ -216,6 +216,10 @@ DECLARE
   d webhook_deliveries;
   s webhook_subscriptions;
 BEGIN
+  -- This transaction's commit need not wait for the disk: lost in a crash, the outcome is
+  -- decided again by another attempt (delivery is at least once; receivers deduplicate by
+  -- webhook-id), and a disabling by the next failure.
+  PERFORM set_config('synchronous_commit', 'off', true);
   UPDATE webhook_deliveries
      SET status = CASE WHEN p_ok THEN 'delivered' WHEN p_retry_in IS NULL THEN 'failed' ELSE 'pending' END,
          last_response_code = p_code, last_latency_ms = p_latency_ms, last_error = p_error,

@@ -170,7 +170,10 @@ enum db_status webhooks_q_tenant(struct db_tx *tx, long long org_id) {
   char org[24];
   snprintf(org, sizeof org, "%lld", org_id);
   const char *params[] = {org};
-  return db_command(tx, "SELECT set_config('zsz.org_id', $1, true)", 1, params);
+  /* the claim's commit need not wait for its WAL to reach the disk: a lease lost in a crash
+   * only lets the delivery be claimed again, which at-least-once delivery allows anyway */
+  return db_command(tx, "SELECT set_config('zsz.org_id', $1, true), set_config('synchronous_commit', 'off', true)", 1,
+                    params);
 }
 
 PGresult *webhooks_q_outgoing(struct db_tx *tx, long long delivery_id, struct webhook_outgoing *out,

@@ -57,7 +57,8 @@ enum db_status webhooks_q_redeliver(struct db_tx *tx, const char *org, const cha
 /* Claims the next due delivery (zsz_webhook_claim, 0031) with a lease of lease_seconds:
  * DB_ONE with its organisation and id, DB_NONE when nothing is due. */
 enum db_status webhooks_q_claim(struct db_tx *tx, double lease_seconds, long long *org_id, long long *delivery_id);
-/* Sets the transaction's tenant (after a claim, which has none). */
+/* Sets the transaction's tenant (after a claim, which has none), and commits it without
+ * waiting for the disk (synchronous_commit off: see the comment in queries.c). */
 enum db_status webhooks_q_tenant(struct db_tx *tx, long long org_id);
 /* What a delivery sends. Strings are owned by the result (PQclear it after use). */
 struct webhook_outgoing {
