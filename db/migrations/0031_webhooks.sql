@@ -9,7 +9,7 @@
 -- roles: the creator's roles; deliveries show records as the feed shows them to those roles.
 -- failing_since: the first failed attempt since the last success (NULL: not failing).
 CREATE TABLE webhook_subscriptions (
-  id                         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id                         bigint GENERATED ALWAYS AS IDENTITY,
   org_id                     bigint NOT NULL REFERENCES organisations(id),
   url                        text NOT NULL,
   events                     text[] NOT NULL,
@@ -26,10 +26,11 @@ CREATE TABLE webhook_subscriptions (
   failing_since              timestamptz,
   disabled_at                timestamptz,
   disabled_reason            text,
+  -- keys hold org_id: the tables shard by organisation (tests/api/test_citus_schema.py)
+  PRIMARY KEY (org_id, id),
   CHECK (secret LIKE 'whsec\_%'),
   CHECK (cardinality(events) >= 1)
 );
-CREATE INDEX webhook_subscriptions_org ON webhook_subscriptions (org_id, id);
 
 -- One delivery of one event to one subscription. change_id names the change-log entry whose
 -- body is rendered at delivery time (zsz_webhook_delivery_body); payload holds the body of
@@ -38,9 +39,9 @@ CREATE INDEX webhook_subscriptions_org ON webhook_subscriptions (org_id, id);
 -- it; a subscription's deliveries go out in (xid, id) order, and only once no older
 -- transaction is still running (zsz_webhook_claim), so a late commit cannot be overtaken.
 CREATE TABLE webhook_deliveries (
-  id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id                 bigint GENERATED ALWAYS AS IDENTITY,
   org_id             bigint NOT NULL REFERENCES organisations(id),
-  subscription_id    bigint NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  subscription_id    bigint NOT NULL,
   message_id         text NOT NULL,
   event              text NOT NULL,
   change_id          bigint,
@@ -56,6 +57,8 @@ CREATE TABLE webhook_deliveries (
   last_error         text,
   created_at         timestamptz NOT NULL DEFAULT now(),
   delivered_at       timestamptz,
+  PRIMARY KEY (org_id, id),
+  FOREIGN KEY (org_id, subscription_id) REFERENCES webhook_subscriptions (org_id, id) ON DELETE CASCADE,
   CHECK (change_id IS NOT NULL OR payload IS NOT NULL)
 );
 -- the head of each subscription's queue
@@ -108,7 +111,8 @@ CREATE FUNCTION zsz_webhook_body(c change_log, roles text[]) RETURNS json
 
 CREATE FUNCTION zsz_webhook_delivery_body(d webhook_deliveries, roles text[]) RETURNS json
   LANGUAGE sql STABLE
-  RETURN coalesce(d.payload, (SELECT zsz_webhook_body(c, roles) FROM change_log c WHERE c.id = d.change_id));
+  RETURN coalesce(d.payload, (SELECT zsz_webhook_body(c, roles) FROM change_log c
+                               WHERE c.org_id = d.org_id AND c.id = d.change_id));
 
 -- The outbox: one statement-level trigger per INSERT statement on change_log (a
 -- 100,000-row import is one join, not 100,000 trigger calls) adds one delivery per entry
@@ -173,27 +177,28 @@ CREATE FUNCTION zsz_webhook_claim(lease_seconds double precision)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
-  candidate bigint;
+  candidate record;
   got webhook_deliveries;
 BEGIN
   FOR candidate IN
-    SELECT h.id
+    SELECT s.org_id, h.id
       FROM webhook_subscriptions s
       CROSS JOIN LATERAL (SELECT d.id, d.next_attempt_at, d.lease_until, d.xid
                             FROM webhook_deliveries d
-                           WHERE d.subscription_id = s.id AND d.status = 'pending'
+                           WHERE d.subscription_id = s.id AND d.org_id = s.org_id AND d.status = 'pending'
                            ORDER BY d.xid, d.id LIMIT 1) h
      WHERE s.active AND h.next_attempt_at <= now() AND (h.lease_until IS NULL OR h.lease_until <= now())
        AND h.xid < horizon
      ORDER BY h.next_attempt_at, h.id
   LOOP
     SELECT d.* INTO got FROM webhook_deliveries d
-     WHERE d.id = candidate AND d.status = 'pending' AND (d.lease_until IS NULL OR d.lease_until <= now())
+     WHERE d.org_id = candidate.org_id AND d.id = candidate.id AND d.status = 'pending'
+       AND (d.lease_until IS NULL OR d.lease_until <= now())
        FOR UPDATE SKIP LOCKED;
     IF FOUND THEN
       UPDATE webhook_deliveries d SET lease_until = now() + make_interval(secs => lease_seconds),
                                       attempts = d.attempts + 1
-       WHERE d.id = candidate;
+       WHERE d.org_id = candidate.org_id AND d.id = candidate.id;
       org_id := got.org_id;
       delivery_id := got.id;
       RETURN NEXT;
@@ -233,11 +238,12 @@ BEGIN
     RETURN NULL;
   END IF;
   IF p_ok THEN
-    UPDATE webhook_subscriptions SET failing_since = NULL WHERE id = d.subscription_id AND failing_since IS NOT NULL;
+    UPDATE webhook_subscriptions SET failing_since = NULL
+     WHERE org_id = d.org_id AND id = d.subscription_id AND failing_since IS NOT NULL;
     RETURN d.status;
   END IF;
   UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now())
-   WHERE id = d.subscription_id RETURNING * INTO s;
+   WHERE org_id = d.org_id AND id = d.subscription_id RETURNING * INTO s;
   IF s.active AND s.failing_since <= now() - make_interval(secs => p_disable_after) THEN
     PERFORM set_config('zsz.action', 'disable', true);
     UPDATE webhook_subscriptions
@@ -245,7 +251,7 @@ BEGIN
            disabled_reason = format('every delivery failed since %s (last: %s)',
                                     to_char(s.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
                                     coalesce(p_error, 'HTTP ' || p_code))
-     WHERE id = s.id;
+     WHERE org_id = s.org_id AND id = s.id;
     PERFORM set_config('zsz.action', '', true);
   END IF;
   RETURN d.status;

@@ -181,12 +181,13 @@ PGresult *webhooks_q_outgoing(struct db_tx *tx, long long delivery_id, struct we
   char id[24];
   snprintf(id, sizeof id, "%lld", delivery_id);
   const char *params[] = {id};
-  PGresult *r = db_row(tx,
-                       "SELECT s.url, s.secret, CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret "
-                       "END, d.message_id, d.event, zsz_webhook_delivery_body(d, s.roles)::text, d.attempts "
-                       "FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id "
-                       "WHERE d.id = $1 AND d.org_id = zsz_current_org()",
-                       1, params, st);
+  PGresult *r = db_row(
+      tx,
+      "SELECT s.url, s.secret, CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret "
+      "END, d.message_id, d.event, zsz_webhook_delivery_body(d, s.roles)::text, d.attempts "
+      "FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.org_id = d.org_id AND s.id = d.subscription_id "
+      "WHERE d.id = $1 AND d.org_id = zsz_current_org()",
+      1, params, st);
   if (*st == DB_ONE) {
     *out = (struct webhook_outgoing){
         .url = PQgetvalue(r, 0, 0),
