@@ -166,18 +166,21 @@ CREATE TRIGGER webhook_subscriptions_log AFTER INSERT OR UPDATE OR DELETE ON web
   FOR EACH ROW EXECUTE FUNCTION zsz_webhook_log('webhook');
 
 -- A worker's claim: the oldest due delivery at the head of an active subscription's queue
--- (so at most one delivery of a subscription is in flight, and they go out in order),
--- written by a transaction older than every one still running, not leased by another
--- worker. The lease is taken and the attempt counted here; the worker commits at once, sends
--- outside any transaction and records the outcome (zsz_webhook_record). A worker that dies
--- leaves its lease to expire: another instance then tries again. Across organisations
--- (SECURITY DEFINER): the worker has no tenant until it knows the delivery's.
-CREATE FUNCTION zsz_webhook_claim(lease_seconds double precision)
+-- (so one worker at a time sends a subscription's deliveries, in order), written by a
+-- transaction older than every one still running, not leased by another worker; with it, up to
+-- batch - 1 of the deliveries that follow it in that queue, as long as they too are due and
+-- below the horizon. All are leased for lease_seconds and returned in queue order. The worker
+-- commits at once, sends them one after the other outside any transaction, and records the
+-- outcomes (zsz_webhook_record, zsz_webhook_release). A worker that dies leaves its leases to
+-- expire: another instance then sends them again. Across organisations (SECURITY DEFINER): the
+-- worker has no tenant until it knows the deliveries'.
+CREATE FUNCTION zsz_webhook_claim(lease_seconds double precision, batch integer)
   RETURNS TABLE (org_id bigint, delivery_id bigint)
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
   horizon xid8 := pg_snapshot_xmin(pg_current_snapshot());
   candidate record;
+  nxt record;
   got webhook_deliveries;
 BEGIN
   FOR candidate IN
@@ -196,19 +199,38 @@ BEGIN
        AND (d.lease_until IS NULL OR d.lease_until <= now())
        FOR UPDATE SKIP LOCKED;
     IF FOUND THEN
-      UPDATE webhook_deliveries d SET lease_until = now() + make_interval(secs => lease_seconds),
-                                      attempts = d.attempts + 1
-       WHERE d.org_id = candidate.org_id AND d.id = candidate.id;
-      org_id := got.org_id;
-      delivery_id := got.id;
-      RETURN NEXT;
+      -- the head, then its followers up to the first that may not go yet
+      FOR nxt IN
+        SELECT d.org_id, d.id, d.next_attempt_at, d.lease_until, d.xid
+          FROM webhook_deliveries d
+         WHERE d.subscription_id = got.subscription_id AND d.org_id = got.org_id AND d.status = 'pending'
+           AND (d.xid, d.id) >= (got.xid, got.id)
+         ORDER BY d.xid, d.id LIMIT greatest(batch, 1)
+      LOOP
+        EXIT WHEN nxt.id <> got.id AND (nxt.xid >= horizon OR nxt.next_attempt_at > now()
+                                        OR coalesce(nxt.lease_until > now(), false));
+        UPDATE webhook_deliveries d SET lease_until = now() + make_interval(secs => lease_seconds)
+         WHERE d.org_id = nxt.org_id AND d.id = nxt.id;
+        org_id := nxt.org_id;
+        delivery_id := nxt.id;
+        RETURN NEXT;
+      END LOOP;
       RETURN;
     END IF;
   END LOOP;
 END
 $$;
 
--- The outcome of an attempt (run in the delivery's tenant): delivered; or failed with
+-- Leases given back unused (a batch stopped at a failure, or at shutdown): those deliveries
+-- were not attempted and may be claimed again at once.
+CREATE FUNCTION zsz_webhook_release(p_deliveries bigint[]) RETURNS void
+  LANGUAGE sql
+  BEGIN ATOMIC
+    UPDATE webhook_deliveries SET lease_until = NULL
+     WHERE org_id = zsz_current_org() AND id = ANY (p_deliveries) AND status = 'pending';
+  END;
+
+-- The outcome of an attempt (run in the delivery's tenant; counts it): delivered; or failed with
 -- another attempt in retry_in seconds (NULL: no more: the delivery is failed). A failure
 -- starts the subscription's failing_since; a success clears it. Failing for disable_after
 -- seconds with no success disables the subscription (a change-log entry, action disable,
@@ -227,6 +249,7 @@ BEGIN
   PERFORM set_config('synchronous_commit', 'off', true);
   UPDATE webhook_deliveries
      SET status = CASE WHEN p_ok THEN 'delivered' WHEN p_retry_in IS NULL THEN 'failed' ELSE 'pending' END,
+         attempts = attempts + 1,
          last_response_code = p_code, last_latency_ms = p_latency_ms, last_error = p_error,
          last_attempt_at = now(), lease_until = NULL,
          next_attempt_at = CASE WHEN NOT p_ok AND p_retry_in IS NOT NULL

@@ -152,18 +152,12 @@ enum db_status webhooks_q_redeliver(struct db_tx *tx, const char *org, const cha
 
 /* ---- the delivery worker ---- */
 
-enum db_status webhooks_q_claim(struct db_tx *tx, double lease_seconds, long long *org_id, long long *delivery_id) {
-  char lease[32];
+PGresult *webhooks_q_claim(struct db_tx *tx, double lease_seconds, int batch) {
+  char lease[32], n[12];
   snprintf(lease, sizeof lease, "%.3f", lease_seconds);
-  const char *params[] = {lease};
-  enum db_status st;
-  PGresult *r = db_row(tx, "SELECT org_id, delivery_id FROM zsz_webhook_claim($1::double precision)", 1, params, &st);
-  if (st == DB_ONE) {
-    *org_id = atoll(PQgetvalue(r, 0, 0));
-    *delivery_id = atoll(PQgetvalue(r, 0, 1));
-  }
-  PQclear(r);
-  return st;
+  snprintf(n, sizeof n, "%d", batch);
+  const char *params[] = {lease, n};
+  return db_exec(tx, "SELECT org_id, delivery_id FROM zsz_webhook_claim($1::double precision, $2::integer)", 2, params);
 }
 
 enum db_status webhooks_q_tenant(struct db_tx *tx, long long org_id) {
@@ -176,29 +170,31 @@ enum db_status webhooks_q_tenant(struct db_tx *tx, long long org_id) {
                     params);
 }
 
-PGresult *webhooks_q_outgoing(struct db_tx *tx, long long delivery_id, struct webhook_outgoing *out,
-                              enum db_status *st) {
-  char id[24];
-  snprintf(id, sizeof id, "%lld", delivery_id);
-  const char *params[] = {id};
-  PGresult *r = db_row(
-      tx,
-      "SELECT s.url, s.secret, CASE WHEN s.previous_secret_expires_at > now() THEN s.previous_secret "
-      "END, d.message_id, d.event, zsz_webhook_delivery_body(d, s.roles)::text, d.attempts "
-      "FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.org_id = d.org_id AND s.id = d.subscription_id "
-      "WHERE d.id = $1 AND d.org_id = zsz_current_org()",
-      1, params, st);
-  if (*st == DB_ONE) {
-    *out = (struct webhook_outgoing){
-        .url = PQgetvalue(r, 0, 0),
-        .secret = PQgetvalue(r, 0, 1),
-        .previous_secret = PQgetisnull(r, 0, 2) ? NULL : PQgetvalue(r, 0, 2),
-        .message_id = PQgetvalue(r, 0, 3),
-        .event = PQgetvalue(r, 0, 4),
-        .body = PQgetisnull(r, 0, 5) ? "null" : PQgetvalue(r, 0, 5),
-        .body_len = PQgetisnull(r, 0, 5) ? 4 : (size_t)PQgetlength(r, 0, 5),
-        .attempts = atoi(PQgetvalue(r, 0, 6)),
+PGresult *webhooks_q_outgoing(struct db_tx *tx, const char *ids, struct webhook_outgoing *out, int max, int *n) {
+  const char *params[] = {ids};
+  PGresult *r = db_exec(tx,
+                        "SELECT d.id, s.url, s.secret, CASE WHEN s.previous_secret_expires_at > now() THEN "
+                        "s.previous_secret END, d.message_id, d.event, zsz_webhook_delivery_body(d, s.roles)::text, "
+                        "d.attempts FROM webhook_deliveries d "
+                        "JOIN webhook_subscriptions s ON s.org_id = d.org_id AND s.id = d.subscription_id "
+                        "WHERE d.org_id = zsz_current_org() AND d.id = ANY ($1::bigint[]) ORDER BY d.xid, d.id",
+                        1, params);
+  *n = 0;
+  if (r == NULL) return NULL;
+  for (int i = 0; i < PQntuples(r) && i < max; i++) {
+    int null_body = PQgetisnull(r, i, 6);
+    out[i] = (struct webhook_outgoing){
+        .delivery_id = atoll(PQgetvalue(r, i, 0)),
+        .url = PQgetvalue(r, i, 1),
+        .secret = PQgetvalue(r, i, 2),
+        .previous_secret = PQgetisnull(r, i, 3) ? NULL : PQgetvalue(r, i, 3),
+        .message_id = PQgetvalue(r, i, 4),
+        .event = PQgetvalue(r, i, 5),
+        .body = null_body ? "null" : PQgetvalue(r, i, 6),
+        .body_len = null_body ? 4 : (size_t)PQgetlength(r, i, 6),
+        .attempts = atoi(PQgetvalue(r, i, 7)),
     };
+    (*n)++;
   }
   return r;
 }
@@ -217,4 +213,9 @@ enum db_status webhooks_q_record(struct db_tx *tx, long long delivery_id, int ok
                     "SELECT zsz_webhook_record($1::bigint, $2::boolean, $3::integer, $4::integer, $5::text, "
                     "$6::double precision, $7::double precision)",
                     7, params);
+}
+
+enum db_status webhooks_q_release(struct db_tx *tx, const char *ids) {
+  const char *params[] = {ids};
+  return db_command(tx, "SELECT zsz_webhook_release($1::bigint[])", 1, params);
 }

@@ -54,26 +54,31 @@ enum db_status webhooks_q_redeliver(struct db_tx *tx, const char *org, const cha
 
 /* ---- the delivery worker ---- */
 
-/* Claims the next due delivery (zsz_webhook_claim, 0031) with a lease of lease_seconds:
- * DB_ONE with its organisation and id, DB_NONE when nothing is due. */
-enum db_status webhooks_q_claim(struct db_tx *tx, double lease_seconds, long long *org_id, long long *delivery_id);
+/* Claims the next due deliveries (zsz_webhook_claim, 0031): the head of a subscription's queue
+ * and up to batch - 1 that follow it, leased for lease_seconds. The result (caller
+ * PQclear()s) has one row per delivery in queue order: column 0 its organisation, column 1
+ * its id; NULL when the statement failed. */
+PGresult *webhooks_q_claim(struct db_tx *tx, double lease_seconds, int batch);
 /* Sets the transaction's tenant (after a claim, which has none), and commits it without
  * waiting for the disk (synchronous_commit off: see the comment in queries.c). */
 enum db_status webhooks_q_tenant(struct db_tx *tx, long long org_id);
-/* What a delivery sends. Strings are owned by the result (PQclear it after use). */
+/* What a delivery sends. Strings are owned by the result they were read from. */
 struct webhook_outgoing {
+  long long delivery_id;
   const char *url, *secret, *previous_secret; /* previous_secret NULL when none valid */
   const char *message_id, *event, *body;
   size_t body_len;
-  int attempts; /* this one included */
+  int attempts; /* made before this one */
 };
-/* Loads the claimed delivery (in its tenant): the result row (caller PQclear()s) with *out
- * pointing into it, or NULL with *st DB_NONE/DB_ERROR. */
-PGresult *webhooks_q_outgoing(struct db_tx *tx, long long delivery_id, struct webhook_outgoing *out,
-                              enum db_status *st);
-/* Records an attempt's outcome (zsz_webhook_record, 0031); retry_in < 0: no more attempts.
- * code <= 0 and latency_ms < 0: none. */
+/* Loads the claimed deliveries ids (a SQL bigint[] literal), in the tenant set: the result
+ * (caller PQclear()s) with out[0..n) pointing into it, in queue order (at most max); NULL when
+ * the statement failed. */
+PGresult *webhooks_q_outgoing(struct db_tx *tx, const char *ids, struct webhook_outgoing *out, int max, int *n);
+/* Records an attempt's outcome and counts it (zsz_webhook_record, 0031); retry_in < 0: no
+ * more attempts. code <= 0 and latency_ms < 0: none. */
 enum db_status webhooks_q_record(struct db_tx *tx, long long delivery_id, int ok, int code, int latency_ms,
                                  const char *error, double retry_in, double disable_after);
+/* Gives back the leases of deliveries not attempted (ids: a SQL bigint[] literal). */
+enum db_status webhooks_q_release(struct db_tx *tx, const char *ids);
 
 #endif

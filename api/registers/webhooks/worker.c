@@ -249,37 +249,74 @@ out:
 
 /* ---- transactions -------------------------------------------------------------------------- */
 
+/* Deliveries claimed at once: a subscription's next ones, sent in order by one worker. */
+#define WEBHOOK_BATCH 20
+
+/* ids[0..n) as a SQL bigint[] literal into out. */
+static void ids_literal(const long long *ids, int n, char *out, size_t len) {
+  size_t o = (size_t)snprintf(out, len, "{");
+  for (int i = 0; i < n && o < len; i++)
+    o += (size_t)snprintf(out + o, len - o, "%s%lld", i ? "," : "", ids[i]);
+  if (o < len) snprintf(out + o, len - o, "}");
+}
+
 struct claim {
   double lease;
-  long long org_id, delivery_id;
-  enum db_status st;
-  PGresult *row; /* owned: what is sent points into it */
-  struct webhook_outgoing out;
+  long long org_id;
+  int n;
+  PGresult *rows; /* owned: what is sent points into it */
+  struct webhook_outgoing out[WEBHOOK_BATCH];
 };
 
 static void claim_work(struct db_tx *tx, void *arg, struct result *res) {
   struct claim *a = arg;
-  PQclear(a->row); /* a retried transaction starts again */
-  a->row = NULL;
-  a->st = webhooks_q_claim(tx, a->lease, &a->org_id, &a->delivery_id);
-  if (a->st == DB_ONE && webhooks_q_tenant(tx, a->org_id) == DB_ONE) {
-    a->row = webhooks_q_outgoing(tx, a->delivery_id, &a->out, &a->st);
+  long long ids[WEBHOOK_BATCH];
+  char literal[WEBHOOK_BATCH * 21 + 4];
+  int n = 0;
+  PQclear(a->rows); /* a retried transaction starts again */
+  a->rows = NULL;
+  a->n = 0;
+  PGresult *claimed = webhooks_q_claim(tx, a->lease, WEBHOOK_BATCH);
+  for (int i = 0; claimed != NULL && i < PQntuples(claimed) && n < WEBHOOK_BATCH; i++) {
+    a->org_id = atoll(PQgetvalue(claimed, i, 0));
+    ids[n++] = atoll(PQgetvalue(claimed, i, 1));
+  }
+  PQclear(claimed);
+  if (n > 0 && webhooks_q_tenant(tx, a->org_id) == DB_ONE) {
+    ids_literal(ids, n, literal, sizeof literal);
+    a->rows = webhooks_q_outgoing(tx, literal, a->out, WEBHOOK_BATCH, &a->n);
   }
   if (!tx->failed) res->status = 200;
 }
 
 struct outcome {
   long long delivery_id;
-  const struct attempt *at;
-  double retry_in, disable_after;
+  struct attempt at;
+  double retry_in;
+};
+
+struct outcomes {
+  double disable_after;
+  struct outcome o[WEBHOOK_BATCH];
+  int n;
+  long long unsent[WEBHOOK_BATCH]; /* claimed, not attempted: leases given back */
+  int nunsent;
 };
 
 static void record_work(struct db_tx *tx, void *arg, struct result *res) {
-  const struct outcome *o = arg;
-  if (webhooks_q_record(tx, o->delivery_id, o->at->ok, o->at->code, o->at->latency_ms,
-                        o->at->error[0] ? o->at->error : NULL, o->retry_in, o->disable_after) == DB_ONE) {
-    res->status = 200;
+  const struct outcomes *all = arg;
+  char literal[WEBHOOK_BATCH * 21 + 4];
+  for (int i = 0; i < all->n; i++) {
+    const struct outcome *o = &all->o[i];
+    if (webhooks_q_record(tx, o->delivery_id, o->at.ok, o->at.code, o->at.latency_ms,
+                          o->at.error[0] ? o->at.error : NULL, o->retry_in, all->disable_after) != DB_ONE)
+      return;
   }
+  if (all->nunsent > 0) {
+    ids_literal(all->unsent, all->nunsent, literal, sizeof literal);
+    if (webhooks_q_release(tx, literal) != DB_ONE) return;
+  }
+  res->status = 200;
 }
 
 /* ---- the threads --------------------------------------------------------------------------- */
@@ -301,46 +338,54 @@ static int stopping(void) {
   return stop;
 }
 
-/* One delivery, if one is due: 1 when one was handled, 0 when none, -1 the database failed. */
+/* The next deliveries, if some are due: sent in order until one fails, then every outcome is
+ * recorded in one transaction (one lost with the database: the leases expire and those
+ * deliveries go again, at least once). 1 when some were handled, 0 when none, -1 the database
+ * failed. */
 static int deliver_next(unsigned int *seed) {
   const struct webhook_settings *s = webhook_settings();
-  struct claim cl = {.lease = s->timeout_ms / 1000.0 + 30};
+  /* long enough for the whole batch to time out */
+  struct claim cl = {.lease = WEBHOOK_BATCH * (s->timeout_ms / 1000.0) + 30};
+  struct outcomes *all = NULL;
   struct result res = {0};
   struct db_tx_opts opts = {.actor = WEBHOOK_ACTOR, .label = "webhook claim"};
+  int rc = -1;
   db_run(W.pool, &opts, claim_work, &cl, &res, "webhooks");
   int status = res.status;
   result_reset(&res);
-  if (status >= 400) {
-    PQclear(cl.row);
-    return -1;
+  if (status >= 400) goto out;
+  rc = 0;
+  if (cl.n == 0) goto out;
+  all = calloc(1, sizeof *all);
+  if (all == NULL) goto out; /* the leases expire */
+  all->disable_after = WEBHOOK_DISABLE_AFTER_SECONDS / s->retry_scale;
+  for (int i = 0; i < cl.n; i++) {
+    const struct webhook_outgoing *w = &cl.out[i];
+    if (all->n > 0 && (!all->o[all->n - 1].at.ok || stopping())) {
+      all->unsent[all->nunsent++] = w->delivery_id; /* in order: nothing passes a failure */
+      continue;
+    }
+    struct outcome *o = &all->o[all->n++];
+    o->delivery_id = w->delivery_id;
+    send_one(w, s, &o->at);
+    double jitter = (double)rand_r(seed) / ((double)RAND_MAX + 1.0);
+    o->retry_in = o->at.ok ? -1 : o->at.interrupted ? 0 : webhook_retry_delay(w->attempts + 1, s->retry_scale, jitter);
+    if (!o->at.ok) {
+      y_log_message(Y_LOG_LEVEL_INFO, "webhook delivery %lld (%s) attempt %d failed: %s%s%d", w->delivery_id, w->event,
+                    w->attempts + 1, o->at.error, o->at.error[0] ? ", HTTP " : "HTTP ", o->at.code);
+    }
   }
-  if (cl.st != DB_ONE || cl.row == NULL) {
-    PQclear(cl.row);
-    return 0;
-  }
-  struct attempt at;
-  send_one(&cl.out, s, &at);
-  double jitter = (double)rand_r(seed) / ((double)RAND_MAX + 1.0);
-  struct outcome o = {
-      .delivery_id = cl.delivery_id,
-      .at = &at,
-      .retry_in = at.ok            ? -1
-                  : at.interrupted ? 0
-                                   : webhook_retry_delay(cl.out.attempts, s->retry_scale, jitter),
-      .disable_after = WEBHOOK_DISABLE_AFTER_SECONDS / s->retry_scale,
-  };
-  if (!at.ok) {
-    y_log_message(Y_LOG_LEVEL_INFO, "webhook delivery %lld (%s) attempt %d failed: %s%s%d", cl.delivery_id,
-                  cl.out.event, cl.out.attempts, at.error[0] ? at.error : "", at.error[0] ? ", HTTP " : "HTTP ",
-                  at.code);
-  }
-  PQclear(cl.row);
+  PQclear(cl.rows);
+  cl.rows = NULL;
   struct db_tx_opts ropts = {.org_id = cl.org_id, .actor = WEBHOOK_ACTOR, .label = "webhook record"};
-  db_run(W.pool, &ropts, record_work, &o, &res, "webhooks");
-  /* not recorded (the database went away): the lease expires and the delivery is tried again */
+  db_run(W.pool, &ropts, record_work, all, &res, "webhooks");
   status = res.status;
   result_reset(&res);
-  return status >= 400 ? -1 : 1;
+  rc = status >= 400 ? -1 : 1;
+out:
+  free(all);
+  PQclear(cl.rows);
+  return rc;
 }
 
 static void *worker(void *arg) {
