@@ -232,9 +232,9 @@ CREATE FUNCTION zsz_webhook_release(p_deliveries bigint[]) RETURNS void
 
 -- The outcome of an attempt (run in the delivery's tenant; counts it): delivered; or failed with
 -- another attempt in retry_in seconds (NULL: no more: the delivery is failed). A failure
--- starts the subscription's failing_since; a success clears it. Failing for disable_after
--- seconds with no success disables the subscription (a change-log entry, action disable,
--- says why). Returns the delivery's status, NULL when it is gone (deleted meanwhile).
+-- starts the subscription's failing_since; a success clears it. A delivery that fails for
+-- good after the subscription has been failing for disable_after seconds with no success
+-- disables the subscription (a change-log entry, action disable, says why). Returns the delivery's status, NULL when it is gone (deleted meanwhile).
 CREATE FUNCTION zsz_webhook_record(p_delivery bigint, p_ok boolean, p_code integer, p_latency_ms integer,
                                    p_error text, p_retry_in double precision, p_disable_after double precision)
   RETURNS text
@@ -267,7 +267,9 @@ BEGIN
   END IF;
   UPDATE webhook_subscriptions SET failing_since = coalesce(failing_since, now())
    WHERE org_id = d.org_id AND id = d.subscription_id RETURNING * INTO s;
-  IF s.active AND s.failing_since <= now() - make_interval(secs => p_disable_after) THEN
+  -- disabled when a delivery fails for good while the subscription has been failing that long:
+  -- the delivery ends failed first, never left pending behind a switched-off subscription
+  IF s.active AND p_retry_in IS NULL AND s.failing_since <= now() - make_interval(secs => p_disable_after) THEN
     PERFORM set_config('zsz.action', 'disable', true);
     UPDATE webhook_subscriptions
        SET active = false, disabled_at = now(), updated_at = now(), revision = revision + 1,

@@ -7,7 +7,8 @@ set them; with tools such as quick.sh export them first):
     ZSZ_WEBHOOK_TIMEOUT_MS=1000           ZSZ_WEBHOOK_POLL_MS=100
 The retry schedule (30 s ... 12 h) and the 3 days after which a failing subscription is
 disabled are divided by ZSZ_WEBHOOK_RETRY_SCALE: 100000 makes the whole schedule take well
-under two seconds and the disabling about 2.6 s.
+under two seconds; a subscription failing for 2.6 s is disabled when its next delivery fails
+for good.
 
 Signatures are checked by verify_signature below, written from the Standard Webhooks 1.0
 specification (not from the server's code)."""
@@ -380,6 +381,10 @@ class DeliveryTest(WebhookTest):
         one = wait_for("the subscription to be disabled", disabled, timeout=30, step=0.3)
         self.assertIsNotNone(one["disabled_at"])
         self.assertIn("HTTP 500", one["disabled_reason"])
+        # it was disabled as a delivery failed for good; the later ones wait, never attempted
+        statuses = collections.Counter(d["status"] for d in deliveries(sub))
+        self.assertGreaterEqual(statuses["failed"], 1, statuses)
+        self.assertEqual(statuses["delivered"], 0, statuses)
         log = expect(api("GET", with_query("/api/v1/changes", entity="webhook", id=str(sub["id"])),
                          president()), 200)["items"]
         self.assertEqual(log[-1]["action"], "disable")
