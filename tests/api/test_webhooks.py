@@ -24,7 +24,7 @@ import threading
 import time
 
 from .client import (ApiTest, api, create_process, expect, get_etag, make_token,
-                     plenipotentiary, president, psql_value, with_query)
+                     plenipotentiary, president, psql_value, uniq, with_query)
 from .second_server import SecondServer
 
 WEBHOOKS = "/api/v1/webhooks"
@@ -368,6 +368,35 @@ class DeliveryTest(WebhookTest):
         self.assertEqual(seen, sorted(seen), "received out of order")
         self.assertEqual(sorted(set(seen)), changes)
         self.assertGreater(len(seen), 15, "some first attempts failed")
+
+    def test_a_set_based_import_queues_one_delivery_per_entry(self):
+        """An import writes its change-log entries in one statement; the outbox trigger (one
+        call for the statement) queues one delivery per entry, delivered in change-log order."""
+        from .test_imports import bulk_org, post_rows
+        token = bulk_org()
+        rx = Receiver(self)
+        created = expect(api("POST", WEBHOOKS, token, {"url": f"{rx.url}/hook", "events": ["process.import"]}), 201)
+        self.addCleanup(lambda: api("DELETE", f"{WEBHOOKS}/{created['id']}", token))
+        tag = uniq("wh")
+        base = int(psql_value("SELECT coalesce(max(id), 0) FROM processes")) % 900 + 100
+        rows = [{"code": f"GW {base}.{i // 100 + 1}.{i % 100 + 1}", "name": f"{tag} {i}"} for i in range(300)]
+        expect(post_rows("/api/v1/imports/processes", rows, token=token, fmt="ndjson"), 201)
+
+        def done():
+            r = api("GET", with_query(f"{WEBHOOKS}/{created['id']}/deliveries", status="delivered", limit=200), token)
+            items = list(expect(r, 200)["items"])
+            while r.body["next_cursor"]:
+                r = api("GET", with_query(f"{WEBHOOKS}/{created['id']}/deliveries", status="delivered", limit=200,
+                                          cursor=r.body["next_cursor"]), token)
+                items += expect(r, 200)["items"]
+            return items if len(items) >= 300 else None
+        items = wait_for("300 deliveries of the import", done, timeout=60, step=0.2)
+        self.assertEqual(len(items), 300)
+        seen = [e["id"] for e in rx.events()]
+        self.assertEqual(len(seen), 300)
+        self.assertEqual(seen, sorted(seen))
+        self.assertEqual(sorted(e["record"]["name"] for e in rx.events()), sorted(r["name"] for r in rows))
+        self.assertEqual({e["action"] for e in rx.events()}, {"import"})
 
     def test_disabled_after_failing_for_three_scaled_days(self):
         rx = Receiver(self, lambda n, req: 500)
