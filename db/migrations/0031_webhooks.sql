@@ -65,9 +65,10 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (subscription_id, xid, id) WHERE status = 'pending';
 -- GET /webhooks/{id}/deliveries, newest first
 CREATE INDEX webhook_deliveries_list ON webhook_deliveries (org_id, subscription_id, id);
+-- the housekeeping job deleting finished deliveries after 30 days (webhooks_q_prune)
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (org_id, created_at) WHERE status <> 'pending';
 
-GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_subscriptions TO zsz_app;
-GRANT SELECT, INSERT, UPDATE ON webhook_deliveries TO zsz_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_subscriptions, webhook_deliveries TO zsz_app;
 ALTER TABLE webhook_subscriptions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE webhook_deliveries ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant ON webhook_subscriptions TO zsz_app

@@ -431,6 +431,28 @@ class DeliveryTest(WebhookTest):
         self.assertIsNone(on["failing_since"])
 
 
+class RetentionTest(WebhookTest):
+    def test_finished_deliveries_are_deleted_after_30_days(self):
+        """The housekeeping job (every ZSZ_HOUSEKEEPING_SECONDS: 2 in the test servers) deletes
+        delivered and failed deliveries older than 30 days, never pending ones."""
+        sub = subscribe(self, "https://ezd.krakow.example/old", ["ping"], active=False)
+        sid = sub["id"]
+        psql_value(f"""
+            INSERT INTO webhook_deliveries (org_id, subscription_id, message_id, event, payload, status, created_at)
+            SELECT s.org_id, s.id, 'msg_old_' || k, 'ping', '{{}}', st, now() - age::interval
+              FROM webhook_subscriptions s,
+                   (VALUES (1, 'delivered', '31 days'), (2, 'failed', '40 days'), (3, 'pending', '40 days'),
+                           (4, 'delivered', '29 days')) AS v(k, st, age)
+             WHERE s.id = {sid};
+            SELECT count(*) FROM webhook_deliveries WHERE subscription_id = {sid}""")
+
+        def pruned():
+            left = sorted(d["message_id"] for d in deliveries(sub))
+            return left if left == ["msg_old_3", "msg_old_4"] else None
+        self.assertEqual(wait_for("the old finished deliveries to go", pruned, timeout=30, step=0.5),
+                         ["msg_old_3", "msg_old_4"])
+
+
 class SsrfTest(WebhookTest):
     def test_refused_addresses(self):
         for url in ("https://169.254.169.254/latest/meta-data/", "http://169.254.169.254/",

@@ -21,6 +21,9 @@ void webhook_redeliver(struct db_tx *tx, struct req_ctx *c, struct result *res);
 /* The ZSZ_WEBHOOK_* settings, read from the environment once (borrowed, static). */
 const struct webhook_settings *webhook_settings(void);
 
+/* Housekeeping (a job): finished deliveries are kept 30 days. */
+void webhook_prune(struct db_pool *pool);
+
 /* The delivery workers: started with the server, stopped before it exits. */
 int webhook_workers_start(struct db_pool *pool);
 void webhook_workers_stop(void);

@@ -219,3 +219,17 @@ enum db_status webhooks_q_release(struct db_tx *tx, const char *ids) {
   const char *params[] = {ids};
   return db_command(tx, "SELECT zsz_webhook_release($1::bigint[])", 1, params);
 }
+
+/* ---- housekeeping ---- */
+
+PGresult *webhooks_q_organisations(struct db_tx *tx) {
+  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
+}
+
+enum db_status webhooks_q_prune(struct db_tx *tx, const char *org) {
+  const char *params[] = {org};
+  return db_command(tx,
+                    "DELETE FROM webhook_deliveries WHERE org_id = $1 AND status <> 'pending' "
+                    "AND created_at < now() - interval '30 days'",
+                    1, params);
+}

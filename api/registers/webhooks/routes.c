@@ -74,10 +74,16 @@ static struct route ROUTES_OF_WEBHOOKS[] = {
      .work = webhook_redeliver},
 };
 
+static const struct job JOBS_OF_WEBHOOKS[] = {
+    {.name = "webhook_prune", .run = webhook_prune},
+};
+
 const struct zsz_register WEBHOOKS_REGISTER = {
     .name = "webhooks",
     .routes = ROUTES_OF_WEBHOOKS,
     .nroutes = sizeof ROUTES_OF_WEBHOOKS / sizeof ROUTES_OF_WEBHOOKS[0],
+    .jobs = JOBS_OF_WEBHOOKS,
+    .njobs = sizeof JOBS_OF_WEBHOOKS / sizeof JOBS_OF_WEBHOOKS[0],
     .start = webhook_workers_start,
     .stop = webhook_workers_stop,
 };
