@@ -24,7 +24,7 @@ import threading
 import time
 
 from .client import (ApiTest, api, create_process, expect, get_etag, make_token,
-                     plenipotentiary, president, psql_value, uniq, with_query)
+                     plenipotentiary, president, psql, psql_value, uniq, with_query)
 from .second_server import SecondServer
 
 WEBHOOKS = "/api/v1/webhooks"
@@ -397,6 +397,34 @@ class DeliveryTest(WebhookTest):
         self.assertEqual(seen, sorted(seen))
         self.assertEqual(sorted(e["record"]["name"] for e in rx.events()), sorted(r["name"] for r in rows))
         self.assertEqual({e["action"] for e in rx.events()}, {"import"})
+
+    def test_a_late_commit_is_not_overtaken(self):
+        """A transaction that logged a change first but commits last: its delivery goes out
+        first all the same, and the later one waits until it has committed (the horizon)."""
+        rx = Receiver(self)
+        sub = subscribe(self, f"{rx.url}/hook", ["process.*"])
+        held = threading.Thread(target=psql, args=("""
+            BEGIN;
+            INSERT INTO change_log (org_id, entity, record_id, action, actor, after)
+            SELECT id, 'process', 'late', 'late_commit', 'test', '{"late": true}' FROM organisations
+             WHERE code = 'krakow';
+            SELECT pg_sleep(4);
+            COMMIT;""",))
+        held.start()
+        self.addCleanup(held.join)
+        # the held transaction has logged its change and sleeps
+        wait_for("the held transaction", lambda: psql_value(
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(4)%' AND state = 'active' "
+            "AND pid <> pg_backend_pid()") == "1", timeout=10, step=0.1)
+        p = create_process()
+        time.sleep(1.2)
+        self.assertEqual(rx.received(), [], "nothing goes out while an older transaction runs")
+        held.join()
+        items = settled(sub, 2)
+        self.assertEqual([d["status"] for d in items], ["delivered", "delivered"])
+        events = rx.events()
+        self.assertEqual([(e["record_id"], e["action"]) for e in events],
+                         [("late", "late_commit"), (str(p["id"]), "create")])
 
     def test_disabled_after_failing_for_three_scaled_days(self):
         rx = Receiver(self, lambda n, req: 500)
