@@ -107,7 +107,11 @@ PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org,       sub,       roles,     filter[0], filter[1], filter[2],
                           filter[3], filter[4], filter[5], filter[6], after,     n};
-  return db_exec(tx, "SELECT zsz_nonconformity_json(n)::text, n.number FROM nonconformities n " NC_FILTER, 12, params);
+  /* each card's history and actions joined once (zsz_nc_parts, inlined: migration 0034) */
+  return db_exec(tx,
+                 "SELECT zsz_nonconformity_doc(n, p.history, p.actions, p.any_action_overdue)::text, n.number "
+                 "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_parts(n) AS p " NC_FILTER,
+                 12, params);
 }
 
 PGresult *nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
