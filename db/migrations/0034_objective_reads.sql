@@ -182,12 +182,6 @@ CREATE FUNCTION zsz_nc_overdue_given(status text, any_action_overdue boolean) RE
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN status NOT IN ('closed', 'cancelled') AND coalesce(any_action_overdue, false);
 
-CREATE OR REPLACE FUNCTION zsz_nc_overdue(n nonconformities) RETURNS boolean
-  LANGUAGE sql STABLE PARALLEL SAFE
-  RETURN zsz_nc_overdue_given(n.status, EXISTS (SELECT 1 FROM nonconformity_actions a
-                                                WHERE a.org_id = n.org_id AND a.nonconformity_id = n.id
-                                                  AND zsz_action_overdue(a.status, a.due_date)));
-
 CREATE OR REPLACE FUNCTION zsz_action_json(a nonconformity_actions) RETURNS json
   LANGUAGE sql STABLE PARALLEL SAFE
   RETURN json_build_object('id', a.id, 'nonconformity_id', a.nonconformity_id, 'type', a.type,
@@ -232,3 +226,41 @@ CREATE FUNCTION zsz_nonconformity_doc(n nonconformities, history json, actions j
 CREATE OR REPLACE FUNCTION zsz_nonconformity_json(n nonconformities) RETURNS json
   LANGUAGE sql STABLE PARALLEL SAFE
   RETURN (SELECT zsz_nonconformity_doc(n, p.history, p.actions, p.any_action_overdue) FROM zsz_nc_parts(n) AS p);
+
+-- Whether the caller's roles read every card (0013's first clause of zsz_nc_readable). A list
+-- or an export asks it before the row's part of the rule: with the plenipotentiary's or the
+-- president's roles the planner folds the test away, instead of calling zsz_nc_readable (not
+-- inlinable: it holds subqueries) once per card (100,000 times in an export).
+CREATE FUNCTION zsz_nc_reads_all(roles text[]) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN 'plenipotentiary' = ANY (roles) OR 'president' = ANY (roles);
+
+CREATE OR REPLACE FUNCTION zsz_nc_readable(n nonconformities, sub text, roles text[]) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN zsz_nc_reads_all(roles)
+      OR ('process_owner' = ANY (roles)
+          AND (n.owner = sub OR EXISTS (SELECT 1 FROM processes p WHERE p.org_id = n.org_id
+                                          AND p.id = n.process_id AND p.owner = sub)))
+      OR ('auditor' = ANY (roles)
+          AND EXISTS (SELECT 1 FROM audits a WHERE a.org_id = n.org_id AND a.id = n.audit_id
+                        AND sub = ANY (a.team)))
+      OR ('iod' = ANY (roles)
+          AND (n.source = 'incident' OR EXISTS (SELECT 1 FROM audits a WHERE a.org_id = n.org_id
+                                                  AND a.id = n.audit_id
+                                                  AND a.kind IN ('information_security', 'integrated'))))
+      OR EXISTS (SELECT 1 FROM nonconformity_actions x WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id
+                   AND x.responsible = sub);
+
+-- A card's computed overdue as a one-row function, inlined into an export (zsz_nc_overdue, a
+-- scalar function with a subquery, cannot be).
+CREATE FUNCTION zsz_nc_overdue_of(n nonconformities) RETURNS TABLE (overdue boolean)
+  LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+  SELECT zsz_nc_overdue_given(n.status, EXISTS (SELECT 1 FROM nonconformity_actions a
+                                                WHERE a.org_id = n.org_id AND a.nonconformity_id = n.id
+                                                  AND zsz_action_overdue(a.status, a.due_date)));
+END;
+
+CREATE OR REPLACE FUNCTION zsz_nc_overdue(n nonconformities) RETURNS boolean
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN (SELECT o.overdue FROM zsz_nc_overdue_of(n) AS o);

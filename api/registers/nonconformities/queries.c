@@ -93,7 +93,7 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
 }
 
 #define NC_FILTER                                                                                                      \
-  "WHERE n.org_id = $1 AND zsz_nc_readable(n, $2, $3::text[]) "                                                        \
+  "WHERE n.org_id = $1 AND (zsz_nc_reads_all($3::text[]) OR zsz_nc_readable(n, $2, $3::text[])) "                      \
   "AND ($4::text IS NULL OR n.status = $4) AND ($5::bigint IS NULL OR n.process_id = $5::bigint) "                     \
   "AND ($6::text IS NULL OR n.owner = $6) AND ($7::text IS NULL OR n.source = $7) "                                    \
   "AND ($8::text IS NULL OR n.severity = $8) "                                                                         \
@@ -122,11 +122,11 @@ PGresult *nonconformities_q_csv(struct db_tx *tx, const char *org, const char *s
    * cost most of the time of a large export; every text cell goes through zsz_csv */
   return db_exec(tx,
                  "SELECT concat_ws(';', zsz_csv(n.number), zsz_csv(n.source), zsz_csv(n.source_ref), "
-                 "zsz_csv(n.severity), zsz_csv((SELECT p.code FROM processes p WHERE p.org_id = n.org_id "
-                 "AND p.id = n.process_id)), zsz_csv(n.owner), zsz_csv(n.status), n.round, "
+                 "zsz_csv(n.severity), zsz_csv(p.code), zsz_csv(n.owner), zsz_csv(n.status), n.round, "
                  "zsz_csv(zsz_ts(n.created_at) #>> '{}'), zsz_csv(zsz_ts(n.closed_at) #>> '{}'), "
-                 "zsz_nc_days_open(n), CASE WHEN zsz_nc_overdue(n) THEN 'true' ELSE 'false' END) "
-                 "FROM nonconformities n " NC_FILTER,
+                 "zsz_nc_days_open(n), CASE WHEN od.overdue THEN 'true' ELSE 'false' END) "
+                 "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_overdue_of(n) AS od "
+                 "LEFT JOIN processes p ON p.org_id = n.org_id AND p.id = n.process_id " NC_FILTER,
                  12, params);
 }
 
