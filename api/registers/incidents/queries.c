@@ -259,12 +259,11 @@ enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const c
       200);
 }
 
-PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *year) {
+long breach_register_q_csv(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year, CSV_FETCH_ROWS_TEXT};
-  return db_exec(
-      tx,
-      "SELECT count(*), coalesce(string_agg(line, '' ORDER BY number), '') FROM ("
-      "SELECT i.number, concat_ws(';', zsz_csv(i.number), "
+  return db_csv_rows(
+      tx, res,
+      "SELECT concat_ws(';', zsz_csv(i.number), "
       "zsz_csv(zsz_ts(i.occurred_at) #>> '{}'), zsz_csv(b->>'aware_at'), zsz_csv(zsz_ts(i.reported_at) #>> '{}'), "
       "zsz_csv(b->>'breach_nature'), "
       "zsz_csv((SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c)), "
@@ -272,8 +271,8 @@ PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *y
       "zsz_csv(b->>'measures_taken'), zsz_csv(b->>'risk_level'), zsz_csv(b->>'uodo_notified_at'), "
       "zsz_csv(b->>'uodo_reference'), zsz_csv(b->>'uodo_not_notified_reason'), zsz_csv(b->>'uodo_late_reason'), "
       "zsz_csv(b->>'subjects_notified_at'), zsz_csv(b->>'subjects_notification_method'), "
-      "zsz_csv(b->>'subjects_exemption'), zsz_csv(b->>'subjects_exemption_justification')) || E'\\r\\n' AS "
-      "line " BREACHES_OF_YEAR "ORDER BY i.number LIMIT $3::integer) AS r",
+      "zsz_csv(b->>'subjects_exemption'), zsz_csv(b->>'subjects_exemption_justification')) " BREACHES_OF_YEAR
+      "ORDER BY i.number LIMIT $3::integer",
       3, params);
 }
 

@@ -114,20 +114,20 @@ PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *
                  12, params);
 }
 
-PGresult *nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
-                                const char *const filter[7]) {
+long nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
+                           const char *const filter[7], struct result *res) {
   const char *params[] = {org,       sub,       roles,     filter[0], filter[1], filter[2],
                           filter[3], filter[4], filter[5], filter[6], NULL,      CSV_FETCH_ROWS_TEXT};
   /* only the register's columns: building every card's document (history, actions) would
    * cost most of the time of a large export; every text cell goes through zsz_csv */
-  return db_exec(tx,
-                 "SELECT concat_ws(';', zsz_csv(n.number), zsz_csv(n.source), zsz_csv(n.source_ref), "
-                 "zsz_csv(n.severity), zsz_csv(p.code), zsz_csv(n.owner), zsz_csv(n.status), n.round, "
-                 "zsz_csv(zsz_ts(n.created_at) #>> '{}'), zsz_csv(zsz_ts(n.closed_at) #>> '{}'), "
-                 "zsz_nc_days_open(n), CASE WHEN od.overdue THEN 'true' ELSE 'false' END) "
-                 "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_overdue_of(n) AS od "
-                 "LEFT JOIN processes p ON p.org_id = n.org_id AND p.id = n.process_id " NC_FILTER,
-                 12, params);
+  return db_csv_rows(tx, res,
+                     "SELECT concat_ws(';', zsz_csv(n.number), zsz_csv(n.source), zsz_csv(n.source_ref), "
+                     "zsz_csv(n.severity), zsz_csv(p.code), zsz_csv(n.owner), zsz_csv(n.status), n.round, "
+                     "zsz_csv(zsz_ts(n.created_at) #>> '{}'), zsz_csv(zsz_ts(n.closed_at) #>> '{}'), "
+                     "zsz_nc_days_open(n), CASE WHEN od.overdue THEN 'true' ELSE 'false' END) "
+                     "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_overdue_of(n) AS od "
+                     "LEFT JOIN processes p ON p.org_id = n.org_id AND p.id = n.process_id " NC_FILTER,
+                     12, params);
 }
 
 enum db_status nonconformities_q_lock(struct db_tx *tx, const char *org, const char *id, const char *sub,
