@@ -690,7 +690,7 @@ SELECT o.id, 'INC/2025/' || lpad(g::text, 6, '0'), 'Naruszenie ' || g, 'personal
          'uodo_reference', 'DKN.5130.' || g)
 FROM o, generate_series(1, 100000) g ON CONFLICT (org_id, number) DO NOTHING;
 COMMIT;
-ANALYZE nonconformities; ANALYZE nonconformity_actions; ANALYZE incidents;
+ANALYZE processes; ANALYZE nonconformities; ANALYZE nonconformity_actions; ANALYZE incidents;
 SQL
 cp="Authorization: Bearer $("$bin" token --sub benchcsv.plenipotentiary --name "Pełnomocnik" --org benchcsv \
     --role plenipotentiary --ttl 3600)"
