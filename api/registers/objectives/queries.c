@@ -351,17 +351,23 @@ PGresult *objectives_q_report_csv(struct db_tx *tx, const char *org, const char 
       tx,
       REPORT_STATE
       ", "
-      "line AS (SELECT concat_ws(';', zsz_csv((obj.o).code), zsz_csv((obj.o).year::text), "
-      "zsz_csv((obj.o).title), zsz_csv((obj.o).status), zsz_csv(zsz_health_of_rank(oh.worst)), zsz_csv(p.code), "
-      "zsz_csv((obj.o).owner), zsz_csv((ind.i).name), zsz_csv((ind.i).unit), zsz_csv((ind.i).direction), "
-      "zsz_csv((ind.i).baseline::text), zsz_csv((ind.i).target::text), zsz_csv((ind.i).target_min::text), "
-      "zsz_csv((ind.i).target_max::text), zsz_csv((ind.i).frequency), zsz_csv(ind.latest_period), "
-      "zsz_csv(ind.latest_value::text), zsz_csv(ind.attainment::text), zsz_csv(ind.health)) || E'\\r\\n' AS csv, "
-      "(obj.o).code, (obj.o).id AS objective_id, (ind.i).id AS indicator_id "
+      /* the cells' texts made in the inner query (its LIMIT keeps it apart), zsz_csv applied outside:
+         inlined, zsz_csv names its argument four times and would compute an expression as often */
+      "line AS (SELECT concat_ws(';', zsz_csv(c.code), zsz_csv(c.year), zsz_csv(c.title), zsz_csv(c.status), "
+      "zsz_csv(c.objective_health), zsz_csv(c.process_code), zsz_csv(c.owner), zsz_csv(c.name), zsz_csv(c.unit), "
+      "zsz_csv(c.direction), zsz_csv(c.baseline), zsz_csv(c.target), zsz_csv(c.target_min), zsz_csv(c.target_max), "
+      "zsz_csv(c.frequency), zsz_csv(c.latest_period), zsz_csv(c.latest_value), zsz_csv(c.attainment), "
+      "zsz_csv(c.health)) || E'\\r\\n' AS csv, c.code, c.objective_id, c.indicator_id "
+      "FROM (SELECT (obj.o).code, (obj.o).year::text AS year, (obj.o).title, (obj.o).status, "
+      "zsz_health_of_rank(oh.worst) AS objective_health, p.code AS process_code, (obj.o).owner, (ind.i).name, "
+      "(ind.i).unit, (ind.i).direction, (ind.i).baseline::text AS baseline, (ind.i).target::text AS target, "
+      "(ind.i).target_min::text AS target_min, (ind.i).target_max::text AS target_max, (ind.i).frequency, "
+      "ind.latest_period, ind.latest_value::text AS latest_value, ind.attainment::text AS attainment, ind.health, "
+      "(obj.o).id AS objective_id, (ind.i).id AS indicator_id "
       "FROM obj LEFT JOIN oh ON oh.objective_id = (obj.o).id "
       "LEFT JOIN processes p ON p.org_id = $1 AND p.id = (obj.o).process_id "
       "LEFT JOIN ind ON (ind.i).objective_id = (obj.o).id "
-      "ORDER BY (obj.o).code, (obj.o).id, (ind.i).id LIMIT $3::integer) "
+      "ORDER BY (obj.o).code, (obj.o).id, (ind.i).id LIMIT $3::integer) AS c) "
       "SELECT count(*), coalesce(string_agg(csv, '' ORDER BY code, objective_id, indicator_id), '') FROM line",
       3, params);
 }
