@@ -288,12 +288,13 @@ enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, c
  * the objectives' health from them (zsz_health_of_rank over zsz_health_rank, the rule of
  * zsz_objective_health_of). $1 org, $2 year. */
 #define REPORT_STATE                                                                                                   \
-  "WITH obj AS MATERIALIZED (SELECT o FROM objectives o "                                                              \
-  "  WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled'), "                                      \
-  "ind AS MATERIALIZED (SELECT i, s.* FROM obj JOIN indicators i ON i.org_id = $1 AND i.objective_id = (obj.o).id "    \
+  "WITH obj AS MATERIALIZED (SELECT o.id, o.code, o.year, o.title, o.status, o.owner, o.process_id "                   \
+  "  FROM objectives o WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled'), "                    \
+  "ind AS MATERIALIZED (SELECT i.objective_id, i.id, i.name, i.unit, i.direction, i.baseline, i.target, "              \
+  "  i.target_min, i.target_max, i.frequency, s.* FROM obj "                                                           \
+  "  JOIN indicators i ON i.org_id = $1 AND i.objective_id = obj.id "                                                  \
   "  CROSS JOIN LATERAL zsz_indicator_calc(i, $2::integer) AS s), "                                                    \
-  "oh AS (SELECT (ind.i).objective_id, min(zsz_health_rank(ind.health)) AS worst FROM ind "                            \
-  "  GROUP BY (ind.i).objective_id) "
+  "oh AS (SELECT ind.objective_id, min(zsz_health_rank(ind.health)) AS worst FROM ind GROUP BY ind.objective_id) "
 
 enum db_status objectives_q_report(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year};
@@ -306,19 +307,20 @@ enum db_status objectives_q_report(struct db_tx *tx, const char *org, const char
       REPORT_STATE
       ", "
       "rd AS (SELECT r.indicator_id, string_agg(zsz_reading_json(r)::text, ', ' ORDER BY r.period) AS list "
-      "  FROM indicator_readings r WHERE r.org_id = $1 AND r.indicator_id IN (SELECT (ind.i).id FROM ind) "
+      "  FROM indicator_readings r WHERE r.org_id = $1 AND r.indicator_id IN (SELECT ind.id FROM ind) "
       "  GROUP BY r.indicator_id), "
-      "il AS (SELECT (ind.i).objective_id, string_agg(left(zsz_indicator_doc(ind.i, ind.latest_period, "
+      "il AS (SELECT ind.objective_id, string_agg(left(zsz_indicator_doc(i, ind.latest_period, "
       "    ind.latest_value, ind.attainment, ind.stale, ind.health)::text, -1) "
-      "    || ', \"readings\" : [' || coalesce(rd.list, '') || ']}', ', ' ORDER BY (ind.i).id) AS list "
-      "  FROM ind LEFT JOIN rd ON rd.indicator_id = (ind.i).id GROUP BY (ind.i).objective_id), "
-      "doc AS MATERIALIZED (SELECT (obj.o).id, (obj.o).code, (obj.o).process_id, "
-      "  zsz_health_of_rank(oh.worst) AS health, il.list, obj.o FROM obj "
-      "  LEFT JOIN oh ON oh.objective_id = (obj.o).id LEFT JOIN il ON il.objective_id = (obj.o).id), "
+      "    || ', \"readings\" : [' || coalesce(rd.list, '') || ']}', ', ' ORDER BY ind.id) AS list "
+      "  FROM ind JOIN indicators i ON i.org_id = $1 AND i.id = ind.id LEFT JOIN rd ON rd.indicator_id = ind.id "
+      "  GROUP BY ind.objective_id), "
+      "doc AS MATERIALIZED (SELECT obj.id, obj.code, obj.process_id, zsz_health_of_rank(oh.worst) AS health, "
+      "  il.list FROM obj LEFT JOIN oh ON oh.objective_id = obj.id LEFT JOIN il ON il.objective_id = obj.id), "
       "h AS (SELECT unnest(ARRAY['achieved', 'on_track', 'at_risk', 'off_track', 'no_data']) AS health) "
       "SELECT '{\"year\" : ' || $2::integer || ', \"objectives\" : [' "
-      "|| coalesce((SELECT string_agg(left(zsz_objective_doc(doc.o, doc.health)::text, -1) "
-      "    || ', \"indicators\" : [' || coalesce(doc.list, '') || ']}', ', ' ORDER BY doc.code, doc.id) FROM doc), '') "
+      "|| coalesce((SELECT string_agg(left(zsz_objective_doc(o, doc.health)::text, -1) "
+      "    || ', \"indicators\" : [' || coalesce(doc.list, '') || ']}', ', ' ORDER BY doc.code, doc.id) "
+      "  FROM doc JOIN objectives o ON o.org_id = $1 AND o.id = doc.id), '') "
       "|| '], \"totals\" : ' || json_build_object("
       "  'by_health', (SELECT json_object_agg(h.health, (SELECT count(*) FROM doc WHERE doc.health = h.health)) "
       "    FROM h), "
@@ -358,16 +360,16 @@ PGresult *objectives_q_report_csv(struct db_tx *tx, const char *org, const char 
       "zsz_csv(c.direction), zsz_csv(c.baseline), zsz_csv(c.target), zsz_csv(c.target_min), zsz_csv(c.target_max), "
       "zsz_csv(c.frequency), zsz_csv(c.latest_period), zsz_csv(c.latest_value), zsz_csv(c.attainment), "
       "zsz_csv(c.health)) || E'\\r\\n' AS csv, c.code, c.objective_id, c.indicator_id "
-      "FROM (SELECT (obj.o).code, (obj.o).year::text AS year, (obj.o).title, (obj.o).status, "
-      "zsz_health_of_rank(oh.worst) AS objective_health, p.code AS process_code, (obj.o).owner, (ind.i).name, "
-      "(ind.i).unit, (ind.i).direction, (ind.i).baseline::text AS baseline, (ind.i).target::text AS target, "
-      "(ind.i).target_min::text AS target_min, (ind.i).target_max::text AS target_max, (ind.i).frequency, "
-      "ind.latest_period, ind.latest_value::text AS latest_value, ind.attainment::text AS attainment, ind.health, "
-      "(obj.o).id AS objective_id, (ind.i).id AS indicator_id "
-      "FROM obj LEFT JOIN oh ON oh.objective_id = (obj.o).id "
-      "LEFT JOIN processes p ON p.org_id = $1 AND p.id = (obj.o).process_id "
-      "LEFT JOIN ind ON (ind.i).objective_id = (obj.o).id "
-      "ORDER BY (obj.o).code, (obj.o).id, (ind.i).id LIMIT $3::integer) AS c) "
+      "FROM (SELECT obj.code, obj.year::text AS year, obj.title, obj.status, "
+      "zsz_health_of_rank(oh.worst) AS objective_health, p.code AS process_code, obj.owner, ind.name, ind.unit, "
+      "ind.direction, ind.baseline::text AS baseline, ind.target::text AS target, "
+      "ind.target_min::text AS target_min, ind.target_max::text AS target_max, ind.frequency, ind.latest_period, "
+      "ind.latest_value::text AS latest_value, ind.attainment::text AS attainment, ind.health, "
+      "obj.id AS objective_id, ind.id AS indicator_id "
+      "FROM obj LEFT JOIN oh ON oh.objective_id = obj.id "
+      "LEFT JOIN processes p ON p.org_id = $1 AND p.id = obj.process_id "
+      "LEFT JOIN ind ON ind.objective_id = obj.id "
+      "ORDER BY obj.code, obj.id, ind.id LIMIT $3::integer) AS c) "
       "SELECT count(*), coalesce(string_agg(csv, '' ORDER BY code, objective_id, indicator_id), '') FROM line",
       3, params);
 }
