@@ -107,10 +107,14 @@ PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org,       sub,       roles,     filter[0], filter[1], filter[2],
                           filter[3], filter[4], filter[5], filter[6], after,     n};
-  /* each card's history and actions joined once (zsz_nc_parts, inlined: migration 0034) */
+  /* the page's cards chosen first, then each card's history and actions joined once
+   * (zsz_nc_parts, inlined: migration 0034): joined below the LIMIT, a generic plan (one that
+   * sorts the register) would build the parts of every card */
   return db_exec(tx,
                  "SELECT zsz_nonconformity_doc(n, p.history, p.actions, p.any_action_overdue)::text, n.number "
-                 "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_parts(n) AS p " NC_FILTER,
+                 "FROM (SELECT n.id FROM nonconformities n " NC_FILTER ") AS page "
+                 "JOIN nonconformities n ON n.org_id = $1 AND n.id = page.id CROSS JOIN LATERAL zsz_nc_parts(n) AS p "
+                 "ORDER BY n.number",
                  12, params);
 }
 

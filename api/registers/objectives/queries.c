@@ -169,16 +169,22 @@ PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const
                           filter[5], filter[6], after_year, after_code, after_id,  n};
   return db_exec(
       tx,
-      /* health computed once per row, inlined (zsz_objective_health_of, migration 0034) */
-      "SELECT zsz_objective_doc(o, h.health)::text, o.year::text, o.code, o.id::text FROM objectives o "
-      "CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
+      /* the page's objectives chosen first (the health filter, when given, asks each candidate's
+       * health), then each one's health computed once (zsz_objective_health_of, inlined: migration
+       * 0034): joined below the LIMIT, a generic plan would compute the health of every objective.
+       * The page carries whole rows: joined back by id, a generic plan nested the whole
+       * organisation's objectives around it */
+      "SELECT zsz_objective_doc(page.o, h.health)::text, (page.o).year::text, (page.o).code, (page.o).id::text "
+      "FROM (SELECT o FROM objectives o "
       "WHERE o.org_id = $1 AND ($2::integer IS NULL OR o.year = $2::integer) AND ($3::text IS NULL OR o.status = $3) "
       "AND ($4::bigint IS NULL OR o.process_id = $4::bigint) AND ($5::bigint IS NULL OR o.org_unit_id = $5::bigint) "
       "AND ($6::text IS NULL OR o.owner = $6) AND ($7::text IS NULL OR $7 = ANY (o.standards)) "
-      "AND ($8::text IS NULL OR h.health = $8) "
+      "AND ($8::text IS NULL OR (SELECT f.health FROM zsz_objective_health_of(o) AS f) = $8) "
       "AND ($9::integer IS NULL OR o.year < $9::integer OR (o.year = $9::integer AND (o.code, o.id) > ($10, "
       "$11::bigint))) "
-      "ORDER BY o.year DESC, o.code, o.id LIMIT $12",
+      "ORDER BY o.year DESC, o.code, o.id LIMIT $12) AS page "
+      "CROSS JOIN LATERAL zsz_objective_health_of(page.o) AS h "
+      "ORDER BY (page.o).year DESC, (page.o).code, (page.o).id",
       12, params);
 }
 
