@@ -314,12 +314,15 @@ long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *con
     return -1;
   }
   if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
-    PGresult *r = PQmakeEmptyPGresult(pg, PGRES_FATAL_ERROR);
-    record_failure(tx, r);
-    PQclear(r);
+    record_failure(tx, NULL); /* nothing sent: the connection failed */
     return -1;
   }
-  PQsetSingleRowMode(pg);
+  if (!PQsetSingleRowMode(pg)) {
+    /* cannot happen right after a send; the rows would come all at once, unread here */
+    tx->failed = 1;
+    snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", "XX000");
+    calling = 0;
+  }
   /* every result is read, also after a failure or a stop: the connection goes back clean */
   PGresult *r;
   while ((r = PQgetResult(pg)) != NULL) {
