@@ -899,7 +899,7 @@ RECORD_RULES = {
               "zsz_risk_may_create(text,text[])", "zsz_risk_may_accept(risks,text,text[])",
               "zsz_risk_action_readable(risks,risk_actions,text,text[])",
               "zsz_risk_action_may_change(risks,risk_actions,text,text[],text[])"],
-    "nonconformities": ["zsz_nc_readable(nonconformities,text,text[])",
+    "nonconformities": ["zsz_nc_readable(nonconformities,text,text[])", "zsz_nc_reads_all(text[])",
                         "zsz_nc_manages(nonconformities,text,text[])",
                         "zsz_nc_evaluates(nonconformities,text,text[])",
                         "zsz_nc_may_open(processes,text,text[])",
