@@ -96,6 +96,13 @@ int server_serve(void) {
   y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s%s%s:%d", ZSZ_VERSION, APP.cfg.bind_v6 ? "[" : "",
                 APP.cfg.bind, APP.cfg.bind_v6 ? "]" : "", APP.cfg.port);
   jobs_start(APP.pool, APP.cfg.housekeeping_seconds);
+  if (services_start(APP.pool) != 0) {
+    ulfius_stop_framework(&instance);
+    guard_stop();
+    jobs_stop();
+    auth_cache_clear();
+    goto out;
+  }
   sigset_t stop;
   int sig = 0;
   sigemptyset(&stop);
@@ -105,6 +112,7 @@ int server_serve(void) {
   y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
   ulfius_stop_framework(&instance);
   guard_stop();
+  services_stop();
   jobs_stop();
   auth_cache_clear();
   code = 0;
