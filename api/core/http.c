@@ -328,16 +328,75 @@ static void spool_close(void *fd) {
   close((int)(intptr_t)fd);
 }
 
-/* Sends the spool as a stream of known length; 0, or -1 when it cannot (nothing set). */
+/* The file of descriptor in (size bytes from offset 0) gzip-encoded into a new unlinked
+ * temporary file, 64 KiB at a time (memory stays flat whatever the export's size): its
+ * descriptor, or -1 when something failed (the caller sends the plain file). */
+static int gzip_file(int in, off_t size) {
+  FILE *out = tmpfile();
+  z_stream z = {0};
+  int ok = out != NULL && deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  int started = ok;
+  unsigned char *buf_in = malloc(65536), *buf_out = malloc(65536);
+  ok = ok && buf_in != NULL && buf_out != NULL;
+  for (off_t at = 0; ok;) {
+    ssize_t n = at < size ? pread(in, buf_in, 65536, at) : 0;
+    if (n < 0) {
+      ok = 0;
+      break;
+    }
+    at += n;
+    int flush = n == 0 ? Z_FINISH : Z_NO_FLUSH;
+    z.next_in = buf_in;
+    z.avail_in = (uInt)n;
+    int rc;
+    do {
+      z.next_out = buf_out;
+      z.avail_out = 65536;
+      rc = deflate(&z, flush);
+      size_t have = 65536 - z.avail_out;
+      if (rc == Z_STREAM_ERROR || (have > 0 && fwrite(buf_out, 1, have, out) != have)) {
+        ok = 0;
+      }
+    } while (ok && z.avail_out == 0);
+    if (flush == Z_FINISH) {
+      ok = ok && rc == Z_STREAM_END;
+      break;
+    }
+  }
+  if (started) {
+    deflateEnd(&z);
+  }
+  free(buf_in);
+  free(buf_out);
+  int fd = ok && fflush(out) == 0 ? dup(fileno(out)) : -1;
+  if (out != NULL) {
+    fclose(out); /* the dup keeps the unlinked file */
+  }
+  return fd;
+}
+
+/* Sends the spool as a stream of known length, gzip-encoded (into a second temporary file)
+ * when it is long enough and the caller accepts gzip; 0, or -1 when it cannot (nothing set). */
 static int render_spool(struct req_ctx *c, const struct result *res) {
   struct stat st;
   int fd = fflush(res->spool) == 0 ? dup(fileno(res->spool)) : -1;
+  if (fd >= 0 && fstat(fd, &st) == 0 && g_gzip_min_bytes > 0 && (size_t)st.st_size >= g_gzip_min_bytes &&
+      accepts_gzip(c)) {
+    int gz = gzip_file(fd, st.st_size);
+    if (gz >= 0) {
+      close(fd);
+      fd = gz;
+      u_map_put(c->resp->map_header, "Content-Encoding", "gzip");
+    }
+  }
+  vary_accept_encoding(c);
   if (fd < 0 || fstat(fd, &st) != 0 ||
       ulfius_set_stream_response(c->resp, (unsigned int)res->status, spool_read, spool_close, (uint64_t)st.st_size,
                                  64 * 1024, (void *)(intptr_t)fd) != U_OK) {
     if (fd >= 0) {
       close(fd);
     }
+    u_map_remove_from_key(c->resp->map_header, "Content-Encoding"); /* the problem that follows is plain */
     return -1;
   }
   u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/octet-stream");
@@ -367,7 +426,6 @@ void http_render(struct req_ctx *c, const struct result *res) {
     c->resp->status = 304;
     vary_accept_encoding(c);
   } else if (res->spool != NULL) {
-    /* a spooled export (a large CSV) is streamed from its file as it is: not gzip-encoded */
     if (render_spool(c, res) != 0) {
       y_log_message(Y_LOG_LEVEL_ERROR, "request %s: a spooled body could not be sent", c->request_id);
       set_problem_of(c, PROBLEM_INTERNAL, msg_text(MSG_INTERNAL), NULL, 0);

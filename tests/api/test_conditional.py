@@ -1,7 +1,7 @@
 """Conditional reads and compression (issue 16): ETags on single records and on list pages,
 If-None-Match answered 304 without a body, gzip for long bodies with Vary: Accept-Encoding."""
 
-from .client import ApiTest, api, create_process, employee, plenipotentiary, with_query
+from .client import ApiTest, api, create_nc, create_process, employee, plenipotentiary, with_query
 
 PROCESSES = "/api/v1/processes"
 
@@ -159,6 +159,25 @@ class GzipTest(ApiTest):
         r = api("GET", "/api/v1/soa", token, headers={"Accept": "text/csv", "Accept-Encoding": "gzip"})
         self.assertEqual(r.status, 200)
         self.assertEqual(r.headers.get("Content-Encoding"), "gzip")
+        self.assertEqual(r.raw, plain.raw)
+        self.assertLess(r.wire_bytes, len(plain.raw))
+
+    def test_a_streamed_csv_export_is_gzipped(self):
+        # the nonconformity register as CSV is spooled to a file and streamed: it is compressed
+        # into a second file and streamed from there
+        token = plenipotentiary()
+        for _ in range(8):
+            create_nc(description="Niezgodność do eksportu. " * 4)
+        plain = api("GET", "/api/v1/nonconformities", token, headers={"Accept": "text/csv"})
+        self.assertEqual(plain.status, 200, plain.describe())
+        self.assertTrue(plain.headers.get("Content-Type", "").startswith("text/csv"))
+        self.assertIsNone(plain.headers.get("Content-Encoding"))
+        self.assertGreater(len(plain.raw), 1400)
+        r = api("GET", "/api/v1/nonconformities", token,
+                headers={"Accept": "text/csv", "Accept-Encoding": "gzip"})
+        self.assertEqual(r.status, 200, r.describe())
+        self.assertEqual(r.headers.get("Content-Encoding"), "gzip")
+        self.assertIn("Accept-Encoding", r.headers.get("Vary") or "")
         self.assertEqual(r.raw, plain.raw)
         self.assertLess(r.wire_bytes, len(plain.raw))
 
