@@ -831,6 +831,20 @@ for run in 1 2 3; do
     printf '%-52s %9s %12s %7s %14s\n' "GET /incidents/breach-register?year=2025 (CSV), run $run" "$took_s" "$bytes" \
         "$(($(wc -l <"$LOGS/csv-breach.csv") - 1))" "$growth_mb"
 done
+# gzip (issue 16): the same exports to a caller that accepts it, bytes on the wire and the
+# server's CPU (user + system) for the export, plain and gzip-encoded
+ms_since() { awk -v t="$(($(cpu_ticks) - $1))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", t * 1000 / hz }'; }
+printf '%-52s %9s %12s %14s %14s\n' "export (100,000 rows)" "seconds" "bytes" "RSS growth MB" "server CPU ms"
+for enc in identity gzip; do
+    t0="$(cpu_ticks)"
+    rss_during "nc-$enc" -H "$cp" -H 'Accept: text/csv' -H "Accept-Encoding: $enc" "$base/api/v1/nonconformities"
+    printf '%-52s %9s %12s %14s %14s\n' "GET /nonconformities (CSV), $enc" "$took_s" "$bytes" "$growth_mb" "$(ms_since "$t0")"
+    t0="$(cpu_ticks)"
+    rss_during "breach-$enc" -H "$ci" -H 'Accept: text/csv' -H "Accept-Encoding: $enc" \
+        "$base/api/v1/incidents/breach-register?year=2025"
+    printf '%-52s %9s %12s %14s %14s\n' "GET /incidents/breach-register (CSV), $enc" "$took_s" "$bytes" "$growth_mb" \
+        "$(ms_since "$t0")"
+done
 echo "server VmHWM now: $(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status") kB"
 echo "aims: under 1 s each, memory flat; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
