@@ -149,27 +149,73 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
                  9, params);
 }
 
+/* The worklist reads the stored deadlines (incident_deadlines, migration 0032), one index
+ * range per state: a deadline row d matches the state; the incident is listed once, at its
+ * earliest matching deadline (no matching row of the same incident sorts before d by
+ * (due_at, rule)), so (d.due_at, d.incident_id) is the page's key and the keyset condition a
+ * range of the index. Bounds are written with coalesce, not "$n IS NULL OR", so a generic plan
+ * of the prepared statement keeps them as index conditions. */
+#define NOT_MET_IN_TIME(t) t ".due_at IS NOT NULL AND (" t ".met_at IS NULL OR " t ".met_at > " t ".due_at)"
+#define MATCH_PENDING(t)                                                                                               \
+  NOT_MET_IN_TIME(t)                                                                                                   \
+  " AND " t ".met_at IS NULL AND " t ".due_at >= now() AND " t                                                         \
+  ".due_at <= coalesce(now() + make_interval(secs => $9::bigint), 'infinity')"
+#define MATCH_MISSED(t) NOT_MET_IN_TIME(t) " AND (" t ".met_at IS NOT NULL OR " t ".due_at < now())"
+#define MATCH_MET(t) t ".met_at <= " t ".due_at"
+
+#define WORKLIST(match_d, match_e)                                                                                     \
+  "SELECT zsz_incident_json(i, v.view)::text, d.due_at::text, i.id::text FROM incident_deadlines d "                   \
+  "JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id "                                                  \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "                                     \
+  "WHERE d.org_id = $1 AND " match_d " "                                                                               \
+  "AND (d.due_at, d.incident_id) > (coalesce($10::timestamptz, '-infinity'), coalesce($11::bigint, 0)) "               \
+  "AND NOT EXISTS (SELECT 1 FROM incident_deadlines e WHERE e.org_id = d.org_id AND e.incident_id = d.incident_id "    \
+  "  AND " match_e " AND (e.due_at, e.rule) < (d.due_at, d.rule)) "                                                    \
+  "AND v.view IS NOT NULL AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "              \
+  "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "                                       \
+  "AND ($7::integer IS NULL OR i.severity = $7::integer) AND ($9::bigint IS NULL OR $8::text = 'pending') "            \
+  "ORDER BY d.due_at, d.incident_id LIMIT $12"
+
+/* not_applicable has no due date: its key is 'infinity' (as before), its order the id */
+#define WORKLIST_NOT_APPLICABLE                                                                                        \
+  "SELECT zsz_incident_json(i, v.view)::text, 'infinity', i.id::text FROM incident_deadlines d "                       \
+  "JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id "                                                  \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "                                     \
+  "WHERE d.org_id = $1 AND d.due_at IS NULL AND d.incident_id > coalesce($11::bigint, 0) "                             \
+  "AND ($10::text IS NULL OR $10::text = 'infinity') AND $9::bigint IS NULL "                                          \
+  "AND NOT EXISTS (SELECT 1 FROM incident_deadlines e WHERE e.org_id = d.org_id AND e.incident_id = d.incident_id "    \
+  "  AND e.due_at IS NULL AND e.rule < d.rule) "                                                                       \
+  "AND v.view IS NOT NULL AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "              \
+  "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "                                       \
+  "AND ($7::integer IS NULL OR i.severity = $7::integer) AND $8::text IS NOT NULL "                                    \
+  "ORDER BY d.incident_id LIMIT $12"
+
 PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
                                const char *const filter[4], const char *state, const char *within,
                                const char *after_due, const char *after_id, int fetch) {
+  static const struct {
+    const char *state;
+    const char *sql;
+  } BY_STATE[] = {
+      {"pending", WORKLIST(MATCH_PENDING("d"), MATCH_PENDING("e"))},
+      {"missed", WORKLIST(MATCH_MISSED("d"), MATCH_MISSED("e"))},
+      {"met", WORKLIST(MATCH_MET("d"), MATCH_MET("e"))},
+      {"not_applicable", WORKLIST_NOT_APPLICABLE},
+  };
+  const char *sql = NULL;
+  for (size_t k = 0; k < sizeof BY_STATE / sizeof BY_STATE[0]; k++) {
+    if (strcmp(state, BY_STATE[k].state) == 0) {
+      sql = BY_STATE[k].sql;
+    }
+  }
+  if (sql == NULL) {
+    return NULL; /* the contract's enum: the dispatcher refuses any other state */
+  }
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org,       roles, sub,    filter[0], filter[1], filter[2],
                           filter[3], state, within, after_due, after_id,  n};
-  return db_exec(
-      tx,
-      "SELECT zsz_incident_json(i, v.view)::text, d.due::text, i.id::text FROM incidents i "
-      "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "
-      "CROSS JOIN LATERAL (SELECT coalesce(min((x->>'due_at')::timestamptz), 'infinity') AS due, "
-      "  count(*) AS n FROM jsonb_array_elements(zsz_incident_deadlines(i)) AS x WHERE x->>'state' = $8 "
-      "  AND ($9::bigint IS NULL OR (x->>'due_at')::timestamptz <= now() + make_interval(secs => $9::bigint))) AS d "
-      "WHERE i.org_id = $1 AND v.view IS NOT NULL AND d.n > 0 "
-      "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "
-      "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "
-      "AND ($7::integer IS NULL OR i.severity = $7::integer) "
-      "AND ($10::text IS NULL OR (d.due, i.id) > ($10::timestamptz, $11::bigint)) "
-      "ORDER BY d.due, i.id LIMIT $12",
-      12, params);
+  return db_exec(tx, sql, 12, params);
 }
 
 enum db_status incidents_q_exists(struct db_tx *tx, const char *org, const char *id) {
