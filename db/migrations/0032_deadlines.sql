@@ -113,3 +113,160 @@ SELECT i.org_id, i.id, x.rule, x.start_at, x.start_at + make_interval(hours => z
        x.met_at
 FROM incidents i
 CROSS JOIN LATERAL zsz_incident_deadline_inputs(i.status, i.type, i.detected_at, i.breach, i.ksc) AS x;
+
+-- ---- deadline events (issue 11) ---------------------------------------------------------------
+-- A periodic job (api/registers/incidents, "deadline_events") writes a change-log entry, entity
+-- `deadline`, when a statutory deadline enters one of the organisation's warning windows
+-- (action deadline.due_soon) and when a deadline is missed (deadline.missed): incidents'
+-- uodo, csirt and subjects deadlines, open nonconformity actions past their due date, and
+-- process reviews not accepted by their due date (15 August, 15 February).
+
+-- The organisation's warning windows, in hours before a statutory deadline (default 24 and
+-- 4 until set: PUT /api/v1/deadline-rules, member warning_hours; [] warns not). events_from: deadlines that
+-- fell due before it fire no `missed` event (set for the organisations there are when this
+-- migration runs, so the first run does not report years of history); absent, everything.
+-- `rule` names the row in the change log (entity deadline_rule, record_id warning_hours).
+CREATE TABLE deadline_settings (
+  org_id        bigint PRIMARY KEY REFERENCES organisations(id),
+  rule          text NOT NULL DEFAULT 'warning_hours' CHECK (rule = 'warning_hours'),
+  warning_hours integer[] NOT NULL DEFAULT '{24,4}'
+                CHECK (cardinality(warning_hours) <= 5 AND 0 < ALL (warning_hours)
+                       AND 8760 >= ALL (warning_hours)),
+  events_from   timestamptz NOT NULL DEFAULT '-infinity',
+  revision      bigint NOT NULL DEFAULT 1
+);
+GRANT SELECT, INSERT, UPDATE ON deadline_settings TO zsz_app;
+ALTER TABLE deadline_settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON deadline_settings TO zsz_app
+  USING (org_id = zsz_current_org()) WITH CHECK (org_id = zsz_current_org());
+CREATE TRIGGER deadline_settings_log AFTER INSERT OR UPDATE ON deadline_settings
+  FOR EACH ROW EXECUTE FUNCTION zsz_change_log_append('deadline_rule', 'rule', 'events_from');
+INSERT INTO deadline_settings (org_id, events_from) SELECT id, now() FROM organisations;
+
+CREATE FUNCTION zsz_deadline_warning_hours(org bigint) RETURNS integer[]
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN coalesce((SELECT s.warning_hours FROM deadline_settings s WHERE s.org_id = org), '{24,4}');
+
+-- One row per event fired: the key (deadline, event, window) makes the job idempotent (a
+-- retry, or a second instance, inserts nothing). Its columns but fired_at are the `after`
+-- document of the event's change-log entry (written by the row trigger below, so the feed's
+-- ordering rules apply to it as to every other entry):
+--   deadline  the record_id: incident/<id>/<rule>, nonconformity_action/<id>,
+--             process_review/<process id>/<period>
+--   event     deadline.due_soon | deadline.missed (also the entry's action)
+--   kind      uodo | csirt | subjects | nonconformity_action | process_review
+--   subject   {entity, id, number/code, title/name}: what the deadline is about
+--   due_at    RFC 3339; for date deadlines (actions, reviews) the start (UTC) of the day after
+--             the due date, when it became overdue; due_date the date itself, else null
+--   window    ISO 8601 duration (PT24H) for due_soon, null for missed
+CREATE TABLE deadline_events (
+  org_id   bigint NOT NULL REFERENCES organisations(id),
+  deadline text NOT NULL,
+  event    text NOT NULL CHECK (event IN ('deadline.due_soon', 'deadline.missed')),
+  kind     text NOT NULL CHECK (kind IN ('uodo', 'csirt', 'subjects', 'nonconformity_action', 'process_review')),
+  subject  jsonb NOT NULL,
+  due_at   text NOT NULL,
+  due_date date,
+  "window" text CHECK (("window" IS NULL) = (event = 'deadline.missed')),
+  fired_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX deadline_events_once ON deadline_events (org_id, deadline, event, coalesce("window", ''));
+GRANT SELECT, INSERT ON deadline_events TO zsz_app;
+ALTER TABLE deadline_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant ON deadline_events TO zsz_app
+  USING (org_id = zsz_current_org()) WITH CHECK (org_id = zsz_current_org());
+CREATE TRIGGER deadline_events_log AFTER INSERT ON deadline_events
+  FOR EACH ROW EXECUTE FUNCTION zsz_change_log_append('deadline', 'deadline', 'fired_at');
+
+-- The events due now in the current organisation (zsz_current_org()), each once; returns how
+-- many fired. The caller runs it in its own transaction as actor system:deadlines.
+-- due_soon: an unmet incident deadline not yet due fires the narrowest of the warning windows
+-- it is inside (so a deadline recorded already inside 4 h fires the 4 h window only; one met
+-- before its window fires nothing). missed: an incident deadline unmet past due (or met
+-- late), an open action past its due date, or an active process without an accepted review
+-- of the latest half-year whose due date has passed.
+CREATE FUNCTION zsz_deadline_events_fire() RETURNS integer
+  LANGUAGE plpgsql AS $$
+DECLARE
+  org bigint := zsz_current_org();
+  windows integer[] := zsz_deadline_warning_hours(org);
+  widest integer := (SELECT max(w) FROM unnest(windows) AS w);
+  since timestamptz := coalesce((SELECT s.events_from FROM deadline_settings s WHERE s.org_id = org), '-infinity');
+  n integer;
+  total integer := 0;
+BEGIN
+  PERFORM set_config('zsz.action', 'deadline.due_soon', true);
+  INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at, "window")
+  SELECT d.org_id, 'incident/' || d.incident_id || '/' || d.rule, 'deadline.due_soon', d.rule,
+         jsonb_build_object('entity', 'incident', 'id', i.id, 'number', i.number, 'title', i.title),
+         zsz_ts(d.due_at) #>> '{}', 'PT' || win.w || 'H'
+  FROM incident_deadlines d
+  JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id
+  CROSS JOIN LATERAL (SELECT min(w) AS w FROM unnest(windows) AS w
+                      WHERE d.due_at - make_interval(hours => w) <= now()) AS win
+  WHERE d.org_id = org AND d.due_at IS NOT NULL AND (d.met_at IS NULL OR d.met_at > d.due_at)
+    AND d.met_at IS NULL AND d.due_at >= now() AND d.due_at <= now() + make_interval(hours => widest)
+    AND win.w IS NOT NULL
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+
+  PERFORM set_config('zsz.action', 'deadline.missed', true);
+  INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at)
+  SELECT d.org_id, 'incident/' || d.incident_id || '/' || d.rule, 'deadline.missed', d.rule,
+         jsonb_build_object('entity', 'incident', 'id', i.id, 'number', i.number, 'title', i.title),
+         zsz_ts(d.due_at) #>> '{}'
+  FROM incident_deadlines d
+  JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id
+  WHERE d.org_id = org AND d.due_at IS NOT NULL AND (d.met_at IS NULL OR d.met_at > d.due_at)
+    AND d.due_at < now() AND d.due_at >= since
+    AND NOT EXISTS (SELECT 1 FROM deadline_events e WHERE e.org_id = d.org_id
+                      AND e.deadline = 'incident/' || d.incident_id || '/' || d.rule
+                      AND e.event = 'deadline.missed' AND coalesce(e."window", '') = '')
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+
+  INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at, due_date)
+  SELECT a.org_id, 'nonconformity_action/' || a.id, 'deadline.missed', 'nonconformity_action',
+         jsonb_build_object('entity', 'nonconformity', 'id', n.id, 'number', n.number, 'action_id', a.id,
+                            'title', a.description, 'responsible', a.responsible),
+         zsz_ts((a.due_date + 1)::timestamp AT TIME ZONE 'UTC') #>> '{}', a.due_date
+  FROM nonconformity_actions a
+  JOIN nonconformities n ON n.org_id = a.org_id AND n.id = a.nonconformity_id
+  WHERE a.org_id = org AND a.status = 'open' AND a.due_date < zsz_today()
+    AND (a.due_date + 1)::timestamp AT TIME ZONE 'UTC' >= since
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+
+  INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at, due_date)
+  SELECT p.org_id, 'process_review/' || p.id || '/' || h.period, 'deadline.missed', 'process_review',
+         jsonb_build_object('entity', 'process', 'id', p.id, 'code', p.code, 'name', p.name, 'period', h.period,
+                            'owner', p.owner),
+         zsz_ts((zsz_review_due(h.period) + 1)::timestamp AT TIME ZONE 'UTC') #>> '{}', zsz_review_due(h.period)
+  FROM (SELECT y || '-H' || half AS period
+        FROM generate_series(extract(year FROM zsz_today())::integer - 1, extract(year FROM zsz_today())::integer) AS y,
+             generate_series(1, 2) AS half
+        WHERE zsz_review_due(y || '-H' || half) < zsz_today()
+        ORDER BY zsz_review_due(y || '-H' || half) DESC LIMIT 1) AS h
+  JOIN processes p ON p.org_id = org AND p.status = 'active'
+  WHERE (zsz_review_due(h.period) + 1)::timestamp AT TIME ZONE 'UTC' >= since
+    AND NOT EXISTS (SELECT 1 FROM process_reviews r WHERE r.org_id = p.org_id AND r.process_id = p.id
+                      AND r.period = h.period AND r.status = 'accepted')
+  ON CONFLICT DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  total := total + n;
+
+  PERFORM set_config('zsz.action', '', true);
+  RETURN total;
+END
+$$;
+
+-- Who reads a change-log entry in the feed: 0008's rule, and deadline entries as their
+-- subject's register: an incident's deadline (record_id incident/...) as an incident entry
+-- (the iod and the president), the others (actions, reviews) as their register's entries.
+CREATE FUNCTION zsz_change_visible(entity text, record_id text, roles text[]) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN zsz_change_visible(CASE WHEN entity = 'deadline' AND record_id LIKE 'incident/%' THEN 'incident'
+                                 ELSE entity END, roles);

@@ -263,7 +263,8 @@ enum db_status deadline_rules_q_get(struct db_tx *tx, const char *org, struct re
                     db_exec(tx,
                             "SELECT json_build_object('uodo', zsz_deadline_hours($1::bigint, 'uodo'), "
                             "'csirt', zsz_deadline_hours($1::bigint, 'csirt'), "
-                            "'subjects', zsz_deadline_hours($1::bigint, 'subjects'))::text",
+                            "'subjects', zsz_deadline_hours($1::bigint, 'subjects'), "
+                            "'warning_hours', zsz_deadline_warning_hours($1::bigint))::text",
                             1, params),
                     200);
 }
@@ -273,6 +274,7 @@ enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const cha
   return db_command(tx,
                     "INSERT INTO deadline_rules AS d (org_id, rule, hours) "
                     "SELECT $1, key, value::integer FROM jsonb_each_text($2::jsonb) "
+                    "WHERE key IN ('uodo', 'csirt', 'subjects') "
                     "ON CONFLICT (org_id, rule) DO UPDATE SET hours = EXCLUDED.hours, revision = d.revision + 1",
                     2, params);
 }
@@ -348,4 +350,24 @@ enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *
           "    AND x->>'state' = 'pending'))) FROM unnest(ARRAY['uodo', 'csirt', 'subjects']) AS r))::text",
           2, params),
       200);
+}
+
+PGresult *deadline_events_q_organisations(struct db_tx *tx) {
+  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
+}
+
+enum db_status deadline_events_q_fire(struct db_tx *tx) {
+  return db_command(tx, "SELECT zsz_deadline_events_fire()", 0, NULL);
+}
+
+enum db_status deadline_warnings_q_put(struct db_tx *tx, const char *org, const char *hours) {
+  const char *params[] = {org, hours};
+  return db_command(
+      tx,
+      "INSERT INTO deadline_settings AS s (org_id, warning_hours) "
+      "SELECT $1, coalesce(array_agg(h::integer ORDER BY h::integer DESC), '{}') FROM "
+      "jsonb_array_elements_text($2::jsonb) AS h "
+      "ON CONFLICT (org_id) DO UPDATE SET warning_hours = EXCLUDED.warning_hours, revision = s.revision + 1 "
+      "WHERE s.warning_hours IS DISTINCT FROM EXCLUDED.warning_hours",
+      2, params);
 }
