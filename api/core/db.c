@@ -300,6 +300,14 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
   return r;
 }
 
+PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  int unnamed = tx->unnamed;
+  tx->unnamed = 1;
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  tx->unnamed = unnamed;
+  return r;
+}
+
 enum db_status db_command(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
   PGresult *r = db_exec(tx, sql, nparams, params);
   if (r == NULL) {
