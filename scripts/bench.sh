@@ -287,11 +287,9 @@ SQL
         while ((SECONDS < wl_end)) || (($(wc -l <"$LOGS/times-wl.txt") < 5)); do
             curl -s --max-time 120 -o /dev/null -w '%{time_total}\n' -H "$wl_auth" "$base$p" >>"$LOGS/times-wl.txt"
         done
-        # shellcheck disable=SC2046  # awk prints the three columns, split on purpose
-        printf '%-64s %8s %9s %9s\n' "GET ${p#/api/v1} ($n, $items items)" \
-            $(sort -n "$LOGS/times-wl.txt" | awk '{t[NR] = $1} END {
-                p50 = t[int((NR + 1) / 2)]; p99 = t[int(NR * 0.99 + 0.999)];
-                printf "%d %.1fms %.1fms", NR, p50 * 1000, p99 * 1000 }')
+        read -r wl_n wl_p50 wl_p99 < <(sort -n "$LOGS/times-wl.txt" | awk '{t[NR] = $1} END {
+            printf "%d %.1fms %.1fms\n", NR, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.99 + 0.999)] * 1000 }')
+        printf '%-64s %8s %9s %9s\n' "GET ${p#/api/v1} ($n, $items items)" "$wl_n" "$wl_p50" "$wl_p99"
     done
 done
 fi
