@@ -163,32 +163,36 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
 #define MATCH_MISSED(t) NOT_MET_IN_TIME(t) " AND (" t ".met_at IS NOT NULL OR " t ".due_at < now())"
 #define MATCH_MET(t) t ".met_at <= " t ".due_at"
 
+/* The incident of deadline row d (x.i, of type incidents) and the caller's view of it, and
+ * the other filters. The incident is found by a subquery kept apart (OFFSET 0), as is the
+ * earlier-deadline test below: each is then one primary-key probe per row walked, whatever
+ * the planner estimates (a range of deadlines past the statistics' histogram is estimated
+ * at one row, and with one row a scan of all the hall's incidents per deadline looks as
+ * cheap as a probe). */
+#define WORKLIST_INCIDENT                                                                                              \
+  "CROSS JOIN LATERAL (SELECT i FROM incidents i WHERE i.org_id = d.org_id AND i.id = d.incident_id OFFSET 0) AS x "   \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_view(x.i, $2::text[], $3) AS view) AS v "
+#define WORKLIST_FILTERS                                                                                               \
+  "AND v.view IS NOT NULL AND ($4::text IS NULL OR (x.i).status = $4) AND ($5::text IS NULL OR (x.i).type = $5) "      \
+  "AND ($6::integer IS NULL OR extract(year FROM (x.i).reported_at) = $6::integer) "                                   \
+  "AND ($7::integer IS NULL OR (x.i).severity = $7::integer) "
+
 #define WORKLIST(match_d, match_e)                                                                                     \
-  "SELECT zsz_incident_json(i, v.view)::text, d.due_at::text, i.id::text FROM incident_deadlines d "                   \
-  "JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id "                                                  \
-  "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "                                     \
-  "WHERE d.org_id = $1 AND " match_d " "                                                                               \
+  "SELECT zsz_incident_json(x.i, v.view)::text, d.due_at::text, d.incident_id::text FROM incident_deadlines "          \
+  "d " WORKLIST_INCIDENT "WHERE d.org_id = $1 AND " match_d " "                                                        \
   "AND (d.due_at, d.incident_id) > (coalesce($10::timestamptz, '-infinity'), coalesce($11::bigint, 0)) "               \
   "AND NOT EXISTS (SELECT 1 FROM incident_deadlines e WHERE e.org_id = d.org_id AND e.incident_id = d.incident_id "    \
-  "  AND " match_e " AND (e.due_at, e.rule) < (d.due_at, d.rule)) "                                                    \
-  "AND v.view IS NOT NULL AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "              \
-  "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "                                       \
-  "AND ($7::integer IS NULL OR i.severity = $7::integer) AND ($9::bigint IS NULL OR $8::text = 'pending') "            \
-  "ORDER BY d.due_at, d.incident_id LIMIT $12"
+  "  AND " match_e " AND (e.due_at, e.rule) < (d.due_at, d.rule) OFFSET 0) " WORKLIST_FILTERS                          \
+  "AND ($9::bigint IS NULL OR $8::text = 'pending') ORDER BY d.due_at, d.incident_id LIMIT $12"
 
 /* not_applicable has no due date: its key is 'infinity' (as before), its order the id */
 #define WORKLIST_NOT_APPLICABLE                                                                                        \
-  "SELECT zsz_incident_json(i, v.view)::text, 'infinity', i.id::text FROM incident_deadlines d "                       \
-  "JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id "                                                  \
-  "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "                                     \
-  "WHERE d.org_id = $1 AND d.due_at IS NULL AND d.incident_id > coalesce($11::bigint, 0) "                             \
+  "SELECT zsz_incident_json(x.i, v.view)::text, 'infinity', d.incident_id::text FROM incident_deadlines "              \
+  "d " WORKLIST_INCIDENT "WHERE d.org_id = $1 AND d.due_at IS NULL AND d.incident_id > coalesce($11::bigint, 0) "      \
   "AND ($10::text IS NULL OR $10::text = 'infinity') AND $9::bigint IS NULL "                                          \
   "AND NOT EXISTS (SELECT 1 FROM incident_deadlines e WHERE e.org_id = d.org_id AND e.incident_id = d.incident_id "    \
-  "  AND e.due_at IS NULL AND e.rule < d.rule) "                                                                       \
-  "AND v.view IS NOT NULL AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "              \
-  "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "                                       \
-  "AND ($7::integer IS NULL OR i.severity = $7::integer) AND $8::text IS NOT NULL "                                    \
-  "ORDER BY d.incident_id LIMIT $12"
+  "  AND e.due_at IS NULL AND e.rule < d.rule OFFSET 0) " WORKLIST_FILTERS                                             \
+  "AND $8::text IS NOT NULL ORDER BY d.incident_id LIMIT $12"
 
 PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
                                const char *const filter[4], const char *state, const char *within,
