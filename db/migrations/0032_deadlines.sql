@@ -22,6 +22,9 @@ CREATE TABLE incident_deadlines (
   start_at    timestamptz,
   due_at      timestamptz,
   met_at      timestamptz,
+  -- the deadline.missed event of this deadline has fired (or, for the deadlines already
+  -- missed when this migration ran, never will: see deadline_settings.events_from)
+  missed_reported boolean NOT NULL DEFAULT false,
   PRIMARY KEY (org_id, incident_id, rule),
   FOREIGN KEY (org_id, incident_id) REFERENCES incidents (org_id, id) ON DELETE CASCADE,
   CHECK ((start_at IS NULL) = (due_at IS NULL)),
@@ -36,6 +39,10 @@ CREATE INDEX incident_deadlines_met ON incident_deadlines (org_id, due_at, incid
   WHERE met_at <= due_at;
 CREATE INDEX incident_deadlines_not_applicable ON incident_deadlines (org_id, incident_id)
   WHERE due_at IS NULL;
+-- what the deadline events job looks at for missed deadlines: those not met in time and not
+-- yet reported, so its cost follows the deadlines open, not the register's history
+CREATE INDEX incident_deadlines_missed_unreported ON incident_deadlines (org_id, due_at)
+  WHERE NOT missed_reported AND due_at IS NOT NULL AND (met_at IS NULL OR met_at > due_at);
 -- a rule's edit recomputes that rule's due dates
 CREATE INDEX incident_deadlines_rule ON incident_deadlines (org_id, rule) WHERE start_at IS NOT NULL;
 
@@ -142,6 +149,8 @@ CREATE POLICY tenant ON deadline_settings TO zsz_app
 CREATE TRIGGER deadline_settings_log AFTER INSERT OR UPDATE ON deadline_settings
   FOR EACH ROW EXECUTE FUNCTION zsz_change_log_append('deadline_rule', 'rule', 'events_from');
 INSERT INTO deadline_settings (org_id, events_from) SELECT id, now() FROM organisations;
+UPDATE incident_deadlines SET missed_reported = true
+WHERE due_at < now() AND (met_at IS NULL OR met_at > due_at);
 
 CREATE FUNCTION zsz_deadline_warning_hours(org bigint) RETURNS integer[]
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -192,7 +201,7 @@ DECLARE
   windows integer[] := zsz_deadline_warning_hours(org);
   widest integer := (SELECT max(w) FROM unnest(windows) AS w);
   since timestamptz := coalesce((SELECT s.events_from FROM deadline_settings s WHERE s.org_id = org), '-infinity');
-  n integer;
+  fired integer;
   total integer := 0;
 BEGIN
   PERFORM set_config('zsz.action', 'deadline.due_soon', true);
@@ -208,24 +217,26 @@ BEGIN
     AND d.met_at IS NULL AND d.due_at >= now() AND d.due_at <= now() + make_interval(hours => widest)
     AND win.w IS NOT NULL
   ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
+  GET DIAGNOSTICS fired = ROW_COUNT;
+  total := total + fired;
 
+  -- missed incident deadlines: marked reported in the same statement, so the next run's
+  -- walk of incident_deadlines_missed_unreported no longer meets them
   PERFORM set_config('zsz.action', 'deadline.missed', true);
+  WITH newly AS (
+    UPDATE incident_deadlines d SET missed_reported = true
+    WHERE d.org_id = org AND NOT d.missed_reported AND d.due_at IS NOT NULL
+      AND (d.met_at IS NULL OR d.met_at > d.due_at) AND d.due_at < now() AND d.due_at >= since
+    RETURNING d.org_id, d.incident_id, d.rule, d.due_at)
   INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at)
-  SELECT d.org_id, 'incident/' || d.incident_id || '/' || d.rule, 'deadline.missed', d.rule,
+  SELECT n.org_id, 'incident/' || n.incident_id || '/' || n.rule, 'deadline.missed', n.rule,
          jsonb_build_object('entity', 'incident', 'id', i.id, 'number', i.number, 'title', i.title),
-         zsz_ts(d.due_at) #>> '{}'
-  FROM incident_deadlines d
-  JOIN incidents i ON i.org_id = d.org_id AND i.id = d.incident_id
-  WHERE d.org_id = org AND d.due_at IS NOT NULL AND (d.met_at IS NULL OR d.met_at > d.due_at)
-    AND d.due_at < now() AND d.due_at >= since
-    AND NOT EXISTS (SELECT 1 FROM deadline_events e WHERE e.org_id = d.org_id
-                      AND e.deadline = 'incident/' || d.incident_id || '/' || d.rule
-                      AND e.event = 'deadline.missed' AND coalesce(e."window", '') = '')
+         zsz_ts(n.due_at) #>> '{}'
+  FROM newly n
+  JOIN incidents i ON i.org_id = n.org_id AND i.id = n.incident_id
   ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
+  GET DIAGNOSTICS fired = ROW_COUNT;
+  total := total + fired;
 
   INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at, due_date)
   SELECT a.org_id, 'nonconformity_action/' || a.id, 'deadline.missed', 'nonconformity_action',
@@ -237,8 +248,8 @@ BEGIN
   WHERE a.org_id = org AND a.status = 'open' AND a.due_date < zsz_today()
     AND (a.due_date + 1)::timestamp AT TIME ZONE 'UTC' >= since
   ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
+  GET DIAGNOSTICS fired = ROW_COUNT;
+  total := total + fired;
 
   INSERT INTO deadline_events (org_id, deadline, event, kind, subject, due_at, due_date)
   SELECT p.org_id, 'process_review/' || p.id || '/' || h.period, 'deadline.missed', 'process_review',
@@ -255,8 +266,8 @@ BEGIN
     AND NOT EXISTS (SELECT 1 FROM process_reviews r WHERE r.org_id = p.org_id AND r.process_id = p.id
                       AND r.period = h.period AND r.status = 'accepted')
   ON CONFLICT DO NOTHING;
-  GET DIAGNOSTICS n = ROW_COUNT;
-  total := total + n;
+  GET DIAGNOSTICS fired = ROW_COUNT;
+  total := total + fired;
 
   PERFORM set_config('zsz.action', '', true);
   RETURN total;
