@@ -155,7 +155,7 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
  * (due_at, rule)), so (d.due_at, d.incident_id) is the page's key and the keyset condition a
  * range of the index. Bounds are written with coalesce, not "$n IS NULL OR", so a generic plan
  * of the prepared statement keeps them as index conditions. */
-#define NOT_MET_IN_TIME(t) t ".due_at IS NOT NULL AND (" t ".met_at IS NULL OR " t ".met_at > " t ".due_at)"
+#define NOT_MET_IN_TIME(t) "(" t ".met_at IS NULL OR " t ".met_at > " t ".due_at)"
 #define MATCH_PENDING(t)                                                                                               \
   NOT_MET_IN_TIME(t)                                                                                                   \
   " AND " t ".met_at IS NULL AND " t ".due_at >= now() AND " t                                                         \
@@ -185,14 +185,18 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
   "  AND " match_e " AND (e.due_at, e.rule) < (d.due_at, d.rule) OFFSET 0) " WORKLIST_FILTERS                          \
   "AND ($9::bigint IS NULL OR $8::text = 'pending') ORDER BY d.due_at, d.incident_id LIMIT $12"
 
-/* not_applicable has no due date: its key is 'infinity' (as before), its order the id */
+/* not_applicable: a rule that does not apply has no stored row, and every incident has one
+ * (never both a breach and cyber), so this walks the incidents by id (its key 'infinity', as
+ * before: no due date) and keeps those with fewer than three stored deadlines. */
 #define WORKLIST_NOT_APPLICABLE                                                                                        \
-  "SELECT zsz_incident_json(x.i, v.view)::text, 'infinity', d.incident_id::text FROM incident_deadlines "              \
-  "d " WORKLIST_INCIDENT "WHERE d.org_id = $1 AND d.due_at IS NULL AND d.incident_id > coalesce($11::bigint, 0) "      \
+  "SELECT zsz_incident_json(i, v.view)::text, 'infinity', i.id::text FROM incidents i "                                \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "                                     \
+  "WHERE i.org_id = $1 AND i.id > coalesce($11::bigint, 0) "                                                           \
   "AND ($10::text IS NULL OR $10::text = 'infinity') AND $9::bigint IS NULL "                                          \
-  "AND NOT EXISTS (SELECT 1 FROM incident_deadlines e WHERE e.org_id = d.org_id AND e.incident_id = d.incident_id "    \
-  "  AND e.due_at IS NULL AND e.rule < d.rule OFFSET 0) " WORKLIST_FILTERS                                             \
-  "AND $8::text IS NOT NULL ORDER BY d.incident_id LIMIT $12"
+  "AND (SELECT count(*) FROM incident_deadlines e WHERE e.org_id = i.org_id AND e.incident_id = i.id) < 3 "            \
+  "AND v.view IS NOT NULL AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "              \
+  "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "                                       \
+  "AND ($7::integer IS NULL OR i.severity = $7::integer) AND $8::text IS NOT NULL ORDER BY i.id LIMIT $12"
 
 PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
                                const char *const filter[4], const char *state, const char *within,
