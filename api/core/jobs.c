@@ -68,6 +68,31 @@ static void run_due(const struct timespec *now, struct timespec last[JOB_CLOCKS]
   }
 }
 
+static size_t g_services_started;
+
+int services_start(struct db_pool *pool) {
+  size_t nregs;
+  const struct zsz_register *const *regs = routes_registers(&nregs);
+  for (g_services_started = 0; g_services_started < nregs; g_services_started++) {
+    const struct zsz_register *r = regs[g_services_started];
+    if (r->start != NULL && r->start(pool) != 0) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "register %s: its background work cannot start", r->name);
+      services_stop();
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void services_stop(void) {
+  size_t nregs;
+  const struct zsz_register *const *regs = routes_registers(&nregs);
+  while (g_services_started > 0) {
+    const struct zsz_register *r = regs[--g_services_started];
+    if (r->stop != NULL) r->stop();
+  }
+}
+
 static void *loop(void *arg) {
   (void)arg;
   struct timespec last[JOB_CLOCKS], now;

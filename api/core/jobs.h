@@ -19,6 +19,11 @@ void jobs_stop(void);
  * 0 held by another instance, -1 the statement failed. */
 int job_try_lock(struct db_tx *tx, const char *job, long long org_id);
 
+/* Starts the registers' background work (zsz_register.start) in order: 0, or -1 after
+ * stopping what had started. services_stop stops it in reverse order. */
+int services_start(struct db_pool *pool);
+void services_stop(void);
+
 /* Runs every job once now (tests, and the runner itself). */
 void jobs_run_all(struct db_pool *pool);
 

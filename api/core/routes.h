@@ -110,6 +110,10 @@ struct zsz_register {
   size_t nroutes;
   const struct job *jobs;
   size_t njobs;
+  /* Background work of its own (webhook deliveries): started once the server listens,
+   * stopped before it exits; NULL when none. start returns 0, or -1 (the server then stops). */
+  int (*start)(struct db_pool *pool);
+  void (*stop)(void);
 };
 
 /* The assembled table: the core's own rows, then each register's. */

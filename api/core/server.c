@@ -117,6 +117,13 @@ int server_serve(void) {
   int job_periods[JOB_CLOCKS] = {
       [JOB_CLOCK_HOUSEKEEPING] = APP.cfg.housekeeping_seconds, [JOB_CLOCK_DEADLINES] = APP.cfg.deadline_job_seconds};
   jobs_start(APP.pool, job_periods);
+  if (services_start(APP.pool) != 0) {
+    ulfius_stop_framework(&instance);
+    guard_stop();
+    jobs_stop();
+    auth_cache_clear();
+    goto out;
+  }
   sigset_t stop;
   int sig = 0;
   sigemptyset(&stop);
@@ -126,6 +133,7 @@ int server_serve(void) {
   y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
   ulfius_stop_framework(&instance);
   guard_stop();
+  services_stop();
   jobs_stop();
   auth_cache_clear();
   code = 0;

@@ -330,16 +330,18 @@ void breach_register(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     breach_register_q_json(tx, c->org_param, year, res);
     return;
   }
-  PGresult *r = breach_register_q_csv(tx, c->org_param, year);
-  if (r == NULL) {
+  if (result_csv_begin(res, BREACH_COLUMNS) != 0) {
     return;
   }
-  if (atoll(PQgetvalue(r, 0, 0)) > CSV_MAX_ROWS) {
+  long n = breach_register_q_csv(tx, c->org_param, year, res);
+  if (n < 0) {
+    return;
+  }
+  if (n > CSV_MAX_ROWS) {
     result_csv_too_large(res);
   } else {
-    result_csv(res, BREACH_COLUMNS, PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+    result_csv_end(res);
   }
-  PQclear(r);
 }
 
 void incident_stats(struct db_tx *tx, struct req_ctx *c, struct result *res) {

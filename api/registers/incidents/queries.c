@@ -317,21 +317,31 @@ enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const c
       200);
 }
 
-PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *year) {
+long breach_register_q_csv(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year, CSV_FETCH_ROWS_TEXT};
-  return db_exec(
-      tx,
-      "SELECT count(*), coalesce(string_agg(line, '' ORDER BY number), '') FROM ("
-      "SELECT i.number, concat_ws(';', zsz_csv(i.number), "
-      "zsz_csv(zsz_ts(i.occurred_at) #>> '{}'), zsz_csv(b->>'aware_at'), zsz_csv(zsz_ts(i.reported_at) #>> '{}'), "
-      "zsz_csv(b->>'breach_nature'), "
-      "zsz_csv((SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c)), "
-      "zsz_csv(b->>'subjects_count'), zsz_csv(b->>'records_count'), zsz_csv(b->>'likely_consequences'), "
-      "zsz_csv(b->>'measures_taken'), zsz_csv(b->>'risk_level'), zsz_csv(b->>'uodo_notified_at'), "
-      "zsz_csv(b->>'uodo_reference'), zsz_csv(b->>'uodo_not_notified_reason'), zsz_csv(b->>'uodo_late_reason'), "
-      "zsz_csv(b->>'subjects_notified_at'), zsz_csv(b->>'subjects_notification_method'), "
-      "zsz_csv(b->>'subjects_exemption'), zsz_csv(b->>'subjects_exemption_justification')) || E'\\r\\n' AS "
-      "line " BREACHES_OF_YEAR "ORDER BY i.number LIMIT $3::integer) AS r",
+  /* the cells' texts made in the inner query, zsz_csv applied outside (see nonconformities_q_csv:
+   * an inlined zsz_csv computed an expression given to it four times) */
+  return db_csv_rows(
+      tx, res,
+      "SELECT concat_ws(';', zsz_csv(c.number), zsz_csv(c.occurred_at), zsz_csv(c.aware_at), zsz_csv(c.reported_at), "
+      "zsz_csv(c.breach_nature), zsz_csv(c.data_categories), zsz_csv(c.subjects_count), zsz_csv(c.records_count), "
+      "zsz_csv(c.likely_consequences), zsz_csv(c.measures_taken), zsz_csv(c.risk_level), zsz_csv(c.uodo_notified_at), "
+      "zsz_csv(c.uodo_reference), zsz_csv(c.uodo_not_notified_reason), zsz_csv(c.uodo_late_reason), "
+      "zsz_csv(c.subjects_notified_at), zsz_csv(c.subjects_notification_method), zsz_csv(c.subjects_exemption), "
+      "zsz_csv(c.subjects_exemption_justification)) "
+      "FROM (SELECT i.number, zsz_ts(i.occurred_at) #>> '{}' AS occurred_at, b->>'aware_at' AS aware_at, "
+      "zsz_ts(i.reported_at) #>> '{}' AS reported_at, b->>'breach_nature' AS breach_nature, "
+      "(SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c) "
+      "  AS data_categories, "
+      "b->>'subjects_count' AS subjects_count, b->>'records_count' AS records_count, "
+      "b->>'likely_consequences' AS likely_consequences, b->>'measures_taken' AS measures_taken, "
+      "b->>'risk_level' AS risk_level, b->>'uodo_notified_at' AS uodo_notified_at, "
+      "b->>'uodo_reference' AS uodo_reference, b->>'uodo_not_notified_reason' AS uodo_not_notified_reason, "
+      "b->>'uodo_late_reason' AS uodo_late_reason, b->>'subjects_notified_at' AS subjects_notified_at, "
+      "b->>'subjects_notification_method' AS subjects_notification_method, "
+      "b->>'subjects_exemption' AS subjects_exemption, "
+      "b->>'subjects_exemption_justification' AS subjects_exemption_justification " BREACHES_OF_YEAR
+      "ORDER BY i.number LIMIT $3::integer) AS c ORDER BY c.number",
       3, params);
 }
 
