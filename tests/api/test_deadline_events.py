@@ -60,14 +60,15 @@ class DeadlineEventsTest(ApiTest):
         due = now_utc().replace(microsecond=0) + datetime.timedelta(hours=4, seconds=6)
         inc = breach_due_at(due)
         rid = f"incident/{inc['id']}/uodo"
-        self.wait_for(rid, [("deadline.due_soon", "PT24H")])
+        self.wait_for(rid, [("due_soon", "PT24H")])
         self.assertLess(now_utc(), due - datetime.timedelta(hours=4), "the 4 h window opened too soon")
-        self.wait_for(rid, [("deadline.due_soon", "PT24H"), ("deadline.due_soon", "PT4H")])
+        self.wait_for(rid, [("due_soon", "PT24H"), ("due_soon", "PT4H")])
         time.sleep(3)  # several more runs of both instances
         entries = deadline_entries(rid)
         self.assertEqual([(e["action"], e["after"]["window"]) for e in entries],
-                         [("deadline.due_soon", "PT24H"), ("deadline.due_soon", "PT4H")])
+                         [("due_soon", "PT24H"), ("due_soon", "PT4H")])
         first = entries[0]
+        # the webhook event is <entity>.<action>: deadline.due_soon
         self.assertEqual(first["actor"], "system:deadlines")
         self.assertEqual(first["entity"], "deadline")
         self.assertEqual(first["record_id"], rid)
@@ -83,11 +84,11 @@ class DeadlineEventsTest(ApiTest):
             due = now_utc().replace(microsecond=0) + datetime.timedelta(seconds=5)
             inc = breach_due_at(due, hours=1)
             rid = f"incident/{inc['id']}/uodo"
-            self.wait_for(rid, [("deadline.due_soon", "PT4H")])
-            self.wait_for(rid, [("deadline.due_soon", "PT4H"), ("deadline.missed", None)])
+            self.wait_for(rid, [("due_soon", "PT4H")])
+            self.wait_for(rid, [("due_soon", "PT4H"), ("missed", None)])
             self.assertGreaterEqual(now_utc(), due)
             time.sleep(3)
-            self.assertEqual(fired(rid), [("deadline.due_soon", "PT4H"), ("deadline.missed", None)])
+            self.assertEqual(fired(rid), [("due_soon", "PT4H"), ("missed", None)])
 
     def test_met_before_the_window_fires_nothing(self):
         met = create_breach(breach=default_breach(aware_at=ts(now_utc() - datetime.timedelta(hours=2)),
@@ -96,7 +97,7 @@ class DeadlineEventsTest(ApiTest):
                                 detected_at=ts(now_utc() - datetime.timedelta(hours=30)))
         # the cyber incident's csirt deadline (24 h) passed 6 h ago: that one fires, so the
         # job has run over both by the time it shows
-        self.wait_for(f"incident/{cyber['id']}/csirt", [("deadline.missed", None)])
+        self.wait_for(f"incident/{cyber['id']}/csirt", [("missed", None)])
         time.sleep(2)
         self.assertEqual(fired(f"incident/{met['id']}/uodo"), [])
 
@@ -107,7 +108,7 @@ class DeadlineEventsTest(ApiTest):
         # the clock passes the action's due date (an owner's write, as a day passing would)
         psql_value(f"UPDATE nonconformity_actions SET due_date = '{yesterday}' WHERE id = {int(action['id'])};")
         rid = f"nonconformity_action/{action['id']}"
-        self.wait_for(rid, [("deadline.missed", None)])
+        self.wait_for(rid, [("missed", None)])
         entry = deadline_entries(rid)[0]
         self.assertEqual(entry["after"]["subject"]["entity"], "nonconformity")
         self.assertEqual(entry["after"]["subject"]["id"], nc["id"])
@@ -119,7 +120,7 @@ class DeadlineEventsTest(ApiTest):
                   else f"{today.year - 1}-H1")
         process = create_process()
         prid = f"process_review/{process['id']}/{period}"
-        self.wait_for(prid, [("deadline.missed", None)])
+        self.wait_for(prid, [("missed", None)])
         self.assertEqual(deadline_entries(prid)[0]["after"]["subject"]["code"], process["code"])
         # the plenipotentiary reads these (like their registers) but not an incident's
         self.assertEqual(len(deadline_entries(rid, plenipotentiary())), 1)
