@@ -164,3 +164,29 @@ class WarningWindowsTest(ApiTest):
             expect(api("PUT", DEADLINE_RULES, iod(), dict(rules, warning_hours=before["warning_hours"])), 200)
         self.assertEqual(get_rules(), before)
         self.assertEqual(get_rules("lublin")["warning_hours"], [24, 4], "per organisation")
+
+
+class DeadlineWebhooksTest(ApiTest):
+    def test_events_named_deadline_and_sent_as_the_feed_shows_them(self):
+        """A subscription to deadline.* made by the plenipotentiary gets the overdue action's
+        deadline.missed and not the incident's, which only the iod and the president read."""
+        created = expect(api("POST", "/api/v1/webhooks", plenipotentiary(),
+                             {"url": "https://hooks.example.org/zsz", "events": ["deadline.*"]}), 201)
+        self.addCleanup(lambda: api("DELETE", f"/api/v1/webhooks/{created['id']}", plenipotentiary()))
+        nc = create_nc()
+        action = add_action(nc)
+        yesterday = (now_utc() - datetime.timedelta(days=1)).date()
+        psql_value(f"UPDATE nonconformity_actions SET due_date = '{yesterday}' WHERE id = {int(action['id'])};")
+        cyber = create_incident(iod(), type="cyber", detected_at=ts(now_utc() - datetime.timedelta(hours=30)))
+        SecondServer(self, ZSZ_DEADLINE_JOB_SECONDS="1", ZSZ_HOUSEKEEPING_SECONDS="3600", ZSZ_WEBHOOK_WORKERS="0")
+        action_rid, incident_rid = f"nonconformity_action/{action['id']}", f"incident/{cyber['id']}/csirt"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (deadline_entries(action_rid) and deadline_entries(incident_rid)):
+            time.sleep(0.3)
+        [action_entry] = deadline_entries(action_rid)
+        [incident_entry] = deadline_entries(incident_rid)
+        queued = expect(api("GET", with_query(f"/api/v1/webhooks/{created['id']}/deliveries", limit=200),
+                            plenipotentiary()), 200)["items"]
+        by_change = {d["change_id"]: d["event"] for d in queued}
+        self.assertEqual(by_change.get(action_entry["id"]), "deadline.missed")
+        self.assertNotIn(incident_entry["id"], by_change, "an incident's deadline is an incident entry")
