@@ -27,8 +27,11 @@
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
 # management_reviews risks objectives_reads registers_csv imports scale webhooks", the default,
-# or some of them; "imports imports_more" adds objectives and users to the imports; "reads"
-# adds the other registers' GET one and list next to pgbench, issue 16).
+# or some of them; "imports imports_more" adds objectives and users to the imports; "worklist",
+# the IOD's deadline worklist at 10,000 and 100,000 incidents, runs only when named: its 110,000
+# incidents would change what the later sections measure; "reads", the other registers' GET one
+# and list next to pgbench (issue 16), also only when named), ZSZ_BENCH_BIN (the server binary,
+# default build/zsz-api).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -69,7 +72,9 @@ trap 'exit 143' TERM
 zsz_header "dependencies and build"
 zsz_install_deps wrk
 zsz_build build
-bin="$ZSZ_ROOT/build/zsz-api"
+# ZSZ_BENCH_BIN: another build's server (e.g. main's, for "before" figures; it applies its own
+# migrations, those its build names)
+bin="${ZSZ_BENCH_BIN:-$ZSZ_ROOT/build/zsz-api}"
 pgbin="$(zsz_pg_bindir)"
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
@@ -268,6 +273,68 @@ echo "304 path / 200 path: list $(ratio_of "$l304" "$l200"), record $(ratio_of "
 echo "gzip: the page is $plain_bytes bytes plain, $gzip_bytes gzip ($(ratio_of "$gzip_bytes" "$plain_bytes") of it);" \
     "req/s with gzip / without: $(ratio_of "$lgz" "$l200")"
 echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative); server CPU is its user + system time per request"
+fi
+
+# ---- worklist: the IOD's morning worklist at 10,000 and 100,000 incidents ---------------------
+# Aim (issue 16): flat with size. Two halls of their own (benchwl10k, benchwl100k), incidents
+# every 25 minutes back from now (so both have the same recent ones and as many deadlines
+# pending in the next 12 hours; the larger one has ten times the history): a fifth breaches
+# (every tenth of high risk), a fifth cyber, most old ones notified in time, every third never.
+# Measured: the pending worklist within 12 hours, the missed worklist, and a plain page.
+if want worklist; then
+zsz_header "worklist: GET /incidents?deadline_state=... at 10,000 and 100,000 incidents"
+printf '%-64s %8s %9s %9s\n' "endpoint (1 connection, sequential, ${SECS}s)" "requests" "p50" "p99"
+for n in 10000 100000; do
+    code="benchwl$((n / 1000))k"
+    psql_owner -v n="$n" -v code="$code" <<'SQL' >/dev/null
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO organisations (code, name, process_scheme) VALUES (:'code', 'Worklist bench hall', 'krakow')
+ON CONFLICT (code) DO NOTHING;
+CREATE TEMP TABLE wl AS
+SELECT g, date_trunc('second', now()) - g * interval '25 minutes' AS t FROM generate_series(1, :n) g;
+INSERT INTO incidents (org_id, number, title, type, severity, status, detected_at, reported_at, reporter, breach, ksc)
+SELECT o.id, 'INC/' || extract(year FROM wl.t) || '/' || lpad(g::text, 6, '0'), 'Incydent ' || g,
+       (ARRAY['personal_data_breach', 'cyber', 'it_failure', 'physical', 'other'])[1 + g % 5], 1 + g % 5,
+       CASE WHEN wl.t < now() - interval '30 days' THEN 'closed' ELSE 'investigating' END, wl.t, wl.t,
+       :'code' || '.iod',
+       CASE WHEN g % 5 = 0 THEN jsonb_build_object(
+            'aware_at', to_char(wl.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+            'risk_level', CASE WHEN g % 10 = 0 THEN 'high' ELSE 'risk' END)
+            || CASE WHEN g % 3 <> 0 AND wl.t < now() - interval '3 days' THEN jsonb_build_object(
+                 'uodo_notified_at', to_char((wl.t + interval '2 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                 'subjects_notified_at', to_char((wl.t + interval '2 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))
+               ELSE '{}' END END,
+       CASE WHEN g % 5 = 1 THEN jsonb_build_object('csirt', 'NASK')
+            || CASE WHEN g % 3 <> 0 AND wl.t < now() - interval '1 day' THEN jsonb_build_object(
+                 'csirt_reported_at', to_char((wl.t + interval '20 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))
+               ELSE '{}' END END
+FROM organisations o, wl WHERE o.code = :'code'
+ON CONFLICT (org_id, number) DO NOTHING;
+COMMIT;
+ANALYZE incidents;
+SQL
+    psql_owner -c "DO \$\$ BEGIN IF to_regclass('incident_deadlines') IS NOT NULL THEN ANALYZE incident_deadlines; END IF; END \$\$" \
+        >/dev/null
+    wl_auth="Authorization: Bearer $("$bin" token --sub "$code.iod" --name IOD --org "$code" --role iod --ttl 3600)"
+    for p in "/api/v1/incidents?deadline_state=pending&due_within=PT12H" "/api/v1/incidents?deadline_state=missed" \
+        "/api/v1/incidents?limit=50"; do
+        probe="$(curl -s -o "$LOGS/probe-wl.json" -w '%{http_code}' -H "$wl_auth" "$base$p")"
+        [[ "$probe" == 200 ]] || zsz_die "GET $p answered $probe: $(head -c 300 "$LOGS/probe-wl.json")"
+        items="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$LOGS/probe-wl.json")"
+        # one connection, requests one after another for SECS seconds (at least 5): the
+        # latency of the call itself, which is what grows with the register
+        : >"$LOGS/times-wl.txt"
+        wl_end=$((SECONDS + SECS))
+        while ((SECONDS < wl_end)) || (($(wc -l <"$LOGS/times-wl.txt") < 5)); do
+            curl -s --max-time 120 -o /dev/null -w '%{time_total}\n' -H "$wl_auth" "$base$p" >>"$LOGS/times-wl.txt"
+        done
+        read -r wl_n wl_p50 wl_p99 < <(sort -n "$LOGS/times-wl.txt" | awk '{t[NR] = $1} END {
+            printf "%d %.1fms %.1fms\n", NR, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.99 + 0.999)] * 1000 }')
+        printf '%-64s %8s %9s %9s\n' "GET ${p#/api/v1} ($n, $items items)" "$wl_n" "$wl_p50" "$wl_p99"
+    done
+done
 fi
 
 # ---- surveys: a paper-form import of 100,000 responses, then results at 1,000,000 ----------

@@ -302,6 +302,14 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
   return r;
 }
 
+PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  int unnamed = tx->unnamed;
+  tx->unnamed = 1;
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  tx->unnamed = unnamed;
+  return r;
+}
+
 long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                  int (*each)(const PGresult *row, void *arg), void *arg) {
   PGconn *pg = tx->conn->pg;

@@ -51,6 +51,10 @@ struct db_tx {
  * PQclear()s, or NULL when the statement failed (tx->failed set; every later call returns
  * NULL at once). */
 PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+/* db_exec, but planned for these values on every call (an unnamed statement), never by a
+ * cached generic plan: for a statement whose best plan depends on its values, e.g. a keyset
+ * range whose bounds PostgreSQL cannot estimate without them (the incident worklist). */
+PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
 
 /* Runs a statement and hands its rows to each as they arrive, one row per call (libpq's
  * single-row mode: an export of 100,000 rows is never held whole in memory). row is borrowed

@@ -95,7 +95,9 @@ int server_serve(void) {
   }
   y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s%s%s:%d", ZSZ_VERSION, APP.cfg.bind_v6 ? "[" : "",
                 APP.cfg.bind, APP.cfg.bind_v6 ? "]" : "", APP.cfg.port);
-  jobs_start(APP.pool, APP.cfg.housekeeping_seconds);
+  int job_periods[JOB_CLOCKS] = {
+      [JOB_CLOCK_HOUSEKEEPING] = APP.cfg.housekeeping_seconds, [JOB_CLOCK_DEADLINES] = APP.cfg.deadline_job_seconds};
+  jobs_start(APP.pool, job_periods);
   if (services_start(APP.pool) != 0) {
     ulfius_stop_framework(&instance);
     guard_stop();

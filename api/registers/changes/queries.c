@@ -11,7 +11,7 @@ PGresult *changes_q_list(struct db_tx *tx, const char *org, const char *roles, c
                  "SELECT zsz_change_json(c)::text, c.id::text FROM change_log c "
                  "WHERE c.org_id = $1 AND ($2::text IS NULL OR c.entity = $2) "
                  "AND ($3::text IS NULL OR c.record_id = $3) AND c.id > $4::bigint "
-                 "AND zsz_change_visible(c.entity, $6::text[]) "
+                 "AND zsz_change_visible(c.entity, c.record_id, $6::text[]) "
                  "ORDER BY c.id LIMIT $5",
                  6, params);
 }
