@@ -290,6 +290,8 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_IMPORT_REQUIRED_FOR_STATUS] = "is required for an objective with status %s",
     [MSG_IMPORT_NOT_FOR_STATUS] = "is given only for a status the objective reached through it, not %s",
     [MSG_IMPORT_REPEATED_INDICATOR] = "repeats the name of indicators[%zu]",
+    [MSG_PARAM_DATE_TIME] = "must be an RFC 3339 date and time with an offset",
+    [MSG_CHANGES_AFTER_UNKNOWN] = "names no entry of this organisation's change log",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

@@ -294,6 +294,8 @@ typedef enum {
   MSG_IMPORT_REQUIRED_FOR_STATUS, /* %s status */
   MSG_IMPORT_NOT_FOR_STATUS,      /* %s status */
   MSG_IMPORT_REPEATED_INDICATOR,  /* %zu earlier index */
+  MSG_PARAM_DATE_TIME,
+  MSG_CHANGES_AFTER_UNKNOWN,
   MSG__COUNT
 } msg_id;
 

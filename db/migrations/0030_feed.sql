@@ -1,0 +1,182 @@
+-- 0030: the change feed of issue 11 (docs/design.md, "The change feed").
+--
+-- 1. Gap-free without serialising a hall's writes. Until now every change-log append took
+--    the organisation's advisory lock (738100, org) until commit, so that ids followed commit
+--    order: one long transaction (an import, a slow client) stalled all other writes of its
+--    hall. Now each entry records the top-level transaction that wrote it (xid, xid8) and the
+--    feed is ordered by (xid, id) and serves only entries whose xid is below the oldest
+--    transaction still running (pg_snapshot_xmin(pg_current_snapshot())): every transaction
+--    that could still add an entry has an xid at or above that horizon, so the prefix served
+--    never changes afterwards, whatever the commit order. Entries written before this
+--    migration get xid 1: they keep their id order (which was the commit order), before every
+--    later entry.
+-- 2. Entries as API records: zsz_feed_entry(c, roles, sub) renders {id, at, entity,
+--    record_id, action, actor, record}, record being the record as its own GET renders it to
+--    that caller, reconstituted from the logged row; NULL when the caller may not see it.
+-- 3. A NOTIFY per statement that appends to the log, for long polling (zsz_changes, payload
+--    the organisation id).
+
+ALTER TABLE change_log ADD COLUMN xid xid8 NOT NULL DEFAULT '1';
+ALTER TABLE change_log ALTER COLUMN xid SET DEFAULT pg_current_xact_id();
+-- the feed's order; xid8's comparison operators are leakproof, so the index serves zsz_app
+-- under row-level security
+CREATE INDEX change_log_feed ON change_log (org_id, xid, id);
+
+-- The trigger function of 0006 without the lock. pg_current_xact_id() (the column default)
+-- is the top-level transaction's id, also inside a savepoint (an import's dry run).
+CREATE OR REPLACE FUNCTION zsz_change_log_append() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+DECLARE
+  hidden text[] := CASE WHEN TG_NARGS > 2 THEN TG_ARGV[2:TG_NARGS - 1] ELSE '{}'::text[] END;
+  new_doc jsonb := to_jsonb(NEW) - 'org_id' - hidden;
+  old_doc jsonb;
+  rec_id text;
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    old_doc := to_jsonb(OLD) - 'org_id' - hidden;
+    IF old_doc = new_doc THEN
+      RETURN NULL;
+    END IF;
+  END IF;
+  IF TG_NARGS > 1 AND TG_ARGV[1] <> '' THEN
+    SELECT string_agg(new_doc ->> k, '/' ORDER BY n) INTO rec_id
+    FROM unnest(string_to_array(TG_ARGV[1], '/')) WITH ORDINALITY AS key(k, n);
+  ELSE
+    rec_id := coalesce(new_doc ->> 'id', new_doc ->> 'sub', new_doc ->> 'process_id');
+  END IF;
+  INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after)
+  VALUES (NEW.org_id, TG_ARGV[0], rec_id,
+          coalesce(nullif(current_setting('zsz.action', true), ''),
+                   CASE TG_OP WHEN 'INSERT' THEN 'create' ELSE 'update' END),
+          coalesce(nullif(current_setting('zsz.actor', true), ''), 'system:' || current_user),
+          old_doc, new_doc);
+  RETURN NULL;
+END
+$$;
+
+-- Waiting readers (wait=) are woken when an organisation's log grows: one notification per
+-- statement and organisation (PostgreSQL folds repeats within a transaction). The
+-- notification is sent at commit; PostgreSQL serialises the commits of notifying
+-- transactions for that instant only.
+CREATE FUNCTION zsz_change_log_notify() RETURNS trigger
+  LANGUAGE plpgsql AS $$
+DECLARE
+  org bigint;
+BEGIN
+  FOR org IN SELECT DISTINCT n.org_id FROM appended n LOOP
+    PERFORM pg_notify('zsz_changes', org::text);
+  END LOOP;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER change_log_notify AFTER INSERT ON change_log
+  REFERENCING NEW TABLE AS appended
+  FOR EACH STATEMENT EXECUTE FUNCTION zsz_change_log_notify();
+
+-- Users: a change of roles is a register write worth logging too (who may do what); the
+-- rest of what tokens refresh (last_seen_at, the name of a user the directory does not keep)
+-- is not.
+DROP TRIGGER users_log ON users;
+CREATE TRIGGER users_log AFTER UPDATE ON users
+  FOR EACH ROW WHEN (OLD.unit_id IS DISTINCT FROM NEW.unit_id OR OLD.email IS DISTINCT FROM NEW.email
+                     OR OLD.active <> NEW.active OR OLD.directory <> NEW.directory
+                     OR OLD.roles IS DISTINCT FROM NEW.roles
+                     OR (NEW.directory AND OLD.name <> NEW.name))
+  EXECUTE FUNCTION zsz_change_log_append('user', '', 'search', 'last_seen_at', 'revision', 'updated_at');
+DROP TRIGGER users_log_insert ON users;
+CREATE TRIGGER users_log_insert AFTER INSERT ON users
+  FOR EACH ROW WHEN (NEW.directory)
+  EXECUTE FUNCTION zsz_change_log_append('user', '', 'search', 'last_seen_at', 'revision', 'updated_at');
+
+-- Which entities a reader of the feed sees, by its roles (the route admits the president,
+-- the plenipotentiary, the IOD and integrations with changes:read):
+-- - the president: every entity;
+-- - the plenipotentiary: every entity but the incident timeline (GET .../timeline is the
+--   IOD's and the president's); incidents in its reduced view (see zsz_feed_record);
+-- - the IOD: its own registers (incidents, their timeline, deadline rules and events), the
+--   ISO 27001 registers (risks, the risk matrix, the SoA), the directory (org units, users,
+--   the process scheme), processes and their change requests, objectives and indicators,
+--   audit programmes and management reviews; not process reviews and surveys (which it may
+--   not read), nor appointments, audits, findings and nonconformities, which it reads only
+--   record by record under rules of their registers;
+-- - an integration: every entity but incidents and their timeline (its GET of an incident
+--   finds none) and deadline rules (the IOD's).
+-- Survey responses are never in the log. The widest of the caller's roles applies.
+CREATE OR REPLACE FUNCTION zsz_change_visible(entity text, roles text[]) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN 'president' = ANY (roles)
+      OR ('plenipotentiary' = ANY (roles) AND entity <> 'incident_timeline')
+      OR ('iod' = ANY (roles) AND entity IN (
+            'incident', 'incident_timeline', 'deadline_rule', 'deadline', 'risk_matrix', 'risk',
+            'risk_assessment', 'risk_action', 'risk_review', 'soa_entry', 'soa', 'org_unit', 'user',
+            'process_scheme', 'process', 'process_change_request', 'objective', 'objective_revision',
+            'indicator', 'indicator_reading', 'audit_programme', 'management_review_rule',
+            'management_review', 'management_review_package', 'management_review_decision'))
+      OR ('integration' = ANY (roles)
+          AND entity NOT IN ('incident', 'incident_timeline', 'deadline_rule'));
+
+-- The logged row back as a row of its table (the log leaves org_id out; renderers look up
+-- related rows by it).
+CREATE FUNCTION zsz_feed_row(c change_log) RETURNS jsonb
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN c.after || jsonb_build_object('org_id', c.org_id);
+
+-- The record of an entry as its own GET renders it to a caller with these roles and sub, from
+-- the row after the write. Records without a GET of their own by key (deadline rules,
+-- management review rules and packages, risk reviews, SoA entries and state) and deadline
+-- events (written by the deadline job, no table) are the logged document itself. NULL when
+-- the caller may not read the record (an incident without a view).
+CREATE FUNCTION zsz_feed_record(c change_log, roles text[], sub text) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN CASE c.entity
+    WHEN 'org_unit' THEN zsz_org_unit_json(jsonb_populate_record(NULL::org_units, zsz_feed_row(c)))
+    WHEN 'user' THEN zsz_user_json(jsonb_populate_record(NULL::users, zsz_feed_row(c)))
+    WHEN 'process' THEN zsz_process_json(jsonb_populate_record(NULL::processes, zsz_feed_row(c)))
+    WHEN 'process_change_request'
+      THEN zsz_change_request_json(jsonb_populate_record(NULL::process_change_requests, zsz_feed_row(c)))
+    WHEN 'process_scheme'
+      THEN zsz_process_scheme_json(jsonb_populate_record(NULL::process_schemes, zsz_feed_row(c)),
+                                   (SELECT o.process_scheme FROM organisations o WHERE o.id = c.org_id))
+    WHEN 'objective' THEN zsz_objective_json(jsonb_populate_record(NULL::objectives, zsz_feed_row(c)))
+    WHEN 'objective_revision'
+      THEN zsz_revision_json(jsonb_populate_record(NULL::objective_revisions, zsz_feed_row(c)))
+    WHEN 'indicator' THEN zsz_indicator_json(jsonb_populate_record(NULL::indicators, zsz_feed_row(c)))
+    WHEN 'indicator_reading'
+      THEN zsz_reading_json(jsonb_populate_record(NULL::indicator_readings, zsz_feed_row(c)))
+    WHEN 'process_review' THEN zsz_review_json(jsonb_populate_record(NULL::process_reviews, zsz_feed_row(c)))
+    WHEN 'incident' THEN (
+      SELECT zsz_incident_json(i, zsz_incident_view(i, roles, sub))
+      FROM jsonb_populate_record(NULL::incidents, zsz_feed_row(c)) AS i
+      WHERE zsz_incident_view(i, roles, sub) IS NOT NULL)
+    WHEN 'incident_timeline'
+      THEN zsz_timeline_json(jsonb_populate_record(NULL::incident_timeline, zsz_feed_row(c)))
+    WHEN 'survey' THEN zsz_survey_json(jsonb_populate_record(NULL::surveys, zsz_feed_row(c)))
+    WHEN 'auditor_appointment'
+      THEN zsz_appointment_json(jsonb_populate_record(NULL::auditor_appointments, zsz_feed_row(c)))
+    WHEN 'audit' THEN zsz_audit_json(jsonb_populate_record(NULL::audits, zsz_feed_row(c)))
+    WHEN 'audit_finding' THEN zsz_finding_json(jsonb_populate_record(NULL::audit_findings, zsz_feed_row(c)))
+    WHEN 'nonconformity'
+      THEN zsz_nonconformity_json(jsonb_populate_record(NULL::nonconformities, zsz_feed_row(c)))
+    WHEN 'nonconformity_action'
+      THEN zsz_action_json(jsonb_populate_record(NULL::nonconformity_actions, zsz_feed_row(c)))
+    WHEN 'audit_programme'
+      THEN zsz_programme_json(jsonb_populate_record(NULL::audit_programmes, zsz_feed_row(c)))
+    WHEN 'management_review' THEN zsz_mr_json(jsonb_populate_record(NULL::management_reviews, zsz_feed_row(c)))
+    WHEN 'management_review_decision'
+      THEN zsz_mr_decision_json(jsonb_populate_record(NULL::management_review_decisions, zsz_feed_row(c)))
+    WHEN 'risk_matrix' THEN zsz_risk_matrix_json(jsonb_populate_record(NULL::risk_matrices, zsz_feed_row(c)))
+    WHEN 'risk' THEN zsz_risk_json(jsonb_populate_record(NULL::risks, zsz_feed_row(c)))
+    WHEN 'risk_assessment'
+      THEN zsz_risk_assessment_json(jsonb_populate_record(NULL::risk_assessments, zsz_feed_row(c)))
+    WHEN 'risk_action' THEN zsz_risk_action_json(jsonb_populate_record(NULL::risk_actions, zsz_feed_row(c)))
+    ELSE c.after::json
+  END;
+
+-- One entry of the feed as the caller (roles, sub) receives it; NULL when it may not see it.
+-- The webhooks' delivery bodies are these documents too.
+CREATE FUNCTION zsz_feed_entry(c change_log, roles text[], sub text) RETURNS json
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN (SELECT json_build_object('id', c.id, 'at', zsz_ts(c.at), 'entity', c.entity, 'record_id', c.record_id,
+                                   'action', c.action, 'actor', c.actor, 'record', r.record)
+          FROM (SELECT zsz_feed_record(c, roles, sub) AS record) AS r
+          WHERE zsz_change_visible(c.entity, roles) AND r.record IS NOT NULL);
