@@ -115,68 +115,144 @@ CREATE OR REPLACE FUNCTION zsz_change_visible(entity text, roles text[]) RETURNS
       OR ('integration' = ANY (roles)
           AND entity NOT IN ('incident', 'incident_timeline', 'deadline_rule'));
 
--- The logged row back as a row of its table (the log leaves org_id out; renderers look up
--- related rows by it).
-CREATE FUNCTION zsz_feed_row(c change_log) RETURNS jsonb
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN c.after || jsonb_build_object('org_id', c.org_id);
-
 -- The record of an entry as its own GET renders it to a caller with these roles and sub, from
--- the row after the write. Records without a GET of their own by key (deadline rules,
--- management review rules and packages, risk reviews, SoA entries and state) and deadline
--- events (written by the deadline job, no table) are the logged document itself. NULL when
--- the caller may not read the record (an incident without a view).
+-- the row after the write (the log leaves org_id out; renderers look up related rows by it).
+-- Records without a GET of their own by key (deadline rules, management review rules and
+-- packages, risk reviews, SoA entries and state) and deadline events (written by the deadline
+-- job, no table) are the logged document itself. NULL when the caller may not read the record
+-- (an incident without a view). PL/pgSQL, not SQL: PostgreSQL 15 plans a SQL function that
+-- it cannot inline at every call, and this one has a branch per entity (1.6 s a page of 57
+-- entries as a SQL function); PL/pgSQL keeps each branch's plan for the session.
 CREATE FUNCTION zsz_feed_record(c change_log, roles text[], sub text) RETURNS json
-  LANGUAGE sql STABLE PARALLEL SAFE
-  RETURN CASE c.entity
-    WHEN 'org_unit' THEN zsz_org_unit_json(jsonb_populate_record(NULL::org_units, zsz_feed_row(c)))
-    WHEN 'user' THEN zsz_user_json(jsonb_populate_record(NULL::users, zsz_feed_row(c)))
-    WHEN 'process' THEN zsz_process_json(jsonb_populate_record(NULL::processes, zsz_feed_row(c)))
-    WHEN 'process_change_request'
-      THEN zsz_change_request_json(jsonb_populate_record(NULL::process_change_requests, zsz_feed_row(c)))
-    WHEN 'process_scheme'
-      THEN zsz_process_scheme_json(jsonb_populate_record(NULL::process_schemes, zsz_feed_row(c)),
-                                   (SELECT o.process_scheme FROM organisations o WHERE o.id = c.org_id))
-    WHEN 'objective' THEN zsz_objective_json(jsonb_populate_record(NULL::objectives, zsz_feed_row(c)))
-    WHEN 'objective_revision'
-      THEN zsz_revision_json(jsonb_populate_record(NULL::objective_revisions, zsz_feed_row(c)))
-    WHEN 'indicator' THEN zsz_indicator_json(jsonb_populate_record(NULL::indicators, zsz_feed_row(c)))
-    WHEN 'indicator_reading'
-      THEN zsz_reading_json(jsonb_populate_record(NULL::indicator_readings, zsz_feed_row(c)))
-    WHEN 'process_review' THEN zsz_review_json(jsonb_populate_record(NULL::process_reviews, zsz_feed_row(c)))
-    WHEN 'incident' THEN (
-      SELECT zsz_incident_json(i, zsz_incident_view(i, roles, sub))
-      FROM jsonb_populate_record(NULL::incidents, zsz_feed_row(c)) AS i
-      WHERE zsz_incident_view(i, roles, sub) IS NOT NULL)
-    WHEN 'incident_timeline'
-      THEN zsz_timeline_json(jsonb_populate_record(NULL::incident_timeline, zsz_feed_row(c)))
-    WHEN 'survey' THEN zsz_survey_json(jsonb_populate_record(NULL::surveys, zsz_feed_row(c)))
-    WHEN 'auditor_appointment'
-      THEN zsz_appointment_json(jsonb_populate_record(NULL::auditor_appointments, zsz_feed_row(c)))
-    WHEN 'audit' THEN zsz_audit_json(jsonb_populate_record(NULL::audits, zsz_feed_row(c)))
-    WHEN 'audit_finding' THEN zsz_finding_json(jsonb_populate_record(NULL::audit_findings, zsz_feed_row(c)))
-    WHEN 'nonconformity'
-      THEN zsz_nonconformity_json(jsonb_populate_record(NULL::nonconformities, zsz_feed_row(c)))
-    WHEN 'nonconformity_action'
-      THEN zsz_action_json(jsonb_populate_record(NULL::nonconformity_actions, zsz_feed_row(c)))
-    WHEN 'audit_programme'
-      THEN zsz_programme_json(jsonb_populate_record(NULL::audit_programmes, zsz_feed_row(c)))
-    WHEN 'management_review' THEN zsz_mr_json(jsonb_populate_record(NULL::management_reviews, zsz_feed_row(c)))
-    WHEN 'management_review_decision'
-      THEN zsz_mr_decision_json(jsonb_populate_record(NULL::management_review_decisions, zsz_feed_row(c)))
-    WHEN 'risk_matrix' THEN zsz_risk_matrix_json(jsonb_populate_record(NULL::risk_matrices, zsz_feed_row(c)))
-    WHEN 'risk' THEN zsz_risk_json(jsonb_populate_record(NULL::risks, zsz_feed_row(c)))
-    WHEN 'risk_assessment'
-      THEN zsz_risk_assessment_json(jsonb_populate_record(NULL::risk_assessments, zsz_feed_row(c)))
-    WHEN 'risk_action' THEN zsz_risk_action_json(jsonb_populate_record(NULL::risk_actions, zsz_feed_row(c)))
-    ELSE c.after::json
-  END;
+  LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+  r jsonb := c.after || jsonb_build_object('org_id', c.org_id);
+  i incidents;
+  view text;
+  -- the row as a variable: a renderer called on a variable is inlined into the statement
+  row_org_units org_units;
+  row_users users;
+  row_processes processes;
+  row_process_change_requests process_change_requests;
+  row_process_schemes process_schemes;
+  row_objectives objectives;
+  row_objective_revisions objective_revisions;
+  row_indicators indicators;
+  row_indicator_readings indicator_readings;
+  row_process_reviews process_reviews;
+  row_incident_timeline incident_timeline;
+  row_surveys surveys;
+  row_auditor_appointments auditor_appointments;
+  row_audits audits;
+  row_audit_findings audit_findings;
+  row_nonconformities nonconformities;
+  row_nonconformity_actions nonconformity_actions;
+  row_audit_programmes audit_programmes;
+  row_management_reviews management_reviews;
+  row_management_review_decisions management_review_decisions;
+  row_risk_matrices risk_matrices;
+  row_risks risks;
+  row_risk_assessments risk_assessments;
+  row_risk_actions risk_actions;
+BEGIN
+  CASE c.entity
+    WHEN 'org_unit' THEN
+      row_org_units := jsonb_populate_record(NULL::org_units, r);
+      RETURN zsz_org_unit_json(row_org_units);
+    WHEN 'user' THEN
+      row_users := jsonb_populate_record(NULL::users, r);
+      RETURN zsz_user_json(row_users);
+    WHEN 'process' THEN
+      row_processes := jsonb_populate_record(NULL::processes, r);
+      RETURN zsz_process_json(row_processes);
+    WHEN 'process_change_request' THEN
+      row_process_change_requests := jsonb_populate_record(NULL::process_change_requests, r);
+      RETURN zsz_change_request_json(row_process_change_requests);
+    WHEN 'process_scheme' THEN
+      row_process_schemes := jsonb_populate_record(NULL::process_schemes, r);
+      RETURN zsz_process_scheme_json(row_process_schemes, (SELECT o.process_scheme FROM organisations o WHERE o.id = c.org_id));
+    WHEN 'objective' THEN
+      row_objectives := jsonb_populate_record(NULL::objectives, r);
+      RETURN zsz_objective_json(row_objectives);
+    WHEN 'objective_revision' THEN
+      row_objective_revisions := jsonb_populate_record(NULL::objective_revisions, r);
+      RETURN zsz_revision_json(row_objective_revisions);
+    WHEN 'indicator' THEN
+      row_indicators := jsonb_populate_record(NULL::indicators, r);
+      RETURN zsz_indicator_json(row_indicators);
+    WHEN 'indicator_reading' THEN
+      row_indicator_readings := jsonb_populate_record(NULL::indicator_readings, r);
+      RETURN zsz_reading_json(row_indicator_readings);
+    WHEN 'process_review' THEN
+      row_process_reviews := jsonb_populate_record(NULL::process_reviews, r);
+      RETURN zsz_review_json(row_process_reviews);
+    WHEN 'incident' THEN
+      i := jsonb_populate_record(NULL::incidents, r);
+      view := zsz_incident_view(i, roles, sub);
+      RETURN CASE WHEN view IS NOT NULL THEN zsz_incident_json(i, view) END;
+    WHEN 'incident_timeline' THEN
+      row_incident_timeline := jsonb_populate_record(NULL::incident_timeline, r);
+      RETURN zsz_timeline_json(row_incident_timeline);
+    WHEN 'survey' THEN
+      row_surveys := jsonb_populate_record(NULL::surveys, r);
+      RETURN zsz_survey_json(row_surveys);
+    WHEN 'auditor_appointment' THEN
+      row_auditor_appointments := jsonb_populate_record(NULL::auditor_appointments, r);
+      RETURN zsz_appointment_json(row_auditor_appointments);
+    WHEN 'audit' THEN
+      row_audits := jsonb_populate_record(NULL::audits, r);
+      RETURN zsz_audit_json(row_audits);
+    WHEN 'audit_finding' THEN
+      row_audit_findings := jsonb_populate_record(NULL::audit_findings, r);
+      RETURN zsz_finding_json(row_audit_findings);
+    WHEN 'nonconformity' THEN
+      row_nonconformities := jsonb_populate_record(NULL::nonconformities, r);
+      RETURN zsz_nonconformity_json(row_nonconformities);
+    WHEN 'nonconformity_action' THEN
+      row_nonconformity_actions := jsonb_populate_record(NULL::nonconformity_actions, r);
+      RETURN zsz_action_json(row_nonconformity_actions);
+    WHEN 'audit_programme' THEN
+      row_audit_programmes := jsonb_populate_record(NULL::audit_programmes, r);
+      RETURN zsz_programme_json(row_audit_programmes);
+    WHEN 'management_review' THEN
+      row_management_reviews := jsonb_populate_record(NULL::management_reviews, r);
+      RETURN zsz_mr_json(row_management_reviews);
+    WHEN 'management_review_decision' THEN
+      row_management_review_decisions := jsonb_populate_record(NULL::management_review_decisions, r);
+      RETURN zsz_mr_decision_json(row_management_review_decisions);
+    WHEN 'risk_matrix' THEN
+      row_risk_matrices := jsonb_populate_record(NULL::risk_matrices, r);
+      RETURN zsz_risk_matrix_json(row_risk_matrices);
+    WHEN 'risk' THEN
+      row_risks := jsonb_populate_record(NULL::risks, r);
+      RETURN zsz_risk_json(row_risks);
+    WHEN 'risk_assessment' THEN
+      row_risk_assessments := jsonb_populate_record(NULL::risk_assessments, r);
+      RETURN zsz_risk_assessment_json(row_risk_assessments);
+    WHEN 'risk_action' THEN
+      row_risk_actions := jsonb_populate_record(NULL::risk_actions, r);
+      RETURN zsz_risk_action_json(row_risk_actions);
+    ELSE
+      RETURN c.after::json;
+  END CASE;
+END
+$$;
 
 -- One entry of the feed as the caller (roles, sub) receives it; NULL when it may not see it.
 -- The webhooks' delivery bodies are these documents too.
 CREATE FUNCTION zsz_feed_entry(c change_log, roles text[], sub text) RETURNS json
-  LANGUAGE sql STABLE PARALLEL SAFE
-  RETURN (SELECT json_build_object('id', c.id, 'at', zsz_ts(c.at), 'entity', c.entity, 'record_id', c.record_id,
-                                   'action', c.action, 'actor', c.actor, 'record', r.record)
-          FROM (SELECT zsz_feed_record(c, roles, sub) AS record) AS r
-          WHERE zsz_change_visible(c.entity, roles) AND r.record IS NOT NULL);
+  LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+  record json;
+BEGIN
+  IF NOT zsz_change_visible(c.entity, roles) THEN
+    RETURN NULL;
+  END IF;
+  record := zsz_feed_record(c, roles, sub);
+  IF record IS NULL THEN
+    RETURN NULL;
+  END IF;
+  RETURN json_build_object('id', c.id, 'at', zsz_ts(c.at), 'entity', c.entity, 'record_id', c.record_id,
+                           'action', c.action, 'actor', c.actor, 'record', record);
+END
+$$;

@@ -19,10 +19,12 @@ PGresult *changes_q_list(struct db_tx *tx, const char *org, const char *roles, c
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, xid, id, entities, record_id, since, n, roles, sub};
-  /* the horizon is an InitPlan: a bound of the index scan on (org_id, xid, id) */
+  /* the horizon is an InitPlan: a bound of the index scan on (org_id, xid, id); OFFSET 0 keeps
+   * the entry a subquery of its own, rendered once per row (pulled up, it was rendered twice:
+   * for the filter and for the output) */
   return db_exec(tx,
                  "SELECT e.entry::text, c.xid::text, c.id::text FROM change_log c "
-                 "CROSS JOIN LATERAL (SELECT zsz_feed_entry(c, $8::text[], $9) AS entry) AS e "
+                 "CROSS JOIN LATERAL (SELECT zsz_feed_entry(c, $8::text[], $9) AS entry OFFSET 0) AS e "
                  "WHERE c.org_id = $1 AND (c.xid, c.id) > ($2::xid8, $3::bigint) "
                  "AND c.xid < (SELECT pg_snapshot_xmin(pg_current_snapshot())) "
                  "AND ($4::text[] IS NULL OR c.entity = ANY ($4::text[])) "
