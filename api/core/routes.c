@@ -267,6 +267,8 @@ int query_spec_check(const struct query_spec *q, const char *v, msg_id *why, cha
     int digits_first = isdigit((unsigned char)v[0]) || ((v[0] == '-' || v[0] == '+') && isdigit((unsigned char)v[1]));
     if (!digits_first || *end != '\0' || len > 19 || n < q->min || n > q->max) {
       *why = strcmp(q->name, "limit") == 0 ? MSG_LIMIT : MSG_PARAM_INTEGER;
+      /* the page size's range, as the contract gives it for this list (the feed's is wider) */
+      if (*why == MSG_LIMIT) snprintf(list, listlen, "%lld to %lld", q->min, q->max);
       return -1;
     }
     return 0;
