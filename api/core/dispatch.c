@@ -783,7 +783,7 @@ static void long_poll(struct req_ctx *c, struct db_pool *pool, const struct db_t
     if (res->wait_seconds <= 0 || res->status != 200) break;
     if (deadline == 0) deadline = now_seconds() + res->wait_seconds;
     double left = deadline - now_seconds();
-    if (left <= 0 || (!waiting && !(waiting = notify_enter()))) break;
+    if (left <= 0 || notify_stopping() || (!waiting && !(waiting = notify_enter()))) break;
     /* then one more look, also when the time is up: the answer is what the log holds then */
     notify_wait(c->org_id, gen, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
     result_reset(res);

@@ -142,6 +142,10 @@ void notify_stop(void) {
   pthread_mutex_lock(&g_mu);
   g_stopping = 1;
   pthread_cond_broadcast(&g_cond);
+  /* let the waiters answer (each looks once more) before the HTTP server stops: 2 s at most */
+  struct timespec until = deadline_in(2000);
+  while (g_waiters > 0 && pthread_cond_timedwait(&g_cond, &g_mu, &until) != ETIMEDOUT) {
+  }
   pthread_mutex_unlock(&g_mu);
   if (g_running) {
     pthread_join(g_thread, NULL);
@@ -179,6 +183,10 @@ int notify_enter(void) {
 
 void notify_leave(void) {
   pthread_mutex_lock(&g_mu);
-  g_waiters--;
+  if (--g_waiters == 0 && g_stopping) pthread_cond_broadcast(&g_cond);
   pthread_mutex_unlock(&g_mu);
+}
+
+int notify_stopping(void) {
+  return stopping();
 }

@@ -14,9 +14,12 @@
  * requests at once (a waiting request occupies one of the server's worker threads). 0, or -1
  * when the thread cannot be started. */
 int notify_start(const char *url, int max_waiters);
-/* Wakes every waiter for good (they answer at once) and stops the listener; call before the
- * HTTP server stops, since its workers may be waiting. Idempotent. */
+/* Wakes every waiter for good (they answer at once; it waits up to 2 s for them to leave) and
+ * stops the listener; call before the HTTP server stops, since its workers may be waiting.
+ * Idempotent. */
 void notify_stop(void);
+/* 1 once notify_stop() was called: a waiter answers with what it has. */
+int notify_stopping(void);
 
 /* The generation of org's counter: read it before looking at the log, and wait from it. */
 unsigned long long notify_generation(long long org);
