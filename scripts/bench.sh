@@ -636,10 +636,13 @@ fi
 # ---- the change feed (issue 11) -----------------------------------------------------------------
 # Catch-up: 1,000,000 entries seeded set-based into the change log of organisation benchfeed
 # (as zsz_owner: org units and processes, rendered as API records), read by the president in
-# pages of 1,000 following next_cursor: entries/s. Then other users' writes during a
-# 100,000-row import of processes into the same hall: POSTs of org units in a loop, counted per
-# second, first alone, then while the import runs (they must not drop to zero: the change log
-# no longer takes a per-hall lock until commit).
+# pages of 1,000 following next_cursor: entries/s. Then another user's writes during a
+# 100,000-row import of processes into the same hall: the IOD's PUT of the deadline rules (one
+# row changed, one change-log entry each) in a loop, counted per second, first alone, then
+# while the import runs (they must not drop to zero: the change log no longer takes a per-hall
+# lock until commit). Not new org units: the import looks org units up, and a table growing by
+# thousands under a plan made when it was empty turned each batch into scans (the import hit
+# the 30 s statement timeout).
 if want feed; then
 zsz_header "change feed: catch-up of 1,000,000 entries; writes during a 100,000-row import"
 psql_owner <<'SQL'
@@ -700,23 +703,24 @@ with open(f"{sys.argv[1]}/feed-import-processes.ndjson", "w") as f:
         f.write(json.dumps({"code": f"GW 9.{i // 1000 + 1}.{i % 1000 + 1}", "name": f"Proces z importu nr {i}",
                             "description": "Opis z poprzedniego systemu. " * 3}, ensure_ascii=False) + "\n")
 PY
-python3 - "$port" "$fptoken" "$LOGS/feed-import-processes.ndjson" <<'PY'
+fitoken="$("$bin" token --sub benchfeed.iod --name "Feed IOD" --org benchfeed --role iod --ttl 3600)"
+python3 - "$port" "$fptoken" "$LOGS/feed-import-processes.ndjson" "$fitoken" <<'PY'
 import http.client, json, sys, threading, time
-port, token, path = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+port, token, path, iod = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+auth = {"Authorization": f"Bearer {iod}", "Content-Type": "application/json"}
 
 def writes(seconds=None, until=None):
-    """POSTs of org units in a loop; completions per whole second."""
+    """PUTs of the deadline rules in a loop (UODO 71 h, 72 h, ...); completions per second."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     per_second, t0, i = {}, time.time(), 0
     while (seconds is not None and time.time() - t0 < seconds) or (until is not None and not until.is_set()):
         i += 1
-        body = json.dumps({"code": f"F{int(t0)}-{threading.get_ident() % 1000}-{i}", "name": f"Jednostka {i}"})
-        conn.request("POST", "/api/v1/org-units", body=body, headers=auth)
+        body = json.dumps({"uodo": 71 + i % 2, "csirt": 24, "subjects": 720})
+        conn.request("PUT", "/api/v1/deadline-rules", body=body, headers=auth)
         r = conn.getresponse()
-        r.read()
-        if r.status != 201:
-            sys.exit(f"POST /api/v1/org-units answered {r.status}")
+        answer = r.read()
+        if r.status != 200:
+            sys.exit(f"PUT /api/v1/deadline-rules answered {r.status}: {answer[:300]!r}")
         s = int(time.time() - t0)
         per_second[s] = per_second.get(s, 0) + 1
     span = max(1, int(time.time() - t0))
