@@ -766,9 +766,10 @@ static void run_work_trampoline(struct db_tx *tx, void *arg, struct result *res)
   c->route->work(tx, c, res);
 }
 
-/* Runs the work of a read (on the replica when pool is not NULL, falling back to the
- * primary) into res; while it asks to wait (res->wait_seconds) and time remains, waits for the
- * organisation's change log to grow, or a second, without a connection, and runs it again. */
+/* Runs the work (a read on the replica when pool is not NULL, falling back to the primary)
+ * into res; while it asks to wait (res->wait_seconds: the change feed's long polling) and time
+ * remains, waits for the organisation's change log to grow, or a second, holding no
+ * connection, and runs it again. */
 static void long_poll(struct req_ctx *c, struct db_pool *pool, const struct db_tx_opts *opts, struct result *res) {
   double deadline = 0;
   int waiting = 0;
