@@ -637,12 +637,13 @@ fi
 # Catch-up: 1,000,000 entries seeded set-based into the change log of organisation benchfeed
 # (as zsz_owner: org units and processes, rendered as API records), read by the president in
 # pages of 1,000 following next_cursor: entries/s. Then another user's writes during a
-# 100,000-row import of processes into the same hall: the IOD's PUT of the deadline rules (one
-# row changed, one change-log entry each) in a loop, counted per second, first alone, then
-# while the import runs (they must not drop to zero: the change log no longer takes a per-hall
-# lock until commit). Not new org units: the import looks org units up, and a table growing by
-# thousands under a plan made when it was empty turned each batch into scans (the import hit
-# the 30 s statement timeout).
+# 100,000-row import of processes: the IOD's PUT of the deadline rules (one row changed, one
+# change-log entry each) in a loop, counted per second, first alone, then while the import runs
+# (they must not drop to zero: the change log no longer takes a per-hall lock until commit).
+# Both in hall bench, which the planner has statistics of: into the fresh benchfeed the
+# import's batches slowed, twice, until one passed the 30 s statement timeout, while 20,000
+# rows into krakow took 5 s with this change's triggers and index as without them (the
+# import's plans for a hall without statistics: not investigated here).
 if want feed; then
 zsz_header "change feed: catch-up of 1,000,000 entries; writes during a 100,000-row import"
 psql_owner <<'SQL'
@@ -671,8 +672,6 @@ SQL
     echo "seeded $((1000000 - have)) entries in $(echo "$(date +%s.%N) - $t0" | bc) s"
 fi
 ftoken="$("$bin" token --sub benchfeed.president --name "Feed President" --org benchfeed --role president --ttl 3600)"
-fptoken="$("$bin" token --sub benchfeed.plenipotentiary --name "Feed Plenipotentiary" --org benchfeed \
-    --role plenipotentiary --ttl 3600)"
 python3 - "$port" "$ftoken" <<'PY'
 import http.client, json, sys, time
 port, token = int(sys.argv[1]), sys.argv[2]
@@ -703,8 +702,8 @@ with open(f"{sys.argv[1]}/feed-import-processes.ndjson", "w") as f:
         f.write(json.dumps({"code": f"GW 9.{i // 1000 + 1}.{i % 1000 + 1}", "name": f"Proces z importu nr {i}",
                             "description": "Opis z poprzedniego systemu. " * 3}, ensure_ascii=False) + "\n")
 PY
-fitoken="$("$bin" token --sub benchfeed.iod --name "Feed IOD" --org benchfeed --role iod --ttl 3600)"
-python3 - "$port" "$fptoken" "$LOGS/feed-import-processes.ndjson" "$fitoken" <<'PY'
+fitoken="$("$bin" token --sub bench.iod --name "Bench IOD" --org bench --role iod --ttl 3600)"
+python3 - "$port" "$ptoken" "$LOGS/feed-import-processes.ndjson" "$fitoken" <<'PY'
 import http.client, json, sys, threading, time
 port, token, path, iod = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 auth = {"Authorization": f"Bearer {iod}", "Content-Type": "application/json"}
