@@ -245,7 +245,11 @@ CREATE FUNCTION zsz_feed_entry(c change_log, roles text[], sub text) RETURNS jso
 DECLARE
   record json;
 BEGIN
-  IF NOT zsz_change_visible(c.entity, roles) THEN
+  -- a deadline event about an incident (record_id incident/..., written by the deadline job)
+  -- names the incident: it is read as an incident entry is, and only by those who see
+  -- incidents whole (its document is not reduced as the plenipotentiary's view is)
+  IF NOT zsz_change_visible(c.entity, roles)
+     OR (c.entity = 'deadline' AND c.record_id LIKE 'incident/%' AND NOT roles && ARRAY['iod', 'president']) THEN
     RETURN NULL;
   END IF;
   record := zsz_feed_record(c, roles, sub);
