@@ -24,9 +24,12 @@
 # Knobs: ZSZ_BENCH_SECONDS (10), ZSZ_BENCH_CONNECTIONS (32), ZSZ_BENCH_THREADS
 # (2), ZSZ_BENCH_HTTP_PORT (first port tried, 18180), ZSZ_DB_POOL_SIZE (8),
 # ZSZ_BENCH_SECTIONS (which parts run: "processes surveys nonconformities
-# management_reviews risks imports feed scale", the default, or some of them; "imports imports_more"
-# adds objectives and users to the imports; "feed": the change feed's catch-up of 1,000,000
-# entries and writes during an import, issue 11).
+# management_reviews risks objectives_reads registers_csv imports feed scale webhooks", the
+# default, or some of them; "imports imports_more" adds objectives and users to the imports;
+# "feed": the change feed's catch-up of 1,000,000 entries and writes during an import, issue 11;
+# "worklist", the IOD's deadline worklist at 10,000 and 100,000 incidents, runs only when named:
+# its 110,000 incidents would change what the later sections measure), ZSZ_BENCH_BIN (the
+# server binary, default build/zsz-api).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -41,7 +44,7 @@ CONNS="${ZSZ_BENCH_CONNECTIONS:-32}"
 THREADS="${ZSZ_BENCH_THREADS:-2}"
 POOL="${ZSZ_DB_POOL_SIZE:-8}"
 NPROC=10000
-SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks imports feed scale}"
+SECTIONS="${ZSZ_BENCH_SECTIONS:-processes surveys nonconformities management_reviews risks objectives_reads registers_csv imports feed scale webhooks}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 
@@ -67,7 +70,9 @@ trap 'exit 143' TERM
 zsz_header "dependencies and build"
 zsz_install_deps wrk
 zsz_build build
-bin="$ZSZ_ROOT/build/zsz-api"
+# ZSZ_BENCH_BIN: another build's server (e.g. main's, for "before" figures; it applies its own
+# migrations, those its build names)
+bin="${ZSZ_BENCH_BIN:-$ZSZ_ROOT/build/zsz-api}"
 pgbin="$(zsz_pg_bindir)"
 rm -rf "$LOGS"
 mkdir -p "$LOGS"
@@ -133,7 +138,8 @@ while ! zsz_port_free "$port"; do
     ((port < ${ZSZ_BENCH_HTTP_PORT:-18180} + 50)) || zsz_die "no free port"
 done
 base="http://127.0.0.1:$port"
-ZSZ_PORT="$port" "$bin" serve >"$LOGS/server.log" 2>&1 </dev/null &
+# no webhook workers here: the webhooks section measures deliveries on a server of its own
+ZSZ_PORT="$port" ZSZ_WEBHOOK_WORKERS=0 "$bin" serve >"$LOGS/server.log" 2>&1 </dev/null &
 server_pid=$!
 zsz_wait_http "$base/readyz" 30 "$server_pid" || {
     tail -n 40 "$LOGS/server.log"
@@ -227,6 +233,68 @@ for name in list one; do
     fi
 done
 echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative)"
+fi
+
+# ---- worklist: the IOD's morning worklist at 10,000 and 100,000 incidents ---------------------
+# Aim (issue 16): flat with size. Two halls of their own (benchwl10k, benchwl100k), incidents
+# every 25 minutes back from now (so both have the same recent ones and as many deadlines
+# pending in the next 12 hours; the larger one has ten times the history): a fifth breaches
+# (every tenth of high risk), a fifth cyber, most old ones notified in time, every third never.
+# Measured: the pending worklist within 12 hours, the missed worklist, and a plain page.
+if want worklist; then
+zsz_header "worklist: GET /incidents?deadline_state=... at 10,000 and 100,000 incidents"
+printf '%-64s %8s %9s %9s\n' "endpoint (1 connection, sequential, ${SECS}s)" "requests" "p50" "p99"
+for n in 10000 100000; do
+    code="benchwl$((n / 1000))k"
+    psql_owner -v n="$n" -v code="$code" <<'SQL' >/dev/null
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO organisations (code, name, process_scheme) VALUES (:'code', 'Worklist bench hall', 'krakow')
+ON CONFLICT (code) DO NOTHING;
+CREATE TEMP TABLE wl AS
+SELECT g, date_trunc('second', now()) - g * interval '25 minutes' AS t FROM generate_series(1, :n) g;
+INSERT INTO incidents (org_id, number, title, type, severity, status, detected_at, reported_at, reporter, breach, ksc)
+SELECT o.id, 'INC/' || extract(year FROM wl.t) || '/' || lpad(g::text, 6, '0'), 'Incydent ' || g,
+       (ARRAY['personal_data_breach', 'cyber', 'it_failure', 'physical', 'other'])[1 + g % 5], 1 + g % 5,
+       CASE WHEN wl.t < now() - interval '30 days' THEN 'closed' ELSE 'investigating' END, wl.t, wl.t,
+       :'code' || '.iod',
+       CASE WHEN g % 5 = 0 THEN jsonb_build_object(
+            'aware_at', to_char(wl.t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+            'risk_level', CASE WHEN g % 10 = 0 THEN 'high' ELSE 'risk' END)
+            || CASE WHEN g % 3 <> 0 AND wl.t < now() - interval '3 days' THEN jsonb_build_object(
+                 'uodo_notified_at', to_char((wl.t + interval '2 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'),
+                 'subjects_notified_at', to_char((wl.t + interval '2 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))
+               ELSE '{}' END END,
+       CASE WHEN g % 5 = 1 THEN jsonb_build_object('csirt', 'NASK')
+            || CASE WHEN g % 3 <> 0 AND wl.t < now() - interval '1 day' THEN jsonb_build_object(
+                 'csirt_reported_at', to_char((wl.t + interval '20 hours') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"'))
+               ELSE '{}' END END
+FROM organisations o, wl WHERE o.code = :'code'
+ON CONFLICT (org_id, number) DO NOTHING;
+COMMIT;
+ANALYZE incidents;
+SQL
+    psql_owner -c "DO \$\$ BEGIN IF to_regclass('incident_deadlines') IS NOT NULL THEN ANALYZE incident_deadlines; END IF; END \$\$" \
+        >/dev/null
+    wl_auth="Authorization: Bearer $("$bin" token --sub "$code.iod" --name IOD --org "$code" --role iod --ttl 3600)"
+    for p in "/api/v1/incidents?deadline_state=pending&due_within=PT12H" "/api/v1/incidents?deadline_state=missed" \
+        "/api/v1/incidents?limit=50"; do
+        probe="$(curl -s -o "$LOGS/probe-wl.json" -w '%{http_code}' -H "$wl_auth" "$base$p")"
+        [[ "$probe" == 200 ]] || zsz_die "GET $p answered $probe: $(head -c 300 "$LOGS/probe-wl.json")"
+        items="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$LOGS/probe-wl.json")"
+        # one connection, requests one after another for SECS seconds (at least 5): the
+        # latency of the call itself, which is what grows with the register
+        : >"$LOGS/times-wl.txt"
+        wl_end=$((SECONDS + SECS))
+        while ((SECONDS < wl_end)) || (($(wc -l <"$LOGS/times-wl.txt") < 5)); do
+            curl -s --max-time 120 -o /dev/null -w '%{time_total}\n' -H "$wl_auth" "$base$p" >>"$LOGS/times-wl.txt"
+        done
+        read -r wl_n wl_p50 wl_p99 < <(sort -n "$LOGS/times-wl.txt" | awk '{t[NR] = $1} END {
+            printf "%d %.1fms %.1fms\n", NR, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.99 + 0.999)] * 1000 }')
+        printf '%-64s %8s %9s %9s\n' "GET ${p#/api/v1} ($n, $items items)" "$wl_n" "$wl_p50" "$wl_p99"
+    done
+done
 fi
 
 # ---- surveys: a paper-form import of 100,000 responses, then results at 1,000,000 ----------
@@ -526,6 +594,193 @@ for who in plenipotentiary process_owner; do
 done
 fi
 
+# ---- objectives_reads: the report and lists of a hall with 300 objectives (issue 16) ----------
+# The demo hall (seeds) plus 300 approved objectives of the current year x 3 quarterly indicators
+# x 4 readings (3,600 readings more): the annual report (JSON and CSV), the list at 200 and 50,
+# and a page of 200 full nonconformity cards (1,000 cards with 3 actions and 2 history entries
+# each). Aims: report p50 under 30 ms, list of 200 under 15 ms, 200 cards under 15 ms. Latency
+# on one connection (a request's own cost); an endpoint whose first answer takes over 1 s is
+# timed with curl alone (median of 3).
+# lat_probe LABEL AUTH PATH [curl/wrk header args...]: prints p50/p99 (wrk, 1 connection, 5 s) or
+# the median of 3 curls when the first answer takes more than a second.
+lat_probe() {
+    local label="$1" hdr="$2" path="$3" first times=()
+    shift 3
+    first="$(curl -s -o "$LOGS/probe-body" -w '%{time_total} %{http_code} %{size_download}' -H "$hdr" "$@" "$base$path")"
+    read -r t code bytes <<<"$first"
+    [[ "$code" == 200 ]] || { head -c 400 "$LOGS/probe-body"; echo; zsz_die "GET $path answered $code"; }
+    if awk -v t="$t" 'BEGIN { exit !(t > 1) }'; then
+        times=("$t")
+        for _ in 2 3; do times+=("$(curl -s -o /dev/null -w '%{time_total}' -H "$hdr" "$@" "$base$path")"); done
+        printf '%-62s %9s %9s %10s  (curl, median of 3, s)\n' "$label" \
+            "$(printf '%s\n' "${times[@]}" | sort -n | sed -n 2p)s" "-" "$bytes"
+    else
+        wrk -t1 -c1 -d5s --latency -H "$hdr" "$@" "$base$path" >"$LOGS/wrk-probe.txt"
+        printf '%-62s %9s %9s %10s\n' "$label" "$(awk '$1 == "50%" {print $2}' "$LOGS/wrk-probe.txt")" \
+            "$(awk '$1 == "99%" {print $2}' "$LOGS/wrk-probe.txt")" "$bytes"
+    fi
+}
+if want objectives_reads; then
+zsz_header "objectives_reads: 300 objectives x 3 indicators x 4 readings; 200 nonconformity cards"
+zsz_load_seeds "$url" >"$LOGS/seeds.log" 2>&1 || zsz_die "loading the demo seeds failed"
+psql_owner <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+CREATE TEMP TABLE k AS SELECT o.id AS org, extract(year FROM zsz_today())::integer AS year
+  FROM organisations o WHERE o.code = 'krakow';
+INSERT INTO objectives (org_id, code, year, title, standards, status, approved_version, owner, process_id,
+                        planned_actions, resources, due_date, evaluation_method)
+SELECT k.org, 'BENCH-' || lpad(g::text, 3, '0'), k.year, 'Cel benchmarku nr ' || g,
+       CASE WHEN g % 4 = 0 THEN ARRAY['iso27001'] ELSE ARRAY['iso9001'] END, 'approved', 1, 'krakow.process_owner',
+       (SELECT p.id FROM processes p WHERE p.org_id = k.org ORDER BY p.code OFFSET g % 5 LIMIT 1),
+       'Działania', 'Zasoby', make_date(k.year, 12, 31), 'Metoda oceny'
+FROM k, generate_series(1, 300) g ON CONFLICT (org_id, code) DO NOTHING;
+INSERT INTO indicators (org_id, objective_id, name, unit, direction, baseline, target, target_min, target_max,
+                        frequency)
+SELECT o.org_id, o.id, 'Wskaźnik ' || n, '%', d.direction, d.baseline, d.target, d.tmin, d.tmax, 'quarterly'
+FROM objectives o JOIN k ON k.org = o.org_id, generate_series(1, 3) n,
+     LATERAL (SELECT CASE n WHEN 1 THEN 'increase' WHEN 2 THEN 'decrease' ELSE 'range' END AS direction,
+                     CASE n WHEN 1 THEN 0 WHEN 2 THEN 100 END::numeric AS baseline,
+                     CASE n WHEN 1 THEN 100 WHEN 2 THEN 20 END::numeric AS target,
+                     CASE n WHEN 3 THEN 40 END::numeric AS tmin, CASE n WHEN 3 THEN 60 END::numeric AS tmax) d
+WHERE o.code LIKE 'BENCH-%' AND NOT EXISTS (SELECT 1 FROM indicators i WHERE i.objective_id = o.id);
+INSERT INTO indicator_readings (org_id, indicator_id, period, value, recorded_by)
+SELECT i.org_id, i.id, k.year || '-Q' || q, (15 * q + (i.id * 7) % 40)::numeric + 0.25, 'bench'
+FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id JOIN k ON k.org = o.org_id,
+     generate_series(1, 4) q
+WHERE o.code LIKE 'BENCH-%' ON CONFLICT DO NOTHING;
+INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description, status, created_at)
+SELECT k.org, 'NC/2024/' || lpad(g::text, 5, '0'), 'process_monitoring',
+       CASE WHEN g % 7 = 0 THEN 'major' ELSE 'minor' END,
+       (SELECT p.id FROM processes p WHERE p.org_id = k.org ORDER BY p.code OFFSET g % 5 LIMIT 1),
+       'krakow.process_owner', 'Niezgodność benchmarku nr ' || g,
+       (ARRAY['open', 'analysis', 'action_plan', 'implementation', 'verification'])[1 + g % 5],
+       '2024-01-01'::timestamptz + g * interval '5 hours'
+FROM k, generate_series(1, 1000) g ON CONFLICT (org_id, number) DO NOTHING;
+INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date, status)
+SELECT n.org_id, n.id, 'corrective', 'Działanie ' || a, 'krakow.process_owner', '2024-06-01'::date + (n.id % 700)::integer,
+       CASE WHEN a = 1 THEN 'done' ELSE 'open' END
+FROM nonconformities n JOIN k ON k.org = n.org_id, generate_series(1, 3) a
+WHERE n.number LIKE 'NC/2024/%' AND NOT EXISTS (SELECT 1 FROM nonconformity_actions x
+  WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id);
+INSERT INTO nonconformity_history (org_id, nonconformity_id, from_status, to_status, by, at)
+SELECT n.org_id, n.id, s.f, s.t, 'krakow.process_owner', n.created_at + s.d * interval '1 day'
+FROM nonconformities n JOIN k ON k.org = n.org_id,
+     (VALUES (NULL, 'open', 0), ('open', 'analysis', 3)) AS s(f, t, d)
+WHERE n.number LIKE 'NC/2024/%' AND NOT EXISTS (SELECT 1 FROM nonconformity_history x
+  WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id);
+COMMIT;
+ANALYZE objectives; ANALYZE indicators; ANALYZE indicator_readings;
+ANALYZE nonconformities; ANALYZE nonconformity_actions; ANALYZE nonconformity_history;
+SQL
+year="$(psql_owner -At -c "SELECT extract(year FROM zsz_today())::integer")"
+echo "krakow, $year: $(psql_owner -At -c "SELECT count(DISTINCT o.id) || ' objectives, ' || count(DISTINCT i.id) || ' indicators, ' || count(r.*) || ' readings' FROM objectives o JOIN organisations g ON g.id = o.org_id AND g.code = 'krakow' LEFT JOIN indicators i ON i.objective_id = o.id LEFT JOIN indicator_readings r ON r.indicator_id = i.id WHERE o.year = $year")"
+kp="Authorization: Bearer $("$bin" token --sub krakow.plenipotentiary --name "Pełnomocnik" --org krakow \
+    --role plenipotentiary --ttl 3600)"
+curl -s -o /dev/null -H "$kp" "$base/api/v1/me"
+printf '%-62s %9s %9s %10s\n' "endpoint (1 connection)" p50 p99 bytes
+lat_probe "GET /objectives/report?year=$year (JSON)" "$kp" "/api/v1/objectives/report?year=$year"
+lat_probe "GET /objectives/report?year=$year (CSV)" "$kp" "/api/v1/objectives/report?year=$year" -H 'Accept: text/csv'
+lat_probe "GET /objectives?limit=200" "$kp" "/api/v1/objectives?limit=200"
+lat_probe "GET /objectives?limit=50" "$kp" "/api/v1/objectives?limit=50"
+lat_probe "GET /objectives?limit=50&health=on_track" "$kp" "/api/v1/objectives?limit=50&health=on_track"
+lat_probe "GET /nonconformities?limit=200 (full cards)" "$kp" "/api/v1/nonconformities?limit=200"
+echo "aims: report under 30 ms (JSON and CSV), objectives?limit=200 under 15 ms, 200 cards under 15 ms;" \
+    "load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
+# ---- registers_csv: the nonconformity register and the breach register at 100,000 rows -------
+# Aims (issue 16): each under 1 s, the server's memory flat (VmRSS sampled every 20 ms while the
+# export runs, peak minus the value before). Own organisation (benchcsv).
+# rss_during NAME CURL-ARGS...: runs curl with the sampler; sets took_s, bytes and growth_mb.
+rss_during() {
+    local name="$1" before peak sampler out
+    shift
+    before="$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")"
+    echo "$before" >"$LOGS/peak-$name"
+    rm -f "$LOGS/stop-$name"
+    (
+        peak="$before"
+        while [[ ! -e "$LOGS/stop-$name" ]]; do
+            r="$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status")"
+            ((r > peak)) && peak="$r" && echo "$peak" >"$LOGS/peak-$name"
+            sleep 0.02
+        done
+    ) &
+    sampler=$!
+    out="$(curl -s -o "$LOGS/csv-$name.csv" -w '%{time_total} %{size_download} %{http_code}' "$@")"
+    touch "$LOGS/stop-$name"
+    wait "$sampler"
+    read -r took_s bytes code <<<"$out"
+    [[ "$code" == 200 ]] || { head -c 400 "$LOGS/csv-$name.csv"; echo; zsz_die "$name answered $code"; }
+    peak="$(cat "$LOGS/peak-$name")"
+    growth_mb=$(((peak - before + 1023) / 1024))
+}
+if want registers_csv; then
+zsz_header "registers_csv: nonconformities and breaches as CSV at 100,000 rows"
+psql_owner <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO organisations (code, name, process_scheme) VALUES ('benchcsv', 'Benchmark hall (CSV)', 'krakow')
+ON CONFLICT (code) DO NOTHING;
+CREATE TEMP TABLE o AS SELECT id FROM organisations WHERE code = 'benchcsv';
+INSERT INTO users (org_id, sub, name, roles) SELECT o.id, 'benchcsv.' || r, r, ARRAY[r] FROM o,
+  unnest(ARRAY['plenipotentiary', 'iod', 'owner']) r ON CONFLICT DO NOTHING;
+INSERT INTO processes (org_id, code, name, category, owner)
+SELECT o.id, 'GR ' || g, 'Proces ' || g, 'core', 'benchcsv.owner' FROM o, generate_series(1, 50) g
+ON CONFLICT DO NOTHING;
+INSERT INTO nonconformities (org_id, number, source, source_ref, severity, process_id, owner, description, status,
+                             created_at, closed_at)
+SELECT o.id, 'NC/2025/' || lpad(g::text, 6, '0'), 'process_monitoring',
+       CASE WHEN g % 10 = 0 THEN '=HYPERLINK("x")' ELSE 'ref; ' || g END,
+       CASE WHEN g % 7 = 0 THEN 'major' ELSE 'minor' END,
+       (SELECT p.id FROM processes p WHERE p.org_id = o.id AND p.code = 'GR ' || (1 + g % 50)), 'benchcsv.owner',
+       'Niezgodność nr ' || g, (ARRAY['open', 'analysis', 'action_plan', 'implementation', 'closed'])[1 + g % 5],
+       '2025-01-01'::timestamptz + g * interval '4 minutes',
+       CASE WHEN g % 5 = 4 THEN '2025-01-01'::timestamptz + g * interval '4 minutes' + interval '20 days' END
+FROM o, generate_series(1, 100000) g ON CONFLICT (org_id, number) DO NOTHING;
+INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date, status)
+SELECT n.org_id, n.id, 'corrective', 'Działanie', 'benchcsv.owner', '2025-03-01'::date + (n.id % 400)::integer, 'open'
+FROM nonconformities n, o WHERE n.org_id = o.id AND n.id % 3 = 0
+  AND NOT EXISTS (SELECT 1 FROM nonconformity_actions x WHERE x.org_id = o.id);
+INSERT INTO incidents (org_id, number, title, type, severity, status, occurred_at, detected_at, reported_at,
+                       reporter, breach)
+SELECT o.id, 'INC/2025/' || lpad(g::text, 6, '0'), 'Naruszenie ' || g, 'personal_data_breach', 1 + g % 5, 'closed',
+       '2025-01-01'::timestamptz + g * interval '4 minutes', '2025-01-01'::timestamptz + g * interval '4 minutes',
+       '2025-01-01'::timestamptz + g * interval '4 minutes' + interval '1 hour', 'benchcsv.iod',
+       jsonb_build_object('aware_at', '2025-01-01'::timestamptz + g * interval '4 minutes', 'breach_nature',
+         'Utrata poufności; dokument wysłany do niewłaściwego adresata nr ' || g,
+         'data_categories', jsonb_build_array('identification', 'contact'), 'subjects_count', 1 + g % 40,
+         'records_count', 1 + g % 90, 'likely_consequences', 'Ryzyko kradzieży tożsamości',
+         'measures_taken', '=wezwanie do usunięcia', 'risk_level', 'risk',
+         'uodo_notified_at', '2025-01-01'::timestamptz + g * interval '4 minutes' + interval '2 days',
+         'uodo_reference', 'DKN.5130.' || g)
+FROM o, generate_series(1, 100000) g ON CONFLICT (org_id, number) DO NOTHING;
+COMMIT;
+ANALYZE processes; ANALYZE nonconformities; ANALYZE nonconformity_actions; ANALYZE incidents;
+SQL
+cp="Authorization: Bearer $("$bin" token --sub benchcsv.plenipotentiary --name "Pełnomocnik" --org benchcsv \
+    --role plenipotentiary --ttl 3600)"
+ci="Authorization: Bearer $("$bin" token --sub benchcsv.iod --name "IOD" --org benchcsv --role iod --ttl 3600)"
+curl -s -o /dev/null -H "$cp" "$base/api/v1/me"
+curl -s -o /dev/null -H "$ci" "$base/api/v1/me"
+printf '%-52s %9s %12s %7s %14s\n' "export (100,000 rows)" "seconds" "bytes" "rows" "RSS growth MB"
+for run in 1 2 3; do
+    rss_during nc -H "$cp" -H 'Accept: text/csv' "$base/api/v1/nonconformities"
+    printf '%-52s %9s %12s %7s %14s\n' "GET /nonconformities (CSV), run $run" "$took_s" "$bytes" \
+        "$(($(wc -l <"$LOGS/csv-nc.csv") - 1))" "$growth_mb"
+done
+for run in 1 2 3; do
+    rss_during breach -H "$ci" -H 'Accept: text/csv' "$base/api/v1/incidents/breach-register?year=2025"
+    printf '%-52s %9s %12s %7s %14s\n' "GET /incidents/breach-register?year=2025 (CSV), run $run" "$took_s" "$bytes" \
+        "$(($(wc -l <"$LOGS/csv-breach.csv") - 1))" "$growth_mb"
+done
+echo "server VmHWM now: $(awk '/^VmHWM:/ {print $2}' "/proc/$server_pid/status") kB"
+echo "aims: under 1 s each, memory flat; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+fi
+
 # ---- imports: 100,000 rows of a kind, with history kept (issue 10) ---------------------------
 # Aims: each import of 100,000 rows under 10 s, the server's memory growing less than 100 MB
 # while it runs (VmRSS sampled every 20 ms, peak minus the value before; the body is read a row
@@ -589,10 +844,21 @@ with open(f"{d}/import-readings.csv", "wb") as f:
                 f"zażółć gęślą jaźń\r\n".encode("cp1250"))
 PY
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status"; }
-# bench_import NAME PATH FILE CONTENT-TYPE TOKEN: sets import_s and growth_mb
+# cpu_ticks: CPU time (user + system, clock ticks) of the server and of the cluster's processes
+# so far: an import's share of it does not depend on what else the machine runs
+cpu_ticks() {
+    local pm pids
+    pm="$(head -n1 "$PG_DIR/data/postmaster.pid")"
+    pids="$server_pid $pm $(pgrep -P "$pm" | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done |
+        awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t}'
+}
+# bench_import NAME PATH FILE CONTENT-TYPE TOKEN: sets import_s, cpu_s and growth_mb
 bench_import() {
-    local name="$1" path="$2" file="$3" ctype="$4" token="$5" before peak sampler
+    local name="$1" path="$2" file="$3" ctype="$4" token="$5" before peak sampler ticks
     before="$(rss_kb)"
+    ticks="$(cpu_ticks)"
     echo "$before" >"$LOGS/peak-$name"
     (
         peak="$before"
@@ -605,6 +871,7 @@ bench_import() {
     sampler=$!
     import_s="$(curl -s -o "$LOGS/import-$name-answer.json" -w '%{time_total}' -H "Authorization: Bearer $token" \
         -H "Content-Type: $ctype" --data-binary "@$file" "$base$path")"
+    cpu_s="$(awk -v a="$ticks" -v b="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) / hz}')"
     touch "$LOGS/stop-$name"
     wait "$sampler"
     peak="$(cat "$LOGS/peak-$name")"
@@ -614,21 +881,20 @@ bench_import() {
         zsz_die "the $name import did not create 100,000 records"
     }
 }
-printf '%-46s %10s %14s\n' "import of 100,000 rows" "seconds" "RSS growth MB"
+printf '%-46s %10s %8s %14s\n' "import of 100,000 rows" "seconds" "CPU s" "RSS growth MB"
 bench_import processes /api/v1/imports/processes "$LOGS/import-processes.ndjson" application/x-ndjson "$ptoken"
-printf '%-46s %10s %14s\n' "processes (NDJSON)" "$import_s" "$growth_mb"
+printf '%-46s %10s %8s %14s\n' "processes (NDJSON)" "$import_s" "$cpu_s" "$growth_mb"
 bench_import incidents /api/v1/imports/incidents "$LOGS/import-incidents.json" application/json "$itoken"
-printf '%-46s %10s %14s\n' "incidents (JSON array)" "$import_s" "$growth_mb"
+printf '%-46s %10s %8s %14s\n' "incidents (JSON array)" "$import_s" "$cpu_s" "$growth_mb"
 bench_import readings /api/v1/imports/readings "$LOGS/import-readings.csv" "text/csv; charset=windows-1250" "$ptoken"
-printf '%-46s %10s %14s\n' "readings (CSV, windows-1250)" "$import_s" "$growth_mb"
-# objectives and the directory: only when ZSZ_BENCH_SECTIONS names imports_more too (the
-# objectives import of 100,000 did not end within 9 minutes on the shared machine: see
-# docs/design-imports.md, "Speed")
+printf '%-46s %10s %8s %14s\n' "readings (CSV, windows-1250)" "$import_s" "$cpu_s" "$growth_mb"
+# objectives and the directory: only when ZSZ_BENCH_SECTIONS names imports_more too (they
+# add about a minute)
 if want imports_more; then
 bench_import objectives /api/v1/imports/objectives "$LOGS/import-objectives.ndjson" application/x-ndjson "$ptoken"
-printf '%-46s %10s %14s\n' "objectives, 1 indicator each (NDJSON)" "$import_s" "$growth_mb"
+printf '%-46s %10s %8s %14s\n' "objectives, 1 indicator each (NDJSON)" "$import_s" "$cpu_s" "$growth_mb"
 bench_import users /api/v1/imports/users "$LOGS/import-users.csv" "text/csv; charset=windows-1250" "$ptoken"
-printf '%-46s %10s %14s\n' "users (CSV, windows-1250, directory)" "$import_s" "$growth_mb"
+printf '%-46s %10s %8s %14s\n' "users (CSV, windows-1250, directory)" "$import_s" "$cpu_s" "$growth_mb"
 fi
 echo "aims: under 10 s each, RSS growth under 100 MB; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi
@@ -805,4 +1071,88 @@ bench_variant "GET /api/v1/processes/{id}, PgBouncer transaction mode" /api/v1/p
 bench_variant "GET /api/v1/processes?limit=50, direct" "$list_path" --
 bench_variant "GET /api/v1/processes?limit=50, PgBouncer transaction mode" "$list_path" -- \
     ZSZ_DATABASE_URL="$bouncer_url" ZSZ_DB_POOLER=transaction
+fi
+
+# ---- webhooks (issue 11): deliveries per second to a local receiver -------------------------
+# A server of its own with 2 delivery workers (ZSZ_WEBHOOK_WORKERS, the default) and the
+# receiver (Python's http.server, answering 204) allowed on 127.0.0.1. 10,000 process updates
+# in one statement queue 10,000 deliveries (the outbox trigger, in the writer's transaction);
+# the clock runs from that commit until the last delivery is recorded. One subscription: its
+# deliveries go out in order, one at a time (the head of its queue), so one worker's round trip
+# bounds it; four subscriptions of 2,500 events each: the workers work in parallel.
+if want webhooks; then
+zsz_header "webhooks: 10,000 deliveries to a local receiver"
+wport=$((port + 3))
+while ! zsz_port_free "$wport"; do wport=$((wport + 1)); done
+rport=19050
+while ! zsz_port_free "$rport"; do rport=$((rport + 1)); done
+python3 - "$rport" >"$LOGS/webhook-receiver.log" 2>&1 <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+s.daemon_threads = True
+s.serve_forever()
+PY
+receiver_pid=$!
+env ZSZ_PORT="$wport" ZSZ_WEBHOOK_ALLOWED_HOSTS=127.0.0.1 ZSZ_WEBHOOK_POLL_MS=50 \
+    "$bin" serve >"$LOGS/server-webhooks.log" 2>&1 </dev/null &
+wpid=$!
+trap 'kill "$receiver_pid" 2>/dev/null || true; zsz_stop_pid "$wpid" 20 || true; cleanup' EXIT
+zsz_wait_http "http://127.0.0.1:$wport/readyz" 30 "$wpid" || {
+    tail -n 20 "$LOGS/server-webhooks.log"
+    zsz_die "webhook server not ready"
+}
+ptoken="$("$bin" token --sub bench.plenipotentiary --name "Bench P" --org bench --role plenipotentiary --ttl 3600)"
+# bench_webhooks NSUBS: NSUBS subscriptions to process.update, 10,000 updates split among them
+# (each subscription's filter names its own processes by the process id's remainder)
+bench_webhooks() {
+    local nsubs="$1" per=$((10000 / $1)) ids=() i t0 t1 enq_ms done_n total
+    psql_owner -q -c "DELETE FROM webhook_subscriptions WHERE org_id = $org_id"
+    for ((i = 0; i < nsubs; i++)); do
+        ids+=("$(curl -s -H "Authorization: Bearer $ptoken" -H 'Content-Type: application/json' \
+            -d "{\"url\": \"http://127.0.0.1:$rport/hook\", \"events\": [\"process.update\"]}" \
+            "http://127.0.0.1:$wport/api/v1/webhooks" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')")
+    done
+    # one subscription per block of processes: switch the others off while a block is written
+    t0="$(date +%s.%N)"
+    for ((i = 0; i < nsubs; i++)); do
+        psql_owner -q -v org="$org_id" -v sub="${ids[$i]}" -v lo="$((id_lo + i * per))" -v n="$per" <<'SQL'
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+UPDATE webhook_subscriptions SET active = (id = :sub) WHERE org_id = :org;
+UPDATE processes SET description = description || '.' WHERE org_id = :org AND id >= :lo AND id < :lo + :n;
+UPDATE webhook_subscriptions SET active = true WHERE org_id = :org;
+COMMIT;
+SQL
+    done
+    t1="$(date +%s.%N)"
+    enq_ms="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.0f", (b - a) * 1000}')"
+    total=$((per * nsubs))
+    for ((i = 0; i < 600; i++)); do
+        done_n="$(psql_owner -At -c "SELECT count(*) FROM webhook_deliveries WHERE org_id = $org_id AND status <> 'pending'")"
+        ((done_n >= total)) && break
+        sleep 0.2
+    done
+    t2="$(date +%s.%N)"
+    read -r delivered failed <<<"$(psql_owner -At -F ' ' -c "SELECT count(*) FILTER (WHERE status = 'delivered'),
+        count(*) FILTER (WHERE status = 'failed') FROM webhook_deliveries WHERE org_id = $org_id")"
+    printf '%-34s %9s %12s %10s %8s %14s\n' "$nsubs subscription(s) x $per events" "$total" "$enq_ms" \
+        "$delivered" "$failed" "$(awk -v a="$t1" -v b="$t2" -v n="$delivered" 'BEGIN {printf "%.0f", n / (b - a)}')"
+}
+printf '%-34s %9s %12s %10s %8s %14s\n' "case" "queued" "enqueue ms" "delivered" "failed" "deliveries/s"
+bench_webhooks 1
+bench_webhooks 4
+psql_owner -q -c "DELETE FROM webhook_subscriptions WHERE org_id = $org_id"
+kill "$receiver_pid" 2>/dev/null || true
+zsz_stop_pid "$wpid" 20 || true
+trap cleanup EXIT
+echo "2 workers, poll 50 ms; load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 fi

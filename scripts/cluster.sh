@@ -102,7 +102,8 @@ start_api() {
         ZSZ_RATE_LIMIT_STORE=database \
         ZSZ_PUBLIC_RATE_LIMIT="${ZSZ_CLUSTER_RATE_LIMIT:-60}" ZSZ_TRUSTED_PROXIES=127.0.0.1 \
         ZSZ_MAX_CONNECTIONS_PER_ADDRESS=0 ZSZ_JWT_SECRET="$(secret)" \
-        ZSZ_METRICS_BIND="127.0.0.1:$((LB_PORT + 2 + n))" ZSZ_HOUSEKEEPING_SECONDS=2 "$@" \
+        ZSZ_METRICS_BIND="127.0.0.1:$((LB_PORT + 2 + n))" ZSZ_HOUSEKEEPING_SECONDS=2 \
+        "${ZSZ_WEBHOOK_TEST_SETTINGS[@]}" "$@" \
         "$BIN" serve >>"$DIR/api$n.log" 2>&1 </dev/null &
     echo $! >"$DIR/api$n.pid"
     zsz_wait_http "http://127.0.0.1:$port/readyz" 30 "$(cat "$DIR/api$n.pid")" || {
@@ -218,6 +219,7 @@ test_env() {
     export ZSZ_TEST_PG_SCRIPT="$ZSZ_ROOT/scripts/pg.sh" ZSZ_CLUSTER_DIR="$DIR"
     export ZSZ_CLUSTER_API_PORTS="$API1_PORT,$API2_PORT" ZSZ_CLUSTER_METRICS_PORTS="$((LB_PORT + 3)),$((LB_PORT + 4))"
     export ZSZ_CLUSTER_STANDBY_URL="$(standby_url)" ZSZ_CLUSTER_RATE_LIMIT="${ZSZ_CLUSTER_RATE_LIMIT:-60}"
+    export "${ZSZ_WEBHOOK_TEST_SETTINGS[@]}"
 }
 
 cmd_test() {

@@ -279,11 +279,12 @@ api_tests() {
     fi
     echo "starting $dir/zsz-api serve on $base (log: var/test-logs/server$sfx.log)"
     # the suite sends many public requests from one address (a test of its own checks the
-    # limit on a second server), and waits on housekeeping for surveys that close by time
+    # limit on a second server), waits on housekeeping for surveys that close by time, and
+    # receives webhooks on 127.0.0.1 with a fast retry schedule (ZSZ_WEBHOOK_TEST_SETTINGS)
     ZSZ_BIND=127.0.0.1 ZSZ_PORT="$port" ZSZ_DATABASE_URL="$server_url" ZSZ_JWT_SECRET="$TEST_SECRET" \
         ZSZ_DB_POOLER="$server_pooler" \
         ZSZ_PUBLIC_RATE_LIMIT=100000 ZSZ_HOUSEKEEPING_SECONDS=2 \
-        ZSZ_LOG_LEVEL=info "$bin" serve >"$log" 2>&1 </dev/null &
+        ZSZ_LOG_LEVEL=info env "${ZSZ_WEBHOOK_TEST_SETTINGS[@]}" "$bin" serve >"$log" 2>&1 </dev/null &
     server_pid=$!
     if ! zsz_wait_http "$base/readyz" 30 "$server_pid"; then
         echo "--- last lines of var/test-logs/server$sfx.log ---"
@@ -300,7 +301,7 @@ api_tests() {
         rc=0
         ZSZ_TEST_BASE_URL="$base" ZSZ_JWT_SECRET="$TEST_SECRET" ZSZ_DATABASE_URL="$url" \
             ZSZ_BIN="$bin" ZSZ_TEST_PG_DIR="$PG_DIR" \
-            ZSZ_TEST_PG_SCRIPT="$ZSZ_ROOT/scripts/pg.sh" \
+            ZSZ_TEST_PG_SCRIPT="$ZSZ_ROOT/scripts/pg.sh" env "${ZSZ_WEBHOOK_TEST_SETTINGS[@]}" \
             timeout --foreground "$API_TIMEOUT" "$API_PYTHON" -m tests.api 2>&1 </dev/null | tee "$out" || rc=$?
         line="$(grep -E '^API: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n1 || true)"
         if [[ -z "$line" ]]; then

@@ -215,6 +215,7 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
   cfg->header_timeout = 10;
   cfg->public_rate_limit = 60;
   cfg->housekeeping_seconds = 60;
+  cfg->deadline_job_seconds = 60;
   cfg->log_level = Y_LOG_LEVEL_INFO;
 
   v = get("ZSZ_BIND", ctx);
@@ -354,6 +355,13 @@ int config_load(struct config *cfg, config_getenv_fn get, void *ctx, enum config
       problem(problems, "ZSZ_HOUSEKEEPING_SECONDS", "must be an integer from 1 to 3600");
     } else {
       cfg->housekeeping_seconds = (int)n;
+    }
+  }
+  if ((v = get("ZSZ_DEADLINE_JOB_SECONDS", ctx)) && *v) {
+    if (parse_long(v, 1, 3600, &n) != 0) {
+      problem(problems, "ZSZ_DEADLINE_JOB_SECONDS", "must be an integer from 1 to 3600");
+    } else {
+      cfg->deadline_job_seconds = (int)n;
     }
   }
   if ((v = get("ZSZ_LOG_LEVEL", ctx)) && *v) {

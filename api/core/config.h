@@ -31,6 +31,7 @@ struct config {
   int header_timeout;       /* seconds a connection has to send a request head */
   int public_rate_limit;    /* public requests per minute per address */
   int housekeeping_seconds; /* how often due surveys are closed */
+  int deadline_job_seconds; /* how often deadline events are looked for (jobs on JOB_CLOCK_DEADLINES) */
   unsigned long log_level;  /* a Yder Y_LOG_LEVEL_* */
   char *migrations_dir;     /* owned */
   char *openapi_file;       /* owned */

@@ -300,6 +300,63 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
   return r;
 }
 
+PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  int unnamed = tx->unnamed;
+  tx->unnamed = 1;
+  PGresult *r = db_exec(tx, sql, nparams, params);
+  tx->unnamed = unnamed;
+  return r;
+}
+
+long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
+                 int (*each)(const PGresult *row, void *arg), void *arg) {
+  PGconn *pg = tx->conn->pg;
+  long rows = 0;
+  int calling = 1;
+  if (tx->failed) {
+    return -1;
+  }
+  if (tx->autocommit_read && tx->statements++ > 0) {
+    tx->failed = 1; /* as db_exec: a second statement belongs in one snapshot */
+    snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", DB_NEEDS_SNAPSHOT);
+    return -1;
+  }
+  if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
+    record_failure(tx, NULL); /* nothing sent: the connection failed */
+    return -1;
+  }
+  if (!PQsetSingleRowMode(pg)) {
+    /* cannot happen right after a send; the rows would come all at once, unread here */
+    tx->failed = 1;
+    snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", "XX000");
+    calling = 0;
+  }
+  /* every result is read, also after a failure or a stop: the connection goes back clean */
+  PGresult *r;
+  while ((r = PQgetResult(pg)) != NULL) {
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_SINGLE_TUPLE) {
+      rows++;
+      if (calling && each(r, arg) != 0) {
+        calling = 0;
+      }
+    } else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !tx->failed) {
+      record_failure(tx, r);
+    }
+    PQclear(r);
+  }
+  return tx->failed ? -1 : rows;
+}
+
+static int csv_row(const PGresult *row, void *res) {
+  return result_csv_row(res, PQgetvalue(row, 0, 0), (size_t)PQgetlength(row, 0, 0));
+}
+
+long db_csv_rows(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params) {
+  long rows = db_each_row(tx, sql, nparams, params, csv_row, res);
+  return rows < 0 || res->status >= 400 ? -1 : rows;
+}
+
 enum db_status db_command(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
   PGresult *r = db_exec(tx, sql, nparams, params);
   if (r == NULL) {

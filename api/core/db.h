@@ -51,6 +51,23 @@ struct db_tx {
  * PQclear()s, or NULL when the statement failed (tx->failed set; every later call returns
  * NULL at once). */
 PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+/* db_exec, but planned for these values on every call (an unnamed statement), never by a
+ * cached generic plan: for a statement whose best plan depends on its values, e.g. a keyset
+ * range whose bounds PostgreSQL cannot estimate without them (the incident worklist). */
+PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+
+/* Runs a statement and hands its rows to each as they arrive, one row per call (libpq's
+ * single-row mode: an export of 100,000 rows is never held whole in memory). row is borrowed
+ * for the call (one row, index 0). each returns 0 to go on, or -1 to stop being called (the
+ * remaining rows are read and dropped). Returns the rows seen, or -1 when the statement failed
+ * (tx->failed set, as db_exec). The text is sent unprepared: the rows cost more than a parse. */
+long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
+                 int (*each)(const PGresult *row, void *arg), void *arg);
+
+/* A CSV export's rows: runs the statement (db_each_row) and appends column 0 of each row to
+ * res's spool (result_csv_row; result_csv_begin first). Returns the rows the statement gave, or
+ * -1 when it failed (tx->failed) or the spool could not be written (res holds a 500). */
+long db_csv_rows(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params);
 
 /* Runs a statement whose rows are not needed (a write without RETURNING, a lock): DB_ONE
  * when it ran, DB_ERROR when it failed. */

@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yder.h>
 
 #include "cursor.h"
@@ -177,6 +180,33 @@ static void link_next(struct req_ctx *c, const char *cursor) {
   }
 }
 
+/* A spooled body is read from its own descriptor (a dup of the spool's, which the result
+ * closes when it is reset): the file lives, unlinked, until the stream is done. */
+static ssize_t spool_read(void *fd, uint64_t offset, char *out, size_t max) {
+  ssize_t n = pread((int)(intptr_t)fd, out, max, (off_t)offset);
+  return n > 0 ? n : n == 0 ? U_STREAM_END : U_STREAM_ERROR;
+}
+
+static void spool_close(void *fd) {
+  close((int)(intptr_t)fd);
+}
+
+/* Sends the spool as a stream of known length; 0, or -1 when it cannot (nothing set). */
+static int render_spool(struct req_ctx *c, const struct result *res) {
+  struct stat st;
+  int fd = fflush(res->spool) == 0 ? dup(fileno(res->spool)) : -1;
+  if (fd < 0 || fstat(fd, &st) != 0 ||
+      ulfius_set_stream_response(c->resp, (unsigned int)res->status, spool_read, spool_close, (uint64_t)st.st_size,
+                                 64 * 1024, (void *)(intptr_t)fd) != U_OK) {
+    if (fd >= 0) {
+      close(fd);
+    }
+    return -1;
+  }
+  u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/octet-stream");
+  return 0;
+}
+
 void http_render(struct req_ctx *c, const struct result *res) {
   if (res->status >= 400) {
     set_problem_of(c, res->kind, res->detail, res->errors, res->existing_id);
@@ -185,7 +215,13 @@ void http_render(struct req_ctx *c, const struct result *res) {
     }
     return;
   }
-  if (res->raw_body != NULL) {
+  if (res->spool != NULL) {
+    if (render_spool(c, res) != 0) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "request %s: a spooled body could not be sent", c->request_id);
+      set_problem_of(c, PROBLEM_INTERNAL, msg_text(MSG_INTERNAL), NULL, 0);
+      return;
+    }
+  } else if (res->raw_body != NULL) {
     ulfius_set_string_body_response(c->resp, (unsigned int)res->status, res->raw_body);
     u_map_put(c->resp->map_header, "Content-Type", res->content_type ? res->content_type : "application/json");
   } else if (res->body != NULL) {

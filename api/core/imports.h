@@ -29,6 +29,9 @@ struct import_batch {
 struct import_kind {
   const char *name; /* the kind ("processes"), as the imports row records it */
   size_t batch;     /* rows per statement */
+  /* The tables its statements write and look up again, as a PostgreSQL array ("{objectives,
+   * indicators}"): their statistics are refreshed as the import grows them (0035). Optional. */
+  const char *tables;
   /* Before the first row: the kind's state for this request (*state, freed by end), e.g. the
    * organisation's scheme. 0, or -1 when a statement failed. Optional. */
   int (*begin)(struct db_tx *tx, struct req_ctx *c, void **state);

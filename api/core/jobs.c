@@ -14,7 +14,7 @@ static int g_stop;
 static int g_started;
 static pthread_t g_thread;
 static struct db_pool *g_pool;
-static int g_interval;
+static int g_periods[JOB_CLOCKS];
 
 int job_try_lock(struct db_tx *tx, const char *job, long long org_id) {
   char org[24];
@@ -40,26 +40,91 @@ void jobs_run_all(struct db_pool *pool) {
   ratestore_prune(pool); /* the core's own: the shared rate limit's refilled buckets */
 }
 
+/* The runner wakes at the shortest period and runs the jobs of each clock whose period has
+ * passed since that clock last ran (monotonic time: a wall-clock step moves nothing). */
+static void run_due(const struct timespec *now, struct timespec last[JOB_CLOCKS]) {
+  int due[JOB_CLOCKS];
+  for (int k = 0; k < JOB_CLOCKS; k++) {
+    long long elapsed_ms =
+        (long long)(now->tv_sec - last[k].tv_sec) * 1000 + (now->tv_nsec - last[k].tv_nsec) / 1000000;
+    /* half a second early still counts: the runner's wake-up is not exact */
+    due[k] = elapsed_ms + 500 >= (long long)g_periods[k] * 1000;
+    if (due[k]) {
+      last[k] = *now;
+    }
+  }
+  size_t nregs;
+  const struct zsz_register *const *regs = routes_registers(&nregs);
+  for (size_t r = 0; r < nregs; r++) {
+    for (size_t j = 0; j < regs[r]->njobs; j++) {
+      const struct job *job = &regs[r]->jobs[j];
+      if ((int)job->clock >= 0 && job->clock < JOB_CLOCKS && due[job->clock]) {
+        job->run(g_pool);
+      }
+    }
+  }
+  if (due[JOB_CLOCK_HOUSEKEEPING]) {
+    ratestore_prune(g_pool);
+  }
+}
+
+static size_t g_services_started;
+
+int services_start(struct db_pool *pool) {
+  size_t nregs;
+  const struct zsz_register *const *regs = routes_registers(&nregs);
+  for (g_services_started = 0; g_services_started < nregs; g_services_started++) {
+    const struct zsz_register *r = regs[g_services_started];
+    if (r->start != NULL && r->start(pool) != 0) {
+      y_log_message(Y_LOG_LEVEL_ERROR, "register %s: its background work cannot start", r->name);
+      services_stop();
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void services_stop(void) {
+  size_t nregs;
+  const struct zsz_register *const *regs = routes_registers(&nregs);
+  while (g_services_started > 0) {
+    const struct zsz_register *r = regs[--g_services_started];
+    if (r->stop != NULL) r->stop();
+  }
+}
+
 static void *loop(void *arg) {
   (void)arg;
+  struct timespec last[JOB_CLOCKS], now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  for (int k = 0; k < JOB_CLOCKS; k++) {
+    last[k] = now;
+  }
+  int tick = g_periods[0];
+  for (int k = 1; k < JOB_CLOCKS; k++) {
+    tick = g_periods[k] < tick ? g_periods[k] : tick;
+  }
   pthread_mutex_lock(&g_mu);
   while (!g_stop) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += g_interval;
+    until.tv_sec += tick;
     pthread_cond_timedwait(&g_cv, &g_mu, &until);
     if (g_stop) break;
     pthread_mutex_unlock(&g_mu);
-    jobs_run_all(g_pool);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    run_due(&now, last);
     pthread_mutex_lock(&g_mu);
   }
   pthread_mutex_unlock(&g_mu);
   return NULL;
 }
 
-int jobs_start(struct db_pool *pool, int interval_seconds) {
+int jobs_start(struct db_pool *pool, const int periods[JOB_CLOCKS]) {
   g_pool = pool;
-  g_interval = interval_seconds > 0 ? interval_seconds : 60;
+  for (int k = 0; k < JOB_CLOCKS; k++) {
+    g_periods[k] = periods[k] > 0 ? periods[k] : 60;
+  }
   g_stop = 0;
   g_started = pthread_create(&g_thread, NULL, loop, NULL) == 0;
   return g_started ? 0 : -1;

@@ -290,6 +290,13 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_IMPORT_REQUIRED_FOR_STATUS] = "is required for an objective with status %s",
     [MSG_IMPORT_NOT_FOR_STATUS] = "is given only for a status the objective reached through it, not %s",
     [MSG_IMPORT_REPEATED_INDICATOR] = "repeats the name of indicators[%zu]",
+    [MSG_NOT_FOUND_WEBHOOK] = "webhook subscription not found",
+    [MSG_NOT_FOUND_WEBHOOK_DELIVERY] = "webhook delivery not found",
+    [MSG_WEBHOOK_URL_MALFORMED] = "must be an absolute http or https URL with a host and no user information",
+    [MSG_WEBHOOK_URL_SCHEME] = "must use https (http only to a host listed in ZSZ_WEBHOOK_ALLOWED_HOSTS)",
+    [MSG_WEBHOOK_URL_ADDRESS] = "names a loopback, private, link-local or reserved address",
+    [MSG_WEBHOOK_NO_EVENTS] = "must name at least one event pattern",
+    [MSG_WEBHOOK_EVENT_PATTERN] = "must be *, ping, <entity>.* or <entity>.<action> (lower case)",
     [MSG_PARAM_DATE_TIME] = "must be an RFC 3339 date and time with an offset",
     [MSG_CHANGES_AFTER_UNKNOWN] = "names no entry of this organisation's change log",
 };

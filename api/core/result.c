@@ -10,6 +10,9 @@ void result_reset(struct result *r) {
   json_decref(r->errors);
   json_decref(r->body);
   free(r->raw_body);
+  if (r->spool != NULL) {
+    fclose(r->spool);
+  }
   free(r->next_cursor);
   memset(r, 0, sizeof *r);
 }
@@ -20,6 +23,10 @@ void result_problem(struct result *r, problem_kind kind, msg_id detail, ...) {
   r->body = NULL;
   free(r->raw_body);
   r->raw_body = NULL;
+  if (r->spool != NULL) {
+    fclose(r->spool);
+    r->spool = NULL;
+  }
   r->kind = kind;
   r->status = problem_info(kind)->status;
   va_start(ap, detail);
@@ -121,4 +128,35 @@ void result_csv(struct result *r, const char *header, const char *text, size_t l
 
 void result_csv_too_large(struct result *r) {
   result_problem(r, PROBLEM_EXPORT_TOO_LARGE, MSG_EXPORT_TOO_LARGE, CSV_MAX_ROWS);
+}
+
+int result_csv_begin(struct result *r, const char *header) {
+  if (r->spool != NULL) {
+    fclose(r->spool);
+  }
+  r->spool = tmpfile();
+  if (r->spool == NULL || fputs("\xEF\xBB\xBF", r->spool) == EOF || fputs(header, r->spool) == EOF ||
+      fputs("\r\n", r->spool) == EOF) {
+    result_problem(r, PROBLEM_INTERNAL, MSG_INTERNAL); /* no room for the export is ours */
+    return -1;
+  }
+  return 0;
+}
+
+int result_csv_row(struct result *r, const char *text, size_t len) {
+  int crlf = len >= 2 && text[len - 2] == '\r' && text[len - 1] == '\n';
+  if (r->spool == NULL || fwrite(text, 1, len, r->spool) != len || (!crlf && fputs("\r\n", r->spool) == EOF)) {
+    result_problem(r, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return -1;
+  }
+  return 0;
+}
+
+void result_csv_end(struct result *r) {
+  if (r->spool == NULL || fflush(r->spool) != 0) {
+    result_problem(r, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return;
+  }
+  r->content_type = "text/csv; charset=utf-8";
+  r->status = 200;
 }

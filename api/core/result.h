@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #include "messages.h"
 
@@ -15,6 +16,8 @@ struct result {
   json_t *errors;           /* owned; {field, message} array or NULL */
   json_t *body;             /* owned; JSON body or NULL */
   char *raw_body;           /* owned; already-serialised JSON body (from SQL) or NULL */
+  FILE *spool;              /* owned; a body written to an unlinked temporary file (a large
+                               export, sent as a stream: result_csv_begin) or NULL */
   long long etag;           /* > 0: the record's revision, sent as ETag */
   char location[256];       /* "" or the Location of a created record */
   const char *content_type; /* static; NULL: application/json */
@@ -56,6 +59,14 @@ void result_bad_paramv(struct result *r, problem_kind kind, const char *field, m
 void result_csv(struct result *r, const char *header, const char *text, size_t len);
 /* Sets 413 export-too-large. */
 void result_csv_too_large(struct result *r);
+/* A CSV export written a row at a time, so that its size does not grow the server's memory:
+ * begin opens the spool (an unlinked temporary file) with the byte-order mark and the header
+ * line; row appends one row's text and CRLF unless the text ends with one; end sets 200
+ * text/csv over the spool (sent as a stream). begin and row return 0, or -1 after setting a
+ * 500 problem (no temporary file, disk full): the caller then stops. */
+int result_csv_begin(struct result *r, const char *header);
+int result_csv_row(struct result *r, const char *text, size_t len);
+void result_csv_end(struct result *r);
 
 /* Sets a success with a JSON body (stolen) or a raw JSON text (copied). */
 void result_json(struct result *r, int status, json_t *body);

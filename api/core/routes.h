@@ -98,9 +98,13 @@ struct route {
 
 /* A register: its routes and its periodic jobs, given to the core at start. */
 struct db_pool;
+/* Which setting says how often a job runs: ZSZ_HOUSEKEEPING_SECONDS (the default) or
+ * ZSZ_DEADLINE_JOB_SECONDS. */
+enum job_clock { JOB_CLOCK_HOUSEKEEPING = 0, JOB_CLOCK_DEADLINES, JOB_CLOCKS };
 struct job {
   const char *name;                  /* also names its advisory lock (jobs.h) */
   void (*run)(struct db_pool *pool); /* runs its own transactions */
+  enum job_clock clock;
 };
 
 struct zsz_register {
@@ -109,6 +113,10 @@ struct zsz_register {
   size_t nroutes;
   const struct job *jobs;
   size_t njobs;
+  /* Background work of its own (webhook deliveries): started once the server listens,
+   * stopped before it exits; NULL when none. start returns 0, or -1 (the server then stops). */
+  int (*start)(struct db_pool *pool);
+  void (*stop)(void);
 };
 
 /* The assembled table: the core's own rows, then each register's. */

@@ -115,7 +115,16 @@ int server_serve(void) {
   }
   y_log_message(Y_LOG_LEVEL_INFO, "zsz-api %s serving on http://%s%s%s:%d", ZSZ_VERSION, APP.cfg.bind_v6 ? "[" : "",
                 APP.cfg.bind, APP.cfg.bind_v6 ? "]" : "", APP.cfg.port);
-  jobs_start(APP.pool, APP.cfg.housekeeping_seconds);
+  int job_periods[JOB_CLOCKS] = {
+      [JOB_CLOCK_HOUSEKEEPING] = APP.cfg.housekeeping_seconds, [JOB_CLOCK_DEADLINES] = APP.cfg.deadline_job_seconds};
+  jobs_start(APP.pool, job_periods);
+  if (services_start(APP.pool) != 0) {
+    ulfius_stop_framework(&instance);
+    guard_stop();
+    jobs_stop();
+    auth_cache_clear();
+    goto out;
+  }
   /* the change listener needs a session of its own: through a transaction-mode pooler only
    * ZSZ_DATABASE_LISTEN_URL (a direct URL) will do; without one, waiters look every second */
   const char *listen_url = APP.cfg.database_listen_url != NULL ? APP.cfg.database_listen_url
@@ -135,6 +144,7 @@ int server_serve(void) {
   notify_stop(); /* first: waiting requests answer at once, so the workers can stop */
   ulfius_stop_framework(&instance);
   guard_stop();
+  services_stop();
   jobs_stop();
   auth_cache_clear();
   code = 0;

@@ -15,5 +15,6 @@ const struct zsz_register *const ZSZ_REGISTERS[] = {
     &RISKS_REGISTER,
     &SOA_REGISTER,
     &IMPORTS_REGISTER,
+    &WEBHOOKS_REGISTER,
 };
 const size_t ZSZ_REGISTER_COUNT = sizeof ZSZ_REGISTERS / sizeof ZSZ_REGISTERS[0];

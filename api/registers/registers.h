@@ -21,6 +21,7 @@ extern const struct zsz_register CASE_REFERENCES_REGISTER;
 extern const struct zsz_register RISKS_REGISTER;
 extern const struct zsz_register SOA_REGISTER;
 extern const struct zsz_register IMPORTS_REGISTER;
+extern const struct zsz_register WEBHOOKS_REGISTER;
 
 /* In the order their routes are listed (and shown by `zsz-api routes`). */
 extern const struct zsz_register *const ZSZ_REGISTERS[];

@@ -91,8 +91,10 @@ CREATE TRIGGER users_log_insert AFTER INSERT ON users
 -- Which entities a reader of the feed sees, by its roles (the route admits the president,
 -- the plenipotentiary, the IOD and integrations with changes:read):
 -- - the president: every entity;
--- - the plenipotentiary: every entity but the incident timeline (GET .../timeline is the
---   IOD's and the president's); incidents in its reduced view (see zsz_feed_record);
+-- - the plenipotentiary: every entity but incidents and their timeline (GET .../timeline is
+--   the IOD's and the president's); the feed itself adds incidents in the plenipotentiary's
+--   reduced view (zsz_feed_entry), which a rule on the entity alone cannot promise: webhook
+--   deliveries (0031) ask this rule and, until their bodies are feed entries, send the row;
 -- - the IOD: its own registers (incidents, their timeline, deadline rules and events), the
 --   ISO 27001 registers (risks, the risk matrix, the SoA), the directory (org units, users,
 --   the process scheme), processes and their change requests, objectives and indicators,
@@ -105,7 +107,7 @@ CREATE TRIGGER users_log_insert AFTER INSERT ON users
 CREATE OR REPLACE FUNCTION zsz_change_visible(entity text, roles text[]) RETURNS boolean
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN 'president' = ANY (roles)
-      OR ('plenipotentiary' = ANY (roles) AND entity <> 'incident_timeline')
+      OR ('plenipotentiary' = ANY (roles) AND entity NOT IN ('incident', 'incident_timeline'))
       OR ('iod' = ANY (roles) AND entity IN (
             'incident', 'incident_timeline', 'deadline_rule', 'deadline', 'risk_matrix', 'risk',
             'risk_assessment', 'risk_action', 'risk_review', 'soa_entry', 'soa', 'org_unit', 'user',
@@ -248,7 +250,8 @@ BEGIN
   -- a deadline event about an incident (record_id incident/..., written by the deadline job)
   -- names the incident: it is read as an incident entry is, and only by those who see
   -- incidents whole (its document is not reduced as the plenipotentiary's view is)
-  IF NOT zsz_change_visible(c.entity, roles)
+  -- incidents also to the plenipotentiary, rendered in its reduced view by zsz_feed_record
+  IF NOT (zsz_change_visible(c.entity, roles) OR (c.entity = 'incident' AND 'plenipotentiary' = ANY (roles)))
      OR (c.entity = 'deadline' AND c.record_id LIKE 'incident/%' AND NOT roles && ARRAY['iod', 'president']) THEN
     RETURN NULL;
   END IF;

@@ -35,8 +35,11 @@ ZSZ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # every answer against the contract with python3-jsonschema (4.10: Draft 2020-12) reading
 # openapi/openapi.yaml with python3-yaml; scripts/test.sh checks C formatting with
 # clang-format.
+# libcurl (webhook deliveries): Debian 12's libulfius-dev depends on the GnuTLS flavour of
+# libcurl's headers (libcurl4-gnutls-dev), which conflicts with libcurl4-openssl-dev; the API is
+# the same, so the build uses the flavour Ulfius already brings.
 ZSZ_DEPS=(libulfius-dev liborcania-dev libyder-dev libjansson-dev libpq-dev libjwt-dev
-          libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
+          libcurl4-gnutls-dev libssl-dev libyaml-dev check postgresql postgresql-contrib meson ninja-build
           pkg-config gcc python3 curl python3-yaml python3-jsonschema clang-format pgbouncer)
 
 # What the libFuzzer build (scripts/fuzz.sh, stage g of scripts/test.sh) needs besides
@@ -52,6 +55,14 @@ ZSZ_DOCS_DEPS=(chromium)
 # What scripts/cluster.sh needs besides ZSZ_DEPS (PgBouncer is in ZSZ_DEPS: stage c uses it).
 # shellcheck disable=SC2034  # used by scripts/cluster.sh
 ZSZ_CLUSTER_DEPS=(haproxy)
+
+# What the webhook tests (tests/api/test_webhooks.py) need of the servers under test and of
+# the test process: the test receiver on 127.0.0.1 allowed over http, the retry schedule
+# (30 s ... 12 h) and the 3-day disabling divided by 100000, a 1 s delivery timeout, workers
+# polling every 100 ms. scripts/test.sh and scripts/cluster.sh pass them to both.
+# shellcheck disable=SC2034  # used by scripts/test.sh and scripts/cluster.sh
+ZSZ_WEBHOOK_TEST_SETTINGS=(ZSZ_WEBHOOK_ALLOWED_HOSTS=127.0.0.1 ZSZ_WEBHOOK_RETRY_SCALE=100000
+                           ZSZ_WEBHOOK_TIMEOUT_MS=1000 ZSZ_WEBHOOK_POLL_MS=100)
 
 # Name of the cluster superuser created by initdb (independent of the OS user).
 ZSZ_PG_SUPERUSER=postgres

@@ -367,27 +367,6 @@ class ReadersTest(ApiTest):
         self.assertEqual([e["record"]["code"] for e in entries], [p["code"]])
 
 
-class DeadlineEntriesTest(ApiTest):
-    """Deadline events (entity deadline, written by the deadline job, no table): the record is
-    the logged document; one about an incident only to those who see incidents whole."""
-
-    def test_deadline_events_render_their_document_and_hide_incidents(self):
-        start = last_id(president())
-        tag = uniq("dl")
-        psql_value("INSERT INTO change_log (org_id, entity, record_id, action, actor, after) "
-                   "SELECT o.id, 'deadline', r, 'deadline.due_soon', 'system:deadlines', "
-                   f"jsonb_build_object('tag', '{tag}', 'subject', r) FROM organisations o, "
-                   "unnest(ARRAY['incident/1/uodo', 'nonconformity_action/1']) AS r "
-                   "WHERE o.code = 'krakow' RETURNING id")
-        mine = [e for e in changes(president(), entity="deadline", after=start) if e["record"].get("tag") == tag]
-        self.assertEqual(sorted(e["record_id"] for e in mine), ["incident/1/uodo", "nonconformity_action/1"])
-        for e in mine:
-            self.assertEqual(e["record"], {"tag": tag, "subject": e["record_id"]})
-        theirs = [e["record_id"] for e in changes(plenipotentiary(), entity="deadline", after=start)
-                  if e["record"].get("tag") == tag]
-        self.assertEqual(theirs, ["nonconformity_action/1"])
-
-
 class PagingTest(ApiTest):
     """next_cursor and Link like every list; following them ends; filters."""
 

@@ -341,6 +341,59 @@ class IncidentImportTest(ApiTest):
         self.assertProblem(r, 403, "forbidden")
 
 
+class ImportStatisticsAndProvenanceTest(ApiTest):
+    """Migration 0035: the statistics of the tables an import grows are refreshed inside its
+    transaction (after its 1st, 4th, 16th... batch), and a record's import_id is checked once
+    per statement instead of by a foreign key per row."""
+
+    def analyze_count(self):
+        return int(psql_value("SELECT analyze_count FROM pg_stat_user_tables WHERE relname = 'processes'"))
+
+    def test_an_import_refreshes_the_statistics_of_the_table_it_grows(self):
+        before = self.analyze_count()
+        tag = uniq("stat")
+        base = kr_code("GW").split(" ")[1]
+        # 1,200 rows: two batches of at most 1,000, one refresh (after the first)
+        rows = [{"code": f"GW {base}.{i // 100 + 1}.{i % 100 + 1}", "name": f"{tag} {i}"} for i in range(1200)]
+        ok = expect(post_rows(PROCESSES, rows, token=bulk_org(), fmt="ndjson"), 201)
+        self.assertEqual(ok["created"], 1200)
+        # cumulative statistics reach shared memory within a second of the transaction's end
+        deadline = time.monotonic() + 10
+        while self.analyze_count() == before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.analyze_count(), before + 1)
+
+    def test_only_the_tables_imports_write_may_be_analysed_by_the_server(self):
+        cp = psql("SET ROLE zsz_app; SELECT zsz_import_analyze('{organisations}')")
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("is not a table an import writes", cp.stderr)
+        self.assertEqual(psql_value("SET ROLE zsz_app; SELECT zsz_import_analyze('{processes,indicators}')"), "2")
+
+    def test_an_import_id_that_names_no_import_is_refused_on_insert_and_update(self):
+        org = psql_value("SELECT id FROM organisations WHERE code = 'krakow'")
+        cp = psql(f"UPDATE processes SET import_id = 987654321 WHERE org_id = {org} "
+                  "AND id = (SELECT min(id) FROM processes WHERE org_id = " + org + ")")
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("processes names an import that does not exist", cp.stderr)
+        cp = psql(f"INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency, "
+                  f"import_id) SELECT {org}, id, 'x', 'increase', 0, 1, 'yearly', 987654321 FROM objectives "
+                  f"WHERE org_id = {org} LIMIT 1")
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("indicators names an import that does not exist", cp.stderr)
+        # an import that exists is accepted: one of the bulk hall's (rolled back afterwards)
+        base = kr_code("GW").split(" ")[1]
+        imp = expect(post_rows(PROCESSES, [{"code": f"GW {base}.1.1", "name": uniq("prov")}], token=bulk_org(),
+                               fmt="ndjson"), 201)["id"]
+        bulk = psql_value(f"SELECT id FROM organisations WHERE code = '{BULK_ORG}'")
+        cp = psql(f"BEGIN; UPDATE processes SET import_id = {imp} WHERE org_id = {bulk} "
+                  f"AND id = (SELECT min(id) FROM processes WHERE org_id = {bulk}); ROLLBACK;")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        # ... but not another hall's import
+        cp = psql(f"UPDATE processes SET import_id = {imp} WHERE org_id = {org} "
+                  f"AND id = (SELECT min(id) FROM processes WHERE org_id = {org})")
+        self.assertNotEqual(cp.returncode, 0)
+
+
 class ReadingImportTest(ApiTest):
     def test_readings_by_objective_code_and_indicator_name(self):
         o = create_approved_objective()

@@ -131,6 +131,16 @@ SCOPES = {
     ("POST", "/api/v1/imports/incidents"): "incidents:import",
     ("POST", "/api/v1/imports/users"): "directory:write",
     ("POST", "/api/v1/imports/org-units"): "directory:write",
+    # docs/design-webhooks.md
+    ("GET", "/api/v1/webhooks"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks"): "webhooks:manage",
+    ("GET", "/api/v1/webhooks/{id}"): "webhooks:manage",
+    ("PATCH", "/api/v1/webhooks/{id}"): "webhooks:manage",
+    ("DELETE", "/api/v1/webhooks/{id}"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks/{id}/ping"): "webhooks:manage",
+    ("GET", "/api/v1/webhooks/{id}/deliveries"): "webhooks:manage",
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver"): "webhooks:manage",
 }
 # routes the employee may call only as the person a record names (reporter, responsible):
 # an integration, another sub, is refused there (403 or 404)
@@ -941,6 +951,90 @@ def b_import_org_units():
     return "/api/v1/imports/org-units", [{"code": code, "name": "Komórka z macierzy"}], None, verify
 
 
+# --- docs/design-webhooks.md: the plenipotentiary, or an integration with webhooks:manage
+
+WH = "/api/v1/webhooks"
+_webhook_fixture = {}
+
+
+def mx_webhook(ping=False):
+    """A fresh subscription to ping events only, switched off (what is queued for it is never
+    sent: the workers stay out of the matrix); with ping, one ping delivery queued."""
+    sub = expect(api("POST", WH, plenipotentiary(),
+                     {"url": "https://hooks.matrix.invalid/zsz", "events": ["ping"], "active": False,
+                      "description": uniq("Macierz ")}), 201)
+    if ping:
+        sub["delivery"] = expect(api("POST", f"{WH}/{sub['id']}/ping", plenipotentiary()), 202)
+    return sub
+
+
+def fwh():
+    """The read rows' subscription (with one delivery), created once."""
+    if not _webhook_fixture:
+        _webhook_fixture.update(mx_webhook(ping=True))
+    return f"{WH}/{_webhook_fixture['id']}"
+
+
+def drop_webhook(sub):
+    return lambda: api("DELETE", f"{WH}/{sub['id']}", plenipotentiary())
+
+
+def b_post_webhook():
+    description = uniq("Macierz ")
+
+    def verify(t):
+        t.assertEqual(psql_value("SELECT count(*) FROM webhook_subscriptions "
+                                 f"WHERE description = '{description}'"), "0")
+    return WH, {"url": "https://hooks.matrix.invalid/new", "events": ["ping"], "active": False,
+                "description": description}, None, verify
+
+
+def b_patch_webhook():
+    sub = mx_webhook()
+    path = f"{WH}/{sub['id']}"
+
+    def verify(t):
+        t.assertEqual(get_json(path)["description"], sub["description"])
+    return path, {"description": "Zmiana z macierzy"}, {"If-Match": get_etag(path)}, verify, drop_webhook(sub)
+
+
+def b_delete_webhook():
+    sub = mx_webhook()
+    path = f"{WH}/{sub['id']}"
+
+    def verify(t):
+        t.assertEqual(api("GET", path, plenipotentiary()).status, 200)
+    return path, None, None, verify, drop_webhook(sub)
+
+
+def b_rotate_webhook():
+    sub = mx_webhook()
+
+    def verify(t):
+        t.assertEqual(psql_value(f"SELECT secret FROM webhook_subscriptions WHERE id = {sub['id']}"),
+                      sub["secret"])
+    return f"{WH}/{sub['id']}/rotate-secret", None, None, verify, drop_webhook(sub)
+
+
+def b_ping_webhook():
+    sub = mx_webhook()
+
+    def verify(t):
+        t.assertEqual(psql_value("SELECT count(*) FROM webhook_deliveries "
+                                 f"WHERE subscription_id = {sub['id']}"), "0")
+    return f"{WH}/{sub['id']}/ping", None, None, verify, drop_webhook(sub)
+
+
+def b_redeliver_webhook():
+    sub = mx_webhook(ping=True)
+
+    def verify(t):
+        t.assertEqual(psql_value("SELECT count(*) FROM webhook_deliveries "
+                                 f"WHERE subscription_id = {sub['id']}"), "1")
+    return (f"{WH}/{sub['id']}/deliveries/{sub['delivery']['id']}/redeliver", None, None, verify,
+            drop_webhook(sub))
+
+
 ROUTES = [
     # public
     ("GET", "/healthz", PUBLIC, b_read(lambda: "/healthz")),
@@ -1127,6 +1221,17 @@ ROUTES = [
     ("POST", "/api/v1/imports/objectives", P, b_import_objectives),
     ("POST", "/api/v1/imports/users", P, b_import_users),
     ("POST", "/api/v1/imports/org-units", P, b_import_org_units),
+
+    # docs/design-webhooks.md
+    ("GET", "/api/v1/webhooks", P, b_read(lambda: WH)),
+    ("POST", "/api/v1/webhooks", P, b_post_webhook),
+    ("GET", "/api/v1/webhooks/{id}", P, b_read(fwh)),
+    ("PATCH", "/api/v1/webhooks/{id}", P, b_patch_webhook),
+    ("DELETE", "/api/v1/webhooks/{id}", P, b_delete_webhook),
+    ("POST", "/api/v1/webhooks/{id}/rotate-secret", P, b_rotate_webhook),
+    ("POST", "/api/v1/webhooks/{id}/ping", P, b_ping_webhook),
+    ("GET", "/api/v1/webhooks/{id}/deliveries", P, b_read(lambda: f"{fwh()}/deliveries")),
+    ("POST", "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver", P, b_redeliver_webhook),
 ] + risks_matrix.ROUTES
 
 
@@ -1210,11 +1315,13 @@ class MatrixCompletenessTest(ApiTest):
         nonconformity action, which the server adds so PATCH of an action has an ETag to
         match), the 8 of docs/design-directory.md, the 14 of
         docs/design-management-reviews.md, the 1 of docs/design-case-marks.md, the 25 of
-        docs/design-risks.md and the 8 of docs/design-imports.md, each once."""
+        docs/design-risks.md, the 8 of docs/design-imports.md and the 9 of
+        docs/design-webhooks.md, each once."""
         keys = [(r[0], r[1]) for r in ROUTES]
         self.assertEqual(len(keys), len(set(keys)))
-        self.assertEqual(len(keys), 157)  # with GET /docs and its bundle (issue 15)
-        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 151)
+        self.assertEqual(len(keys), 166)  # with GET /docs and its bundle (issue 15)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1")), 160)
+        self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/webhooks")), 9)
         self.assertTrue(set(SCOPES) <= set(keys), "every scoped route is in the matrix")
         self.assertEqual(sum(1 for m, p in keys if p.startswith("/api/v1/management-review")), 14)
         self.assertEqual(sum(1 for m, p in keys if p.startswith(("/api/v1/risk", "/api/v1/soa"))),

@@ -256,6 +256,42 @@ START_TEST(bad_numbers) {
 }
 END_TEST
 
+/* Issue 11: how often the deadline events job runs, beside the housekeeping period. */
+START_TEST(deadline_job_seconds) {
+  const char *defaults[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, NULL};
+  struct config cfg;
+  json_t *problems = json_array();
+  int n = load(&cfg, CONFIG_NEED_SERVE, problems, defaults);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.deadline_job_seconds, 60);
+  ck_assert_int_eq(cfg.housekeeping_seconds, 60);
+  config_free(&cfg);
+  json_decref(problems);
+
+  const char *set[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, "ZSZ_DEADLINE_JOB_SECONDS=1",
+                       "ZSZ_HOUSEKEEPING_SECONDS=3600", NULL};
+  problems = json_array();
+  n = load(&cfg, CONFIG_NEED_SERVE, problems, set);
+  ASSERT_NO_PROBLEMS(n, problems);
+  ck_assert_int_eq(cfg.deadline_job_seconds, 1);
+  ck_assert_int_eq(cfg.housekeeping_seconds, 3600);
+  config_free(&cfg);
+  json_decref(problems);
+
+  static const char *const bad[] = {"ZSZ_DEADLINE_JOB_SECONDS=0", "ZSZ_DEADLINE_JOB_SECONDS=3601",
+                                    "ZSZ_DEADLINE_JOB_SECONDS=1m"};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    const char *vars[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, bad[k], NULL};
+    problems = json_array();
+    n = load(&cfg, CONFIG_NEED_SERVE, problems, vars);
+    ck_assert_msg(n == 1, "%s: %d problems, want 1", bad[k], n);
+    ASSERT_PROBLEM(problems, "ZSZ_DEADLINE_JOB_SECONDS");
+    config_free(&cfg);
+    json_decref(problems);
+  }
+}
+END_TEST
+
 /* Issue 14: the connection limits and the request-head deadline. */
 START_TEST(connection_limits) {
   const char *defaults[] = {"ZSZ_DATABASE_URL=" DB_URL, "ZSZ_JWT_SECRET=" SECRET32, NULL};
@@ -702,6 +738,7 @@ static Suite *config_suite(void) {
   tcase_add_test(tc, every_bad_setting_reported);
   tcase_add_test(tc, bad_numbers);
   tcase_add_test(tc, connection_limits);
+  tcase_add_test(tc, deadline_job_seconds);
   tcase_add_test(tc, database_url_required_for_serve_and_migrate);
   tcase_add_test(tc, hs256_secret);
   tcase_add_test(tc, rs256_key_file);

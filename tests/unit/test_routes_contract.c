@@ -314,9 +314,14 @@ START_TEST(route_table_sound) {
                     "%s %s is listed twice", r->method, r->path);
     }
     /* bodies go with POST, PUT and PATCH, and only with them; a POST that names its action
-     * in the path (.../lock) takes none */
+     * in the path (.../lock, webhooks' .../rotate-secret, .../ping, .../redeliver) takes none */
+    static const char *const ACTIONS[] = {"/lock", "/rotate-secret", "/ping", "/redeliver"};
     size_t len = strlen(r->path);
-    int action_path = len > 5 && strcmp(r->path + len - 5, "/lock") == 0;
+    int action_path = 0;
+    for (size_t a = 0; a < sizeof ACTIONS / sizeof ACTIONS[0]; a++) {
+      size_t al = strlen(ACTIONS[a]);
+      action_path |= len > al && strcmp(r->path + len - al, ACTIONS[a]) == 0;
+    }
     int writes_body = (strcmp(r->method, "POST") == 0 && !action_path) || strcmp(r->method, "PATCH") == 0 ||
                       strcmp(r->method, "PUT") == 0;
     /* a raw body (imports, read by the handler) is a body too, never beside a JSON one */

@@ -24,6 +24,7 @@ struct directory_import {
   json_t *seen;       /* owned: key (sub or code) -> row index */
   json_t *parents;    /* owned: org units: [[code, parent or null], ...] set at finish */
   json_t *units;      /* owned: users: org-unit code -> id (or null: none), looked up once */
+  json_t *pending;    /* owned: users checked and not yet written (written DIRECTORY_USER_BATCH at a time) */
   size_t rows;
   long created, updated, unchanged, deactivated;
 };

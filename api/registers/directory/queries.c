@@ -200,6 +200,32 @@ enum db_status directory_q_user_put(struct db_tx *tx, const char *org, const str
   return st;
 }
 
+enum db_status directory_q_users_put_batch(struct db_tx *tx, const char *org, const char *batch_json, long *created,
+                                           long *updated) {
+  const char *params[] = {org, batch_json};
+  enum db_status st;
+  /* jsonb_to_recordset: the batch's values as typed columns, so no expression on them stands
+   * between the rows and the (org_id, sub) key (docs/design-imports.md, "Speed") */
+  PGresult *r = db_row(tx,
+                       "WITH up AS (INSERT INTO users AS u (org_id, sub, name, email, unit_id, active, directory) "
+                       "SELECT $1, b.sub, b.name, b.email, b.unit_id, b.active, true "
+                       "FROM jsonb_to_recordset($2::jsonb) AS b(sub text, name text, email text, unit_id bigint, "
+                       "active boolean) "
+                       "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, "
+                       "unit_id = EXCLUDED.unit_id, active = EXCLUDED.active, directory = true, "
+                       "revision = u.revision + 1, updated_at = now() "
+                       "WHERE (u.name, u.email, u.unit_id, u.active, u.directory) IS DISTINCT FROM "
+                       "(EXCLUDED.name, EXCLUDED.email, EXCLUDED.unit_id, EXCLUDED.active, true) "
+                       "RETURNING (u.xmax = 0) AS created) "
+                       "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+                       2, params, &st);
+  if (r == NULL) return DB_ERROR;
+  *created = atol(PQgetvalue(r, 0, 0));
+  *updated = atol(PQgetvalue(r, 0, 1));
+  PQclear(r);
+  return DB_ONE;
+}
+
 enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,
                                                    const char *caller, long *count) {
   const char *params[] = {org, present_json, caller};

@@ -75,6 +75,11 @@ struct directory_user {
  * when unchanged (DB_NONE). */
 enum db_status directory_q_user_put(struct db_tx *tx, const char *org, const struct directory_user *u,
                                     struct result *res, enum directory_write *what);
+/* Creates or updates the users of batch_json (a JSON array of {sub, name, email, unit_id,
+ * active}, no sub twice) in one statement, as directory_q_user_put does one: *created and
+ * *updated count them (the rest were unchanged). */
+enum db_status directory_q_users_put_batch(struct db_tx *tx, const char *org, const char *batch_json, long *created,
+                                           long *updated);
 /* Deactivates every active user whose sub is not in present_json (a JSON array of subs), but
  * integrations and the caller (who would lock itself out); *count how many. */
 enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,

@@ -254,6 +254,7 @@ static enum db_status finish(struct db_tx *tx, struct req_ctx *c, const char *im
 const struct import_kind INCIDENT_IMPORT = {
     .name = "incidents",
     .batch = 1000,
+    .tables = "{incidents}",
     .begin = begin,
     .end = free,
     .check = check,

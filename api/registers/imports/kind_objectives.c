@@ -320,6 +320,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
 const struct import_kind OBJECTIVE_IMPORT = {
     .name = "objectives",
     .batch = 500,
+    .tables = "{objectives,indicators,objective_approvals}",
     .begin = begin,
     .end = free,
     .check = check,

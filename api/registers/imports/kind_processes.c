@@ -152,6 +152,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
 const struct import_kind PROCESS_IMPORT = {
     .name = "processes",
     .batch = 1000,
+    .tables = "{processes,process_versions}",
     .begin = begin,
     .end = free,
     .check = check,

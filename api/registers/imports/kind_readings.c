@@ -124,6 +124,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
 const struct import_kind READING_IMPORT = {
     .name = "readings",
     .batch = 1000,
+    .tables = "{indicator_readings}",
     .begin = begin,
     .end = free,
     .check = check,

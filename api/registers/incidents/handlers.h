@@ -18,4 +18,8 @@ void timeline_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void deadline_rules_get(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void deadline_rules_put(struct db_tx *tx, struct req_ctx *c, struct result *res);
 
+struct db_pool;
+/* The periodic job of deadline events (deadline_events.c): runs its own transactions. */
+void deadline_events_fire(struct db_pool *pool);
+
 #endif

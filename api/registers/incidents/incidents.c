@@ -290,9 +290,29 @@ void deadline_rules_put(struct db_tx *tx, struct req_ctx *c, struct result *res)
     result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
     return;
   }
-  if (deadline_rules_q_put(tx, c->org_param, rules) == DB_ONE) {
+  /* warning_hours may be left out: the windows stay as they are. The validator checks each
+   * item; a window named twice is this check's to refuse. */
+  const json_t *windows = json_object_get(c->body, "warning_hours");
+  for (size_t a = 0; a < json_array_size(windows); a++) {
+    for (size_t b = a + 1; b < json_array_size(windows); b++) {
+      if (json_integer_value(json_array_get(windows, a)) == json_integer_value(json_array_get(windows, b))) {
+        json_t *errors = json_array();
+        errors_add(errors, "warning_hours", MSG_DUPLICATE_ITEMS);
+        invalid(res, &errors);
+        json_decref(errors);
+        free(rules);
+        return;
+      }
+    }
+  }
+  char *hours = windows ? json_dumps(windows, JSON_COMPACT) : NULL;
+  if (windows != NULL && hours == NULL) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+  } else if (deadline_rules_q_put(tx, c->org_param, rules) == DB_ONE &&
+             (hours == NULL || deadline_warnings_q_put(tx, c->org_param, hours) == DB_ONE)) {
     deadline_rules_q_get(tx, c->org_param, res);
   }
+  free(hours);
   free(rules);
 }
 
@@ -310,16 +330,18 @@ void breach_register(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     breach_register_q_json(tx, c->org_param, year, res);
     return;
   }
-  PGresult *r = breach_register_q_csv(tx, c->org_param, year);
-  if (r == NULL) {
+  if (result_csv_begin(res, BREACH_COLUMNS) != 0) {
     return;
   }
-  if (atoll(PQgetvalue(r, 0, 0)) > CSV_MAX_ROWS) {
+  long n = breach_register_q_csv(tx, c->org_param, year, res);
+  if (n < 0) {
+    return;
+  }
+  if (n > CSV_MAX_ROWS) {
     result_csv_too_large(res);
   } else {
-    result_csv(res, BREACH_COLUMNS, PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+    result_csv_end(res);
   }
-  PQclear(r);
 }
 
 void incident_stats(struct db_tx *tx, struct req_ctx *c, struct result *res) {

@@ -149,27 +149,83 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
                  9, params);
 }
 
+/* The worklist reads the stored deadlines (incident_deadlines, migration 0032), one index
+ * range per state: a deadline row d matches the state; the incident is listed once, at its
+ * earliest matching deadline (no matching row of the same incident sorts before d by
+ * (due_at, rule)), so (d.due_at, d.incident_id) is the page's key and the keyset condition a
+ * range of the index. Bounds are written with coalesce, not "$n IS NULL OR", so a generic plan
+ * of the prepared statement keeps them as index conditions. */
+#define NOT_MET_IN_TIME(t) "(" t ".met_at IS NULL OR " t ".met_at > " t ".due_at)"
+#define MATCH_PENDING(t)                                                                                               \
+  NOT_MET_IN_TIME(t)                                                                                                   \
+  " AND " t ".met_at IS NULL AND " t ".due_at >= now() AND " t                                                         \
+  ".due_at <= coalesce(now() + make_interval(secs => $9::bigint), 'infinity')"
+#define MATCH_MISSED(t) NOT_MET_IN_TIME(t) " AND (" t ".met_at IS NOT NULL OR " t ".due_at < now())"
+#define MATCH_MET(t) t ".met_at <= " t ".due_at"
+
+/* The incident of deadline row d (x.i, of type incidents) and the caller's view of it, and
+ * the other filters. The incident is found by a subquery kept apart (OFFSET 0), as is the
+ * earlier-deadline test below: each is then one primary-key probe per row walked, whatever
+ * the planner estimates (a range of deadlines past the statistics' histogram is estimated
+ * at one row, and with one row a scan of all the hall's incidents per deadline looks as
+ * cheap as a probe). */
+#define WORKLIST_INCIDENT                                                                                              \
+  "CROSS JOIN LATERAL (SELECT i FROM incidents i WHERE i.org_id = d.org_id AND i.id = d.incident_id OFFSET 0) AS x "   \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_view(x.i, $2::text[], $3) AS view) AS v "
+#define WORKLIST_FILTERS                                                                                               \
+  "AND v.view IS NOT NULL AND ($4::text IS NULL OR (x.i).status = $4) AND ($5::text IS NULL OR (x.i).type = $5) "      \
+  "AND ($6::integer IS NULL OR extract(year FROM (x.i).reported_at) = $6::integer) "                                   \
+  "AND ($7::integer IS NULL OR (x.i).severity = $7::integer) "
+
+#define WORKLIST(match_d, match_e)                                                                                     \
+  "SELECT zsz_incident_json(x.i, v.view)::text, d.due_at::text, d.incident_id::text FROM incident_deadlines "          \
+  "d " WORKLIST_INCIDENT "WHERE d.org_id = $1 AND " match_d " "                                                        \
+  "AND (d.due_at, d.incident_id) > (coalesce($10::timestamptz, '-infinity'), coalesce($11::bigint, 0)) "               \
+  "AND NOT EXISTS (SELECT 1 FROM incident_deadlines e WHERE e.org_id = d.org_id AND e.incident_id = d.incident_id "    \
+  "  AND " match_e " AND (e.due_at, e.rule) < (d.due_at, d.rule) OFFSET 0) " WORKLIST_FILTERS                          \
+  "AND ($9::bigint IS NULL OR $8::text = 'pending') ORDER BY d.due_at, d.incident_id LIMIT $12"
+
+/* not_applicable: a rule that does not apply has no stored row, and every incident has one
+ * (never both a breach and cyber), so this walks the incidents by id (its key 'infinity', as
+ * before: no due date) and keeps those with fewer than three stored deadlines. */
+#define WORKLIST_NOT_APPLICABLE                                                                                        \
+  "SELECT zsz_incident_json(i, v.view)::text, 'infinity', i.id::text FROM incidents i "                                \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "                                     \
+  "WHERE i.org_id = $1 AND i.id > coalesce($11::bigint, 0) "                                                           \
+  "AND ($10::text IS NULL OR $10::text = 'infinity') AND $9::bigint IS NULL "                                          \
+  "AND (SELECT count(*) FROM incident_deadlines e WHERE e.org_id = i.org_id AND e.incident_id = i.id) < 3 "            \
+  "AND v.view IS NOT NULL AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "              \
+  "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "                                       \
+  "AND ($7::integer IS NULL OR i.severity = $7::integer) AND $8::text IS NOT NULL ORDER BY i.id LIMIT $12"
+
 PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
                                const char *const filter[4], const char *state, const char *within,
                                const char *after_due, const char *after_id, int fetch) {
+  static const struct {
+    const char *state;
+    const char *sql;
+  } BY_STATE[] = {
+      {"pending", WORKLIST(MATCH_PENDING("d"), MATCH_PENDING("e"))},
+      {"missed", WORKLIST(MATCH_MISSED("d"), MATCH_MISSED("e"))},
+      {"met", WORKLIST(MATCH_MET("d"), MATCH_MET("e"))},
+      {"not_applicable", WORKLIST_NOT_APPLICABLE},
+  };
+  const char *sql = NULL;
+  for (size_t k = 0; k < sizeof BY_STATE / sizeof BY_STATE[0]; k++) {
+    if (strcmp(state, BY_STATE[k].state) == 0) {
+      sql = BY_STATE[k].sql;
+    }
+  }
+  if (sql == NULL) {
+    return NULL; /* the contract's enum: the dispatcher refuses any other state */
+  }
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org,       roles, sub,    filter[0], filter[1], filter[2],
                           filter[3], state, within, after_due, after_id,  n};
-  return db_exec(
-      tx,
-      "SELECT zsz_incident_json(i, v.view)::text, d.due::text, i.id::text FROM incidents i "
-      "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "
-      "CROSS JOIN LATERAL (SELECT coalesce(min((x->>'due_at')::timestamptz), 'infinity') AS due, "
-      "  count(*) AS n FROM jsonb_array_elements(zsz_incident_deadlines(i)) AS x WHERE x->>'state' = $8 "
-      "  AND ($9::bigint IS NULL OR (x->>'due_at')::timestamptz <= now() + make_interval(secs => $9::bigint))) AS d "
-      "WHERE i.org_id = $1 AND v.view IS NOT NULL AND d.n > 0 "
-      "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "
-      "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "
-      "AND ($7::integer IS NULL OR i.severity = $7::integer) "
-      "AND ($10::text IS NULL OR (d.due, i.id) > ($10::timestamptz, $11::bigint)) "
-      "ORDER BY d.due, i.id LIMIT $12",
-      12, params);
+  /* planned per call: a generic plan cannot tell a range of a few rows from most of the
+   * register (measured at 100,000 incidents: 600 ms against 1 ms for the index walk) */
+  return db_exec_planned(tx, sql, 12, params);
 }
 
 enum db_status incidents_q_exists(struct db_tx *tx, const char *org, const char *id) {
@@ -217,7 +273,8 @@ enum db_status deadline_rules_q_get(struct db_tx *tx, const char *org, struct re
                     db_exec(tx,
                             "SELECT json_build_object('uodo', zsz_deadline_hours($1::bigint, 'uodo'), "
                             "'csirt', zsz_deadline_hours($1::bigint, 'csirt'), "
-                            "'subjects', zsz_deadline_hours($1::bigint, 'subjects'))::text",
+                            "'subjects', zsz_deadline_hours($1::bigint, 'subjects'), "
+                            "'warning_hours', zsz_deadline_warning_hours($1::bigint))::text",
                             1, params),
                     200);
 }
@@ -227,6 +284,7 @@ enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const cha
   return db_command(tx,
                     "INSERT INTO deadline_rules AS d (org_id, rule, hours) "
                     "SELECT $1, key, value::integer FROM jsonb_each_text($2::jsonb) "
+                    "WHERE key IN ('uodo', 'csirt', 'subjects') "
                     "ON CONFLICT (org_id, rule) DO UPDATE SET hours = EXCLUDED.hours, revision = d.revision + 1",
                     2, params);
 }
@@ -259,21 +317,31 @@ enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const c
       200);
 }
 
-PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *year) {
+long breach_register_q_csv(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year, CSV_FETCH_ROWS_TEXT};
-  return db_exec(
-      tx,
-      "SELECT count(*), coalesce(string_agg(line, '' ORDER BY number), '') FROM ("
-      "SELECT i.number, concat_ws(';', zsz_csv(i.number), "
-      "zsz_csv(zsz_ts(i.occurred_at) #>> '{}'), zsz_csv(b->>'aware_at'), zsz_csv(zsz_ts(i.reported_at) #>> '{}'), "
-      "zsz_csv(b->>'breach_nature'), "
-      "zsz_csv((SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c)), "
-      "zsz_csv(b->>'subjects_count'), zsz_csv(b->>'records_count'), zsz_csv(b->>'likely_consequences'), "
-      "zsz_csv(b->>'measures_taken'), zsz_csv(b->>'risk_level'), zsz_csv(b->>'uodo_notified_at'), "
-      "zsz_csv(b->>'uodo_reference'), zsz_csv(b->>'uodo_not_notified_reason'), zsz_csv(b->>'uodo_late_reason'), "
-      "zsz_csv(b->>'subjects_notified_at'), zsz_csv(b->>'subjects_notification_method'), "
-      "zsz_csv(b->>'subjects_exemption'), zsz_csv(b->>'subjects_exemption_justification')) || E'\\r\\n' AS "
-      "line " BREACHES_OF_YEAR "ORDER BY i.number LIMIT $3::integer) AS r",
+  /* the cells' texts made in the inner query, zsz_csv applied outside (see nonconformities_q_csv:
+   * an inlined zsz_csv computed an expression given to it four times) */
+  return db_csv_rows(
+      tx, res,
+      "SELECT concat_ws(';', zsz_csv(c.number), zsz_csv(c.occurred_at), zsz_csv(c.aware_at), zsz_csv(c.reported_at), "
+      "zsz_csv(c.breach_nature), zsz_csv(c.data_categories), zsz_csv(c.subjects_count), zsz_csv(c.records_count), "
+      "zsz_csv(c.likely_consequences), zsz_csv(c.measures_taken), zsz_csv(c.risk_level), zsz_csv(c.uodo_notified_at), "
+      "zsz_csv(c.uodo_reference), zsz_csv(c.uodo_not_notified_reason), zsz_csv(c.uodo_late_reason), "
+      "zsz_csv(c.subjects_notified_at), zsz_csv(c.subjects_notification_method), zsz_csv(c.subjects_exemption), "
+      "zsz_csv(c.subjects_exemption_justification)) "
+      "FROM (SELECT i.number, zsz_ts(i.occurred_at) #>> '{}' AS occurred_at, b->>'aware_at' AS aware_at, "
+      "zsz_ts(i.reported_at) #>> '{}' AS reported_at, b->>'breach_nature' AS breach_nature, "
+      "(SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c) "
+      "  AS data_categories, "
+      "b->>'subjects_count' AS subjects_count, b->>'records_count' AS records_count, "
+      "b->>'likely_consequences' AS likely_consequences, b->>'measures_taken' AS measures_taken, "
+      "b->>'risk_level' AS risk_level, b->>'uodo_notified_at' AS uodo_notified_at, "
+      "b->>'uodo_reference' AS uodo_reference, b->>'uodo_not_notified_reason' AS uodo_not_notified_reason, "
+      "b->>'uodo_late_reason' AS uodo_late_reason, b->>'subjects_notified_at' AS subjects_notified_at, "
+      "b->>'subjects_notification_method' AS subjects_notification_method, "
+      "b->>'subjects_exemption' AS subjects_exemption, "
+      "b->>'subjects_exemption_justification' AS subjects_exemption_justification " BREACHES_OF_YEAR
+      "ORDER BY i.number LIMIT $3::integer) AS c ORDER BY c.number",
       3, params);
 }
 
@@ -302,4 +370,24 @@ enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *
           "    AND x->>'state' = 'pending'))) FROM unnest(ARRAY['uodo', 'csirt', 'subjects']) AS r))::text",
           2, params),
       200);
+}
+
+PGresult *deadline_events_q_organisations(struct db_tx *tx) {
+  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
+}
+
+enum db_status deadline_events_q_fire(struct db_tx *tx) {
+  return db_command(tx, "SELECT zsz_deadline_events_fire()", 0, NULL);
+}
+
+enum db_status deadline_warnings_q_put(struct db_tx *tx, const char *org, const char *hours) {
+  const char *params[] = {org, hours};
+  return db_command(
+      tx,
+      "INSERT INTO deadline_settings AS s (org_id, warning_hours) "
+      "SELECT $1, coalesce(array_agg(h::integer ORDER BY h::integer DESC), '{}') FROM "
+      "jsonb_array_elements_text($2::jsonb) AS h "
+      "ON CONFLICT (org_id) DO UPDATE SET warning_hours = EXCLUDED.warning_hours, revision = s.revision + 1 "
+      "WHERE s.warning_hours IS DISTINCT FROM EXCLUDED.warning_hours",
+      2, params);
 }

@@ -63,6 +63,13 @@ PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *ro
                                const char *const filter[4], const char *state, const char *within,
                                const char *after_due, const char *after_id, int fetch);
 
+/* Deadline events (migration 0032): the organisations (column 0, id), and the events due now
+ * in the transaction's organisation fired (DB_ONE, or DB_ERROR). */
+PGresult *deadline_events_q_organisations(struct db_tx *tx);
+enum db_status deadline_events_q_fire(struct db_tx *tx);
+/* The organisation's warning windows ($2: a JSON array of hours) replace the current ones. */
+enum db_status deadline_warnings_q_put(struct db_tx *tx, const char *org, const char *hours);
+
 enum db_status incidents_q_exists(struct db_tx *tx, const char *org, const char *id);
 
 /* A page of an incident's timeline by time (2 keys: at, id). */
@@ -80,10 +87,9 @@ enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const cha
 
 /* The breach register (GDPR art. 33(5)) of the year as JSON: res 200. */
 enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const char *year, struct result *res);
-/* The same as CSV rows built by zsz_csv, at most CSV_FETCH_ROWS_TEXT of them: column 0 the
- * number of rows, column 1 the rows, each ending with CRLF (no header). The caller
- * PQclear()s; NULL when the statement failed. */
-PGresult *breach_register_q_csv(struct db_tx *tx, const char *org, const char *year);
+/* The same as CSV rows built by zsz_csv, appended to res's spool (db_csv_rows), at most
+ * CSV_FETCH_ROWS_TEXT of them: the rows given, or -1 (failed). */
+long breach_register_q_csv(struct db_tx *tx, const char *org, const char *year, struct result *res);
 
 /* Counts of the year's incidents and of their deadlines by state: res 200. */
 enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *year, struct result *res);

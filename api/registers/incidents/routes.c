@@ -79,8 +79,14 @@ static struct route ROUTES_OF_INCIDENTS[] = {
      .work = deadline_rules_put},
 };
 
+static const struct job JOBS_OF_INCIDENTS[] = {
+    {.name = "deadline_events", .run = deadline_events_fire, .clock = JOB_CLOCK_DEADLINES},
+};
+
 const struct zsz_register INCIDENTS_REGISTER = {
     .name = "incidents",
     .routes = ROUTES_OF_INCIDENTS,
     .nroutes = sizeof ROUTES_OF_INCIDENTS / sizeof ROUTES_OF_INCIDENTS[0],
+    .jobs = JOBS_OF_INCIDENTS,
+    .njobs = sizeof JOBS_OF_INCIDENTS / sizeof JOBS_OF_INCIDENTS[0],
 };

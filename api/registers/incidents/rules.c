@@ -127,5 +127,7 @@ const struct field_spec DEADLINE_RULE_FIELDS[] = {
     {.name = "uodo", .type = VT_INTEGER, .flags = V_REQUIRED, .min = 1, .max = 8760},
     {.name = "csirt", .type = VT_INTEGER, .flags = V_REQUIRED, .min = 1, .max = 8760},
     {.name = "subjects", .type = VT_INTEGER, .flags = V_REQUIRED, .min = 1, .max = 8760},
+    /* the warning windows of deadline events, hours before a deadline (optional; [] warns not) */
+    {.name = "warning_hours", .type = VT_INTEGER_ARRAY, .flags = V_UNIQUE, .min = 1, .max = 8760, .max_items = 5},
     {0},
 };

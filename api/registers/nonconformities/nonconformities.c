@@ -103,32 +103,21 @@ void nonconformity_get(struct db_tx *tx, struct req_ctx *c, struct result *res) 
 static const char *const NC_CSV_HEADER =
     "number;source;source_ref;severity;process_code;owner;status;round;created_at;closed_at;days_open;overdue";
 
-/* The register as CSV: every matching card the caller reads, never cut (413 when too many). */
+/* The register as CSV: every matching card the caller reads, never cut (413 when too many),
+ * written to the spool a row at a time (flat memory at 100,000 rows). */
 static void nonconformity_csv(struct db_tx *tx, struct req_ctx *c, struct result *res, const char *const filter[7]) {
-  PGresult *r = nonconformities_q_csv(tx, c->org_param, c->who.sub, c->roles_param, filter);
-  if (r == NULL) {
+  if (result_csv_begin(res, NC_CSV_HEADER) != 0) {
     return;
   }
-  int n = PQntuples(r);
+  long n = nonconformities_q_csv(tx, c->org_param, c->who.sub, c->roles_param, filter, res);
+  if (n < 0) {
+    return;
+  }
   if (n > CSV_MAX_ROWS) {
     result_csv_too_large(res);
-    PQclear(r);
-    return;
+  } else {
+    result_csv_end(res);
   }
-  struct strbuf b = {0};
-  for (int i = 0; i < n; i++) {
-    strbuf_append(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
-    strbuf_puts(&b, "\r\n");
-  }
-  PQclear(r);
-  size_t len = b.len;
-  char *text = strbuf_steal(&b);
-  if (text == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory is ours, not the caller's */
-    return;
-  }
-  result_csv(res, NC_CSV_HEADER, text, len);
-  free(text);
 }
 
 void nonconformity_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {

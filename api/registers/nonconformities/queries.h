@@ -41,10 +41,11 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
  * year. A page: rows of (document, number) after the number after, fetch rows at most. */
 PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                                  const char *const filter[7], const char *after, int fetch);
-/* The same rows as CSV lines (column 0, zsz_csv cells without the line end), at most
- * CSV_MAX_ROWS + 1 of them so that the caller can tell an export that is too large. */
-PGresult *nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
-                                const char *const filter[7]);
+/* The same rows as CSV lines (zsz_csv cells) appended to res's spool (db_csv_rows), at most
+ * CSV_MAX_ROWS + 1 of them so that the caller can tell an export that is too large: the rows
+ * given, or -1 (failed). */
+long nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
+                           const char *const filter[7], struct result *res);
 
 /* A readable card locked for a change, and what the rules need of it. */
 struct locked_nc {

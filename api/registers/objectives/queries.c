@@ -169,14 +169,22 @@ PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const
                           filter[5], filter[6], after_year, after_code, after_id,  n};
   return db_exec(
       tx,
-      "SELECT zsz_objective_json(o)::text, o.year::text, o.code, o.id::text FROM objectives o "
+      /* the page's objectives chosen first (the health filter, when given, asks each candidate's
+       * health), then each one's health computed once (zsz_objective_health_of, inlined: migration
+       * 0034): joined below the LIMIT, a generic plan would compute the health of every objective.
+       * The page carries whole rows: joined back by id, a generic plan nested the whole
+       * organisation's objectives around it */
+      "SELECT zsz_objective_doc(page.o, h.health)::text, (page.o).year::text, (page.o).code, (page.o).id::text "
+      "FROM (SELECT o FROM objectives o "
       "WHERE o.org_id = $1 AND ($2::integer IS NULL OR o.year = $2::integer) AND ($3::text IS NULL OR o.status = $3) "
       "AND ($4::bigint IS NULL OR o.process_id = $4::bigint) AND ($5::bigint IS NULL OR o.org_unit_id = $5::bigint) "
       "AND ($6::text IS NULL OR o.owner = $6) AND ($7::text IS NULL OR $7 = ANY (o.standards)) "
-      "AND ($8::text IS NULL OR zsz_objective_health(o) = $8) "
+      "AND ($8::text IS NULL OR (SELECT f.health FROM zsz_objective_health_of(o) AS f) = $8) "
       "AND ($9::integer IS NULL OR o.year < $9::integer OR (o.year = $9::integer AND (o.code, o.id) > ($10, "
       "$11::bigint))) "
-      "ORDER BY o.year DESC, o.code, o.id LIMIT $12",
+      "ORDER BY o.year DESC, o.code, o.id LIMIT $12) AS page "
+      "CROSS JOIN LATERAL zsz_objective_health_of(page.o) AS h "
+      "ORDER BY (page.o).year DESC, (page.o).code, (page.o).id",
       12, params);
 }
 
@@ -281,30 +289,53 @@ enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, c
 
 /* ---- the annual report ------------------------------------------------------------------------ */
 
+/* The report's objectives and their indicators' computed state, each computed once
+ * (zsz_indicator_calc, inlined: two index probes per indicator, whatever the readings), and
+ * the objectives' health from them (zsz_health_of_rank over zsz_health_rank, the rule of
+ * zsz_objective_health_of). $1 org, $2 year. */
+#define REPORT_STATE                                                                                                   \
+  "WITH obj AS MATERIALIZED (SELECT o.id, o.code, o.year, o.title, o.status, o.owner, o.process_id "                   \
+  "  FROM objectives o WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled'), "                    \
+  "ind AS MATERIALIZED (SELECT i.objective_id, i.id, i.name, i.unit, i.direction, i.baseline, i.target, "              \
+  "  i.target_min, i.target_max, i.frequency, s.* FROM obj "                                                           \
+  "  JOIN indicators i ON i.org_id = $1 AND i.objective_id = obj.id "                                                  \
+  "  CROSS JOIN LATERAL zsz_indicator_calc(i, $2::integer) AS s), "                                                    \
+  "oh AS (SELECT ind.objective_id, min(zsz_health_rank(ind.health)) AS worst FROM ind GROUP BY ind.objective_id) "
+
 enum db_status objectives_q_report(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year};
+  /* The documents are json texts (zsz_objective_doc, zsz_indicator_doc, zsz_reading_json) put
+   * together as text: an indicator's document with its readings, an objective's with its
+   * indicators, each a json object whose closing brace is replaced by the member added. No
+   * document is parsed again (casting 1.4 MB to jsonb and back cost more than the rest). */
   PGresult *r = db_exec(
       tx,
-      "WITH obj AS (SELECT o.*, zsz_objective_health(o) AS health FROM objectives o "
-      "  WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled'), "
-      "h AS (SELECT unnest(ARRAY['achieved', 'on_track', 'at_risk', 'off_track', 'no_data']) AS health), "
-      "ind AS MATERIALIZED (SELECT i.objective_id, jsonb_agg(zsz_indicator_json(i)::jsonb || "
-      "jsonb_build_object('readings', "
-      "    coalesce((SELECT jsonb_agg(zsz_reading_json(r)::jsonb ORDER BY r.period) FROM indicator_readings r "
-      "      WHERE r.org_id = i.org_id AND r.indicator_id = i.id), '[]'::jsonb)) ORDER BY i.id) AS list "
-      "  FROM indicators i WHERE i.org_id = $1 AND i.objective_id IN (SELECT id FROM obj) GROUP BY i.objective_id) "
-      "SELECT json_build_object('year', $2::integer, "
-      "'objectives', coalesce((SELECT json_agg(zsz_objective_json(o)::jsonb "
-      "    || jsonb_build_object('indicators', coalesce(ind.list, '[]'::jsonb)) ORDER BY o.code, o.id) "
-      "  FROM objectives o JOIN obj ON obj.id = o.id LEFT JOIN ind ON ind.objective_id = o.id), '[]'::json), "
-      "'totals', json_build_object("
-      "  'by_health', (SELECT json_object_agg(h.health, (SELECT count(*) FROM obj WHERE obj.health = h.health)) "
+      REPORT_STATE
+      ", "
+      "rd AS (SELECT r.indicator_id, string_agg(zsz_reading_json(r)::text, ', ' ORDER BY r.period) AS list "
+      "  FROM indicator_readings r WHERE r.org_id = $1 AND r.indicator_id IN (SELECT ind.id FROM ind) "
+      "  GROUP BY r.indicator_id), "
+      "il AS (SELECT ind.objective_id, string_agg(left(zsz_indicator_doc(i, ind.latest_period, "
+      "    ind.latest_value, ind.attainment, ind.stale, ind.health)::text, -1) "
+      "    || ', \"readings\" : [' || coalesce(rd.list, '') || ']}', ', ' ORDER BY ind.id) AS list "
+      "  FROM ind JOIN indicators i ON i.org_id = $1 AND i.id = ind.id LEFT JOIN rd ON rd.indicator_id = ind.id "
+      "  GROUP BY ind.objective_id), "
+      "doc AS MATERIALIZED (SELECT obj.id, obj.code, obj.process_id, zsz_health_of_rank(oh.worst) AS health, "
+      "  il.list FROM obj LEFT JOIN oh ON oh.objective_id = obj.id LEFT JOIN il ON il.objective_id = obj.id), "
+      "h AS (SELECT unnest(ARRAY['achieved', 'on_track', 'at_risk', 'off_track', 'no_data']) AS health) "
+      "SELECT '{\"year\" : ' || $2::integer || ', \"objectives\" : [' "
+      "|| coalesce((SELECT string_agg(left(zsz_objective_doc(o, doc.health)::text, -1) "
+      "    || ', \"indicators\" : [' || coalesce(doc.list, '') || ']}', ', ' ORDER BY doc.code, doc.id) "
+      "  FROM doc JOIN objectives o ON o.org_id = $1 AND o.id = doc.id), '') "
+      "|| '], \"totals\" : ' || json_build_object("
+      "  'by_health', (SELECT json_object_agg(h.health, (SELECT count(*) FROM doc WHERE doc.health = h.health)) "
       "    FROM h), "
       "  'by_process', coalesce((SELECT json_agg(json_build_object('process_id', p.id, 'code', p.code, "
-      "    'name', p.name, 'objectives', (SELECT count(*) FROM obj WHERE obj.process_id = p.id), "
-      "    'by_health', (SELECT json_object_agg(h.health, (SELECT count(*) FROM obj "
-      "       WHERE obj.process_id = p.id AND obj.health = h.health)) FROM h)) ORDER BY p.code) "
-      "    FROM processes p WHERE p.org_id = $1 AND p.id IN (SELECT process_id FROM obj)), '[]'::json)))::text",
+      "    'name', p.name, 'objectives', (SELECT count(*) FROM doc WHERE doc.process_id = p.id), "
+      "    'by_health', (SELECT json_object_agg(h.health, (SELECT count(*) FROM doc "
+      "       WHERE doc.process_id = p.id AND doc.health = h.health)) FROM h)) ORDER BY p.code) "
+      "    FROM processes p WHERE p.org_id = $1 AND p.id IN (SELECT process_id FROM doc)), '[]'::json))::text "
+      "|| '}'",
       2, params);
   if (r == NULL) {
     return DB_ERROR;
@@ -326,17 +357,25 @@ PGresult *objectives_q_report_csv(struct db_tx *tx, const char *org, const char 
   /* concat_ws would drop NULL columns: zsz_csv turns NULL into an empty field instead */
   return db_exec(
       tx,
-      "WITH line AS (SELECT concat_ws(';', zsz_csv(o.code), zsz_csv(o.year::text), "
-      "zsz_csv(o.title), zsz_csv(o.status), zsz_csv(zsz_objective_health(o)), zsz_csv(p.code), zsz_csv(o.owner), "
-      "zsz_csv(i.name), zsz_csv(i.unit), zsz_csv(i.direction), zsz_csv(i.baseline::text), zsz_csv(i.target::text), "
-      "zsz_csv(i.target_min::text), zsz_csv(i.target_max::text), zsz_csv(i.frequency), "
-      "zsz_csv(st.s->>'latest_period'), zsz_csv(st.s->>'latest_value'), zsz_csv(st.s->>'attainment'), "
-      "zsz_csv(st.s->>'health')) || E'\\r\\n' AS csv, o.code, o.id AS objective_id, i.id AS indicator_id "
-      "FROM objectives o LEFT JOIN processes p ON p.org_id = o.org_id AND p.id = o.process_id "
-      "LEFT JOIN indicators i ON i.org_id = o.org_id AND i.objective_id = o.id "
-      "LEFT JOIN LATERAL (SELECT CASE WHEN i.id IS NULL THEN NULL ELSE zsz_indicator_state(i) END AS s) AS st "
-      "ON true WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled' "
-      "ORDER BY o.code, o.id, i.id LIMIT $3::integer) "
+      REPORT_STATE
+      ", "
+      /* the cells' texts made in the inner query (its LIMIT keeps it apart), zsz_csv applied outside:
+         inlined, zsz_csv names its argument four times and would compute an expression as often */
+      "line AS (SELECT concat_ws(';', zsz_csv(c.code), zsz_csv(c.year), zsz_csv(c.title), zsz_csv(c.status), "
+      "zsz_csv(c.objective_health), zsz_csv(c.process_code), zsz_csv(c.owner), zsz_csv(c.name), zsz_csv(c.unit), "
+      "zsz_csv(c.direction), zsz_csv(c.baseline), zsz_csv(c.target), zsz_csv(c.target_min), zsz_csv(c.target_max), "
+      "zsz_csv(c.frequency), zsz_csv(c.latest_period), zsz_csv(c.latest_value), zsz_csv(c.attainment), "
+      "zsz_csv(c.health)) || E'\\r\\n' AS csv, c.code, c.objective_id, c.indicator_id "
+      "FROM (SELECT obj.code, obj.year::text AS year, obj.title, obj.status, "
+      "zsz_health_of_rank(oh.worst) AS objective_health, p.code AS process_code, obj.owner, ind.name, ind.unit, "
+      "ind.direction, ind.baseline::text AS baseline, ind.target::text AS target, "
+      "ind.target_min::text AS target_min, ind.target_max::text AS target_max, ind.frequency, ind.latest_period, "
+      "ind.latest_value::text AS latest_value, ind.attainment::text AS attainment, ind.health, "
+      "obj.id AS objective_id, ind.id AS indicator_id "
+      "FROM obj LEFT JOIN oh ON oh.objective_id = obj.id "
+      "LEFT JOIN processes p ON p.org_id = $1 AND p.id = obj.process_id "
+      "LEFT JOIN ind ON ind.objective_id = obj.id "
+      "ORDER BY obj.code, obj.id, ind.id LIMIT $3::integer) AS c) "
       "SELECT count(*), coalesce(string_agg(csv, '' ORDER BY code, objective_id, indicator_id), '') FROM line",
       3, params);
 }
