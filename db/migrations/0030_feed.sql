@@ -234,8 +234,16 @@ BEGIN
     WHEN 'risk_action' THEN
       row_risk_actions := jsonb_populate_record(NULL::risk_actions, r);
       RETURN zsz_risk_action_json(row_risk_actions);
-    ELSE
+    WHEN 'deadline', 'webhook' THEN
+      -- documents their writers made as the API shows them (a DeadlineEvent, zsz_webhook_json)
       RETURN c.after::json;
+    ELSE
+      -- the logged row, its timestamps to the second as everywhere (zsz_ts)
+      RETURN (SELECT jsonb_object_agg(d.key, CASE WHEN jsonb_typeof(d.value) = 'string' AND d.value #>> '{}'
+                                                         ~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$'
+                                                       THEN zsz_ts((d.value #>> '{}')::timestamptz)::jsonb
+                                                       ELSE d.value END)::json
+              FROM jsonb_each(c.after) AS d);
   END CASE;
 END
 $$;

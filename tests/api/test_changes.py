@@ -161,6 +161,27 @@ class ChangeFeedTest(ApiTest):
         self.assertNotIn("search", entries[0]["record"])
         self.assertNotIn("org_id", entries[0]["record"])
 
+    def test_no_record_has_timestamps_finer_than_seconds(self):
+        """Every record's timestamps as the API writes them, also the records without a
+        renderer of their own (the logged row: SoA state, risk reviews, rules)."""
+        import re
+        finer = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+")
+        # a risk review as its trigger logs it (to_jsonb of the row: microseconds and all)
+        tag = uniq("rr")
+        psql_value("INSERT INTO change_log (org_id, entity, record_id, action, actor, after) "
+                   f"SELECT o.id, 'risk_review', '{tag}', 'create', 'test', jsonb_build_object('id', 1, "
+                   "'note', 'Przegląd', 'reviewed_at', to_jsonb(now()), 'next_due', '2027-01-01') "
+                   "FROM organisations o WHERE o.code = 'krakow' RETURNING id")
+        [logged] = [e for e in changes(president(), entity="risk_review") if e["record_id"] == tag]
+        self.assertRegex(logged["record"]["reviewed_at"], r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$")
+        self.assertEqual(logged["record"]["next_due"], "2027-01-01")
+        entries = changes(president())
+        self.assertTrue(entries)
+        for e in entries:
+            self.assertTrue(re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$", e["at"]), e["at"])
+            for key, value in e["record"].items():
+                self.assertFalse(isinstance(value, str) and finer.match(value), (e["entity"], key, value))
+
     def test_user_roles_change_is_logged(self):
         """Roles a user's token brings are recorded; a change of them is a logged write."""
         sub = f"krakow.{uniq('roles')}"
