@@ -98,7 +98,8 @@ start_api() {
     fi
     env -i PATH="$PATH" HOME="${HOME:-/}" \
         ZSZ_BIND=127.0.0.1 ZSZ_PORT="$port" ZSZ_DATABASE_URL="$(bouncer_url)" ZSZ_DB_POOLER=transaction \
-        ZSZ_DATABASE_READ_URL="$(standby_url)" ZSZ_RATE_LIMIT_STORE=database \
+        ZSZ_DATABASE_READ_URL="$(standby_url)" ZSZ_DATABASE_LISTEN_URL="$(primary_url)" \
+        ZSZ_RATE_LIMIT_STORE=database \
         ZSZ_PUBLIC_RATE_LIMIT="${ZSZ_CLUSTER_RATE_LIMIT:-60}" ZSZ_TRUSTED_PROXIES=127.0.0.1 \
         ZSZ_MAX_CONNECTIONS_PER_ADDRESS=0 ZSZ_JWT_SECRET="$(secret)" \
         ZSZ_METRICS_BIND="127.0.0.1:$((LB_PORT + 2 + n))" ZSZ_HOUSEKEEPING_SECONDS=2 \

@@ -186,6 +186,7 @@ static void load_scaling(struct config *cfg, config_getenv_fn get, void *ctx, js
     }
   }
   cfg->database_read_url = dup_or_null(get("ZSZ_DATABASE_READ_URL", ctx));
+  cfg->database_listen_url = dup_or_null(get("ZSZ_DATABASE_LISTEN_URL", ctx));
 }
 
 /* Cursors must verify on every instance: with HS256 the key derives from the shared secret;
@@ -416,5 +417,6 @@ void config_free(struct config *cfg) {
   free(cfg->metrics_bind);
   free(cfg->metrics_token);
   free(cfg->database_read_url);
+  free(cfg->database_listen_url);
   memset(cfg, 0, sizeof *cfg);
 }

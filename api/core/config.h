@@ -52,6 +52,9 @@ struct config {
   int metrics_bind_v6;          /* metrics_bind is IPv6 */
   char *metrics_token;          /* owned; ZSZ_METRICS_TOKEN, NULL: none */
   char *database_read_url;      /* owned; ZSZ_DATABASE_READ_URL, NULL: no replica */
+  /* owned; ZSZ_DATABASE_LISTEN_URL: a direct session to the primary for the change listener
+   * (notify.h); NULL: ZSZ_DATABASE_URL unless it goes through a transaction-mode pooler */
+  char *database_listen_url;
 };
 
 typedef const char *(*config_getenv_fn)(const char *name, void *ctx);

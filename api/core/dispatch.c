@@ -14,6 +14,7 @@
 #include <yder.h>
 
 #include "cursor.h"
+#include "notify.h"
 #include "dispatch.h"
 #include "http.h"
 #include "idempotency.h"
@@ -765,6 +766,32 @@ static void run_work_trampoline(struct db_tx *tx, void *arg, struct result *res)
   c->route->work(tx, c, res);
 }
 
+/* Runs the work (a read on the replica when pool is not NULL, falling back to the primary)
+ * into res; while it asks to wait (res->wait_seconds: the change feed's long polling) and time
+ * remains, waits for the organisation's change log to grow, or a second, holding no
+ * connection, and runs it again. */
+static void long_poll(struct req_ctx *c, struct db_pool *pool, const struct db_tx_opts *opts, struct result *res) {
+  double deadline = 0;
+  int waiting = 0;
+  for (;;) {
+    /* read before the work looks, so that a change committed meanwhile is not slept through */
+    unsigned long long gen = notify_generation(c->org_id);
+    db_run(pool ? pool : c->pool, opts, run_work_trampoline, c, res, c->request_id);
+    if (pool != NULL && res->status == 503) {
+      result_reset(res); /* the replica is away: the primary answers */
+      db_run(c->pool, opts, run_work_trampoline, c, res, c->request_id);
+    }
+    if (res->wait_seconds <= 0 || res->status != 200) break;
+    if (deadline == 0) deadline = now_seconds() + res->wait_seconds;
+    double left = deadline - now_seconds();
+    if (left <= 0 || notify_stopping() || (!waiting && !(waiting = notify_enter()))) break;
+    /* then one more look, also when the time is up: the answer is what the log holds then */
+    notify_wait(c->org_id, gen, left > 1.0 ? 1000 : (int)(left * 1000) + 1);
+    result_reset(res);
+  }
+  if (waiting) notify_leave();
+}
+
 /* Runs the route's work in one transaction as the caller and renders what it produced. */
 static void run_work(struct req_ctx *c) {
   const struct route *rt = c->route;
@@ -791,11 +818,7 @@ static void run_work(struct req_ctx *c) {
   if (key != NULL) {
     idempotency_run(c, key, &opts, &res, &replayed);
   } else {
-    db_run(pool ? pool : c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
-    if (pool != NULL && res.status == 503) {
-      result_reset(&res); /* the replica is away: the primary answers */
-      db_run(c->pool, &opts, run_work_trampoline, c, &res, c->request_id);
-    }
+    long_poll(c, pool, &opts, &res);
   }
   if (c->users_changed && res.status < 400) {
     pthread_mutex_lock(&g_users_mu);

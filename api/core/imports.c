@@ -245,10 +245,12 @@ void import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, const s
   snprintf(r.import_id, sizeof r.import_id, "%s", PQgetvalue(row, 0, 0));
   PQclear(row);
   /* the kinds log the records they write set-based (migration 0018): the rows of this import
-   * are left aside by the change-log triggers, and the organisation's log lock (which each
-   * trigger call would take, so that log ids follow commit order) is taken once here */
+   * are left aside by the change-log triggers. One import per organisation at a time (lock
+   * 738103, org): a kind checks its keys against what is there, then writes, so two imports
+   * of one hall at once would trip over each other's keys. Other writes of the hall do not
+   * wait for it: the change feed no longer needs a lock to be gap-free (migration 0030). */
   const char *setting[] = {r.import_id, c->org_param};
-  if (db_command(tx, "SELECT set_config('zsz.import_id', $1, true), pg_advisory_xact_lock(738100, $2::integer)", 2,
+  if (db_command(tx, "SELECT set_config('zsz.import_id', $1, true), pg_advisory_xact_lock(738103, $2::integer)", 2,
                  setting) != DB_ONE)
     goto out;
   if (kind->begin && kind->begin(tx, c, &r.state) != 0) goto out;

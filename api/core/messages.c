@@ -56,7 +56,7 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_NOT_FOUND_CHANGE_REQUEST] = "change request not found",
     [MSG_NOT_FOUND_ROUTE] = "no such route",
     [MSG_METHOD_NOT_ALLOWED] = "this route does not accept this method",
-    [MSG_LIMIT] = "must be an integer from 1 to 200",
+    [MSG_LIMIT] = "must be an integer from %s",
     [MSG_PARAM_INTEGER] = "must be an integer",
     [MSG_PARAM_NUL] = "must not contain NUL bytes",
     [MSG_PARAM_UTF8] = "must be valid UTF-8",
@@ -297,6 +297,8 @@ static const char *const MESSAGES_EN[MSG__COUNT] = {
     [MSG_WEBHOOK_URL_ADDRESS] = "names a loopback, private, link-local or reserved address",
     [MSG_WEBHOOK_NO_EVENTS] = "must name at least one event pattern",
     [MSG_WEBHOOK_EVENT_PATTERN] = "must be *, ping, <entity>.* or <entity>.<action> (lower case)",
+    [MSG_PARAM_DATE_TIME] = "must be an RFC 3339 date and time with an offset",
+    [MSG_CHANGES_AFTER_UNKNOWN] = "names no entry of this organisation's change log",
 };
 
 const struct problem_info *problem_info(problem_kind kind) {

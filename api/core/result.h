@@ -24,6 +24,11 @@ struct result {
   const char *content_type; /* static; NULL: application/json */
   char *next_cursor;        /* owned; the next page's cursor, sent in a Link header too */
   long long existing_id;    /* > 0: a 409 for a natural key names the record holding it */
+  /* > 0: a read found nothing yet and its caller asked to wait up to this many seconds (long
+   * polling): the dispatcher runs the work again when the organisation's change log may have
+   * grown, holding no connection in between, and answers what the last run produced
+   * (notify.h) */
+  int wait_seconds;
 };
 
 /* Frees owned members and zeroes the struct. */

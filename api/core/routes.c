@@ -136,6 +136,7 @@ static int bind_query(const json_t *doc, struct route *rt, const json_t *param, 
   q->name = name;
   q->required = json_is_true(json_object_get(param, "required"));
   const json_t *dflt = json_object_get(schema, "default");
+  const json_t *items = NULL;
   if (strcmp(type, "integer") == 0) {
     q->type = QT_INTEGER;
     const json_t *min = json_object_get(schema, "minimum"), *max = json_object_get(schema, "maximum");
@@ -150,6 +151,17 @@ static int bind_query(const json_t *doc, struct route *rt, const json_t *param, 
     q->min_len = json_is_integer(minl) ? (size_t)json_integer_value(minl) : 0;
     q->max_len = json_is_integer(maxl) ? (size_t)json_integer_value(maxl) : 1000;
     const json_t *values = json_object_get(schema, "enum");
+    q->values = json_is_array(values) ? values : NULL;
+  } else if (strcmp(type, "array") == 0 && json_is_false(json_object_get(param, "explode")) &&
+             (items = deref(doc, json_object_get(schema, "items"))) != NULL &&
+             json_is_string(json_object_get(items, "type")) &&
+             strcmp(json_string_value(json_object_get(items, "type")), "string") == 0) {
+    /* a comma-separated list of strings: each element checked against the items' enum */
+    q->type = QT_STRING;
+    q->list = 1;
+    q->min_len = 1;
+    q->max_len = 1000;
+    const json_t *values = json_object_get(items, "enum");
     q->values = json_is_array(values) ? values : NULL;
   } else {
     json_array_append_new(report, json_sprintf("%s %s: query parameter %s has type %s, which the dispatcher does "
@@ -255,6 +267,8 @@ int query_spec_check(const struct query_spec *q, const char *v, msg_id *why, cha
     int digits_first = isdigit((unsigned char)v[0]) || ((v[0] == '-' || v[0] == '+') && isdigit((unsigned char)v[1]));
     if (!digits_first || *end != '\0' || len > 19 || n < q->min || n > q->max) {
       *why = strcmp(q->name, "limit") == 0 ? MSG_LIMIT : MSG_PARAM_INTEGER;
+      /* the page size's range, as the contract gives it for this list (the feed's is wider) */
+      if (*why == MSG_LIMIT) snprintf(list, listlen, "%lld to %lld", q->min, q->max);
       return -1;
     }
     return 0;
@@ -275,6 +289,23 @@ int query_spec_check(const struct query_spec *q, const char *v, msg_id *why, cha
   if (chars > q->max_len || chars < q->min_len) {
     *why = MSG_PARAM_TOO_LONG;
     return -1;
+  }
+  if (q->list) {
+    /* every element of the list must be one of the values; an empty element is none of them */
+    const char *p = v;
+    for (;;) {
+      size_t n = strcspn(p, ",");
+      int found = q->values == NULL && n > 0;
+      size_t i;
+      const json_t *e;
+      json_array_foreach(q->values, i, e) {
+        const char *name = json_string_value(e);
+        if (name != NULL && strlen(name) == n && strncmp(name, p, n) == 0) found = 1;
+      }
+      if (!found) break;
+      if (p[n] == '\0') return 0;
+      p += n + 1;
+    }
   }
   if (q->values != NULL) {
     size_t used = 0, i;

@@ -57,6 +57,9 @@ struct query_spec {
   const char *default_value; /* borrowed (or default_text), or NULL */
   char default_text[24];
   int required;
+  /* type: array of strings sent as one comma-separated value (style: form, explode: false):
+   * each element is checked against values; the work splits the text (e.g. entity=a,b) */
+  int list;
 };
 
 struct route {

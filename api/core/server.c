@@ -11,6 +11,7 @@
 #include "http.h"
 #include "jobs.h"
 #include "metrics.h"
+#include "notify.h"
 #include "ops.h"
 #include "routes.h"
 #include "server.h"
@@ -105,6 +106,15 @@ int server_serve(void) {
     auth_cache_clear();
     goto out;
   }
+  /* the change listener needs a session of its own: through a transaction-mode pooler only
+   * ZSZ_DATABASE_LISTEN_URL (a direct URL) will do; without one, waiters look every second */
+  const char *listen_url = APP.cfg.database_listen_url != NULL ? APP.cfg.database_listen_url
+                           : APP.cfg.pooler_transaction        ? NULL
+                                                               : APP.cfg.database_url;
+  /* a waiting request holds one of the pool_size worker threads: at most half of them wait */
+  if (notify_start(listen_url, APP.cfg.pool_size / 2) != 0) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "cannot start the change listener: long polls look every second");
+  }
   sigset_t stop;
   int sig = 0;
   sigemptyset(&stop);
@@ -112,6 +122,7 @@ int server_serve(void) {
   sigaddset(&stop, SIGTERM);
   sigwait(&stop, &sig);
   y_log_message(Y_LOG_LEVEL_INFO, "signal %d: stopping", sig);
+  notify_stop(); /* first: waiting requests answer at once, so the workers can stop */
   ulfius_stop_framework(&instance);
   guard_stop();
   services_stop();

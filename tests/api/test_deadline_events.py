@@ -28,7 +28,7 @@ def deadline_entries(record_id, token=None):
 
 
 def fired(record_id):
-    return [(e["action"], e["after"]["window"]) for e in deadline_entries(record_id)]
+    return [(e["action"], e["record"]["window"]) for e in deadline_entries(record_id)]
 
 
 def breach_due_at(due, hours=72, **members):
@@ -65,14 +65,14 @@ class DeadlineEventsTest(ApiTest):
         self.wait_for(rid, [("due_soon", "PT24H"), ("due_soon", "PT4H")])
         time.sleep(3)  # several more runs of both instances
         entries = deadline_entries(rid)
-        self.assertEqual([(e["action"], e["after"]["window"]) for e in entries],
+        self.assertEqual([(e["action"], e["record"]["window"]) for e in entries],
                          [("due_soon", "PT24H"), ("due_soon", "PT4H")])
         first = entries[0]
         # the webhook event is <entity>.<action>: deadline.due_soon
         self.assertEqual(first["actor"], "system:deadlines")
         self.assertEqual(first["entity"], "deadline")
         self.assertEqual(first["record_id"], rid)
-        self.assertEqual(first["after"], {
+        self.assertEqual(first["record"], {
             "deadline": rid, "event": "deadline.due_soon", "kind": "uodo",
             "subject": {"entity": "incident", "id": inc["id"], "number": inc["number"], "title": inc["title"]},
             "due_at": ts(due), "due_date": None, "window": "PT24H"})
@@ -110,9 +110,9 @@ class DeadlineEventsTest(ApiTest):
         rid = f"nonconformity_action/{action['id']}"
         self.wait_for(rid, [("missed", None)])
         entry = deadline_entries(rid)[0]
-        self.assertEqual(entry["after"]["subject"]["entity"], "nonconformity")
-        self.assertEqual(entry["after"]["subject"]["id"], nc["id"])
-        self.assertEqual(entry["after"]["due_date"], yesterday.isoformat())
+        self.assertEqual(entry["record"]["subject"]["entity"], "nonconformity")
+        self.assertEqual(entry["record"]["subject"]["id"], nc["id"])
+        self.assertEqual(entry["record"]["due_date"], yesterday.isoformat())
         # the latest half-year whose review is past due, for a process without one
         today = now_utc().date()
         period = (f"{today.year}-H1" if today >= datetime.date(today.year, 8, 16)
@@ -121,7 +121,7 @@ class DeadlineEventsTest(ApiTest):
         process = create_process()
         prid = f"process_review/{process['id']}/{period}"
         self.wait_for(prid, [("missed", None)])
-        self.assertEqual(deadline_entries(prid)[0]["after"]["subject"]["code"], process["code"])
+        self.assertEqual(deadline_entries(prid)[0]["record"]["subject"]["code"], process["code"])
         # the plenipotentiary reads these (like their registers) but not an incident's
         self.assertEqual(len(deadline_entries(rid, plenipotentiary())), 1)
         self.assertEqual(len(deadline_entries(prid, plenipotentiary())), 1)

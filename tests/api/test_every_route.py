@@ -853,9 +853,12 @@ class ChangeLogCoverageTest(ApiTest):
                    for table, trigger, fn, entity in self.triggers if entity not in self.enum]
         self.assertEqual(unknown, [], "logged entities missing from ChangeEntity")
 
+    # entities written by a periodic job, not by a table's trigger (issue 11: deadline events)
+    WRITTEN_BY_JOBS = {"deadline"}
+
     def test_every_change_entity_has_a_trigger(self):
         logged = {entity for _, _, _, entity in self.triggers}
-        self.assertEqual([e for e in self.enum if e not in logged], [],
+        self.assertEqual([e for e in self.enum if e not in logged and e not in self.WRITTEN_BY_JOBS], [],
                          "ChangeEntity values no trigger writes")
 
 
@@ -883,7 +886,8 @@ class RecordRulesTest(ApiTest):
 # rule means listing it here (and in its register's design notes); a rule listed under two
 # registers, or one the database has and this list lacks, fails.
 RECORD_RULES = {
-    "changes": ["zsz_change_visible(text,text[])", "zsz_change_visible(text,text,text[])"],
+    "changes": ["zsz_change_visible(text,text[])", "zsz_change_visible(text,text,text[])",
+                "zsz_feed_entry(change_log,text[],text)", "zsz_feed_record(change_log,text[],text)"],
     "directory": ["zsz_responsibilities_readable(text,text,text[])"],
     "imports": ["zsz_import_visible(text,text[])"],
     "reviews": ["zsz_review_reader(processes,text[],text)", "zsz_review_writer(processes,text[],text)"],

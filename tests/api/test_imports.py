@@ -125,14 +125,14 @@ class ProcessImportTest(ApiTest):
         self.assertEqual(changed["provenance"], {"import_id": up["id"]})
         # the unchanged one keeps the import that wrote it
         self.assertEqual(process_by_code(a)["provenance"], {"import_id": first["id"]})
-        # the change log: created then updated, each once, with before and after
+        # the change log: created then updated, each once, each with the record as it was
         log = expect(api("GET", f"/api/v1/changes?entity=process&id={changed['id']}",
                          plenipotentiary()), 200)["items"]
         self.assertEqual([e["action"] for e in log], ["import", "import"])
-        self.assertIsNone(log[0]["before"])
-        self.assertEqual((log[1]["before"]["name"], log[1]["after"]["name"]),
+        self.assertEqual((log[0]["record"]["name"], log[1]["record"]["name"]),
                          ("Drugi", "Drugi (zmieniony)"))
-        self.assertEqual(log[1]["after"]["import_id"], up["id"])
+        self.assertEqual(log[1]["record"]["provenance"], {"import_id": up["id"]})
+        self.assertEqual(log[1]["record"], changed)
         unchanged = expect(api("GET", f"/api/v1/changes?entity=process&id={existing['id']}",
                                plenipotentiary()), 200)["items"]
         self.assertEqual(len(unchanged), 1)

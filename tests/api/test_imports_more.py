@@ -132,7 +132,7 @@ class ObjectiveImportTest(ApiTest):
         log = expect(api("GET", f"/api/v1/changes?entity=indicator&id={inds['Czas obsługi']['id']}",
                          plenipotentiary()), 200)["items"]
         self.assertEqual([e["action"] for e in log], ["import", "import"])
-        self.assertEqual((log[1]["before"]["target"], log[1]["after"]["target"]), (7, 5))
+        self.assertEqual((log[0]["record"]["target"], log[1]["record"]["target"]), ("7", "5"))
         # upsert of an approval onto a draft: the approval is recorded once
         approved = objective_row(a, status="approved", approved_by=PR_SUB,
                                  approved_at=f"{Y - 3}-02-01T10:00:00Z")

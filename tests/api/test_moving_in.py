@@ -150,7 +150,7 @@ class ThirdHallTest(ApiTest):
         # the change is in the log, by the plenipotentiary
         entries = items_of(expect(api("GET", "/api/v1/changes?entity=process_scheme", self.p), 200))
         self.assertEqual(entries[-1]["actor"], f"{self.org}.plenipotentiary")
-        self.assertEqual(entries[-1]["after"]["support"], ["PW", "PS"])
+        self.assertEqual(entries[-1]["record"]["categories"]["support"], ["PW", "PS"])
 
     def test_a_stale_if_match_and_a_bad_scheme_are_refused(self):
         r = api("PUT", "/api/v1/organisation/process-scheme", self.p, WROCLAW_SCHEME,
@@ -274,11 +274,14 @@ class DirectoryTest(ApiTest):
                   "unit_code": unit["code"]}, headers={"If-Match": r1.headers["ETag"]})
         self.assertJsonObject(r2, 200)
         self.assertEqual(r2.headers["ETag"], r1.headers["ETag"])
-        # what the directory wrote is in the change log
+        # what the directory wrote is in the change log, and the roles the first token brought
+        # (issue 11: a change of roles is logged)
         entries = items_of(expect(api("GET", f"/api/v1/changes?entity=user&id={sub}",
                                       plenipotentiary()), 200))
-        self.assertEqual([e["action"] for e in entries], ["create"])
-        self.assertEqual(entries[0]["after"]["email"], "jan.kowalski@um.krakow.pl")
+        self.assertEqual([(e["action"], e["actor"]) for e in entries],
+                         [("create", "krakow.plenipotentiary"), ("update", sub)])
+        self.assertEqual(entries[0]["record"]["email"], "jan.kowalski@um.krakow.pl")
+        self.assertEqual(entries[1]["record"]["roles"], ["employee"])
 
     def test_put_refusals(self):
         sub = f"krakow.{uniq('x')}"
@@ -365,8 +368,9 @@ class DirectorySyncTest(ApiTest):
         entries = items_of(expect(api("GET", f"/api/v1/changes?entity=user&id={org}.anna", p),
                                   200))
         self.assertEqual([(e["action"], e["actor"]) for e in entries],
-                         [("create", f"{org}.integration"), ("update", f"{org}.integration")])
-        self.assertEqual((entries[-1]["before"]["active"], entries[-1]["after"]["active"]),
+                         [("create", f"{org}.integration"), ("update", f"{org}.anna"),
+                          ("update", f"{org}.integration")])  # anna's roles at her first login
+        self.assertEqual((entries[-2]["record"]["active"], entries[-1]["record"]["active"]),
                          (True, False))
         # a full sync never deactivates its caller (who would lock itself out)
         mine = [r for r in staff2 if r["sub"] != f"{org}.plenipotentiary"]
@@ -481,10 +485,11 @@ class ResponsibilitiesTest(ApiTest):
                                  ("indicator", i["id"], "responsible"),
                                  ("nonconformity", n["id"], "owner"),
                                  ("nonconformity_action", x["id"], "responsible")):
-            last = items_of(expect(api("GET", f"/api/v1/changes?entity={entity}&id={rid}",
-                                       plenipotentiary()), 200))[-1]
+            log = items_of(expect(api("GET", f"/api/v1/changes?entity={entity}&id={rid}",
+                                      plenipotentiary()), 200))
+            last = log[-1]
             self.assertEqual((last["action"], last["actor"]), ("handover", "krakow.plenipotentiary"))
-            self.assertEqual((last["before"][key], last["after"][key]), (a, b), entity)
+            self.assertEqual((log[-2]["record"][key], last["record"][key]), (a, b), entity)
         # only the plenipotentiary hands over
         self.assertProblem(api("POST", f"/api/v1/users/{b}/handover", president(), {"to": a}),
                            403, "forbidden")

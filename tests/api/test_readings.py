@@ -80,10 +80,8 @@ class PutTest(ApiTest):
             self.assertEqual(str(e["record_id"]), record_id)
             self.assertEqual(e["actor"], "krakow.plenipotentiary")
         self.assertEqual(create["action"], "create")
-        self.assertIsNone(create["before"])
-        self.assertDecimal(create["after"]["value"], "12.50")
-        self.assertDecimal(replace["before"]["value"], "12.50")
-        self.assertDecimal(replace["after"]["value"], "13.75")
+        self.assertEqual(create["record"]["value"], "12.50")
+        self.assertEqual(replace["record"]["value"], "13.75", "as the API writes decimals")
 
     def test_replaced_value_is_in_the_change_feed(self):
         """The same, found by walking the whole feed (without the entity filter)."""
@@ -103,9 +101,8 @@ class PutTest(ApiTest):
                      and e["entity"] == "indicator_reading"]
             after = items[-1]["id"]
         self.assertEqual(len(mine), 2, mine)
-        self.assertIsNone(mine[0]["before"])
-        self.assertDecimal(mine[1]["before"]["value"], "7.10")
-        self.assertDecimal(mine[1]["after"]["value"], "8.20")
+        self.assertDecimal(mine[0]["record"]["value"], "7.10")
+        self.assertDecimal(mine[1]["record"]["value"], "8.20")
 
     def test_readings_are_ordered_by_period(self):
         _, i = fresh("monthly")

@@ -54,9 +54,9 @@ class ResponsibilitiesTest(ApiTest):
                                 200)["owner"], b)
         self.assertEqual(expect(api("GET", f"{MR}/{review['id']}/decisions/{decision['id']}",
                                     plenipotentiary()), 200)["owner"], b)
-        last = items_of(expect(api("GET", f"/api/v1/changes?entity=risk&id={risk['id']}",
-                                   plenipotentiary()), 200))[-1]
-        self.assertEqual((last["action"], last["before"]["owner"], last["after"]["owner"]),
+        log = items_of(expect(api("GET", f"/api/v1/changes?entity=risk&id={risk['id']}",
+                                  plenipotentiary()), 200))
+        self.assertEqual((log[-1]["action"], log[-2]["record"]["owner"], log[-1]["record"]["owner"]),
                          ("handover", a, b))
 
 

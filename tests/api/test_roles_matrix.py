@@ -1069,7 +1069,8 @@ ROUTES = [
      b_read(lambda: f"{pp(Fixture.process)}/change-requests/{Fixture.cr['id']}")),
     ("POST", "/api/v1/processes/{id}/change-requests/{cr_id}/transitions", P,
      b_decide_change_request),
-    ("GET", "/api/v1/changes", P_PR, b_read(lambda: "/api/v1/changes")),
+    # issue 11: the IOD reads the feed too (the entities it may read, a record rule in SQL)
+    ("GET", "/api/v1/changes", IOD_PR_P, b_read(lambda: "/api/v1/changes")),
     # docs/design-objectives.md
     ("GET", "/api/v1/objectives", ALL, b_read(lambda: OBJECTIVES)),
     ("POST", "/api/v1/objectives", P, b_post_objective),

@@ -157,9 +157,8 @@ class ClosingWritesReadingsTest(ApiTest):
         self.assertEqual(len(entries), 1, entries)
         e = entries[0]
         self.assertEqual(str(e["record_id"]), record_id)
-        self.assertIsNone(e["before"])
-        self.assertDecimal(e["after"]["value"], "4.667")
-        self.assertEqual(e["after"]["recorded_by"], "system:survey")
+        self.assertDecimal(e["record"]["value"], "4.667")
+        self.assertEqual(e["record"]["recorded_by"], "system:survey")
 
     def test_the_survey_is_closed(self):
         self.assertEqual(self.closed["status"], "closed")
@@ -202,8 +201,8 @@ class ReplaceAndLockTest(ApiTest):
                                   id=f"{q['id']}/2054-Q2"), plenipotentiary())
         entries = self.assertList(r)["items"]
         self.assertEqual(len(entries), 2, entries)
-        self.assertDecimal(entries[1]["before"]["value"], "3.8")
-        self.assertDecimal(entries[1]["after"]["value"], "2.5")
+        self.assertDecimal(entries[0]["record"]["value"], "3.8")
+        self.assertDecimal(entries[1]["record"]["value"], "2.5")
         # locked: a third survey leaves it alone, but still writes the unlocked yearly one
         self.assertStatus(api("POST", f"{reading_path(q, '2054-Q2')}/lock", plenipotentiary()),
                           200)

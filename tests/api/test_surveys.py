@@ -432,7 +432,7 @@ class WorkflowTest(ApiTest):
         self.assertGreaterEqual(len(entries), 2, entries)
         self.assertEqual(entries[0]["action"], "create")
         self.assertEqual(entries[0]["actor"], "krakow.plenipotentiary")
-        self.assertEqual(entries[-1]["after"]["status"], "open")
+        self.assertEqual(entries[-1]["record"]["status"], "open")
 
 
 class ClosesByItselfTest(ApiTest):

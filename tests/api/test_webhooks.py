@@ -180,7 +180,7 @@ class SubscriptionTest(WebhookTest):
         log = expect(api("GET", with_query("/api/v1/changes", entity="webhook", id=str(sub["id"])),
                          president()), 200)["items"]
         self.assertEqual([e["action"] for e in log], ["create"])
-        self.assertEqual(log[0]["after"]["url"], "https://ezd.krakow.example/zsz")
+        self.assertEqual(log[0]["record"]["url"], "https://ezd.krakow.example/zsz")
         self.assertNotIn(sub["secret"], json.dumps(log))
         self.assertEqual(psql_value(
             f"SELECT count(*) FROM change_log WHERE entity = 'webhook' AND after::text LIKE '%{sub['secret'][6:20]}%'"),
@@ -446,7 +446,7 @@ class DeliveryTest(WebhookTest):
                          president()), 200)["items"]
         self.assertEqual(log[-1]["action"], "disable")
         self.assertEqual(log[-1]["actor"], "system:webhooks")
-        self.assertEqual(log[-1]["after"]["disabled_reason"], one["disabled_reason"])
+        self.assertEqual(log[-1]["record"]["disabled_reason"], one["disabled_reason"])
         # nothing more is sent to it; switching it on again starts afresh
         sent = len(rx.received())
         create_process()

@@ -84,7 +84,9 @@ class Test1ConcurrentWrites(ApiTest):
             seen.extend(page)
             after = page[-1]["id"]
         feed_ids = [e["id"] for e in seen]
-        self.assertEqual(feed_ids, sorted(set(feed_ids)), "strictly increasing, no repeats")
+        # the feed's order is the transactions' (xid, id): ids of concurrent transactions
+        # need not grow along it (migration 0030), but none comes twice
+        self.assertEqual(len(feed_ids), len(set(feed_ids)), "no repeats")
         created = {e["record_id"] for e in seen if e["entity"] == "process"
                    and e["action"] == "create"}
         self.assertLessEqual(ids, {str(x) for x in created})

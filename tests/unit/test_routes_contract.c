@@ -97,6 +97,35 @@ START_TEST(path_ranges_from_document) {
 }
 END_TEST
 
+/* A comma-separated list (type array, explode false) binds as a list whose every element must
+ * be one of the items' enum: the feed's entity=a,b. */
+START_TEST(comma_list_from_document) {
+  json_t *report = json_array();
+  ck_assert_int_eq(routes_bind_contract(DOC, report), 0);
+  json_decref(report);
+  const struct route *feed = route_of("GET", "/api/v1/changes");
+  int i = route_query_index(feed, "entity");
+  ck_assert_int_ge(i, 0);
+  const struct query_spec *q = &feed->query[i];
+  ck_assert(q->list);
+  ck_assert_ptr_nonnull(q->values);
+  msg_id why;
+  char list[512];
+  ck_assert_int_eq(query_spec_check(q, "process", &why, list, sizeof list), 0);
+  ck_assert_int_eq(query_spec_check(q, "process,incident,deadline", &why, list, sizeof list), 0);
+  const char *bad[] = {
+      "", ",", "process,", ",process", "process,,incident", "process,invoice", "process incident", "PROCESS"};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    ck_assert_msg(query_spec_check(q, bad[k], &why, list, sizeof list) != 0, "%s was accepted", bad[k]);
+  }
+  ck_assert_int_eq(query_spec_check(q, "invoice", &why, list, sizeof list), -1);
+  ck_assert_int_eq(why, MSG_PARAM_ENUM);
+  ck_assert_ptr_nonnull(strstr(list, "process"));
+  /* a plain string parameter is no list */
+  ck_assert(!feed->query[route_query_index(feed, "id")].list);
+}
+END_TEST
+
 START_TEST(compare_detects_differences) {
   /* the comparison itself works: a copy without one operation and with an extra one */
   json_t *copy = json_deep_copy(DOC);
@@ -383,6 +412,7 @@ static Suite *routes_suite(void) {
   tcase_add_test(doc, routes_match_document);
   tcase_add_test(doc, compare_detects_differences);
   tcase_add_test(doc, path_ranges_from_document);
+  tcase_add_test(doc, comma_list_from_document);
   tcase_add_test(doc, document_typing);
   tcase_add_test(doc, document_security_matches_public_flag);
   suite_add_tcase(s, doc);

@@ -1,39 +1,75 @@
-/* GET /api/v1/changes: the change log as a feed. Ids only grow within an organisation in
- * commit order (see the trigger in 0001), so after=<last id seen> never skips a row. The
- * contract checks entity (its ChangeEntity enum), id and after; which entries the caller
- * may read is a record rule in SQL (zsz_change_visible). */
+/* GET /api/v1/changes: the change log as a feed (docs/design.md, "The change feed").
+ * Entries are served in (xid, id) order and only below the oldest transaction still running,
+ * so the served prefix never changes: a consumer resuming after the last entry it processed
+ * (after=<id>, or the cursor, which carries the position itself) misses none, and no write
+ * waits for another. The contract checks entity (a comma-separated list of ChangeEntity), id,
+ * after, wait and limit; since is checked here. Which entries the caller sees and how each
+ * record is rendered to it are record rules in SQL (zsz_feed_entry, migration 0030). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "handlers.h"
 #include "http.h"
 #include "queries.h"
-#include "strbuf.h"
+#include "timefmt.h"
 
 void change_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  PGresult *r = changes_q_list(tx, c->org_param, c->roles_param, query_value(c, "entity"), query_value(c, "id"),
-                               query_value(c, "after"), c->limit + 1);
-  if (r == NULL) {
-    return;
+  PGresult *r = NULL;
+  const char *since = query_value(c, "since");
+  char since_utc[32];
+  if (since != NULL) {
+    time_t t;
+    if (rfc3339_parse(since, &t) != 0) {
+      result_bad_param(res, PROBLEM_INVALID_PARAMETER, "since", MSG_PARAM_DATE_TIME);
+      return;
+    }
+    rfc3339_format(t, since_utc, sizeof since_utc);
+    since = since_utc;
   }
-  int n = PQntuples(r), shown = n > c->limit ? c->limit : n;
-  struct strbuf b = {0};
-  strbuf_puts(&b, "{\"items\":[");
-  for (int i = 0; i < shown; i++) {
-    if (i) strbuf_puts(&b, ",");
-    strbuf_append(&b, PQgetvalue(r, i, 0), (size_t)PQgetlength(r, i, 0));
-  }
-  /* the feed's cursor is the last id itself: clients keep it as their bookmark */
-  strbuf_puts(&b, "],\"next_cursor\":");
-  if (n > c->limit) {
-    strbuf_puts(&b, "\"");
-    strbuf_puts(&b, PQgetvalue(r, shown - 1, 1));
-    strbuf_puts(&b, "\"}");
+  /* the position to resume from: the cursor's (xid, id), else the entry after= names */
+  char xid[24] = "0", id[24] = "0";
+  if (c->after != NULL) {
+    const char *x = json_string_value(json_array_get(c->after, 0)), *i = json_string_value(json_array_get(c->after, 1));
+    if (json_array_size(c->after) != 2 || x == NULL || i == NULL) {
+      result_bad_param(res, PROBLEM_INVALID_CURSOR, "cursor", MSG_CURSOR);
+      return;
+    }
+    snprintf(xid, sizeof xid, "%s", x);
+    snprintf(id, sizeof id, "%s", i);
   } else {
-    strbuf_puts(&b, "null}");
+    const char *after = query_value(c, "after");
+    if (after != NULL && strcmp(after, "0") != 0) {
+      enum db_status st = changes_q_position(tx, c->org_param, after, xid);
+      if (st == DB_ERROR) return;
+      if (st == DB_NONE) {
+        result_bad_param(res, PROBLEM_INVALID_PARAMETER, "after", MSG_CHANGES_AFTER_UNKNOWN);
+        return;
+      }
+      snprintf(id, sizeof id, "%s", after);
+    }
+  }
+  /* entity=a,b as a SQL text[] literal: the contract allows only names of [a-z_] */
+  const char *entity = query_value(c, "entity");
+  char *entities = NULL;
+  if (entity != NULL) {
+    size_t n = strlen(entity) + 3;
+    entities = malloc(n);
+    if (entities == NULL) {
+      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+      return;
+    }
+    snprintf(entities, n, "{%s}", entity);
+  }
+  r = changes_q_list(tx, c->org_param, c->roles_param, c->who.sub, xid, id, entities, query_value(c, "id"), since,
+                     c->limit + 1);
+  free(entities);
+  if (r == NULL) return;
+  page_render(c, res, r, 2);
+  const char *wait = query_value(c, "wait");
+  if (PQntuples(r) == 0 && wait != NULL) {
+    res->wait_seconds = atoi(wait);
   }
   PQclear(r);
-  res->raw_body = strbuf_steal(&b);
-  if (res->raw_body != NULL) {
-    res->status = 200;
-  } else {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  }
 }

@@ -1,16 +1,23 @@
 #ifndef ZSZ_CHANGES_QUERIES_H
 #define ZSZ_CHANGES_QUERIES_H
-/* The change feed's statement. Parameters are SQL text (NULL for SQL NULL). */
+/* The change feed's statements. Parameters are SQL text (NULL for SQL NULL). */
 
 #include <libpq-fe.h>
 
 #include "db.h"
 
-/* Entries of the organisation's change log with an id above after (decimal), in id order, at
- * most fetch, about entity and record_id when given, and only those the caller's roles (a
- * SQL text[] literal) may read (zsz_change_visible, migration 0008). Column 0 the entry's
- * JSON document, column 1 its id. NULL when the statement failed; the caller PQclear()s. */
-PGresult *changes_q_list(struct db_tx *tx, const char *org, const char *roles, const char *entity,
-                         const char *record_id, const char *after, int fetch);
+/* The feed position (xid, decimal) of the organisation's entry id into xid (room for 24):
+ * DB_ONE, DB_NONE when the organisation has no such entry, DB_ERROR. */
+enum db_status changes_q_position(struct db_tx *tx, const char *org, const char *id, char *xid);
+
+/* Entries of the organisation's change log after the position (xid, id), in feed order
+ * (xid, id), at most fetch, only those whose transaction is older than every transaction
+ * still running (so that what is served never changes: migration 0030), about one of
+ * entities (a SQL text[] literal) and record_id and written at or after since (RFC 3339) when
+ * given, and only those the caller (roles, a SQL text[] literal, and sub) may see, rendered
+ * by zsz_feed_entry. Column 0 the entry's JSON document, 1 its xid, 2 its id. NULL when the
+ * statement failed; the caller PQclear()s. */
+PGresult *changes_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub, const char *xid,
+                         const char *id, const char *entities, const char *record_id, const char *since, int fetch);
 
 #endif

@@ -1,5 +1,5 @@
-/* The routes of the change feed. Query parameters (entity, id, after, limit) come from the
- * contract. */
+/* The routes of the change feed. Query parameters (entity, id, after, since, wait, limit,
+ * cursor) come from the contract. */
 #include "auth.h"
 #include "handlers.h"
 #include "registers.h"
@@ -8,14 +8,17 @@
 #define P ROLE_PLENIPOTENTIARY
 #define PR ROLE_PRESIDENT
 #define INT ROLE_INTEGRATION
+#define IOD ROLE_IOD
 
 static struct route ROUTES_OF_CHANGES[] = {
-    /* .paged for c->limit only: the feed pages by after=<last id> (no signed cursor) */
+    /* the cursor carries the feed position (xid, id); after=<id> looks it up (a second
+     * statement: a snapshot). A standby serves it as well as the primary: its snapshots hold
+     * the primary's transactions still running as replay knows them (docs/design.md) */
     {.method = "GET",
      .path = "/api/v1/changes",
-     .roles = P | PR | INT,
+     .roles = P | PR | IOD | INT,
      .scope = "changes:read",
-     .flags = ROUTE_REPLICA,
+     .flags = ROUTE_REPLICA | ROUTE_SNAPSHOT,
      .paged = 1,
      .work = change_list},
 };
