@@ -53,6 +53,10 @@ struct import_kind {
    * the rows of the running import aside (migration 0018). */
   enum db_status (*write_batch)(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
                                 long long *updated);
+  /* Instead of check_batch and write_batch, one statement doing both: the batch's problems as
+   * check_batch answers them and, when it has none and write is 1, the batch written (as
+   * write_batch writes it), counted in a last row (n NULL, then created and updated). */
+  PGresult *(*check_and_write)(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, int write);
   /* After the last batch (e.g. counters moved past imported numbers). Optional. */
   enum db_status (*finish)(struct db_tx *tx, struct req_ctx *c, const char *import_id);
 };

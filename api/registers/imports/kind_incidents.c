@@ -175,10 +175,10 @@ static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct i
                  "SELECT b.n, 'number', 'exists', (b.prior).id::text FROM b "
                  "  WHERE (b.prior).id IS NOT NULL AND $3 = 'insert' "
                  "UNION ALL SELECT b.n, 'reporter', 'unknown_user', NULL FROM b "
-                 "  WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = b.reporter) "
+                 "  WHERE (SELECT true FROM users u WHERE u.org_id = $1 AND u.sub = b.reporter) IS NULL "
                  "UNION ALL SELECT b.n, 'affected_org_unit_ids', 'unknown_unit', NULL FROM b "
                  "  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(b.e->'affected_org_unit_ids', "
-                 "  '[]')) x WHERE NOT EXISTS (SELECT 1 FROM org_units u WHERE u.org_id = $1 AND u.id = x::bigint)) "
+                 "  '[]')) x WHERE (SELECT true FROM org_units u WHERE u.org_id = $1 AND u.id = x::bigint) IS NULL) "
                  "ORDER BY 1, 2",
                  3, params);
 }

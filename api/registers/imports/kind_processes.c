@@ -82,42 +82,37 @@ static const char *refers_to(const json_t *staged) {
   "  FROM (SELECT (e->>'n')::integer AS n, e, e->>'code' AS code, e->>'parent' AS parent, e->>'owner' AS owner, "      \
   "  e->>'approved_by' AS approved_by, e->>'org_unit' AS org_unit FROM jsonb_array_elements($2::jsonb) e) j)"
 
-static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b) {
-  const char *params[] = {c->org_param, b->json, b->mode};
+/* One statement per batch: its problems (rows n, field, code, existing_id, as check_batch
+ * answers them) and, when it has none and write is true, its rows written, counted in a last
+ * row (n NULL, created, updated). One statement rather than a check and a write: the batch is
+ * parsed, its keys looked up and its codes matched against the scheme once (they were 15% of
+ * an import of 100,000). */
+static PGresult *check_and_write(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, int write) {
+  const char *params[] = {c->org_param, b->json, b->import_id, c->who.sub, b->mode, write ? "t" : "f"};
   return db_exec(
       tx,
       "WITH " BATCH ", "
-      "rx AS MATERIALIZED (SELECT zsz_scheme_regexes(s) AS rx FROM process_schemes s WHERE s.org_id = $1) "
-      "SELECT b.n, 'code', 'exists', b.existing_id::text FROM b WHERE b.existing_id IS NOT NULL AND $3 = 'insert' "
-      "UNION ALL SELECT b.n, f.f, 'unknown_user', NULL FROM b, "
-      "  LATERAL (VALUES ('owner', b.owner), ('approved_by', b.approved_by)) AS f(f, sub) "
-      "  WHERE f.sub IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = f.sub) "
-      "UNION ALL SELECT b.n, 'org_unit', 'unknown_unit', NULL FROM b WHERE b.org_unit IS NOT NULL "
-      "  AND b.org_unit_id IS NULL "
-      "UNION ALL SELECT b.n, 'parent', 'unknown_process', NULL FROM b WHERE b.parent IS NOT NULL "
-      "  AND b.parent_id IS NULL "
-      "UNION ALL SELECT b.n, 'code', 'process_code', NULL FROM b, rx WHERE zsz_code_category(b.code, rx.rx) IS NULL "
-      "ORDER BY 1, 2",
-      3, params);
-}
-
-static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
-                                  long long *updated) {
-  const char *params[] = {c->org_param, b->json, b->import_id, c->who.sub};
-  enum db_status st;
-  PGresult *r = db_row(
-      tx,
-      "WITH " BATCH ", "
       "rx AS MATERIALIZED (SELECT zsz_scheme_regexes(s) AS rx FROM process_schemes s WHERE s.org_id = $1), "
-      "src AS (SELECT b.code, e->>'name' AS name, zsz_code_category(b.code, rx.rx) AS category, b.parent_id, "
-      "  b.owner, b.org_unit_id, "
+      "bc AS MATERIALIZED (SELECT b.*, zsz_code_category(b.code, rx.rx) AS category FROM b, rx), "
+      "errs AS MATERIALIZED (SELECT bc.n, 'code' AS field, 'exists' AS code, bc.existing_id::text AS existing "
+      "  FROM bc WHERE bc.existing_id IS NOT NULL AND $5 = 'insert' "
+      "UNION ALL SELECT bc.n, f.f, 'unknown_user', NULL FROM bc, "
+      "  LATERAL (VALUES ('owner', bc.owner), ('approved_by', bc.approved_by)) AS f(f, sub) "
+      "  WHERE f.sub IS NOT NULL AND (SELECT true FROM users u WHERE u.org_id = $1 AND u.sub = f.sub) IS NULL "
+      "UNION ALL SELECT bc.n, 'org_unit', 'unknown_unit', NULL FROM bc WHERE bc.org_unit IS NOT NULL "
+      "  AND bc.org_unit_id IS NULL "
+      "UNION ALL SELECT bc.n, 'parent', 'unknown_process', NULL FROM bc WHERE bc.parent IS NOT NULL "
+      "  AND bc.parent_id IS NULL "
+      "UNION ALL SELECT bc.n, 'code', 'process_code', NULL FROM bc WHERE bc.category IS NULL), "
+      "go AS MATERIALIZED (SELECT $6::boolean AND NOT EXISTS (SELECT 1 FROM errs) AS go), "
+      "src AS (SELECT bc.code, e->>'name' AS name, bc.category, bc.parent_id, bc.owner, bc.org_unit_id, "
       "  coalesce(e->>'description', '') AS description, coalesce(e->>'status', 'active') AS status, "
       "  coalesce((e->>'created_at')::timestamptz, now()) AS created_at, "
       "  coalesce(e->>'approved_by', $4) AS approved_by, "
       "  coalesce((e->>'approved_at')::timestamptz, (e->>'created_at')::timestamptz, now()) AS approved_at "
-      "  FROM b, rx), "
-      "old AS MATERIALIZED (SELECT (SELECT p FROM processes p WHERE p.org_id = $1 AND p.id = b.existing_id) AS p "
-      "  FROM b WHERE b.existing_id IS NOT NULL), "
+      "  FROM bc, go WHERE go.go), "
+      "old AS MATERIALIZED (SELECT (SELECT p FROM processes p WHERE p.org_id = $1 AND p.id = bc.existing_id) AS p "
+      "  FROM bc, go WHERE go.go AND bc.existing_id IS NOT NULL), "
       "up AS (INSERT INTO processes AS p (org_id, code, name, category, parent_id, owner, org_unit_id, description, "
       "  status, created_at, updated_at, import_id) "
       "  SELECT $1, code, name, category, parent_id, owner, org_unit_id, description, status, created_at, "
@@ -140,13 +135,11 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  SELECT $1, 'process', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
       "  to_jsonb(old.p) - 'org_id' - 'search', to_jsonb(up) - 'org_id' - 'search' - 'created' "
       "  FROM up LEFT JOIN old ON (old.p).id = up.id ORDER BY up.id) "
-      "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-      4, params, &st);
-  if (r == NULL) return DB_ERROR;
-  *created = atoll(PQgetvalue(r, 0, 0));
-  *updated = atoll(PQgetvalue(r, 0, 1));
-  PQclear(r);
-  return DB_ONE;
+      "SELECT n, field, code, existing FROM errs "
+      "UNION ALL SELECT NULL, (SELECT count(*) FROM up WHERE created)::text, "
+      "  (SELECT count(*) FROM up WHERE NOT created)::text, NULL "
+      "ORDER BY 1, 2",
+      6, params);
 }
 
 const struct import_kind PROCESS_IMPORT = {
@@ -157,6 +150,5 @@ const struct import_kind PROCESS_IMPORT = {
     .end = free,
     .check = check,
     .refers_to = refers_to,
-    .check_batch = check_batch,
-    .write_batch = write_batch,
+    .check_and_write = check_and_write,
 };

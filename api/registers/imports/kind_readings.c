@@ -84,7 +84,7 @@ static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct i
                  "  AND NOT zsz_import_period_fits(period, frequency, year) "
                  "UNION ALL SELECT n, 'indicator', 'survey_fed', NULL FROM bi WHERE source = 'survey' "
                  "UNION ALL SELECT n, 'recorded_by', 'unknown_user', NULL FROM bi WHERE e->>'recorded_by' IS NOT NULL "
-                 "  AND NOT EXISTS (SELECT 1 FROM users u WHERE u.org_id = $1 AND u.sub = e->>'recorded_by') "
+                 "  AND (SELECT true FROM users u WHERE u.org_id = $1 AND u.sub = e->>'recorded_by') IS NULL "
                  "ORDER BY 1, 2",
                  3, params);
 }
