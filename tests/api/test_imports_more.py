@@ -271,6 +271,44 @@ class DirectoryDoorTest(ApiTest):
                       fmt="csv")
         self.assertEqual(self.assertJsonObject(r, 200)["created"], 1)
 
+    def test_the_users_import_logs_each_user_as_a_single_write_does(self):
+        """The users import writes its change-log entries itself, set-based (0037); they are
+        the entries the row triggers write for a user put one at a time."""
+        org = onboard("krakow")
+        p = p_of(org)
+        expect(api("GET", "/api/v1/me", p), 200)
+        one, bulk = f"{org}.pojedynczy", f"{org}.zbiorczy"
+        expect(api("PUT", f"/api/v1/users/{one}", p, {"name": "Jan Pojedynczy", "email": "jan@um.example"}), 201)
+        r = post_rows("/api/v1/imports/users", f"sub,name,email\n{bulk},Anna Zbiorcza,anna@um.example\n", token=p,
+                      fmt="csv")
+        self.assertEqual(self.assertJsonObject(r, 201)["created"], 1)
+        expect(api("PUT", f"/api/v1/users/{one}", p, {"name": "Jan Pojedynczy", "email": "jan2@um.example"}), 200)
+        r = post_rows("/api/v1/imports/users", f"sub,name,email\n{bulk},Anna Zbiorcza,anna2@um.example\n", token=p,
+                      fmt="csv")
+        self.assertEqual(self.assertJsonObject(r, 201)["updated"], 1)
+
+        def entries(sub):
+            out = psql_value(f"SELECT json_agg(json_build_object('action', action, 'actor', actor, "
+                             f"'record_id', record_id, 'before', before, 'after', after) ORDER BY id) "
+                             f"FROM change_log WHERE entity = 'user' AND record_id = '{sub}'")
+            return json.loads(out)
+
+        single, batch = entries(one), entries(bulk)
+        self.assertEqual([e["action"] for e in single], ["create", "update"])
+        self.assertEqual([e["action"] for e in batch], ["create", "update"])
+        self.assertEqual({e["record_id"] for e in batch}, {bulk})
+        self.assertEqual({e["actor"] for e in batch}, {f"{org}.plenipotentiary"})
+        for s, b in zip(single, batch):
+            self.assertEqual(s["before"] is None, b["before"] is None)
+            self.assertEqual(sorted(s["after"]), sorted(b["after"]))
+            if s["before"] is not None:
+                self.assertEqual(sorted(s["before"]), sorted(b["before"]))
+        self.assertEqual((batch[1]["before"]["email"], batch[1]["after"]["email"]),
+                         ("anna@um.example", "anna2@um.example"))
+        # the feed renders them as GET /users/{sub} does
+        feed = expect(api("GET", f"/api/v1/changes?entity=user&id={bulk}", president(org)), 200)["items"]
+        self.assertEqual(feed[-1]["record"], expect(api("GET", f"/api/v1/users/{bulk}", p), 200))
+
     def test_bad_rows_are_named_and_nothing_is_written(self):
         org = onboard("krakow")
         p = p_of(org)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "http.h"
+#include "imports.h"
 #include "queries.h"
 
 static const char *tf(int b) {
@@ -204,26 +205,36 @@ enum db_status directory_q_users_put_batch(struct db_tx *tx, const char *org, co
                                            long *updated) {
   const char *params[] = {org, batch_json};
   enum db_status st;
-  /* jsonb_to_recordset: the batch's values as typed columns, so no expression on them stands
-   * between the rows and the (org_id, sub) key (docs/design-imports.md, "Speed") */
-  PGresult *r = db_row(tx,
-                       "WITH up AS (INSERT INTO users AS u (org_id, sub, name, email, unit_id, active, directory) "
-                       "SELECT $1, b.sub, b.name, b.email, b.unit_id, b.active, true "
-                       "FROM jsonb_to_recordset($2::jsonb) AS b(sub text, name text, email text, unit_id bigint, "
-                       "active boolean) "
-                       "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, "
-                       "unit_id = EXCLUDED.unit_id, active = EXCLUDED.active, directory = true, "
-                       "revision = u.revision + 1, updated_at = now() "
-                       "WHERE (u.name, u.email, u.unit_id, u.active, u.directory) IS DISTINCT FROM "
-                       "(EXCLUDED.name, EXCLUDED.email, EXCLUDED.unit_id, EXCLUDED.active, true) "
-                       "RETURNING (u.xmax = 0) AS created) "
-                       "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-                       2, params, &st);
+  /* the users' row triggers stand aside while zsz.users_batch is on (0037): this statement
+   * logs its users itself, as they would */
+  if (db_command(tx, "SELECT set_config('zsz.users_batch', 'on', true)", 0, NULL) != DB_ONE) return DB_ERROR;
+  /* jsonb_to_recordset: the batch's values as typed columns; each user's row before looked up
+   * by its key one at a time (kinds.h of the imports says why not a join) */
+  PGresult *r = db_row(
+      tx,
+      "WITH b AS MATERIALIZED (SELECT x.*, (SELECT u FROM users u WHERE u.org_id = $1 AND u.sub = x.sub) AS old "
+      "FROM jsonb_to_recordset($2::jsonb) AS x(sub text, name text, email text, unit_id bigint, active boolean)), "
+      "up AS (INSERT INTO users AS u (org_id, sub, name, email, unit_id, active, directory) "
+      "SELECT $1, b.sub, b.name, b.email, b.unit_id, b.active, true FROM b "
+      "ON CONFLICT (org_id, sub) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, "
+      "unit_id = EXCLUDED.unit_id, active = EXCLUDED.active, directory = true, "
+      "revision = u.revision + 1, updated_at = now() "
+      "WHERE (u.name, u.email, u.unit_id, u.active, u.directory) IS DISTINCT FROM "
+      "(EXCLUDED.name, EXCLUDED.email, EXCLUDED.unit_id, EXCLUDED.active, true) "
+      "RETURNING u.*, (u.xmax = 0) AS created), "
+      "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+      "SELECT $1, 'user', up.sub, coalesce(nullif(current_setting('zsz.action', true), ''), "
+      "CASE WHEN up.created THEN 'create' ELSE 'update' END), " IMPORT_LOG_ACTOR ", "
+      "to_jsonb(b.old) - '{org_id,search,last_seen_at,revision,updated_at}'::text[], "
+      "to_jsonb(up) - '{org_id,search,last_seen_at,revision,updated_at,created}'::text[] "
+      "FROM up JOIN b USING (sub) ORDER BY up.sub) "
+      "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
+      2, params, &st);
   if (r == NULL) return DB_ERROR;
   *created = atol(PQgetvalue(r, 0, 0));
   *updated = atol(PQgetvalue(r, 0, 1));
   PQclear(r);
-  return DB_ONE;
+  return db_command(tx, "SELECT set_config('zsz.users_batch', 'off', true)", 0, NULL);
 }
 
 enum db_status directory_q_users_deactivate_absent(struct db_tx *tx, const char *org, const char *present_json,

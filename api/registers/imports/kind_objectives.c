@@ -193,12 +193,16 @@ static json_t *check(void *state, const json_t *in, json_t *errors, char *key, s
   "  x.i->>'responsible' AS responsible FROM b, "                                                                      \
   "  jsonb_array_elements(coalesce(b.e->'indicators', '[]')) WITH ORDINALITY x(i, k)) "
 
-static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b) {
-  const char *params[] = {c->org_param, b->json, b->mode};
+/* One statement per batch: its problems (rows n, field, code, existing_id) and, when it has
+ * none and write is true, its rows written, counted in a last row (n NULL, created, updated):
+ * the batch is parsed and its keys looked up once (see kind_processes.c). */
+static PGresult *check_and_write(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, int write) {
+  const char *params[] = {c->org_param, b->json, b->import_id, b->mode, write ? "t" : "f"};
   return db_exec(
       tx,
-      "WITH " BATCH_ROWS
-      "SELECT b.n, 'code', 'exists', b.existing_id::text FROM b WHERE b.existing_id IS NOT NULL AND $3 = 'insert' "
+      "WITH " BATCH_ROWS ", "
+      "errs AS MATERIALIZED ("
+      "SELECT b.n, 'code', 'exists', b.existing_id::text FROM b WHERE b.existing_id IS NOT NULL AND $4 = 'insert' "
       "UNION ALL SELECT b.n, f.f, 'unknown_user', NULL FROM b, "
       "  LATERAL (VALUES ('owner', b.owner), ('approved_by', b.approved_by)) AS f(f, sub) "
       "  WHERE f.sub IS NOT NULL AND (SELECT true FROM users u WHERE u.org_id = $1 AND u.sub = f.sub) IS NULL "
@@ -212,17 +216,8 @@ static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct i
       "UNION ALL SELECT bi.n, 'indicators[' || bi.k || '].name', 'survey_fed', NULL FROM bi "
       "  WHERE bi.existing_id IS NOT NULL AND (SELECT i.source FROM indicators i WHERE i.org_id = $1 "
       "  AND i.objective_id = bi.existing_id AND i.name = bi.name ORDER BY i.id LIMIT 1) = 'survey' "
-      "ORDER BY 1, 2",
-      3, params);
-}
-
-static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
-                                  long long *updated) {
-  const char *params[] = {c->org_param, b->json, b->import_id};
-  enum db_status st;
-  PGresult *r = db_row(
-      tx,
-      "WITH " BATCH_ROWS ", "
+      "), "
+      "go AS MATERIALIZED (SELECT $5::boolean AND NOT EXISTS (SELECT 1 FROM errs) AS go), "
       "src AS (SELECT b.code, (e->>'year')::integer AS year, e->>'title' AS title, "
       "  coalesce(e->>'description', '') AS description, coalesce(e->>'strategy_ref', '') AS strategy_ref, "
       "  coalesce(ARRAY(SELECT jsonb_array_elements_text(e->'standards')), '{}') AS standards, "
@@ -234,7 +229,8 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  e->>'outcome' AS outcome, e->>'status_reason' AS status_reason, "
       "  (e->>'approved_at' IS NOT NULL)::integer AS approved_version, e->>'approved_by' AS approved_by, "
       "  (e->>'approved_at')::timestamptz AS approved_at, "
-      "  coalesce((e->>'created_at')::timestamptz, (e->>'approved_at')::timestamptz, now()) AS created_at FROM b), "
+      "  coalesce((e->>'created_at')::timestamptz, (e->>'approved_at')::timestamptz, now()) AS created_at "
+      "  FROM b, go WHERE go.go), "
       "up AS (INSERT INTO objectives AS o (org_id, code, year, title, description, strategy_ref, standards, "
       "  process_id, org_unit_id, owner, planned_actions, resources, due_date, evaluation_method, status, outcome, "
       "  status_reason, approved_version, created_at, updated_at, import_id) "
@@ -268,7 +264,8 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  AND (up.created OR NOT EXISTS (SELECT 1 FROM objective_approvals a WHERE a.org_id = $1 "
       "  AND a.objective_id = up.id AND a.version = 1))), "
       /* the objectives of the batch: those just written and those left unchanged */
-      "ids AS (SELECT id, code FROM up UNION SELECT existing_id, code FROM b WHERE existing_id IS NOT NULL), "
+      "ids AS (SELECT id, code FROM up UNION SELECT existing_id, code FROM b, go WHERE go.go AND existing_id IS NOT "
+      "NULL), "
       "ind AS (SELECT ids.id AS objective_id, bi.name, coalesce(bi.i->>'unit', '') AS unit, "
       "  bi.i->>'direction' AS direction, (bi.i->>'baseline')::numeric AS baseline, "
       "  (bi.i->>'target')::numeric AS target, (bi.i->>'target_min')::numeric AS target_min, "
@@ -297,7 +294,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       /* the change log, written here as the triggers would (they stand aside for this import's
        * rows, 0029): one entry per record, action import, by the importer */
       "oldo AS MATERIALIZED (SELECT (SELECT o FROM objectives o WHERE o.org_id = $1 AND o.id = b.existing_id) AS o "
-      "  FROM b WHERE b.existing_id IS NOT NULL), "
+      "  FROM b, go WHERE go.go AND b.existing_id IS NOT NULL), "
       "logo AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
       "  SELECT $1, 'objective', up.id::text, 'import', " IMPORT_LOG_ACTOR ", to_jsonb(oldo.o) - 'org_id', "
       "  to_jsonb(up) - 'org_id' - 'created' FROM up LEFT JOIN oldo ON (oldo.o).id = up.id ORDER BY up.id), "
@@ -307,14 +304,11 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  JOIN ex ON ex.id = iu.id UNION ALL SELECT ii.id, NULL, to_jsonb(ii) - 'org_id' FROM ii) x ORDER BY x.id), "
       "touched AS (SELECT objective_id FROM iu UNION SELECT objective_id FROM ii UNION "
       "  SELECT id FROM up WHERE NOT created) "
-      "SELECT (SELECT count(*) FROM up WHERE created), "
-      "  (SELECT count(*) FROM touched WHERE objective_id NOT IN (SELECT id FROM up WHERE created))",
-      3, params, &st);
-  if (r == NULL) return DB_ERROR;
-  *created = atoll(PQgetvalue(r, 0, 0));
-  *updated = atoll(PQgetvalue(r, 0, 1));
-  PQclear(r);
-  return DB_ONE;
+      "SELECT * FROM errs "
+      "UNION ALL SELECT NULL, (SELECT count(*) FROM up WHERE created)::text, "
+      "  (SELECT count(*) FROM touched WHERE objective_id NOT IN (SELECT id FROM up WHERE created))::text, NULL "
+      "ORDER BY 1, 2",
+      5, params);
 }
 
 const struct import_kind OBJECTIVE_IMPORT = {
@@ -324,6 +318,5 @@ const struct import_kind OBJECTIVE_IMPORT = {
     .begin = begin,
     .end = free,
     .check = check,
-    .check_batch = check_batch,
-    .write_batch = write_batch,
+    .check_and_write = check_and_write,
 };
