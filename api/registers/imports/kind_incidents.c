@@ -228,7 +228,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
              "  RETURNING i.*, (i.xmax = 0) AS created), "
              "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
              "  SELECT $1, 'incident', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
-             "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
+             "  to_jsonb(old) - 'org_id', to_jsonb(up) - '{org_id,created}'::text[] "
              "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
              "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
              3, params, &st);

@@ -297,7 +297,7 @@ static PGresult *check_and_write(struct db_tx *tx, struct req_ctx *c, const stru
       "  FROM b, go WHERE go.go AND b.existing_id IS NOT NULL), "
       "logo AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
       "  SELECT $1, 'objective', up.id::text, 'import', " IMPORT_LOG_ACTOR ", to_jsonb(oldo.o) - 'org_id', "
-      "  to_jsonb(up) - 'org_id' - 'created' FROM up LEFT JOIN oldo ON (oldo.o).id = up.id ORDER BY up.id), "
+      "  to_jsonb(up) - '{org_id,created}'::text[] FROM up LEFT JOIN oldo ON (oldo.o).id = up.id ORDER BY up.id), "
       "logi AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
       "  SELECT $1, 'indicator', x.id::text, 'import', " IMPORT_LOG_ACTOR ", x.before, x.after FROM ("
       "  SELECT iu.id, to_jsonb(ex) - 'org_id' AS before, to_jsonb(iu) - 'org_id' AS after FROM iu "

@@ -133,7 +133,7 @@ static PGresult *check_and_write(struct db_tx *tx, struct req_ctx *c, const stru
       "  AND pv.process_id = up.id AND pv.version = up.version)), "
       "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
       "  SELECT $1, 'process', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
-      "  to_jsonb(old.p) - 'org_id' - 'search', to_jsonb(up) - 'org_id' - 'search' - 'created' "
+      "  to_jsonb(old.p) - '{org_id,search}'::text[], to_jsonb(up) - '{org_id,search,created}'::text[] "
       "  FROM up LEFT JOIN old ON (old.p).id = up.id ORDER BY up.id) "
       "SELECT n, field, code, existing FROM errs "
       "UNION ALL SELECT NULL, (SELECT count(*) FROM up WHERE created)::text, "

@@ -109,7 +109,7 @@ static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const str
       "  RETURNING r.*, (r.xmax = 0) AS created), "
       "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
       "  SELECT $1, 'indicator_reading', up.indicator_id || '/' || up.period, 'import', " IMPORT_LOG_ACTOR ", "
-      "  to_jsonb(old) - 'org_id', to_jsonb(up) - 'org_id' - 'created' "
+      "  to_jsonb(old) - 'org_id', to_jsonb(up) - '{org_id,created}'::text[] "
       "  FROM up LEFT JOIN old ON old.indicator_id = up.indicator_id AND old.period = up.period "
       "  ORDER BY up.indicator_id, up.period) "
       "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
