@@ -248,19 +248,24 @@ BEGIN
 END
 $$;
 
+-- Who reads an entry, feed and webhooks alike: zsz_change_visible by entity and roles, plus the
+-- incidents the plenipotentiary reads in its reduced view (zsz_feed_record renders them as
+-- GET /incidents/{id} does for it), minus a deadline event about an incident (record_id
+-- incident/..., written by the deadline job, 0032) for anyone who does not read incidents
+-- whole: its document names the incident, unreduced.
+CREATE FUNCTION zsz_feed_visible(entity text, record_id text, roles text[]) RETURNS boolean
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN (zsz_change_visible(entity, roles) OR (entity = 'incident' AND 'plenipotentiary' = ANY (roles)))
+     AND NOT (entity = 'deadline' AND record_id LIKE 'incident/%' AND NOT roles && ARRAY['iod', 'president']);
+
 -- One entry of the feed as the caller (roles, sub) receives it; NULL when it may not see it.
--- The webhooks' delivery bodies are these documents too.
+-- The webhooks' delivery bodies are these documents too (0031).
 CREATE FUNCTION zsz_feed_entry(c change_log, roles text[], sub text) RETURNS json
   LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
   record json;
 BEGIN
-  -- a deadline event about an incident (record_id incident/..., written by the deadline job)
-  -- names the incident: it is read as an incident entry is, and only by those who see
-  -- incidents whole (its document is not reduced as the plenipotentiary's view is)
-  -- incidents also to the plenipotentiary, rendered in its reduced view by zsz_feed_record
-  IF NOT (zsz_change_visible(c.entity, roles) OR (c.entity = 'incident' AND 'plenipotentiary' = ANY (roles)))
-     OR (c.entity = 'deadline' AND c.record_id LIKE 'incident/%' AND NOT roles && ARRAY['iod', 'president']) THEN
+  IF NOT zsz_feed_visible(c.entity, c.record_id, roles) THEN
     RETURN NULL;
   END IF;
   record := zsz_feed_record(c, roles, sub);

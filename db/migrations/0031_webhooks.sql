@@ -101,14 +101,12 @@ CREATE FUNCTION zsz_webhook_delivery_json(d webhook_deliveries) RETURNS json
                            'next_attempt_at', zsz_ts(CASE WHEN d.status = 'pending' THEN d.next_attempt_at END),
                            'created_at', zsz_ts(d.created_at), 'delivered_at', zsz_ts(d.delivered_at));
 
--- The body of a delivery of change-log entry c to a subscription created by roles. For now
--- the entry with the row as logged; when the feed renders entries as API records
--- (zsz_feed_entry, issue 11's feed part) this calls it, so a webhook shows what the feed
--- shows to the same roles.
+-- The body of a delivery of change-log entry c to a subscription created by roles: the feed's
+-- entry (0030) as the feed shows it to the same roles. A subscription is no person: nothing is
+-- shown to it for being a record's author (sub NULL).
 CREATE FUNCTION zsz_webhook_body(c change_log, roles text[]) RETURNS json
   LANGUAGE sql STABLE PARALLEL SAFE
-  RETURN json_build_object('id', c.id, 'at', zsz_ts(c.at), 'entity', c.entity, 'record_id', c.record_id,
-                           'action', c.action, 'actor', c.actor, 'record', c.after);
+  RETURN zsz_feed_entry(c, roles, NULL);
 
 CREATE FUNCTION zsz_webhook_delivery_body(d webhook_deliveries, roles text[]) RETURNS json
   LANGUAGE sql STABLE
@@ -120,7 +118,8 @@ CREATE FUNCTION zsz_webhook_delivery_body(d webhook_deliveries, roles text[]) RE
 -- and matching active subscription of the entry's organisation, in the writer's
 -- transaction: no change is committed without its deliveries, none is queued for a change
 -- rolled back. SECURITY DEFINER: a write logged without a tenant (a system job, a
--- migration) still reaches its organisation's subscriptions; the join is by org_id.
+-- migration) still reaches its organisation's subscriptions; the join is by org_id. An entry is
+-- queued for the subscriptions whose roles may read it in the feed (zsz_feed_visible, 0030).
 CREATE FUNCTION zsz_webhook_enqueue() RETURNS trigger
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
@@ -129,7 +128,7 @@ BEGIN
     FROM new_entries n
     JOIN webhook_subscriptions s ON s.org_id = n.org_id AND s.active
    WHERE zsz_webhook_event_matches(s.events, n.entity || '.' || n.action)
-     AND zsz_change_visible(n.entity, s.roles)
+     AND zsz_feed_visible(n.entity, n.record_id, s.roles)
    ORDER BY n.id, s.id;
   RETURN NULL;
 END
@@ -151,8 +150,6 @@ BEGIN
                           IS NOT DISTINCT FROM (NEW.url, NEW.events, NEW.active, NEW.description, NEW.secret) THEN
     RETURN NULL;
   END IF;
-  -- the same per-organisation ordering lock as zsz_change_log_append (0001)
-  PERFORM pg_advisory_xact_lock(738100, org::integer);
   INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after)
   VALUES (org, TG_ARGV[0], CASE TG_OP WHEN 'DELETE' THEN OLD.id ELSE NEW.id END::text,
           coalesce(nullif(current_setting('zsz.action', true), ''),

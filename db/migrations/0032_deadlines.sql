@@ -279,29 +279,3 @@ BEGIN
   RETURN total;
 END
 $$;
-
--- Who reads a change-log entry in the feed: 0008's rule, and deadline entries as their
--- subject's register: an incident's deadline (record_id incident/...) as an incident entry
--- (the iod and the president), the others (actions, reviews) as their register's entries.
-CREATE FUNCTION zsz_change_visible(entity text, record_id text, roles text[]) RETURNS boolean
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN zsz_change_visible(CASE WHEN entity = 'deadline' AND record_id LIKE 'incident/%' THEN 'incident'
-                                 ELSE entity END, roles);
-
--- Webhook deliveries (0031) are queued for the subscriptions whose roles may read the entry:
--- ask the rule that knows an incident's deadline events are incident entries, so a
--- subscription of the plenipotentiary is not sent an incident's number and title. The
--- function as 0031 wrote it, but for that call.
-CREATE OR REPLACE FUNCTION zsz_webhook_enqueue() RETURNS trigger
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-  INSERT INTO webhook_deliveries (org_id, subscription_id, message_id, event, change_id)
-  SELECT n.org_id, s.id, 'msg_' || s.id || '_' || n.id, n.entity || '.' || n.action, n.id
-    FROM new_entries n
-    JOIN webhook_subscriptions s ON s.org_id = n.org_id AND s.active
-   WHERE zsz_webhook_event_matches(s.events, n.entity || '.' || n.action)
-     AND zsz_change_visible(n.entity, n.record_id, s.roles)
-   ORDER BY n.id, s.id;
-  RETURN NULL;
-END
-$$;

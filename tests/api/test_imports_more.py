@@ -272,7 +272,7 @@ class DirectoryDoorTest(ApiTest):
         self.assertEqual(self.assertJsonObject(r, 200)["created"], 1)
 
     def test_the_users_import_logs_each_user_as_a_single_write_does(self):
-        """The users import writes its change-log entries itself, set-based (0037); they are
+        """The users import writes its change-log entries itself, set-based (0036); they are
         the entries the row triggers write for a user put one at a time."""
         org = onboard("krakow")
         p = p_of(org)

@@ -261,7 +261,7 @@ class DeliveryTest(WebhookTest):
         self.assertEqual(event["record"]["code"], p["code"])
         self.assertEqual(event["id"], d["change_id"])
         self.assertRegex(event["at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$")
-        # the body is the feed's entry (0036): the record as GET /processes/{id} renders it
+        # the body is the feed's entry (0030, 0031): the record as GET /processes/{id} renders it
         feed = expect(api("GET", f"/api/v1/changes?entity=process&id={p['id']}&limit=1", plenipotentiary()), 200)
         self.assertEqual(event, feed["items"][0])
         self.assertEqual(event["record"], expect(api("GET", f"/api/v1/processes/{p['id']}", plenipotentiary()), 200))

@@ -205,7 +205,7 @@ enum db_status directory_q_users_put_batch(struct db_tx *tx, const char *org, co
                                            long *updated) {
   const char *params[] = {org, batch_json};
   enum db_status st;
-  /* the users' row triggers stand aside while zsz.users_batch is on (0037): this statement
+  /* the users' row triggers stand aside while zsz.users_batch is on (0036): this statement
    * logs its users itself, as they would */
   if (db_command(tx, "SELECT set_config('zsz.users_batch', 'on', true)", 0, NULL) != DB_ONE) return DB_ERROR;
   /* jsonb_to_recordset: the batch's values as typed columns; each user's row before looked up

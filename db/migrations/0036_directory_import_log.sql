@@ -1,4 +1,4 @@
--- 0037: the directory's users import logs its users set-based (issue 10).
+-- 0036: the directory's users import logs its users set-based (issue 10).
 --
 -- The users import writes 1,000 users per statement (directory_q_users_put_batch), but each
 -- user was still logged by the row triggers of 0030: a PL/pgSQL call and an INSERT into the
