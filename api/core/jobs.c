@@ -1,10 +1,12 @@
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <yder.h>
 
 #include "jobs.h"
+#include "result.h"
 #include "ratestore.h"
 #include "routes.h"
 
@@ -27,6 +29,49 @@ int job_try_lock(struct db_tx *tx, const char *job, long long org_id) {
   int got = PQgetvalue(r, 0, 0)[0] == 't';
   PQclear(r);
   return got;
+}
+
+static void organisations_work(struct db_tx *tx, void *arg, struct result *res) {
+  PGresult **out = arg;
+  PGresult *r = db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
+  if (r != NULL) {
+    PQclear(*out);
+    *out = r;
+    res->status = 200;
+  }
+}
+
+struct org_job {
+  const char *job;
+  job_org_work work;
+};
+
+static void org_job_work(struct db_tx *tx, void *arg, struct result *res) {
+  const struct org_job *j = arg;
+  int got = job_try_lock(tx, j->job, tx->org_id);
+  if (got <= 0) {
+    res->status = got < 0 ? 0 : 200; /* another instance is doing this organisation's share */
+    return;
+  }
+  char org[24];
+  snprintf(org, sizeof org, "%lld", tx->org_id);
+  if (j->work(tx, org) == DB_ONE) res->status = 200;
+}
+
+void jobs_each_organisation(struct db_pool *pool, const char *job, const char *actor, const char *label,
+                            job_org_work work) {
+  PGresult *orgs = NULL;
+  struct result res = {0};
+  struct db_tx_opts opts = {.read_only = 1, .label = label};
+  db_run(pool, &opts, organisations_work, &orgs, &res, "housekeeping");
+  result_reset(&res);
+  struct org_job j = {.job = job, .work = work};
+  for (int i = 0; orgs != NULL && i < PQntuples(orgs); i++) {
+    struct db_tx_opts o = {.org_id = atoll(PQgetvalue(orgs, i, 0)), .actor = actor, .label = label};
+    db_run(pool, &o, org_job_work, &j, &res, "housekeeping");
+    result_reset(&res);
+  }
+  PQclear(orgs);
 }
 
 void jobs_run_all(struct db_pool *pool) {

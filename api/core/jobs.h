@@ -19,6 +19,16 @@ void jobs_stop(void);
  * 0 held by another instance, -1 the statement failed. */
 int job_try_lock(struct db_tx *tx, const char *job, long long org_id);
 
+/* A job's work for one organisation, in a transaction of that organisation (its tenant set)
+ * once the job's lock for it is taken; org is its id as text (a SQL parameter). DB_ONE when
+ * done, DB_ERROR when a statement failed. */
+typedef enum db_status (*job_org_work)(struct db_tx *tx, const char *org);
+/* Runs work for every organisation, each in a transaction of its own (actor: the change-log
+ * actor of its writes; label: what runs, for logs), skipping an organisation whose (job,
+ * organisation) lock another instance holds. */
+void jobs_each_organisation(struct db_pool *pool, const char *job, const char *actor, const char *label,
+                            job_org_work work);
+
 /* Starts the registers' background work (zsz_register.start) in order: 0, or -1 after
  * stopping what had started. services_stop stops it in reverse order. */
 int services_start(struct db_pool *pool);

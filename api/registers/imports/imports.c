@@ -68,40 +68,8 @@ void import_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
 
 /* ---- expired idempotency keys ------------------------------------------------------------ */
 
-static void organisations_work(struct db_tx *tx, void *arg, struct result *res) {
-  PGresult **out = arg;
-  PGresult *r = imports_q_organisations(tx);
-  if (r != NULL) {
-    PQclear(*out);
-    *out = r;
-    res->status = 200;
-  }
-}
-
-static void purge_work(struct db_tx *tx, void *arg, struct result *res) {
-  (void)arg;
-  int got = job_try_lock(tx, "idempotency_purge", tx->org_id);
-  if (got <= 0) {
-    res->status = got < 0 ? 0 : 200; /* another instance is purging this organisation's keys */
-    return;
-  }
-  char org[24];
-  snprintf(org, sizeof org, "%lld", tx->org_id);
-  if (imports_q_purge(tx, org) == DB_ONE) res->status = 200;
-}
-
 /* Keys are kept 24 hours (expires_at); each organisation's expired ones are deleted in a
- * transaction of their own under the job's advisory lock. */
+ * transaction of its own under the job's lock. */
 void idempotency_purge(struct db_pool *pool) {
-  PGresult *orgs = NULL;
-  struct result res = {0};
-  struct db_tx_opts opts = {.read_only = 1};
-  db_run(pool, &opts, organisations_work, &orgs, &res, "housekeeping");
-  result_reset(&res);
-  for (int i = 0; orgs != NULL && i < PQntuples(orgs); i++) {
-    struct db_tx_opts o = {.org_id = atoll(PQgetvalue(orgs, i, 0)), .actor = "system:idempotency"};
-    db_run(pool, &o, purge_work, NULL, &res, "housekeeping");
-    result_reset(&res);
-  }
-  PQclear(orgs);
+  jobs_each_organisation(pool, "idempotency_purge", "system:idempotency", NULL, imports_q_purge);
 }

@@ -23,10 +23,6 @@ enum db_status imports_q_get(struct db_tx *tx, const char *org, const char *role
                       3, params, MSG_NOT_FOUND_IMPORT);
 }
 
-PGresult *imports_q_organisations(struct db_tx *tx) {
-  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
-}
-
 enum db_status imports_q_purge(struct db_tx *tx, const char *org) {
   const char *params[] = {org};
   return db_command(tx, "DELETE FROM idempotency_keys WHERE org_id = $1 AND expires_at < now()", 1, params);

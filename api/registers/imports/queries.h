@@ -7,7 +7,6 @@
 PGresult *imports_q_list(struct db_tx *tx, const char *org, const char *roles, const char *kind, const char *after,
                          int fetch);
 enum db_status imports_q_get(struct db_tx *tx, const char *org, const char *roles, const char *id, struct result *res);
-PGresult *imports_q_organisations(struct db_tx *tx);
 enum db_status imports_q_purge(struct db_tx *tx, const char *org);
 
 #endif

@@ -18,39 +18,6 @@
 
 #define DEADLINE_EVENTS_JOB "deadline_events"
 
-static void fire_work(struct db_tx *tx, void *arg, struct result *res) {
-  (void)arg;
-  int got = job_try_lock(tx, DEADLINE_EVENTS_JOB, tx->org_id);
-  if (got <= 0) {
-    res->status = got < 0 ? 0 : 200; /* another instance is firing this organisation's events */
-    return;
-  }
-  if (deadline_events_q_fire(tx) == DB_ONE) {
-    res->status = 200;
-  }
-}
-
-static void organisations_work(struct db_tx *tx, void *arg, struct result *res) {
-  PGresult **out = arg;
-  PGresult *r = deadline_events_q_organisations(tx);
-  if (r != NULL) {
-    PQclear(*out);
-    *out = r;
-    res->status = 200;
-  }
-}
-
 void deadline_events_fire(struct db_pool *pool) {
-  PGresult *orgs = NULL;
-  struct result res = {0};
-  struct db_tx_opts opts = {.read_only = 1, .label = DEADLINE_EVENTS_JOB};
-  db_run(pool, &opts, organisations_work, &orgs, &res, "housekeeping");
-  result_reset(&res);
-  for (int i = 0; orgs != NULL && i < PQntuples(orgs); i++) {
-    struct db_tx_opts o = {
-        .org_id = atoll(PQgetvalue(orgs, i, 0)), .actor = "system:deadlines", .label = DEADLINE_EVENTS_JOB};
-    db_run(pool, &o, fire_work, NULL, &res, "housekeeping");
-    result_reset(&res);
-  }
-  PQclear(orgs);
+  jobs_each_organisation(pool, DEADLINE_EVENTS_JOB, "system:deadlines", DEADLINE_EVENTS_JOB, deadline_events_q_fire);
 }

@@ -372,11 +372,8 @@ enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *
       200);
 }
 
-PGresult *deadline_events_q_organisations(struct db_tx *tx) {
-  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
-}
-
-enum db_status deadline_events_q_fire(struct db_tx *tx) {
+enum db_status deadline_events_q_fire(struct db_tx *tx, const char *org) {
+  (void)org; /* the function reads the transaction's tenant (zsz_current_org()) */
   return db_command(tx, "SELECT zsz_deadline_events_fire()", 0, NULL);
 }
 

@@ -63,10 +63,10 @@ PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *ro
                                const char *const filter[4], const char *state, const char *within,
                                const char *after_due, const char *after_id, int fetch);
 
-/* Deadline events (migration 0032): the organisations (column 0, id), and the events due now
- * in the transaction's organisation fired (DB_ONE, or DB_ERROR). */
-PGresult *deadline_events_q_organisations(struct db_tx *tx);
-enum db_status deadline_events_q_fire(struct db_tx *tx);
+/* Deadline events (migration 0032): the events due now in organisation org (the
+ * transaction's, whose tenant zsz_deadline_events_fire() reads) fired: DB_ONE, or DB_ERROR (a
+ * job_org_work, jobs.h). */
+enum db_status deadline_events_q_fire(struct db_tx *tx, const char *org);
 /* The organisation's warning windows ($2: a JSON array of hours) replace the current ones. */
 enum db_status deadline_warnings_q_put(struct db_tx *tx, const char *org, const char *hours);
 

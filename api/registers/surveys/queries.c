@@ -373,17 +373,14 @@ enum db_status surveys_q_texts(struct db_tx *tx, const char *org, const char *id
 
 /* ---- closing at closes_at ------------------------------------------------------------------ */
 
-PGresult *surveys_q_organisations(struct db_tx *tx) {
-  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
-}
-
-enum db_status surveys_q_close_due(struct db_tx *tx) {
+enum db_status surveys_q_close_due(struct db_tx *tx, const char *org) {
+  const char *params[] = {org};
   PGresult *r =
       db_exec(tx,
               "WITH s AS (UPDATE surveys s SET status = 'closed', revision = revision + 1, updated_at = now() "
-              "WHERE s.org_id = zsz_current_org() AND s.status = 'open' AND s.closes_at <= now() "
+              "WHERE s.org_id = $1 AND s.status = 'open' AND s.closes_at <= now() "
               "RETURNING s.id) SELECT count(zsz_survey_feed_indicators(s.id)) FROM s",
-              0, NULL);
+              1, params);
   if (r == NULL) {
     return DB_ERROR;
   }

@@ -130,11 +130,8 @@ enum db_status surveys_q_texts(struct db_tx *tx, const char *org, const char *id
 
 /* ---- closing at closes_at ------------------------------------------------------------------ */
 
-/* Every organisation's id, one a row. NULL when it failed. */
-PGresult *surveys_q_organisations(struct db_tx *tx);
-
-/* Closes the open surveys of the transaction's organisation past their closes_at and feeds
- * their indicators. */
-enum db_status surveys_q_close_due(struct db_tx *tx);
+/* Closes the open surveys of organisation org (the transaction's) past their closes_at and
+ * feeds their indicators (a job_org_work, jobs.h). */
+enum db_status surveys_q_close_due(struct db_tx *tx, const char *org);
 
 #endif

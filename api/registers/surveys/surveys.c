@@ -590,38 +590,6 @@ void survey_result_texts(struct db_tx *tx, struct req_ctx *c, struct result *res
 
 /* ---- closing at closes_at --------------------------------------------------------------------------- */
 
-static void close_due_work(struct db_tx *tx, void *arg, struct result *res) {
-  (void)arg;
-  int got = job_try_lock(tx, "surveys_close_due", tx->org_id);
-  if (got <= 0) {
-    res->status = got < 0 ? 0 : 200; /* another instance is closing this organisation's surveys */
-    return;
-  }
-  if (surveys_q_close_due(tx) == DB_ONE) {
-    res->status = 200;
-  }
-}
-
-static void organisations_work(struct db_tx *tx, void *arg, struct result *res) {
-  PGresult **out = arg;
-  PGresult *r = surveys_q_organisations(tx);
-  if (r != NULL) {
-    PQclear(*out);
-    *out = r;
-    res->status = 200;
-  }
-}
-
 void surveys_close_due(struct db_pool *pool) {
-  PGresult *orgs = NULL;
-  struct result res = {0};
-  struct db_tx_opts opts = {.read_only = 1};
-  db_run(pool, &opts, organisations_work, &orgs, &res, "housekeeping");
-  result_reset(&res);
-  for (int i = 0; orgs != NULL && i < PQntuples(orgs); i++) {
-    struct db_tx_opts o = {.org_id = atoll(PQgetvalue(orgs, i, 0)), .actor = "system:survey"};
-    db_run(pool, &o, close_due_work, NULL, &res, "housekeeping");
-    result_reset(&res);
-  }
-  PQclear(orgs);
+  jobs_each_organisation(pool, "surveys_close_due", "system:survey", NULL, surveys_q_close_due);
 }

@@ -222,10 +222,6 @@ enum db_status webhooks_q_release(struct db_tx *tx, const char *ids) {
 
 /* ---- housekeeping ---- */
 
-PGresult *webhooks_q_organisations(struct db_tx *tx) {
-  return db_exec(tx, "SELECT id FROM organisations ORDER BY id", 0, NULL);
-}
-
 enum db_status webhooks_q_prune(struct db_tx *tx, const char *org) {
   const char *params[] = {org};
   return db_command(tx,

@@ -83,8 +83,6 @@ enum db_status webhooks_q_release(struct db_tx *tx, const char *ids);
 
 /* ---- housekeeping ---- */
 
-/* The organisations' ids (column 0). Caller PQclear()s; NULL when the statement failed. */
-PGresult *webhooks_q_organisations(struct db_tx *tx);
 /* Deletes the organisation's deliveries finished (delivered or failed) more than 30 days ago. */
 enum db_status webhooks_q_prune(struct db_tx *tx, const char *org);
 

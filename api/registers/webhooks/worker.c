@@ -322,39 +322,10 @@ static void record_work(struct db_tx *tx, void *arg, struct result *res) {
 
 /* ---- housekeeping --------------------------------------------------------------------------- */
 
-static void organisations_work(struct db_tx *tx, void *arg, struct result *res) {
-  PGresult **out = arg;
-  PQclear(*out);
-  *out = webhooks_q_organisations(tx);
-  if (*out != NULL) res->status = 200;
-}
-
-static void prune_work(struct db_tx *tx, void *arg, struct result *res) {
-  (void)arg;
-  int got = job_try_lock(tx, "webhook_prune", tx->org_id);
-  if (got <= 0) {
-    res->status = got < 0 ? 0 : 200; /* another instance is pruning this organisation */
-    return;
-  }
-  char org[24];
-  snprintf(org, sizeof org, "%lld", tx->org_id);
-  if (webhooks_q_prune(tx, org) == DB_ONE) res->status = 200;
-}
-
 /* Each organisation's finished deliveries older than 30 days are deleted in a transaction of
- * their own under the job's advisory lock. */
+ * its own under the job's lock. */
 void webhook_prune(struct db_pool *pool) {
-  PGresult *orgs = NULL;
-  struct result res = {0};
-  struct db_tx_opts opts = {.read_only = 1};
-  db_run(pool, &opts, organisations_work, &orgs, &res, "housekeeping");
-  result_reset(&res);
-  for (int i = 0; orgs != NULL && i < PQntuples(orgs); i++) {
-    struct db_tx_opts o = {.org_id = atoll(PQgetvalue(orgs, i, 0)), .actor = WEBHOOK_ACTOR};
-    db_run(pool, &o, prune_work, NULL, &res, "housekeeping");
-    result_reset(&res);
-  }
-  PQclear(orgs);
+  jobs_each_organisation(pool, "webhook_prune", WEBHOOK_ACTOR, NULL, webhooks_q_prune);
 }
 
 /* ---- the threads --------------------------------------------------------------------------- */
