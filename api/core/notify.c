@@ -1,4 +1,5 @@
 /* The change-log listener (notify.h). */
+#include "db.h"
 #include "notify.h"
 
 #include <errno.h>
@@ -69,13 +70,15 @@ static void pause_unless_stopping(int ms) {
 }
 
 static PGconn *listen_connect(void) {
-  PGconn *pg = PQconnectdb(g_url);
-  if (PQstatus(pg) != CONNECTION_OK) {
-    y_log_message(Y_LOG_LEVEL_WARNING, "change listener: cannot connect: %s", PQerrorMessage(pg));
-    PQfinish(pg);
+  /* as the pool connects (db.c): with its connect_timeout, so an unreachable server cannot hold
+   * the listener, and with it the server's shutdown, for the system's TCP timeout */
+  char err[256];
+  PGconn *pg = db_connect_owner(g_url, err, sizeof err);
+  if (pg == NULL) {
+    y_log_message(Y_LOG_LEVEL_WARNING, "change listener: cannot connect: %s", err);
     return NULL;
   }
-  PGresult *r = PQexec(pg, "LISTEN zsz_changes");
+  PGresult *r = PQexecParams(pg, "LISTEN zsz_changes", 0, NULL, NULL, NULL, NULL, 0);
   int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
   PQclear(r);
   if (!ok) {
