@@ -980,21 +980,21 @@ with open(f"{d}/import-readings.csv", "wb") as f:
                 f"zażółć gęślą jaźń\r\n".encode("cp1250"))
 PY
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status"; }
-# cpu_ticks: CPU time (user + system, clock ticks) of the server and of the cluster's processes
-# so far: an import's share of it does not depend on what else the machine runs
-cpu_ticks() {
-    local pm pids
+# server_and_cluster_ticks: cpu_ticks of the server plus those of the cluster's processes so
+# far: an import's share of it does not depend on what else the machine runs
+server_and_cluster_ticks() {
+    local pm cluster
     pm="$(head -n1 "$PG_DIR/data/postmaster.pid")"
-    pids="$server_pid $pm $(pgrep -P "$pm" | tr '\n' ' ')"
-    # shellcheck disable=SC2086
-    for p in $pids; do cat "/proc/$p/stat" 2>/dev/null; done |
-        awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t}'
+    # shellcheck disable=SC2046
+    cluster="$(for p in "$pm" $(pgrep -P "$pm"); do cat "/proc/$p/stat" 2>/dev/null; done |
+        awk '{sub(/^.*\) /, ""); t += $12 + $13} END {print t + 0}')"
+    echo $(($(cpu_ticks) + cluster))
 }
 # bench_import NAME PATH FILE CONTENT-TYPE TOKEN: sets import_s, cpu_s and growth_mb
 bench_import() {
     local name="$1" path="$2" file="$3" ctype="$4" token="$5" before peak sampler ticks
     before="$(rss_kb)"
-    ticks="$(cpu_ticks)"
+    ticks="$(server_and_cluster_ticks)"
     echo "$before" >"$LOGS/peak-$name"
     (
         peak="$before"
@@ -1007,7 +1007,7 @@ bench_import() {
     sampler=$!
     import_s="$(curl -s -o "$LOGS/import-$name-answer.json" -w '%{time_total}' -H "Authorization: Bearer $token" \
         -H "Content-Type: $ctype" --data-binary "@$file" "$base$path")"
-    cpu_s="$(awk -v a="$ticks" -v b="$(cpu_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) / hz}')"
+    cpu_s="$(awk -v a="$ticks" -v b="$(server_and_cluster_ticks)" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) / hz}')"
     touch "$LOGS/stop-$name"
     wait "$sampler"
     peak="$(cat "$LOGS/peak-$name")"
