@@ -255,44 +255,62 @@ static void record_failure(struct db_tx *tx, PGresult *r) {
   }
 }
 
-PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
-  struct db_conn *c = tx->conn;
-  PGresult *r;
-  int fresh = 0;
-  char name[16];
+/* Whether tx may run a statement now: not after a failure, not a second one of a read outside
+ * a transaction, not while a sent statement's answer is unread. 0, or -1 (tx->failed). */
+static int may_run(struct db_tx *tx) {
   if (tx->failed) {
-    return NULL;
+    return -1;
+  }
+  if (tx->pending) {
+    /* the connection still owes db_send's answer: a statement now would read it as its own */
+    y_log_message(Y_LOG_LEVEL_ERROR, "db: a statement was run before the answer of the one sent was received");
+    tx->failed = 1;
+    snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", "XX000");
+    return -1;
   }
   if (tx->autocommit_read && tx->statements++ > 0) {
     /* A second statement outside a transaction could see another state of the database
      * than the first: stop, and let db_run run the work again inside one snapshot. */
     tx->failed = 1;
     snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", DB_NEEDS_SNAPSHOT);
-    return NULL;
+    return -1;
   }
+  return 0;
+}
+
+/* The name of sql's prepared statement on tx's connection (name), prepared first when it is
+ * new: 1, or 0 when it runs unprepared (a pooler, a full cache), or -1 when preparing failed
+ * (tx->failed). */
+static int prepared_name(struct db_tx *tx, const char *sql, int nparams, char name[16]) {
+  struct db_conn *c = tx->conn;
+  int fresh = 0;
   uint64_t hash = text_hash(sql);
   /* behind a transaction-mode pooler a statement prepared on one server connection is
    * unknown on the next: unnamed statements only (PgBouncer 1.18 supports no other) */
   int slot = tx->unnamed ? -1 : stmt_slot(c, sql, hash, &fresh);
   if (slot < 0) {
-    r = PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
-  } else {
-    snprintf(name, sizeof name, "s%d", slot);
-    if (fresh) {
-      char *copy = strdup(sql);
-      PGresult *p = copy ? PQprepare(c->pg, name, sql, nparams, NULL) : NULL;
-      if (PQresultStatus(p) != PGRES_COMMAND_OK) {
-        free(copy);
-        record_failure(tx, p);
-        PQclear(p);
-        return NULL;
-      }
-      PQclear(p);
-      c->stmt_sql[slot] = copy;
-      c->stmt_hash[slot] = hash;
-    }
-    r = PQexecPrepared(c->pg, name, nparams, params, NULL, NULL, 0);
+    return 0;
   }
+  snprintf(name, 16, "s%d", slot);
+  if (fresh) {
+    char *copy = strdup(sql);
+    PGresult *p = copy ? PQprepare(c->pg, name, sql, nparams, NULL) : NULL;
+    if (PQresultStatus(p) != PGRES_COMMAND_OK) {
+      free(copy);
+      record_failure(tx, p);
+      PQclear(p);
+      return -1;
+    }
+    PQclear(p);
+    c->stmt_sql[slot] = copy;
+    c->stmt_hash[slot] = hash;
+  }
+  return 1;
+}
+
+/* A statement's result as db_exec answers it: r, or NULL (r cleared, tx->failed) when it is
+ * not a success. */
+static PGresult *checked(struct db_tx *tx, PGresult *r) {
   ExecStatusType st = PQresultStatus(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
     record_failure(tx, r);
@@ -300,6 +318,63 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
     return NULL;
   }
   return r;
+}
+
+PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  char name[16];
+  if (may_run(tx) != 0) {
+    return NULL;
+  }
+  int prepared = prepared_name(tx, sql, nparams, name);
+  if (prepared < 0) {
+    return NULL;
+  }
+  PGconn *pg = tx->conn->pg;
+  return checked(tx, prepared ? PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0)
+                              : PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
+int db_send(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  char name[16];
+  if (may_run(tx) != 0) {
+    return -1;
+  }
+  int prepared = prepared_name(tx, sql, nparams, name);
+  if (prepared < 0) {
+    return -1;
+  }
+  PGconn *pg = tx->conn->pg;
+  /* libpq copies the parameters into its buffer and, on a blocking connection, has sent them
+   * when this returns: params need not outlive the call */
+  int sent = prepared ? PQsendQueryPrepared(pg, name, nparams, params, NULL, NULL, 0)
+                      : PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0);
+  if (!sent) {
+    record_failure(tx, NULL); /* nothing sent: the connection failed */
+    return -1;
+  }
+  tx->pending = 1;
+  return 0;
+}
+
+PGresult *db_receive(struct db_tx *tx) {
+  if (!tx->pending) {
+    return NULL;
+  }
+  tx->pending = 0;
+  PGresult *first = NULL, *r;
+  /* every result is read: the connection goes back clean */
+  while ((r = PQgetResult(tx->conn->pg)) != NULL) {
+    if (first == NULL) {
+      first = r;
+    } else {
+      PQclear(r);
+    }
+  }
+  if (first == NULL) {
+    record_failure(tx, NULL);
+    return NULL;
+  }
+  return checked(tx, first);
 }
 
 PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
@@ -315,12 +390,7 @@ long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *con
   PGconn *pg = tx->conn->pg;
   long rows = 0;
   int calling = 1;
-  if (tx->failed) {
-    return -1;
-  }
-  if (tx->autocommit_read && tx->statements++ > 0) {
-    tx->failed = 1; /* as db_exec: a second statement belongs in one snapshot */
-    snprintf(tx->sqlstate, sizeof tx->sqlstate, "%s", DB_NEEDS_SNAPSHOT);
+  if (may_run(tx) != 0) {
     return -1;
   }
   if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
@@ -528,6 +598,9 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     if (!tx.failed) {
       work(&tx, arg, res);
     }
+    /* an answer the work left unread (db_send) is read, so that COMMIT or ROLLBACK is not
+     * taken for it; its failure fails the transaction */
+    PQclear(db_receive(&tx));
     if (!tx.failed && res->status > 0 && res->status < 400 && opts->read_only && !snapshot &&
         !pool->transaction_pooling) {
       break;

@@ -41,6 +41,7 @@ struct db_tx {
   int statements;      /* run so far (for autocommit_read) */
   int failed;          /* a statement failed; the transaction is aborted */
   int unnamed;         /* unnamed statements only (a transaction-mode pooler) */
+  int pending;         /* a statement was sent (db_send) and its answer not yet received */
   char sqlstate[6];    /* of the failure */
   char constraint[64]; /* constraint name of the failure, when there is one */
 };
@@ -55,6 +56,14 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
  * cached generic plan: for a statement whose best plan depends on its values, e.g. a keyset
  * range whose bounds PostgreSQL cannot estimate without them (the incident worklist). */
 PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+
+/* A statement sent without waiting for its answer, so that the caller's work (an import
+ * parsing its next rows) overlaps the server's: db_send sends it as db_exec would run it,
+ * db_receive waits for its answer and returns it as db_exec would (NULL when it failed, or
+ * when nothing was sent). In between, tx runs no other statement (one that tries fails the
+ * transaction); db_run receives an answer its work left unread. db_send: 0, or -1. */
+int db_send(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+PGresult *db_receive(struct db_tx *tx);
 
 /* Runs a statement and hands its rows to each as they arrive, one row per call (libpq's
  * single-row mode: an export of 100,000 rows is never held whole in memory). row is borrowed

@@ -109,6 +109,9 @@ struct run {
   struct strbuf batch;
   size_t batch_rows;
   size_t batches_written;
+  /* a batch's check_and_write was sent and its answer is not read yet (the runner parses the
+   * next rows meanwhile); whether it was asked to write */
+  int in_flight, in_flight_writing;
   const char *mode;
   char import_id[24];
   long long created, updated, staged;
@@ -158,25 +161,17 @@ static int refresh_statistics(struct run *r) {
   return db_command(r->tx, "SELECT zsz_import_analyze($1::text[])", 1, params) == DB_ONE ? 0 : -1;
 }
 
-/* Checks the gathered batch against the database and, while no row has failed, writes it.
- * 0, or -1 when a statement failed (the transaction is then aborted). */
-static int flush(struct run *r) {
-  if (r->batch_rows == 0) return 0;
-  strbuf_append(&r->batch, "]", 1);
-  int rc = -1;
-  char *json = strbuf_steal(&r->batch);
-  memset(&r->batch, 0, sizeof r->batch);
-  if (json == NULL) return -1;
-  struct import_batch b = {.json = json, .count = r->batch_rows, .mode = r->mode, .import_id = r->import_id};
-  int writing = r->nerrors == 0, written = 0;
-  PGresult *found = r->kind->check_and_write ? r->kind->check_and_write(r->tx, r->c, &b, writing)
-                                             : r->kind->check_batch(r->tx, r->c, &b);
-  if (found == NULL) goto out;
+/* A batch's answer (check_batch's, or check_and_write's): each problem listed as a row error,
+ * the counts of the rows written added. Returns the problems found in it; *written tells
+ * whether the statement wrote the batch. */
+static size_t note_answer(struct run *r, const PGresult *found, int *written) {
+  size_t problems = 0;
+  *written = 0;
   for (int i = 0; i < PQntuples(found); i++) {
     if (PQgetisnull(found, i, 0)) { /* check_and_write's counts */
       r->created += atoll(PQgetvalue(found, i, 1));
       r->updated += atoll(PQgetvalue(found, i, 2));
-      written = 1;
+      *written = 1;
       continue;
     }
     char message[256];
@@ -184,12 +179,58 @@ static int flush(struct run *r) {
     msg_format(message, sizeof message, code_message(PQgetvalue(found, i, 2)),
                existing ? existing : PQgetvalue(found, i, 2));
     add_error(r, (size_t)atoll(PQgetvalue(found, i, 0)), PQgetvalue(found, i, 1), message, existing);
+    problems++;
   }
+  return problems;
+}
+
+/* Reads the answer of the batch in flight, if any. 0, or -1 when its statement failed (the
+ * transaction is then aborted) or it was asked to write, found nothing wrong, and wrote
+ * nothing. */
+static int receive(struct run *r) {
+  if (!r->in_flight) return 0;
+  r->in_flight = 0;
+  PGresult *found = db_receive(r->tx);
+  if (found == NULL) return -1;
+  int written;
+  size_t problems = note_answer(r, found, &written);
   PQclear(found);
+  if (!r->in_flight_writing || problems > 0) return 0;
+  if (!written) return -1;
+  /* rows found wrong after the batch was sent make the import fail: no statistics then */
+  return r->nerrors == 0 ? refresh_statistics(r) : 0;
+}
+
+/* Checks the gathered batch against the database and, while no row has failed, writes it.
+ * With check_and_write the batch is sent and flush returns at once: the next rows are parsed
+ * while the database works, and the answer is read by the next flush (whether that batch
+ * may write depends on it) or by receive after the last. 0, or -1 when a statement failed
+ * (the transaction is then aborted). */
+static int flush(struct run *r) {
+  if (r->batch_rows == 0) return 0;
+  strbuf_append(&r->batch, "]", 1);
+  int rc = -1;
+  char *json = strbuf_steal(&r->batch);
+  memset(&r->batch, 0, sizeof r->batch);
+  if (json == NULL) return -1;
+  if (receive(r) != 0) goto out;
+  struct import_batch b = {.json = json, .count = r->batch_rows, .mode = r->mode, .import_id = r->import_id};
+  int writing = r->nerrors == 0;
   if (r->kind->check_and_write != NULL) {
-    /* the statement wrote the batch when it was asked to and found no problem in it */
-    if (writing && r->nerrors == 0 && (!written || refresh_statistics(r) != 0)) goto out;
-  } else if (r->nerrors == 0) {
+    struct import_statement st = {0};
+    r->kind->check_and_write(r->c, &b, writing, &st);
+    if (db_send(r->tx, st.sql, st.nparams, st.params) != 0) goto out;
+    r->in_flight = 1;
+    r->in_flight_writing = writing;
+    rc = 0;
+    goto out;
+  }
+  PGresult *found = r->kind->check_batch(r->tx, r->c, &b);
+  if (found == NULL) goto out;
+  int written;
+  note_answer(r, found, &written);
+  PQclear(found);
+  if (r->nerrors == 0) {
     long long created = 0, updated = 0;
     if (r->kind->write_batch(r->tx, r->c, &b, &created, &updated) != DB_ONE) goto out;
     r->created += created;
@@ -305,7 +346,7 @@ void import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, const s
     r.nerrors++;
     json_array_append_new(r.errors, json_pack("{s:s, s:s}", "field", "body", "message", err));
   }
-  if (flush(&r) != 0) goto out;
+  if (flush(&r) != 0 || receive(&r) != 0) goto out;
   if (r.nerrors > 0) {
     json_t *errors = r.errors;
     r.errors = NULL;

@@ -26,6 +26,13 @@ struct import_batch {
   const char *import_id; /* the import's id as text */
 };
 
+/* A statement to send: its text and its parameters (borrowed). */
+struct import_statement {
+  const char *sql;
+  int nparams;
+  const char *params[8];
+};
+
 struct import_kind {
   const char *name; /* the kind ("processes"), as the imports row records it */
   size_t batch;     /* rows per statement */
@@ -55,8 +62,11 @@ struct import_kind {
                                 long long *updated);
   /* Instead of check_batch and write_batch, one statement doing both: the batch's problems as
    * check_batch answers them and, when it has none and write is 1, the batch written (as
-   * write_batch writes it), counted in a last row (n NULL, then created and updated). */
-  PGresult *(*check_and_write)(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, int write);
+   * write_batch writes it), counted in a last row (n NULL, then created and updated). The kind
+   * fills in the statement (its text and parameters, which may point into b and c); the runner
+   * sends it and parses the next rows while the database runs it (db_send). */
+  void (*check_and_write)(const struct req_ctx *c, const struct import_batch *b, int write,
+                          struct import_statement *out);
   /* After the last batch (e.g. counters moved past imported numbers). Optional. */
   enum db_status (*finish)(struct db_tx *tx, struct req_ctx *c, const char *import_id);
 };

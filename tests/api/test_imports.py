@@ -394,6 +394,58 @@ class ImportStatisticsAndProvenanceTest(ApiTest):
         self.assertNotEqual(cp.returncode, 0)
 
 
+class ParentsCheckedPerStatementTest(ApiTest):
+    """Migration 0037: an objective's organisation and an indicator's or an approval's
+    objective are checked once per statement instead of by a foreign key per row; the
+    parents cannot go, nor change their key, while a row names them. Each refusal is the
+    constraint's own (23503 with its name)."""
+
+    def refused(self, sql, constraint):
+        cp = psql(f"\\set VERBOSITY verbose\n{sql}")
+        self.assertNotEqual(cp.returncode, 0, sql)
+        self.assertIn("23503", cp.stderr)
+        if constraint:
+            self.assertIn(constraint, cp.stderr)
+
+    def test_a_missing_parent_is_refused_on_insert_and_update(self):
+        org = psql_value("SELECT id FROM organisations WHERE code = 'krakow'")
+        some = psql_value(f"SELECT id FROM objectives WHERE org_id = {org} ORDER BY id LIMIT 1")
+        self.refused(f"INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency) "
+                     f"VALUES ({org}, 987654321, 'x', 'increase', 0, 1, 'yearly')",
+                     "indicators_org_id_objective_id_fkey")
+        # another hall's objective is no parent of this hall's row
+        lublin = psql_value("SELECT id FROM organisations WHERE code = 'lublin'")
+        self.refused(f"INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency) "
+                     f"VALUES ({lublin}, {some}, 'x', 'increase', 0, 1, 'yearly')",
+                     "indicators_org_id_objective_id_fkey")
+        self.refused(f"UPDATE indicators SET objective_id = 987654321 WHERE org_id = {org} "
+                     f"AND id = (SELECT min(id) FROM indicators WHERE org_id = {org})",
+                     "indicators_org_id_objective_id_fkey")
+        self.refused(f"INSERT INTO objective_approvals (org_id, objective_id, version, approved_by, approved_at, "
+                     f"changes) VALUES ({org}, 987654321, 1, 'x', now(), '{{}}')",
+                     "objective_approvals_org_id_objective_id_fkey")
+        self.refused("INSERT INTO objectives (org_id, code, year, title) VALUES (987654321, 'zz-orphan', 2026, 'x')",
+                     "objectives_org_id_fkey")
+        # a parent that exists is accepted (rolled back)
+        cp = psql(f"BEGIN; INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, "
+                  f"frequency) VALUES ({org}, {some}, 'x', 'increase', 0, 1, 'yearly'); ROLLBACK;")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+
+    def test_a_parent_named_by_a_row_cannot_go_nor_change_its_key(self):
+        o = create_approved_objective()
+        create_indicator(o)
+        self.refused(f"DELETE FROM objectives WHERE id = {o['id']}", "indicators_org_id_objective_id_fkey")
+        # (id is an identity column: only org_id could move it)
+        lublin = psql_value("SELECT id FROM organisations WHERE code = 'lublin'")
+        self.refused(f"UPDATE objectives SET org_id = {lublin} WHERE id = {o['id']}", None)
+        self.refused("DELETE FROM organisations WHERE code = 'krakow'", None)
+        # an objective that nothing names may go (as the constraint allowed; rolled back)
+        org = psql_value("SELECT id FROM organisations WHERE code = 'krakow'")
+        cp = psql(f"BEGIN; INSERT INTO objectives (org_id, code, year, title) VALUES ({org}, 'zz-alone', 2026, 'x'); "
+                  f"DELETE FROM objectives WHERE org_id = {org} AND code = 'zz-alone'; ROLLBACK;")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+
+
 class ReadingImportTest(ApiTest):
     def test_readings_by_objective_code_and_indicator_name(self):
         o = create_approved_objective()

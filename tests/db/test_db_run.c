@@ -667,6 +667,113 @@ START_TEST(more_statements_than_slots_still_run) {
 }
 END_TEST
 
+/* ---- statements sent ahead (db_send / db_receive) -------------------------------------- */
+
+/* Sends a write, does other work (a write of its own tag is refused while the answer is owed),
+ * receives the answer, then writes again; with p->fail_runs the sent statement fails instead. */
+static void send_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct probe *p = arg;
+  int i = next_run(p, res);
+  if (i < 0) return;
+  const char *params[] = {p->tag, "1"};
+  if (db_send(tx, p->fail_runs ? RAISE_40P01 : INSERT_WRITE, p->fail_runs ? 0 : 2, params) != 0) {
+    note_failure(p, i, tx);
+    return;
+  }
+  PGresult *r = db_receive(tx);
+  if (r == NULL) {
+    note_failure(p, i, tx);
+    return;
+  }
+  p->statements[i] = PQresultStatus(r) == PGRES_COMMAND_OK;
+  PQclear(r);
+  ck_assert_ptr_null(db_receive(tx)); /* nothing owed any more */
+  if (insert_write(tx, p->tag, 2) != 0) {
+    note_failure(p, i, tx);
+    return;
+  }
+  result_raw(res, 200, "{}");
+}
+
+START_TEST(sent_statement_answers_and_commits) {
+  struct probe p = {.tag = "sent"};
+  struct db_tx_opts opts = {.label = "send"};
+  struct result res;
+  run(&opts, send_work, &p, &res);
+  ck_assert_int_eq(res.status, 200);
+  ck_assert_int_eq(p.runs, 1);
+  ck_assert_int_eq(p.statements[0], 1);
+  ck_assert_int_eq(dbt_writes(p.tag), 2);
+  result_reset(&res);
+}
+END_TEST
+
+START_TEST(sent_statement_failure_is_retried_as_any) {
+  /* a deadlock answered to a sent statement: the transaction is run again, as for db_exec;
+   * every run fails the same way, so the retries are bounded and nothing is written */
+  struct probe p = {.tag = "sent-fails", .fail_runs = 1};
+  struct db_tx_opts opts = {.label = "send"};
+  struct result res;
+  run(&opts, send_work, &p, &res);
+  ck_assert_int_eq(p.runs, MAX_ATTEMPTS);
+  ck_assert_str_eq(p.state[0], "40P01");
+  ck_assert_int_ge(res.status, 500);
+  ck_assert_int_eq(dbt_writes(p.tag), 0);
+  result_reset(&res);
+}
+END_TEST
+
+/* Runs a statement while a sent one's answer is owed (refused: the transaction fails), or
+ * leaves the answer unread for db_run (left_unread). */
+static void owed_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct probe *p = arg;
+  int i = next_run(p, res);
+  if (i < 0) return;
+  const char *params[] = {p->tag, "1"};
+  if (db_send(tx, INSERT_WRITE, 2, params) != 0) return;
+  if (p->fail_runs) { /* left unread: db_run reads it before COMMIT */
+    result_raw(res, 200, "{}");
+    return;
+  }
+  PGresult *r = db_exec(tx, "SELECT 1", 0, NULL);
+  p->statements[i] = r != NULL;
+  PQclear(r);
+  note_failure(p, i, tx);
+  result_raw(res, 200, "{}");
+}
+
+START_TEST(statement_while_answer_owed_fails_the_transaction) {
+  struct probe p = {.tag = "owed"};
+  struct db_tx_opts opts = {.label = "owed"};
+  struct result res;
+  run(&opts, owed_work, &p, &res);
+  ck_assert_int_eq(p.statements[0], 0);
+  ck_assert_str_eq(p.state[0], "XX000");
+  ck_assert_int_ge(res.status, 500);
+  ck_assert_int_eq(dbt_writes(p.tag), 0);
+  ck_assert_int_ge(dbt_log_count("before the answer of the one sent was received"), 1);
+  result_reset(&res);
+  /* the connection serves the next transaction */
+  struct probe next = {.tag = "after-owed"};
+  run(&opts, write_work, &next, &res);
+  ck_assert_int_eq(res.status, 200);
+  ck_assert_int_eq(dbt_writes(next.tag), 1);
+  result_reset(&res);
+}
+END_TEST
+
+START_TEST(answer_left_unread_is_read_before_commit) {
+  struct probe p = {.tag = "unread", .fail_runs = 1};
+  struct db_tx_opts opts = {.label = "unread"};
+  struct result res;
+  run(&opts, owed_work, &p, &res);
+  ck_assert_int_eq(res.status, 200);
+  ck_assert_int_eq(p.runs, 1);
+  ck_assert_int_eq(dbt_writes(p.tag), 1);
+  result_reset(&res);
+}
+END_TEST
+
 static Suite *db_run_suite(void) {
   Suite *s = suite_create("db_run");
   TCase *t = tcase_create("retries");
@@ -697,6 +804,13 @@ static Suite *db_run_suite(void) {
   tcase_add_test(t, reused_buffer_runs_new_text);
   tcase_add_test(t, texts_in_one_slot_kept_apart);
   tcase_add_test(t, more_statements_than_slots_still_run);
+  suite_add_tcase(s, t);
+  t = tcase_create("sent");
+  tcase_add_checked_fixture(t, setup, teardown);
+  tcase_add_test(t, sent_statement_answers_and_commits);
+  tcase_add_test(t, sent_statement_failure_is_retried_as_any);
+  tcase_add_test(t, statement_while_answer_owed_fails_the_transaction);
+  tcase_add_test(t, answer_left_unread_is_read_before_commit);
   suite_add_tcase(s, t);
   return s;
 }
