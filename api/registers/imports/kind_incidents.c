@@ -168,21 +168,6 @@ static json_t *check(void *state, const json_t *in, json_t *errors, char *key, s
   "  FROM (SELECT (e->>'n')::integer AS n, e, e->>'number' AS number, e->>'reporter' AS reporter "                     \
   "  FROM jsonb_array_elements($2::jsonb) e) j)"
 
-static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b) {
-  const char *params[] = {c->org_param, b->json, b->mode};
-  return db_exec(tx,
-                 "WITH " BATCH " "
-                 "SELECT b.n, 'number', 'exists', (b.prior).id::text FROM b "
-                 "  WHERE (b.prior).id IS NOT NULL AND $3 = 'insert' "
-                 "UNION ALL SELECT b.n, 'reporter', 'unknown_user', NULL FROM b "
-                 "  WHERE (SELECT true FROM users u WHERE u.org_id = $1 AND u.sub = b.reporter) IS NULL "
-                 "UNION ALL SELECT b.n, 'affected_org_unit_ids', 'unknown_unit', NULL FROM b "
-                 "  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(b.e->'affected_org_unit_ids', "
-                 "  '[]')) x WHERE (SELECT true FROM org_units u WHERE u.org_id = $1 AND u.id = x::bigint) IS NULL) "
-                 "ORDER BY 1, 2",
-                 3, params);
-}
-
 /* The incident register's columns and how a checked body gives them (incidents/queries.c). */
 #define COLUMNS                                                                                                        \
   "title, description, type, categories, occurred_at, detected_at, source, affected_systems, "                         \
@@ -200,43 +185,54 @@ static PGresult *check_batch(struct db_tx *tx, struct req_ctx *c, const struct i
   "b->>'number', b->>'reporter', (b->>'reported_at')::timestamptz, coalesce(b->>'status', 'reported'), "               \
   "b->>'status_reason', b->>'kind', $3::bigint"
 
-static enum db_status write_batch(struct db_tx *tx, struct req_ctx *c, const struct import_batch *b, long long *created,
-                                  long long *updated) {
-  const char *params[] = {c->org_param, b->json, b->import_id};
-  enum db_status st;
-  PGresult *r =
-      db_row(tx,
-             "WITH " BATCH ", "
-             "old AS MATERIALIZED (SELECT (b.prior).* FROM b WHERE (b.prior).id IS NOT NULL), "
-             "up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
-             "  SELECT $1, (b->>'reported_at')::timestamptz, (b->>'reported_at')::timestamptz, " VALUES
-             "  FROM jsonb_array_elements($2::jsonb) AS input(b) "
-             "  ON CONFLICT (org_id, number) DO UPDATE SET (" COLUMNS ") = (excluded.title, excluded.description, "
-             "  excluded.type, excluded.categories, excluded.occurred_at, excluded.detected_at, excluded.source, "
-             "  excluded.affected_systems, excluded.affected_org_unit_ids, excluded.severity, excluded.resolution, "
-             "  excluded.lessons_learned, excluded.evidence, excluded.breach, excluded.ksc, excluded.number, "
-             "  excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, excluded.kind, "
-             "  excluded.import_id), revision = i.revision + 1, updated_at = now() "
-             "  WHERE (i.title, i.description, i.type, i.categories, i.occurred_at, i.detected_at, i.source, "
-             "  i.affected_systems, i.affected_org_unit_ids, i.severity, i.resolution, i.lessons_learned, i.evidence, "
-             "  i.breach, i.ksc, i.reporter, i.reported_at, i.status, i.status_reason, i.kind) IS DISTINCT FROM "
-             "  (excluded.title, excluded.description, excluded.type, excluded.categories, excluded.occurred_at, "
-             "  excluded.detected_at, excluded.source, excluded.affected_systems, excluded.affected_org_unit_ids, "
-             "  excluded.severity, excluded.resolution, excluded.lessons_learned, excluded.evidence, excluded.breach, "
-             "  excluded.ksc, excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, "
-             "  excluded.kind) "
-             "  RETURNING i.*, (i.xmax = 0) AS created), "
-             "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
-             "  SELECT $1, 'incident', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
-             "  to_jsonb(old) - 'org_id', to_jsonb(up) - '{org_id,created}'::text[] "
-             "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
-             "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM up",
-             3, params, &st);
-  if (r == NULL) return DB_ERROR;
-  *created = atoll(PQgetvalue(r, 0, 0));
-  *updated = atoll(PQgetvalue(r, 0, 1));
-  PQclear(r);
-  return DB_ONE;
+/* One statement per batch: its problems (rows n, field, code, existing_id) and, when it has
+ * none and write is true, its incidents written with their change-log entries, counted in a
+ * last row (n NULL, created, updated): the batch is parsed and its numbers looked up once, and
+ * the runner parses the next rows while it runs (see kind_processes.c). */
+static const char CHECK_AND_WRITE[] =
+    "WITH " BATCH ", "
+    "errs AS MATERIALIZED ("
+    "SELECT b.n, 'number' AS field, 'exists' AS code, (b.prior).id::text AS existing FROM b "
+    "  WHERE (b.prior).id IS NOT NULL AND $4 = 'insert' "
+    "UNION ALL SELECT b.n, 'reporter', 'unknown_user', NULL FROM b "
+    "  WHERE (SELECT true FROM users u WHERE u.org_id = $1 AND u.sub = b.reporter) IS NULL "
+    "UNION ALL SELECT b.n, 'affected_org_unit_ids', 'unknown_unit', NULL FROM b "
+    "  WHERE EXISTS (SELECT 1 FROM jsonb_array_elements_text(coalesce(b.e->'affected_org_unit_ids', "
+    "  '[]')) x WHERE (SELECT true FROM org_units u WHERE u.org_id = $1 AND u.id = x::bigint) IS NULL)), "
+    "go AS MATERIALIZED (SELECT $5::boolean AND NOT EXISTS (SELECT 1 FROM errs) AS go), "
+    "old AS MATERIALIZED (SELECT (b.prior).* FROM b, go WHERE go.go AND (b.prior).id IS NOT NULL), "
+    "up AS (INSERT INTO incidents AS i (org_id, created_at, updated_at, " COLUMNS ") "
+    "  SELECT $1, (b->>'reported_at')::timestamptz, (b->>'reported_at')::timestamptz, " VALUES
+    "  FROM (SELECT b.e FROM b, go WHERE go.go) AS input(b) "
+    "  ON CONFLICT (org_id, number) DO UPDATE SET (" COLUMNS ") = (excluded.title, excluded.description, "
+    "  excluded.type, excluded.categories, excluded.occurred_at, excluded.detected_at, excluded.source, "
+    "  excluded.affected_systems, excluded.affected_org_unit_ids, excluded.severity, excluded.resolution, "
+    "  excluded.lessons_learned, excluded.evidence, excluded.breach, excluded.ksc, excluded.number, "
+    "  excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, excluded.kind, "
+    "  excluded.import_id), revision = i.revision + 1, updated_at = now() "
+    "  WHERE (i.title, i.description, i.type, i.categories, i.occurred_at, i.detected_at, i.source, "
+    "  i.affected_systems, i.affected_org_unit_ids, i.severity, i.resolution, i.lessons_learned, i.evidence, "
+    "  i.breach, i.ksc, i.reporter, i.reported_at, i.status, i.status_reason, i.kind) IS DISTINCT FROM "
+    "  (excluded.title, excluded.description, excluded.type, excluded.categories, excluded.occurred_at, "
+    "  excluded.detected_at, excluded.source, excluded.affected_systems, excluded.affected_org_unit_ids, "
+    "  excluded.severity, excluded.resolution, excluded.lessons_learned, excluded.evidence, excluded.breach, "
+    "  excluded.ksc, excluded.reporter, excluded.reported_at, excluded.status, excluded.status_reason, "
+    "  excluded.kind) "
+    "  RETURNING i.*, (i.xmax = 0) AS created), "
+    "log AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
+    "  SELECT $1, 'incident', up.id::text, 'import', " IMPORT_LOG_ACTOR ", "
+    "  to_jsonb(old) - 'org_id', to_jsonb(up) - '{org_id,created}'::text[] "
+    "  FROM up LEFT JOIN old ON old.id = up.id ORDER BY up.id) "
+    "SELECT * FROM errs "
+    "UNION ALL SELECT NULL, (SELECT count(*) FROM up WHERE created)::text, "
+    "  (SELECT count(*) FROM up WHERE NOT created)::text, NULL "
+    "ORDER BY 1, 2";
+
+static void check_and_write(const struct req_ctx *c, const struct import_batch *b, int write,
+                            struct import_statement *out) {
+  const char *params[] = {c->org_param, b->json, b->import_id, b->mode, write ? "t" : "f"};
+  *out = (struct import_statement){.sql = CHECK_AND_WRITE, .nparams = 5};
+  memcpy(out->params, params, sizeof params);
 }
 
 /* The yearly counters move past the numbers imported, so the next report of that year gets
@@ -258,7 +254,6 @@ const struct import_kind INCIDENT_IMPORT = {
     .begin = begin,
     .end = free,
     .check = check,
-    .check_batch = check_batch,
-    .write_batch = write_batch,
+    .check_and_write = check_and_write,
     .finish = finish,
 };
