@@ -372,9 +372,14 @@ static int csv_row(const PGresult *row, void *arg) {
     if (i > 0) strbuf_append(&w->line, ";", 1);
     const char *v = PQgetisnull(row, 0, i) ? NULL : PQgetvalue(row, 0, i);
     size_t len = (size_t)PQgetlength(row, 0, i);
-    if (w->kinds[i] == CSV_CELL_TIMESTAMP) {
+    switch (w->kinds[i]) {
+    case CSV_CELL_TIMESTAMP:
       csvw_timestamp(&w->line, v, len);
-    } else {
+      break;
+    case CSV_CELL_JSON_LIST:
+      csvw_json_list(&w->line, v, len);
+      break;
+    default:
       csvw_cell(&w->line, v, len);
     }
   }

@@ -64,9 +64,9 @@ PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const 
 long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                  int (*each)(const PGresult *row, void *arg), void *arg);
 
-/* How a CSV export writes a column (api/lib/csvw.h): as a text cell (zsz_csv), or a
- * timestamptz as zsz_ts(t) #>> '{}' gives it. */
-enum csv_cell_kind { CSV_CELL_TEXT, CSV_CELL_TIMESTAMP };
+/* How a CSV export writes a column (api/lib/csvw.h): as a text cell (zsz_csv), a timestamptz
+ * as zsz_ts(t) #>> '{}' gives it, or a jsonb array of texts joined by ", ". */
+enum csv_cell_kind { CSV_CELL_TEXT, CSV_CELL_TIMESTAMP, CSV_CELL_JSON_LIST };
 
 /* A CSV export's rows, their cells made in C: runs the statement (db_each_row), whose columns
  * are the row's cells as text (ncols of them, kinds[i] says how column i is written, SQL NULL

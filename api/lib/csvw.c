@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "csvw.h"
@@ -76,4 +77,38 @@ void csvw_timestamp(struct strbuf *b, const char *s, size_t len) {
   } else {
     csvw_cell(b, s, len);
   }
+}
+
+void csvw_json_list(struct strbuf *b, const char *s, size_t len) {
+  if (s == NULL) return;
+  json_t *a = json_loadb(s, len, JSON_DECODE_ANY, NULL);
+  if (!json_is_array(a)) {
+    json_decref(a);
+    return;
+  }
+  struct strbuf joined = {0};
+  int any = 0;
+  size_t i;
+  json_t *e;
+  json_array_foreach(a, i, e) {
+    if (json_is_null(e)) continue;
+    if (any) strbuf_append(&joined, ", ", 2);
+    any = 1;
+    if (json_is_string(e)) {
+      strbuf_append(&joined, json_string_value(e), json_string_length(e));
+    } else {
+      char *text = json_dumps(e, JSON_ENCODE_ANY | JSON_COMPACT);
+      if (text != NULL) strbuf_puts(&joined, text);
+      free(text);
+    }
+  }
+  json_decref(a);
+  if (any) {
+    if (joined.oom) {
+      b->oom = 1; /* the row is given up, as any other allocation failure */
+    } else {
+      csvw_cell(b, joined.data ? joined.data : "", joined.len);
+    }
+  }
+  strbuf_free(&joined);
 }

@@ -10,6 +10,7 @@
  * holding ';', '"', CR or LF is then quoted, its quotes doubled. Anything else is as it is.
  * Rows are cells joined by ';' and ended by CRLF (result_csv_row adds the CRLF). */
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "strbuf.h"
@@ -22,5 +23,12 @@ void csvw_cell(struct strbuf *b, const char *s, size_t len);
  * form (a year past 9999 or BC: no record holds one, input is checked to 1900..9999) is
  * written as a plain cell, never a broken row. */
 void csvw_timestamp(struct strbuf *b, const char *s, size_t len);
+
+/* Appends a jsonb array's text ('["identification", "contact"]') as the cell of
+ * string_agg(e, ', ') over jsonb_array_elements_text(a): its strings joined by ", ", JSON
+ * nulls left out, other elements as their JSON text; an empty array, NULL, or a text that is
+ * not an array is an empty cell. The lists exported this way hold strings only (checked on
+ * input). */
+void csvw_json_list(struct strbuf *b, const char *s, size_t len);
 
 #endif

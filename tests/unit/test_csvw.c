@@ -107,6 +107,32 @@ START_TEST(timestamps_as_zsz_ts) {
 }
 END_TEST
 
+static void expect_list(const char *in, const char *want) {
+  struct strbuf b = {0};
+  csvw_json_list(&b, in, in ? strlen(in) : 0);
+  char *text = strbuf_steal(&b);
+  ck_assert_ptr_nonnull(text);
+  ck_assert_msg(strcmp(text, want) == 0, "list cell of [%s]: [%s], want [%s]", in ? in : "(null)", text, want);
+  free(text);
+}
+
+START_TEST(lists_joined_then_quoted) {
+  expect_list("[\"identification\", \"contact\"]", "identification, contact");
+  expect_list("[\"a;b\", \"c\"]", "\"a;b, c\"");
+  expect_list("[\"=x\", \"c\"]", "'=x, c");
+  expect_list("[\"x\", null, \"y\"]", "x, y");
+  expect_list("[\"-3\"]", "-3");
+  expect_list("[]", "");
+  expect_list("[null]", "");
+  expect_list("[\"\"]", "");
+  expect_list(NULL, "");
+  expect_list("null", "");
+  expect_list("{\"a\": 1}", "");
+  expect_list("[1, true]", "1, true");
+  expect_list("[\"unclosed", "");
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("csvw");
   TCase *tc = tcase_create("csvw");
@@ -116,6 +142,7 @@ int main(void) {
   tcase_add_test(tc, plain_numbers_are_spared);
   tcase_add_test(tc, a_cell_ends_at_its_length);
   tcase_add_test(tc, timestamps_as_zsz_ts);
+  tcase_add_test(tc, lists_joined_then_quoted);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
