@@ -130,13 +130,17 @@ long nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, c
   /* only the register's columns: building every card's document (history, actions) would
    * cost most of the time of a large export. The columns come raw and the cells are made in C
    * (db_csv_cells: quoting, formula protection and the timestamps' text, as zsz_csv and
-   * zsz_ts made them in SQL, at a fraction of the cost). */
+   * zsz_ts made them in SQL, at a fraction of the cost). The inner query sorts the raw columns
+   * alone and each card's overdue is computed after the sort from its keys (zsz_nc_overdue_by,
+   * migration 0039): given the whole row, PostgreSQL carried it through the sort. */
   return db_csv_cells(
       tx, res,
-      "SELECT n.number, n.source, n.source_ref, n.severity, p.code, n.owner, n.status, n.round, "
-      "n.created_at, n.closed_at, zsz_nc_days_open(n), CASE WHEN od.overdue THEN 'true' ELSE 'false' END "
-      "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_overdue_of(n) AS od "
-      "LEFT JOIN processes p ON p.org_id = n.org_id AND p.id = n.process_id " NC_FILTER,
+      "SELECT c.number, c.source, c.source_ref, c.severity, c.process_code, c.owner, c.status, c.round, "
+      "c.created_at, c.closed_at, c.days_open, CASE WHEN od.overdue THEN 'true' ELSE 'false' END "
+      "FROM (SELECT n.org_id, n.id, n.number, n.source, n.source_ref, n.severity, p.code AS process_code, n.owner, "
+      "n.status, n.round, n.created_at, n.closed_at, zsz_nc_days_open(n) AS days_open "
+      "FROM nonconformities n LEFT JOIN processes p ON p.org_id = n.org_id AND p.id = n.process_id " NC_FILTER
+      ") AS c CROSS JOIN LATERAL zsz_nc_overdue_by(c.org_id, c.id, c.status) AS od ORDER BY c.number",
       12, params, NC_CSV_CELLS, (int)(sizeof NC_CSV_CELLS / sizeof NC_CSV_CELLS[0]));
 }
 
