@@ -6,8 +6,10 @@
 #include <time.h>
 #include <yder.h>
 
+#include "csvw.h"
 #include "db.h"
 #include "logtext.h"
+#include "strbuf.h"
 #include "validate.h"
 
 #define STMT_SLOTS 256 /* per connection; far more than the distinct statements */
@@ -420,12 +422,49 @@ long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *con
   return tx->failed ? -1 : rows;
 }
 
-static int csv_row(const PGresult *row, void *res) {
-  return result_csv_row(res, PQgetvalue(row, 0, 0), (size_t)PQgetlength(row, 0, 0));
+struct csv_rows {
+  struct result *res;
+  const enum csv_cell_kind *kinds;
+  int ncols;
+  struct strbuf line; /* one row's text, reused from row to row */
+};
+
+static int csv_row(const PGresult *row, void *arg) {
+  struct csv_rows *w = arg;
+  if (PQnfields(row) != w->ncols) {
+    y_log_message(Y_LOG_LEVEL_ERROR, "CSV export: the statement gave %d columns, %d expected", PQnfields(row),
+                  w->ncols); /* the query and its kinds disagree: a defect, never a cut row */
+    result_problem(w->res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return -1;
+  }
+  w->line.len = 0;
+  for (int i = 0; i < w->ncols; i++) {
+    if (i > 0) strbuf_append(&w->line, ";", 1);
+    const char *v = PQgetisnull(row, 0, i) ? NULL : PQgetvalue(row, 0, i);
+    size_t len = (size_t)PQgetlength(row, 0, i);
+    switch (w->kinds[i]) {
+    case CSV_CELL_TIMESTAMP:
+      csvw_timestamp(&w->line, v, len);
+      break;
+    case CSV_CELL_JSON_LIST:
+      csvw_json_list(&w->line, v, len);
+      break;
+    default:
+      csvw_cell(&w->line, v, len);
+    }
+  }
+  if (w->line.oom) {
+    result_problem(w->res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    return -1;
+  }
+  return result_csv_row(w->res, w->line.data ? w->line.data : "", w->line.len);
 }
 
-long db_csv_rows(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params) {
-  long rows = db_each_row(tx, sql, nparams, params, csv_row, res);
+long db_csv_cells(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                  const enum csv_cell_kind *kinds, int ncols) {
+  struct csv_rows w = {.res = res, .kinds = kinds, .ncols = ncols};
+  long rows = db_each_row(tx, sql, nparams, params, csv_row, &w);
+  strbuf_free(&w.line);
   return rows < 0 || res->status >= 400 ? -1 : rows;
 }
 

@@ -73,10 +73,17 @@ PGresult *db_receive(struct db_tx *tx);
 long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                  int (*each)(const PGresult *row, void *arg), void *arg);
 
-/* A CSV export's rows: runs the statement (db_each_row) and appends column 0 of each row to
- * res's spool (result_csv_row; result_csv_begin first). Returns the rows the statement gave, or
- * -1 when it failed (tx->failed) or the spool could not be written (res holds a 500). */
-long db_csv_rows(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params);
+/* How a CSV export writes a column (api/lib/csvw.h): as a text cell (zsz_csv), a timestamptz
+ * as zsz_ts(t) #>> '{}' gives it, or a jsonb array of texts joined by ", ". */
+enum csv_cell_kind { CSV_CELL_TEXT, CSV_CELL_TIMESTAMP, CSV_CELL_JSON_LIST };
+
+/* A CSV export's rows, their cells made in C: runs the statement (db_each_row), whose columns
+ * are the row's cells as text (ncols of them, kinds[i] says how column i is written, SQL NULL
+ * an empty cell), and appends each row, cells joined by ';', to res's spool (result_csv_row;
+ * result_csv_begin first). Returns the rows the statement gave, or -1 when it failed
+ * (tx->failed) or the spool could not be written (res holds a 500). */
+long db_csv_cells(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
+                  const enum csv_cell_kind *kinds, int ncols);
 
 /* Runs a statement whose rows are not needed (a write without RETURNING, a lock): DB_ONE
  * when it ran, DB_ERROR when it failed. */

@@ -47,7 +47,8 @@ void result_duplicate_of(struct result *r, const char *field, long long id, cons
  * combination of parameters, a cursor of another order). */
 void result_bad_param(struct result *r, problem_kind kind, const char *field, msg_id message, ...);
 void result_bad_paramv(struct result *r, problem_kind kind, const char *field, msg_id message, va_list ap);
-/* CSV exports. Every export is built by SQL through zsz_csv() (quoting for ';', quotes and
+/* CSV exports. Every export's cells are made by zsz_csv() in SQL, or by csvw_cell() in C
+ * (api/lib/csvw.h; db_csv_cells), byte for byte the same (quoting for ';', quotes and
  * line breaks; a text starting with = + - @, a tab or a carriage return, unless it is a plain
  * number, is prefixed with ' so that no spreadsheet runs it as a formula: migration 0007).
  * An export never cuts rows silently: one of more than CSV_MAX_ROWS rows is 413

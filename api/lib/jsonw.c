@@ -119,11 +119,11 @@ static int digits(const char *s, size_t n) {
   return 1;
 }
 
-int jsonw_timestamp(struct strbuf *b, const char *s, size_t len) {
+size_t jsonw_timestamp_text(char out[JSONW_TIMESTAMP_MAX], const char *s, size_t len) {
   /* "YYYY-MM-DD HH:MM:SS" then an optional ".ffffff", then "+HH", "+HH:MM" or "+HH:MM:SS" */
   if (len < 22 || !digits(s, 4) || s[4] != '-' || !digits(s + 5, 2) || s[7] != '-' || !digits(s + 8, 2) ||
       s[10] != ' ' || !digits(s + 11, 2) || s[13] != ':' || !digits(s + 14, 2) || s[16] != ':' || !digits(s + 17, 2)) {
-    return -1;
+    return 0;
   }
   size_t p = 19;
   if (s[p] == '.') {
@@ -133,18 +133,16 @@ int jsonw_timestamp(struct strbuf *b, const char *s, size_t len) {
   }
   size_t off = p;
   if (len - off < 3 || (s[off] != '+' && s[off] != '-') || !digits(s + off + 1, 2)) {
-    return -1;
+    return 0;
   }
   size_t rest = len - off - 3; /* after "+HH" */
   if (!(rest == 0 || (rest == 3 && s[off + 3] == ':' && digits(s + off + 4, 2)) ||
         (rest == 6 && s[off + 3] == ':' && digits(s + off + 4, 2) && s[off + 6] == ':' && digits(s + off + 7, 2)))) {
-    return -1;
+    return 0;
   }
-  char out[40];
-  memcpy(out, "\"", 1);
-  memcpy(out + 1, s, 19);
-  out[11] = 'T';
-  size_t n = 20;
+  memcpy(out, s, 19);
+  out[10] = 'T';
+  size_t n = 19;
   memcpy(out + n, s + off, 3);
   n += 3;
   if (rest == 0) {
@@ -154,8 +152,18 @@ int jsonw_timestamp(struct strbuf *b, const char *s, size_t len) {
     memcpy(out + n, s + off + 3, rest);
     n += rest;
   }
-  out[n++] = '"';
-  strbuf_append(b, out, n);
+  return n;
+}
+
+int jsonw_timestamp(struct strbuf *b, const char *s, size_t len) {
+  char out[JSONW_TIMESTAMP_MAX + 2];
+  size_t n = jsonw_timestamp_text(out + 1, s, len);
+  if (n == 0) {
+    return -1;
+  }
+  out[0] = '"';
+  out[n + 1] = '"';
+  strbuf_append(b, out, n + 2);
   return 0;
 }
 

@@ -22,6 +22,11 @@ void jsonw_string(struct strbuf *b, const char *s, size_t len);
  * form, e.g. a year past 9999 or BC, which the caller renders another way. */
 int jsonw_timestamp(struct strbuf *b, const char *s, size_t len);
 
+/* The same text without the quotes, written to out: its length (25 or 28), or 0 when s is not
+ * of that form (nothing written). CSV cells of timestamps (csvw.h) are this text. */
+#define JSONW_TIMESTAMP_MAX 32
+size_t jsonw_timestamp_text(char out[JSONW_TIMESTAMP_MAX], const char *s, size_t len);
+
 /* Appends "name": (a key from the code, not from input: written as it is). */
 void jsonw_key(struct strbuf *b, const char *name);
 

@@ -7,6 +7,7 @@ corrective actions (the responsible employee reads the card and marks its action
 never reopens), overdue and days_open, who reads what, list filters, stats, the CSV register,
 isolation."""
 
+import base64
 import csv
 import datetime
 import io
@@ -909,6 +910,66 @@ COMMIT;
         r = api("GET", with_query(NONCONFORMITIES, limit=2), self.token)
         self.assertEqual([x["number"] for x in self.assertJsonObject(r)["items"]],
                          ["NC/2026/000001", "NC/2026/000002"])
+
+
+class RegisterCsvCellsTest(ApiTest):
+    """Issue 16: the register's CSV cells are made in C (db_csv_cells) from raw columns. The
+    export must be byte for byte what the SQL made before: each row concat_ws(';') of zsz_csv
+    cells (times through zsz_ts). Cards written straight into an organisation of this test
+    alone, with texts the API would not take (line breaks, CR, tab first), closed cards and an
+    overdue one."""
+
+    REFS = ["=HYPERLINK(\"x\";\"y\")", "@SUM(A1)", "+48 12 616", "-2+3", "-3", "+2,5", "",
+            "Zażółć; \"gęślą\" jaźń", "dwie\nlinie", "cr\rlf\r\n", "\tna początku", "\rcr", "-",
+            "ąę", "' już", "a\"b"]
+
+    @classmethod
+    def setUpClass(cls):
+        code = cls.org = uniq("nccells").lower()
+        refs = ", ".join("'" + ref.replace("'", "''") + "'" for ref in cls.REFS)
+        cp = psql(f"""
+BEGIN;
+SET LOCAL zsz.actor = 'test';
+INSERT INTO organisations (code, name, process_scheme) VALUES ('{code}', 'Urząd testowy', 'krakow');
+INSERT INTO processes (org_id, code, name, category)
+  SELECT id, 'GR 1', 'Proces; "testowy"', 'core' FROM organisations WHERE code = '{code}';
+INSERT INTO nonconformities (org_id, number, source, source_ref, severity, process_id, owner, description,
+                             status, created_at, closed_at, round)
+  SELECT o.id, 'NC/2026/' || lpad(r.i::text, 3, '0'), 'other', r.ref, 'minor',
+         p.id, '=' || '{code}.owner', 'Opis',
+         CASE WHEN r.i % 5 = 0 THEN 'closed' ELSE 'open' END,
+         timestamptz '2026-01-02 03:04:05.678+00' + r.i * interval '1 day 1 second',
+         CASE WHEN r.i % 5 = 0 THEN timestamptz '2026-03-01 10:00:00.5+00' END, 1 + r.i % 2
+  FROM organisations o JOIN processes p ON p.org_id = o.id,
+       unnest(ARRAY[{refs}]) WITH ORDINALITY AS r(ref, i)
+  WHERE o.code = '{code}';
+INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date, status)
+  SELECT n.org_id, n.id, 'corrective', 'Działanie', 'x', date '2020-01-01', 'open'
+  FROM nonconformities n JOIN organisations o ON o.id = n.org_id AND o.code = '{code}'
+  WHERE n.number IN ('NC/2026/002', 'NC/2026/005');
+COMMIT;
+""")
+        if cp.returncode != 0:
+            raise AssertionError(f"psql failed: {cp.stderr}")
+        cls.token = make_token(f"{code}.plenipotentiary", org=code, roles=["plenipotentiary"])
+
+    def test_export_is_what_zsz_csv_made(self):
+        r = api("GET", NONCONFORMITIES, self.token, headers={"Accept": "text/csv"})
+        self.assertStatus(r, 200)
+        want = psql_value(f"""
+SET TIME ZONE 'UTC';
+SELECT replace(encode(convert_to(coalesce(string_agg(concat_ws(';', zsz_csv(n.number), zsz_csv(n.source),
+  zsz_csv(n.source_ref), zsz_csv(n.severity), zsz_csv(p.code), zsz_csv(n.owner), zsz_csv(n.status), n.round,
+  zsz_csv(zsz_ts(n.created_at) #>> '{{}}'), zsz_csv(zsz_ts(n.closed_at) #>> '{{}}'), zsz_nc_days_open(n),
+  CASE WHEN od.overdue THEN 'true' ELSE 'false' END) || E'\\r\\n', '' ORDER BY n.number), ''), 'UTF8'), 'base64'), E'\\n', '')
+FROM nonconformities n JOIN organisations o ON o.id = n.org_id AND o.code = '{self.org}'
+  CROSS JOIN LATERAL zsz_nc_overdue_of(n) AS od LEFT JOIN processes p ON p.org_id = n.org_id AND p.id = n.process_id
+""")
+        body = base64.b64decode(want)
+        self.assertEqual(body.count(b"'=HYPERLINK"), 1)
+        self.assertIn(b";true\r\n", body)  # an overdue card is among them
+        header = ("\ufeff" + ";".join(REGISTER_COLUMNS) + "\r\n").encode("utf-8")
+        self.assertEqual(r.raw, header + body)
 
 
 class IsolationTest(ApiTest):

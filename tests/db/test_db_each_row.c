@@ -1,5 +1,5 @@
 /* Database suite: rows handed over one at a time (db_each_row, libpq's single-row mode) and
- * the CSV spool they feed (db_csv_rows, result_csv_begin/row/end): every row in order, a
+ * the CSV spool they feed (db_csv_cells, result_csv_begin/row/end): every row in order, a
  * stop that leaves the connection clean, a statement failing half-way, the spool's bytes. */
 
 #include <check.h>
@@ -109,16 +109,19 @@ START_TEST(a_failure_half_way) {
 }
 END_TEST
 
+static const enum csv_cell_kind CSV_KINDS[] = {CSV_CELL_TEXT, CSV_CELL_TEXT, CSV_CELL_TIMESTAMP};
+
 static void csv_work(struct db_tx *tx, void *arg, struct result *res) {
   long *rows = arg;
-  if (result_csv_begin(res, "a;b") != 0) {
+  if (result_csv_begin(res, "a;b;c") != 0) {
     return;
   }
-  /* one row given with its CRLF already, the others without */
-  *rows = db_csv_rows(tx, res,
-                      "SELECT CASE WHEN g = 2 THEN g || ';x' || E'\\r\\n' ELSE g || ';y' END "
-                      "FROM generate_series(1, 3) AS g ORDER BY g",
-                      0, NULL);
+  /* cells made in C: a number, a text to quote (row 2) or NULL, a timestamp to the second */
+  *rows = db_csv_cells(tx, res,
+                       "SELECT g, CASE WHEN g = 2 THEN 'x;' || E'\\r\\n' END, "
+                       "timestamptz '2026-11-20 10:00:00.75+00' + g * interval '1 hour' "
+                       "FROM generate_series(1, 3) AS g ORDER BY g",
+                       0, NULL, CSV_KINDS, 3);
   if (*rows >= 0) {
     result_csv_end(res);
   }
@@ -133,11 +136,12 @@ START_TEST(the_spool_holds_the_export) {
   ck_assert_int_eq(res.status, 200);
   ck_assert_str_eq(res.content_type, "text/csv; charset=utf-8");
   ck_assert_ptr_nonnull(res.spool);
-  char buf[128] = {0};
+  char buf[256] = {0};
   rewind(res.spool);
   size_t n = fread(buf, 1, sizeof buf - 1, res.spool);
   const char want[] = "\xEF\xBB\xBF"
-                      "a;b\r\n1;y\r\n2;x\r\n3;y\r\n";
+                      "a;b;c\r\n1;;2026-11-20T11:00:00+00:00\r\n2;\"x;\r\n\";2026-11-20T12:00:00+00:00\r\n"
+                      "3;;2026-11-20T13:00:00+00:00\r\n";
   ck_assert_uint_eq(n, sizeof want - 1);
   ck_assert_int_eq(memcmp(buf, want, n), 0);
   result_reset(&res); /* closes the spool */

@@ -289,11 +289,16 @@ enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const cha
                     2, params);
 }
 
-/* The breaches of a year ($1 organisation, $2 year), each with its section s.b ('{}' when
- * none), in number order. */
+/* The breaches of a year ($1 organisation, $2 year, 2000..2100), each with its section s.b
+ * ('{}' when none). The year as a range of reported_at (the session's time zone is UTC, as
+ * extract(year ...) read it): PostgreSQL then estimates the rows (it took extract's for 0.5 %
+ * of them) and reads a year's register in number order from the (org_id, number) index
+ * instead of sorting the finished rows (a sort that spilled 72 MB to disk at 100,000). */
 #define BREACHES_OF_YEAR                                                                                               \
   "FROM incidents i CROSS JOIN LATERAL (SELECT coalesce(i.breach, '{}') AS b) AS s "                                   \
-  "WHERE i.org_id = $1 AND i.type = 'personal_data_breach' AND extract(year FROM i.reported_at) = $2::integer "
+  "WHERE i.org_id = $1 AND i.type = 'personal_data_breach' "                                                           \
+  "AND i.reported_at >= make_timestamptz($2::integer, 1, 1, 0, 0, 0) "                                                 \
+  "AND i.reported_at < make_timestamptz($2::integer + 1, 1, 1, 0, 0, 0) "
 
 enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year};
@@ -317,32 +322,27 @@ enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const c
       200);
 }
 
+/* the breach register's CSV columns (BREACH_COLUMNS): texts as zsz_csv makes them, the
+ * incident's two times as zsz_ts (the breach section's times are stored as their text), the
+ * data categories joined by ", " (a subquery per row in SQL: 40 % of the statement's time) */
+static const enum csv_cell_kind BREACH_CSV_CELLS[] = {
+    CSV_CELL_TEXT,      CSV_CELL_TIMESTAMP, CSV_CELL_TEXT, CSV_CELL_TIMESTAMP, CSV_CELL_TEXT,
+    CSV_CELL_JSON_LIST, CSV_CELL_TEXT,      CSV_CELL_TEXT, CSV_CELL_TEXT,      CSV_CELL_TEXT,
+    CSV_CELL_TEXT,      CSV_CELL_TEXT,      CSV_CELL_TEXT, CSV_CELL_TEXT,      CSV_CELL_TEXT,
+    CSV_CELL_TEXT,      CSV_CELL_TEXT,      CSV_CELL_TEXT, CSV_CELL_TEXT};
+
 long breach_register_q_csv(struct db_tx *tx, const char *org, const char *year, struct result *res) {
   const char *params[] = {org, year, CSV_FETCH_ROWS_TEXT};
-  /* the cells' texts made in the inner query, zsz_csv applied outside (see nonconformities_q_csv:
-   * an inlined zsz_csv computed an expression given to it four times) */
-  return db_csv_rows(
-      tx, res,
-      "SELECT concat_ws(';', zsz_csv(c.number), zsz_csv(c.occurred_at), zsz_csv(c.aware_at), zsz_csv(c.reported_at), "
-      "zsz_csv(c.breach_nature), zsz_csv(c.data_categories), zsz_csv(c.subjects_count), zsz_csv(c.records_count), "
-      "zsz_csv(c.likely_consequences), zsz_csv(c.measures_taken), zsz_csv(c.risk_level), zsz_csv(c.uodo_notified_at), "
-      "zsz_csv(c.uodo_reference), zsz_csv(c.uodo_not_notified_reason), zsz_csv(c.uodo_late_reason), "
-      "zsz_csv(c.subjects_notified_at), zsz_csv(c.subjects_notification_method), zsz_csv(c.subjects_exemption), "
-      "zsz_csv(c.subjects_exemption_justification)) "
-      "FROM (SELECT i.number, zsz_ts(i.occurred_at) #>> '{}' AS occurred_at, b->>'aware_at' AS aware_at, "
-      "zsz_ts(i.reported_at) #>> '{}' AS reported_at, b->>'breach_nature' AS breach_nature, "
-      "(SELECT string_agg(c, ', ') FROM jsonb_array_elements_text(coalesce(b->'data_categories', '[]')) c) "
-      "  AS data_categories, "
-      "b->>'subjects_count' AS subjects_count, b->>'records_count' AS records_count, "
-      "b->>'likely_consequences' AS likely_consequences, b->>'measures_taken' AS measures_taken, "
-      "b->>'risk_level' AS risk_level, b->>'uodo_notified_at' AS uodo_notified_at, "
-      "b->>'uodo_reference' AS uodo_reference, b->>'uodo_not_notified_reason' AS uodo_not_notified_reason, "
-      "b->>'uodo_late_reason' AS uodo_late_reason, b->>'subjects_notified_at' AS subjects_notified_at, "
-      "b->>'subjects_notification_method' AS subjects_notification_method, "
-      "b->>'subjects_exemption' AS subjects_exemption, "
-      "b->>'subjects_exemption_justification' AS subjects_exemption_justification " BREACHES_OF_YEAR
-      "ORDER BY i.number LIMIT $3::integer) AS c ORDER BY c.number",
-      3, params);
+  /* raw columns, the cells made in C (db_csv_cells, see nonconformities_q_csv) */
+  return db_csv_cells(tx, res,
+                      "SELECT i.number, i.occurred_at, b->>'aware_at', i.reported_at, b->>'breach_nature', "
+                      "b->'data_categories', "
+                      "b->>'subjects_count', b->>'records_count', b->>'likely_consequences', b->>'measures_taken', "
+                      "b->>'risk_level', b->>'uodo_notified_at', b->>'uodo_reference', b->>'uodo_not_notified_reason', "
+                      "b->>'uodo_late_reason', b->>'subjects_notified_at', b->>'subjects_notification_method', "
+                      "b->>'subjects_exemption', b->>'subjects_exemption_justification' " BREACHES_OF_YEAR
+                      "ORDER BY i.number LIMIT $3::integer",
+                      3, params, BREACH_CSV_CELLS, (int)(sizeof BREACH_CSV_CELLS / sizeof BREACH_CSV_CELLS[0]));
 }
 
 enum db_status incidents_q_stats(struct db_tx *tx, const char *org, const char *year, struct result *res) {

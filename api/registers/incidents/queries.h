@@ -87,8 +87,8 @@ enum db_status deadline_rules_q_put(struct db_tx *tx, const char *org, const cha
 
 /* The breach register (GDPR art. 33(5)) of the year as JSON: res 200. */
 enum db_status breach_register_q_json(struct db_tx *tx, const char *org, const char *year, struct result *res);
-/* The same as CSV rows built by zsz_csv, appended to res's spool (db_csv_rows), at most
- * CSV_FETCH_ROWS_TEXT of them: the rows given, or -1 (failed). */
+/* The same as CSV rows (cells made in C as zsz_csv makes them) appended to res's spool
+ * (db_csv_cells), at most CSV_FETCH_ROWS_TEXT of them: the rows given, or -1 (failed). */
 long breach_register_q_csv(struct db_tx *tx, const char *org, const char *year, struct result *res);
 
 /* Counts of the year's incidents and of their deadlines by state: res 200. */

@@ -41,9 +41,9 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
  * year. A page: rows of (document, number) after the number after, fetch rows at most. */
 PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                                  const char *const filter[7], const char *after, int fetch);
-/* The same rows as CSV lines (zsz_csv cells) appended to res's spool (db_csv_rows), at most
- * CSV_MAX_ROWS + 1 of them so that the caller can tell an export that is too large: the rows
- * given, or -1 (failed). */
+/* The same rows as CSV lines (cells made in C as zsz_csv makes them) appended to res's spool
+ * (db_csv_cells), at most CSV_MAX_ROWS + 1 of them so that the caller can tell an export that
+ * is too large: the rows given, or -1 (failed). */
 long nonconformities_q_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                            const char *const filter[7], struct result *res);
 
