@@ -246,6 +246,35 @@ START_TEST(csv_cells_as_zsz_csv) {
 }
 END_TEST
 
+START_TEST(period_labels_as_0034) {
+  /* migration 0038's zsz_period_label against 0034's (to_char), for every frequency (and
+   * none, and an unknown one), k from 0 to the periods of a year, and NULLs */
+  long long differ = dbt_int(
+      "SELECT count(*) FROM unnest(ARRAY['monthly', 'quarterly', 'half_yearly', 'yearly', 'weekly', NULL]) AS f "
+      "CROSS JOIN unnest(ARRAY[2000, 2026, 2100, NULL]) AS y "
+      "CROSS JOIN (SELECT generate_series(0, 12) UNION ALL SELECT NULL) AS ks(k) "
+      "WHERE (k IS NULL OR f IS DISTINCT FROM 'quarterly' AND f IS DISTINCT FROM 'half_yearly' AND "
+      "       f IS DISTINCT FROM 'yearly' OR k <= 12 / zsz_frequency_months(f)) "
+      "AND zsz_period_label(f, y, k) IS DISTINCT FROM "
+      "  y::text || CASE f WHEN 'monthly' THEN '-' WHEN 'quarterly' THEN '-Q' WHEN 'half_yearly' THEN '-H' "
+      "                    WHEN 'yearly' THEN '' END "
+      "  || to_char(k, CASE f WHEN 'monthly' THEN 'FM00' WHEN 'yearly' THEN 'FM\"\"' ELSE 'FM9999999990' END)",
+      0, NULL);
+  ck_assert_int_eq(differ, 0);
+  /* and it is not vacuous: the quarters' labels */
+  char *q = dbt_text("SELECT string_agg(zsz_period_label('quarterly', 2026, k), ',' ORDER BY k) "
+                     "FROM generate_series(1, 4) AS k",
+                     0, NULL);
+  ck_assert_str_eq(q, "2026-Q1,2026-Q2,2026-Q3,2026-Q4");
+  free(q);
+  char *m = dbt_text("SELECT zsz_period_label('monthly', 2026, 3) || ' ' || zsz_period_label('yearly', 2026, 1) || "
+                     "'|' || zsz_period_label('half_yearly', 2026, 2)",
+                     0, NULL);
+  ck_assert_str_eq(m, "2026-03 2026|2026-H2");
+  free(m);
+}
+END_TEST
+
 int main(void) {
   dbt_init();
   Suite *s = suite_create("objective_render");
@@ -253,6 +282,7 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, report_renders_as_the_sql_did);
   tcase_add_test(tc, csv_cells_as_zsz_csv);
+  tcase_add_test(tc, period_labels_as_0034);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -325,39 +325,40 @@ enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, c
  * the objectives' health from them (zsz_health_of_rank over zsz_health_rank, the rule of
  * zsz_objective_health_of). $1 org, $2 year. Then the rows of documents.h: the objectives
  * (with their health and process's code) and the indicators, all columns text; the sort keys
- * after the kind: part (0 objectives, 1 processes), objective code, objective id, indicator
- * id (none for the objective's row, first), period (none for the indicator's row, first). */
+ * after the kind: part (0 objectives, 1 processes), the objective's place by code and id
+ * (numbered once over the objectives: sorting every row on the code's text cost more), the
+ * indicator's id (none for the objective's row, first), the period (none for the indicator's
+ * row, first). */
+// clang-format off
 #define REPORT_ROWS                                                                                                    \
-  "WITH obj AS MATERIALIZED (SELECT o.* FROM objectives o "                                                            \
+  "WITH obj AS MATERIALIZED (SELECT o.*, row_number() OVER (ORDER BY o.code, o.id) AS place FROM objectives o "        \
   "  WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled'), "                                      \
-  "ind AS MATERIALIZED (SELECT i.*, obj.code AS objective_code, s.latest_period, s.latest_value, s.attainment, "       \
+  "ind AS MATERIALIZED (SELECT i.*, obj.place AS objective_place, s.latest_period, s.latest_value, s.attainment, "     \
   "  s.stale, s.health FROM obj JOIN indicators i ON i.org_id = $1 AND i.objective_id = obj.id "                       \
   "  CROSS JOIN LATERAL zsz_indicator_calc(i, $2::integer) AS s), "                                                    \
   "oh AS (SELECT ind.objective_id, min(zsz_health_rank(ind.health)) AS worst FROM ind GROUP BY ind.objective_id) "     \
-  "SELECT " OBJECTIVE_COLUMNS(                                                                                         \
-      "obj",                                                                                                           \
-      "zsz_health_of_rank(oh.worst)") ", p.code, 'o', 0, obj.code, obj.id, "                                           \
-                                      "  NULL::bigint, NULL::text "                                                    \
-                                      "FROM obj LEFT JOIN oh ON oh.objective_id = obj.id LEFT JOIN processes p ON "    \
-                                      "p.org_id = $1 AND p.id = obj.process_id "                                       \
-                                      "UNION ALL SELECT " INDICATOR_COLUMNS(                                           \
-                                          "ind",                                                                       \
-                                          "ind") ", NULL, 'i', 0, ind.objective_code, ind.objective_id, ind.id, "      \
-                                                 "  NULL FROM ind "
+  "SELECT " OBJECTIVE_COLUMNS("obj", "zsz_health_of_rank(oh.worst)") ", p.code, 'o', 0, obj.place, NULL::bigint, "     \
+  "  NULL::text "                                                                                                      \
+  "FROM obj LEFT JOIN oh ON oh.objective_id = obj.id "                                                                 \
+  "LEFT JOIN processes p ON p.org_id = $1 AND p.id = obj.process_id "                                                  \
+  "UNION ALL SELECT " INDICATOR_COLUMNS("ind", "ind") ", NULL, 'i', 0, ind.objective_place, ind.id, NULL FROM ind "
 #define NULLS10 "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "
 
-/* JSON: also the readings, and the processes of the totals. */
-const char OBJECTIVES_REPORT_ROWS_SQL[] = REPORT_ROWS "UNION ALL SELECT " READING_COLUMNS(
-    "r") ", " NULLS10 "NULL, NULL, NULL, 'r', 0, ind.objective_code, "
-         "ind.objective_id, ind.id, r.period "
-         "FROM ind JOIN indicator_readings r ON r.org_id = $1 AND r.indicator_id = ind.id "
-         "UNION ALL SELECT p.id::text, p.code, p.name, " NULLS10 NULLS10 "'p', 1, p.code, p.id, NULL, NULL "
-         "FROM processes p WHERE p.org_id = $1 AND p.id IN (SELECT obj.process_id FROM obj) "
-         "ORDER BY 25, 26, 27, 28 NULLS FIRST, 29 NULLS FIRST";
+/* JSON: also the readings, and the processes of the totals (numbered by code). */
+const char OBJECTIVES_REPORT_ROWS_SQL[] =
+    REPORT_ROWS
+    "UNION ALL SELECT " READING_COLUMNS("r") ", " NULLS10 "NULL, NULL, NULL, 'r', 0, ind.objective_place, ind.id, "
+    "  r.period "
+    "FROM ind JOIN indicator_readings r ON r.org_id = $1 AND r.indicator_id = ind.id "
+    "UNION ALL SELECT p.id::text, p.code, p.name, " NULLS10 NULLS10 "'p', 1, row_number() OVER (ORDER BY p.code), "
+    "  NULL, NULL "
+    "FROM processes p WHERE p.org_id = $1 AND p.id IN (SELECT obj.process_id FROM obj) "
+    "ORDER BY 25, 26, 27 NULLS FIRST, 28 NULLS FIRST";
 
 /* CSV: objectives and indicators; more than 2 * CSV_MAX_ROWS + 1 rows are more than
  * CSV_MAX_ROWS lines (an objective's line count is at least half its rows) */
-const char OBJECTIVES_REPORT_CSV_ROWS_SQL[] = REPORT_ROWS "ORDER BY 25, 26, 27, 28 NULLS FIRST LIMIT $3::integer";
+const char OBJECTIVES_REPORT_CSV_ROWS_SQL[] = REPORT_ROWS "ORDER BY 25, 26, 27 NULLS FIRST LIMIT $3::integer";
+// clang-format on
 
 PGresult *objectives_q_report_rows(struct db_tx *tx, const char *org, const char *year) {
   const char *params[] = {org, year};
