@@ -116,11 +116,16 @@ static void by_health(struct strbuf *b, const int counts[NHEALTHS]) {
 
 void objectives_report_json(struct strbuf *b, const char *year, const PGresult *rows) {
   int n = PQntuples(rows);
+  /* the values' bytes, plus room for each member's name and punctuation: the document in one
+   * allocation */
   size_t estimate = 256;
-  for (int i = 0; i < n; i++)
-    for (int k = 0; k < REPORT_WIDTH; k++)
+  for (int i = 0; i < n; i++) {
+    char kind = PQgetvalue(rows, i, REPORT_KIND_COL)[0];
+    int ncols = kind == 'o' ? OBJECTIVE_NCOLS : kind == 'i' ? INDICATOR_NCOLS : kind == 'r' ? READING_NCOLS : 3;
+    for (int k = 0; k < ncols; k++)
       estimate += (size_t)PQgetlength(rows, i, k) + 20;
-  strbuf_reserve(b, estimate);
+  }
+  strbuf_reserve(b, estimate + estimate / 16);
 
   struct objective_tally *tally = calloc((size_t)n + 1, sizeof *tally);
   int nobj = 0, in_objective = 0, in_indicator = 0, first_indicator = 1, first_reading = 1, totals_done = 0;
