@@ -122,6 +122,25 @@ class PageETagTest(ApiTest):
         self.assertEqual([x["health"] for x in self.assertJsonObject(r, 200)["items"]], ["achieved"])
         self.assertNotEqual(r.headers.get("ETag"), tag)
 
+    def test_an_indicator_page_tag_follows_the_computed_state(self):
+        # an indicator's document holds its latest reading, attainment, staleness and health,
+        # none of them covered by its revision: a reading moves the page's tag
+        o = create_objective()
+        i = create_indicator(o)
+        path = f"/api/v1/objectives/{o['id']}/indicators"
+        first = get(path, plenipotentiary())
+        self.assertEqual([x["latest_value"] for x in self.assertJsonObject(first, 200)["items"]], [None])
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^W/"p[0-9a-f]{16}"$')
+        self.assertEqual(get(path, plenipotentiary(), **{"If-None-Match": tag}).status, 304)
+        revision = get(f"/api/v1/indicators/{i['id']}", plenipotentiary()).headers.get("ETag")
+        record_reading(i, f"{current_year()}-Q1", "40")
+        self.assertEqual(get(f"/api/v1/indicators/{i['id']}", plenipotentiary()).headers.get("ETag"), revision)
+        r = get(path, plenipotentiary(), **{"If-None-Match": tag})
+        items = self.assertJsonObject(r, 200)["items"]
+        self.assertEqual([(x["latest_value"], x["attainment"]) for x in items], [("40", "40.0")])
+        self.assertNotEqual(r.headers.get("ETag"), tag)
+
     def test_pages_of_other_registers_carry_a_tag(self):
         path = "/api/v1/audits?limit=2"
         r = get(path, plenipotentiary())

@@ -1,11 +1,11 @@
 /* The objective register's documents rendered in C (api/registers/objectives/documents.c)
  * against SQL: the annual report (JSON and CSV) against the SQL that built it before issue 16
- * rendered it in C (kept here, verbatim, as the definition of the document), and a single
- * objective against zsz_objective_json. Every organisation and year of the database, and in a
- * transaction rolled back at the end objectives with every kind of text (quotes, control
- * characters, Polish letters, formula-like cells, ; and line breaks), no indicators, an
- * indicator without readings, locked readings, provenance and a cancelled objective; in
- * several session time zones (the timestamps' offsets follow the session's). */
+ * rendered it in C (kept here, verbatim, as the definition of the document), and single
+ * objectives and indicators against zsz_objective_json and zsz_indicator_json. Every organisation and year of the
+ * database, and in a transaction rolled back at the end objectives with every kind of text (quotes, control characters,
+ * Polish letters, formula-like cells, ; and line breaks), no indicators, an indicator without readings, locked
+ * readings, provenance and a cancelled objective; in several session time zones (the timestamps' offsets follow the
+ * session's). */
 
 #include <check.h>
 #include <jansson.h>
@@ -166,6 +166,31 @@ static int compare_objectives(PGconn *pg) {
   return n;
 }
 
+/* Every indicator as its single read selects it (queries.c) against zsz_indicator_json. */
+static int compare_indicators(PGconn *pg) {
+  PGresult *r =
+      PQexec(pg, "SELECT " INDICATOR_COLUMNS(
+                     "i", "s") ", i.revision::text, zsz_indicator_json(i)::text "
+                               "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                               "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s ORDER BY i.id");
+  ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+  int doc_col = INDICATOR_SHAPE.revision_col + 1;
+  for (int i = 0; i < PQntuples(r); i++) {
+    struct strbuf b = {0};
+    render_record(&b, r, i, &INDICATOR_SHAPE);
+    char *text = strbuf_steal(&b);
+    json_t *mine = json_loads(text, 0, NULL), *theirs = json_loads(PQgetvalue(r, i, doc_col), 0, NULL);
+    ck_assert_msg(mine != NULL && theirs != NULL && json_equal(mine, theirs), "indicator %s:\n C:   %s\n SQL: %s",
+                  PQgetvalue(r, i, 0), text, PQgetvalue(r, i, doc_col));
+    json_decref(mine);
+    json_decref(theirs);
+    free(text);
+  }
+  int n = PQntuples(r);
+  PQclear(r);
+  return n;
+}
+
 START_TEST(report_renders_as_the_sql_did) {
   PGconn *pg = dbt_owner();
   run(pg, "BEGIN");
@@ -221,6 +246,7 @@ START_TEST(report_renders_as_the_sql_did) {
     run(pg, set);
     ck_assert_uint_gt(compare_all_reports(pg), 3);
     ck_assert_int_gt(compare_objectives(pg), 4);
+    ck_assert_int_gt(compare_indicators(pg), 8);
   }
   run(pg, "ROLLBACK");
 }

@@ -71,34 +71,42 @@ enum db_status objectives_q_insert(struct db_tx *tx, const char *org, const char
       2, params, res, id_out);
 }
 
-enum db_status objectives_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
-  const char *params[] = {org, id};
-  /* rendered in C (documents.c); no 304 on the revision: the health is not covered by it */
-  PGresult *r = db_exec(tx,
-                        "SELECT " OBJECTIVE_COLUMNS(
-                            "o", "h.health") ", o.revision::text "
-                                             "FROM objectives o CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
-                                             "WHERE o.org_id = $1 AND o.id = $2",
-                        2, params);
+/* A single record rendered in C (documents.c): the row of sql as shape, its revision at
+ * shape->revision_col for the ETag; res 200, or 404 with not_found. Never 304: the objective's
+ * and the indicator's documents hold computed state (health, attainment...) that the revision
+ * does not cover. */
+static enum db_status record_rendered(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                                      const char *const *params, const struct record_shape *shape, msg_id not_found) {
+  PGresult *r = db_exec(tx, sql, nparams, params);
   if (r == NULL) {
     return DB_ERROR;
   }
   if (PQntuples(r) == 0) {
     PQclear(r);
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_OBJECTIVE);
+    result_problem(res, PROBLEM_NOT_FOUND, not_found);
     return DB_NONE;
   }
   struct strbuf b = {0};
-  render_record(&b, r, 0, &OBJECTIVE_SHAPE);
+  render_record(&b, r, 0, shape);
   free(res->raw_body);
   res->raw_body = strbuf_steal(&b);
   res->status = 200;
-  res->etag = atoll(PQgetvalue(r, 0, OBJECTIVE_SHAPE.revision_col));
+  res->etag = atoll(PQgetvalue(r, 0, shape->revision_col));
   PQclear(r);
   if (res->raw_body == NULL) {
     result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory */
   }
   return DB_ONE;
+}
+
+enum db_status objectives_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
+  const char *params[] = {org, id};
+  return record_rendered(tx, res,
+                         "SELECT " OBJECTIVE_COLUMNS(
+                             "o", "h.health") ", o.revision::text "
+                                              "FROM objectives o CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
+                                              "WHERE o.org_id = $1 AND o.id = $2",
+                         2, params, &OBJECTIVE_SHAPE, MSG_NOT_FOUND_OBJECTIVE);
 }
 
 enum db_status objectives_q_exists(struct db_tx *tx, const char *org, const char *id) {
@@ -402,12 +410,18 @@ enum db_status objectives_q_indicator_insert(struct db_tx *tx, const char *org, 
                        3, params, res, id_out);
 }
 
+/* An indicator's columns with its computed state (zsz_indicator_calc in its objective's year,
+ * inlined), as INDICATOR_SHAPE reads them. */
+#define INDICATOR_FROM                                                                                                 \
+  "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "                              \
+  "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s "
+
 enum db_status objectives_q_indicator_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
   const char *params[] = {org, id};
-  record_get(tx, res,
-             "SELECT zsz_indicator_json(i)::text, i.revision FROM indicators i WHERE i.org_id = $1 AND i.id = $2", 2,
-             params, MSG_NOT_FOUND_INDICATOR);
-  return found(tx, res);
+  return record_rendered(tx, res,
+                         "SELECT " INDICATOR_COLUMNS("i", "s") ", i.revision::text " INDICATOR_FROM
+                                                               "WHERE i.org_id = $1 AND i.id = $2",
+                         2, params, &INDICATOR_SHAPE, MSG_NOT_FOUND_INDICATOR);
 }
 
 enum db_status objectives_q_indicator_exists(struct db_tx *tx, const char *org, const char *id) {
@@ -420,11 +434,17 @@ PGresult *objectives_q_indicators(struct db_tx *tx, const char *org, const char 
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, objective_id, after, n};
-  return db_exec(tx,
-                 "SELECT zsz_indicator_json(i)::text, i.id::text FROM indicators i "
-                 "WHERE i.org_id = $1 AND i.objective_id = $2 AND ($3::bigint IS NULL OR i.id > $3::bigint) "
-                 "ORDER BY i.id LIMIT $4",
-                 4, params);
+  /* after the columns the document's version for the page's ETag: the revision and the
+   * computed state it does not cover (the latest reading, staleness, health) */
+  return db_exec(
+      tx,
+      "SELECT " INDICATOR_COLUMNS(
+          "i", "s") ", "
+                    "format('%s|%s|%s|%s|%s', i.revision, s.latest_period, s.latest_value, s.stale, s.health), "
+                    "i.id::text " INDICATOR_FROM
+                    "WHERE i.org_id = $1 AND i.objective_id = $2 AND ($3::bigint IS NULL OR i.id > $3::bigint) "
+                    "ORDER BY i.id LIMIT $4",
+      4, params);
 }
 
 enum db_status objectives_q_indicator_lock(struct db_tx *tx, const char *org, const char *id,

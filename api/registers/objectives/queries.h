@@ -103,7 +103,8 @@ enum db_status objectives_q_indicator_insert(struct db_tx *tx, const char *org, 
                                              const char *body, struct result *res, char *id_out);
 enum db_status objectives_q_indicator_get(struct db_tx *tx, const char *org, const char *id, struct result *res);
 enum db_status objectives_q_indicator_exists(struct db_tx *tx, const char *org, const char *id);
-/* A page of an objective's indicators by id (1 key). */
+/* A page of an objective's indicators by id: rows as INDICATOR_SHAPE (documents.h), then the
+ * document's version (revision and computed state, for the page's ETag), then 1 key. */
 PGresult *objectives_q_indicators(struct db_tx *tx, const char *org, const char *objective_id, const char *after,
                                   int fetch);
 
