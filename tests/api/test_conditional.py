@@ -1,7 +1,8 @@
 """Conditional reads and compression (issue 16): ETags on single records and on list pages,
 If-None-Match answered 304 without a body, gzip for long bodies with Vary: Accept-Encoding."""
 
-from .client import ApiTest, api, create_nc, create_process, employee, plenipotentiary, with_query
+from .client import (ApiTest, api, create_indicator, create_nc, create_objective, create_process,
+                     current_year, employee, plenipotentiary, record_reading, with_query)
 
 PROCESSES = "/api/v1/processes"
 
@@ -101,8 +102,47 @@ class PageETagTest(ApiTest):
             r = get(path, **{"If-None-Match": 'W/"p0000000000000000"'})
             self.assertEqual(self.assertJsonObject(r, 200)["items"][0]["id"], child["id"])
 
+    def test_an_objective_page_tag_follows_the_health(self):
+        # objectives' pages are rendered in C: their tag hashes each objective's revision and
+        # health, which moves with a reading while the revision stays
+        p = create_process()
+        o = create_objective(process_id=p["id"])
+        i = create_indicator(o)  # increase from 0 to 100, quarterly
+        path = with_query("/api/v1/objectives", process_id=p["id"])
+        first = get(path, plenipotentiary())
+        items = self.assertJsonObject(first, 200)["items"]
+        self.assertEqual([(x["id"], x["health"]) for x in items], [(o["id"], "no_data")])
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^W/"p[0-9a-f]{16}"$')
+        self.assertEqual(get(path, plenipotentiary(), **{"If-None-Match": tag}).status, 304)
+        revision = get(f"/api/v1/objectives/{o['id']}", plenipotentiary()).headers.get("ETag")
+        record_reading(i, f"{current_year()}-Q1", "100")
+        self.assertEqual(get(f"/api/v1/objectives/{o['id']}", plenipotentiary()).headers.get("ETag"), revision)
+        r = get(path, plenipotentiary(), **{"If-None-Match": tag})
+        self.assertEqual([x["health"] for x in self.assertJsonObject(r, 200)["items"]], ["achieved"])
+        self.assertNotEqual(r.headers.get("ETag"), tag)
+
+    def test_an_indicator_page_tag_follows_the_computed_state(self):
+        # an indicator's document holds its latest reading, attainment, staleness and health,
+        # none of them covered by its revision: a reading moves the page's tag
+        o = create_objective()
+        i = create_indicator(o)
+        path = f"/api/v1/objectives/{o['id']}/indicators"
+        first = get(path, plenipotentiary())
+        self.assertEqual([x["latest_value"] for x in self.assertJsonObject(first, 200)["items"]], [None])
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^W/"p[0-9a-f]{16}"$')
+        self.assertEqual(get(path, plenipotentiary(), **{"If-None-Match": tag}).status, 304)
+        revision = get(f"/api/v1/indicators/{i['id']}", plenipotentiary()).headers.get("ETag")
+        record_reading(i, f"{current_year()}-Q1", "40")
+        self.assertEqual(get(f"/api/v1/indicators/{i['id']}", plenipotentiary()).headers.get("ETag"), revision)
+        r = get(path, plenipotentiary(), **{"If-None-Match": tag})
+        items = self.assertJsonObject(r, 200)["items"]
+        self.assertEqual([(x["latest_value"], x["attainment"]) for x in items], [("40", "40.0")])
+        self.assertNotEqual(r.headers.get("ETag"), tag)
+
     def test_pages_of_other_registers_carry_a_tag(self):
-        path = "/api/v1/objectives?limit=2"
+        path = "/api/v1/audits?limit=2"
         r = get(path, plenipotentiary())
         self.assertJsonObject(r, 200)
         tag = r.headers.get("ETag")

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "documents.h"
 #include "handlers.h"
 #include "http.h"
 #include "period.h"
@@ -151,7 +152,7 @@ void indicator_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   }
   PGresult *r = objectives_q_indicators(tx, c->org_param, c->path[0], page_key(c, 0), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 1);
+    page_render_shaped(c, res, r, &INDICATOR_SHAPE, INDICATOR_SHAPE.revision_col + 1, 1);
     PQclear(r);
   }
 }

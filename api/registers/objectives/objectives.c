@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "documents.h"
 #include "handlers.h"
 #include "http.h"
 #include "queries.h"
@@ -175,7 +176,7 @@ void objective_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PGresult *r =
       objectives_q_list(tx, c->org_param, filter, page_key(c, 0), page_key(c, 1), page_key(c, 2), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 3);
+    page_render_shaped(c, res, r, &OBJECTIVE_SHAPE, OBJECTIVE_SHAPE.revision_col + 1, 3);
     PQclear(r);
   }
 }
@@ -276,18 +277,28 @@ void revision_transition(struct db_tx *tx, struct req_ctx *c, struct result *res
 
 void objective_report(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   const char *year = query_value(c, "year"); /* required by the contract */
-  if (!c->csv) {
-    objectives_q_report(tx, c->org_param, year, res);
-    return;
-  }
-  PGresult *r = objectives_q_report_csv(tx, c->org_param, year);
+  /* one query's flat rows, rendered in C (documents.c) */
+  PGresult *r =
+      c->csv ? objectives_q_report_csv_rows(tx, c->org_param, year) : objectives_q_report_rows(tx, c->org_param, year);
   if (r == NULL) {
     return;
   }
-  if (atoll(PQgetvalue(r, 0, 0)) > CSV_MAX_ROWS) {
+  struct strbuf b = {0};
+  if (!c->csv) {
+    objectives_report_json(&b, year, r);
+    free(res->raw_body);
+    res->raw_body = strbuf_steal(&b);
+    res->status = 200;
+    if (res->raw_body == NULL) {
+      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory */
+    }
+  } else if (PQntuples(r) > 2 * CSV_MAX_ROWS + 1 || objectives_report_csv(&b, r) > CSV_MAX_ROWS) {
     result_csv_too_large(res);
+  } else if (b.oom) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
   } else {
-    result_csv(res, OBJECTIVES_REPORT_CSV_HEADER, PQgetvalue(r, 0, 1), (size_t)PQgetlength(r, 0, 1));
+    result_csv(res, OBJECTIVES_REPORT_CSV_HEADER, b.data ? b.data : "", b.len);
   }
+  strbuf_free(&b);
   PQclear(r);
 }

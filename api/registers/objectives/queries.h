@@ -47,7 +47,8 @@ enum db_status objectives_q_set_status(struct db_tx *tx, const char *org, const 
                                        const char *reason, const char *outcome, const char *actor, struct result *res);
 
 /* A page of objectives (year descending, code, id), filtered by filter[]: year, status,
- * process_id, org_unit_id, owner, standard, health; rows for page_render (3 keys). */
+ * process_id, org_unit_id, owner, standard, health; rows as OBJECTIVE_SHAPE (documents.h), then
+ * the document's version (revision and health, for the page's ETag), then 3 keys. */
 PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const filter[7], const char *after_year,
                             const char *after_code, const char *after_id, int fetch);
 /* A page of an objective's approvals by version (1 key). */
@@ -82,13 +83,17 @@ enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, c
 
 /* ---- the annual report ------------------------------------------------------------------------ */
 
-/* The report on year as one JSON document: res 200 with it. */
-enum db_status objectives_q_report(struct db_tx *tx, const char *org, const char *year, struct result *res);
-/* The CSV header of the report (the columns of objectives_q_report_csv's rows). */
+/* The report on year as rows for documents.h (objectives_report_json): the objectives of the
+ * year but the cancelled, their indicators, readings and processes. */
+PGresult *objectives_q_report_rows(struct db_tx *tx, const char *org, const char *year);
+/* The same without readings and processes, for objectives_report_csv: at most
+ * 2 * CSV_MAX_ROWS + 2 rows (that many: more than CSV_MAX_ROWS lines). */
+PGresult *objectives_q_report_csv_rows(struct db_tx *tx, const char *org, const char *year);
+/* Their statements ($1 org, $2 year; the CSV's $3 the row limit), for the database tests. */
+extern const char OBJECTIVES_REPORT_ROWS_SQL[];
+extern const char OBJECTIVES_REPORT_CSV_ROWS_SQL[];
+/* The CSV header of the report (the columns of objectives_report_csv's lines). */
 extern const char OBJECTIVES_REPORT_CSV_HEADER[];
-/* The report's CSV rows, at most CSV_FETCH_ROWS_TEXT of them: one row, column 0 how many
- * (more than CSV_MAX_ROWS: too many to export), column 1 the rows, each ending in CRLF. */
-PGresult *objectives_q_report_csv(struct db_tx *tx, const char *org, const char *year);
 
 /* ---- indicators ------------------------------------------------------------------------------ */
 
@@ -98,7 +103,8 @@ enum db_status objectives_q_indicator_insert(struct db_tx *tx, const char *org, 
                                              const char *body, struct result *res, char *id_out);
 enum db_status objectives_q_indicator_get(struct db_tx *tx, const char *org, const char *id, struct result *res);
 enum db_status objectives_q_indicator_exists(struct db_tx *tx, const char *org, const char *id);
-/* A page of an objective's indicators by id (1 key). */
+/* A page of an objective's indicators by id: rows as INDICATOR_SHAPE (documents.h), then the
+ * document's version (revision and computed state, for the page's ETag), then 1 key. */
 PGresult *objectives_q_indicators(struct db_tx *tx, const char *org, const char *objective_id, const char *after,
                                   int fetch);
 
