@@ -252,26 +252,6 @@ START_TEST(report_renders_as_the_sql_did) {
 }
 END_TEST
 
-START_TEST(csv_cells_as_zsz_csv) {
-  /* the cell rule against zsz_csv itself, over texts at its edges */
-  const char *texts[] = {"",   "plain", "=1+1", "+48", "+48 123", "-5",      "-5,5",   "-5.",    "-.5",        "+",
-                         "-",  "@x",    "\tx",  "\rx", "a;b",     "a\"b",    "a\nb",   "=a;b",   "-1,5;x",     "1e5",
-                         "'q", "==",    "5-",   " =x", "\"",      "Zażółć;", "-0.000", "+1.2.3", "-\"a\"\"b\""};
-  PGconn *pg = dbt_owner();
-  for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-    const char *p[] = {texts[i]};
-    PGresult *r = query(pg, "SELECT zsz_csv($1)", 1, p);
-    struct strbuf b = {0};
-    objectives_csv_cell(&b, texts[i], strlen(texts[i]));
-    char *mine = strbuf_steal(&b);
-    ck_assert_msg(strcmp(mine, PQgetvalue(r, 0, 0)) == 0, "cell of [%s]: C [%s], SQL [%s]", texts[i], mine,
-                  PQgetvalue(r, 0, 0));
-    free(mine);
-    PQclear(r);
-  }
-}
-END_TEST
-
 START_TEST(period_labels_as_0034) {
   /* migration 0038's zsz_period_label against 0034's (to_char), for every frequency (and
    * none, and an unknown one), k from 0 to the periods of a year, and NULLs */
@@ -307,7 +287,6 @@ int main(void) {
   TCase *tc = tcase_create("objective_render");
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, report_renders_as_the_sql_did);
-  tcase_add_test(tc, csv_cells_as_zsz_csv);
   tcase_add_test(tc, period_labels_as_0034);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csvw.h"
 #include "documents.h"
 #include "jsonw.h"
 
@@ -208,49 +209,9 @@ void objectives_report_json(struct strbuf *b, const char *year, const PGresult *
 
 /* ---- the report as CSV -------------------------------------------------------------------- */
 
-/* A plain number for the formula rule: ^[+-]?[0-9]+([.,][0-9]+)?$ */
-static int plain_number(const char *v, size_t len) {
-  size_t i = 0;
-  if (i < len && (v[i] == '+' || v[i] == '-')) i++;
-  size_t digits = i;
-  while (i < len && v[i] >= '0' && v[i] <= '9')
-    i++;
-  if (i == digits) return 0;
-  if (i == len) return 1;
-  if (v[i] != '.' && v[i] != ',') return 0;
-  i++;
-  size_t frac = i;
-  while (i < len && v[i] >= '0' && v[i] <= '9')
-    i++;
-  return i > frac && i == len;
-}
-
-void objectives_csv_cell(struct strbuf *b, const char *v, size_t len) {
-  if (v == NULL) return;
-  int formula = len > 0 && v[0] != '\0' && strchr("=+-@\t\r", v[0]) != NULL && !plain_number(v, len);
-  int quote = 0;
-  for (size_t i = 0; i < len && !quote; i++)
-    quote = v[i] == ';' || v[i] == '"' || v[i] == '\r' || v[i] == '\n';
-  if (quote) strbuf_append(b, "\"", 1);
-  if (formula) strbuf_append(b, "'", 1);
-  if (!quote) {
-    strbuf_append(b, v, len);
-    return;
-  }
-  size_t from = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (v[i] == '"') {
-      strbuf_append(b, v + from, i + 1 - from); /* the quote, then its double */
-      from = i;
-    }
-  }
-  strbuf_append(b, v + from, len - from);
-  strbuf_append(b, "\"", 1);
-}
-
 static void cell(struct strbuf *b, const PGresult *rows, int row, int col) {
   if (row < 0 || PQgetisnull(rows, row, col)) return;
-  objectives_csv_cell(b, PQgetvalue(rows, row, col), (size_t)PQgetlength(rows, row, col));
+  csvw_cell(b, PQgetvalue(rows, row, col), (size_t)PQgetlength(rows, row, col));
 }
 
 /* The columns of a line (OBJECTIVES_REPORT_CSV_HEADER): the objective's, then the indicator's. */

@@ -58,13 +58,8 @@ void objectives_report_json(struct strbuf *b, const char *year, const PGresult *
 
 /* The report's CSV lines (no header) from rows (readings and processes, if any, skipped):
  * one line per indicator with its objective's cells, one for an objective without
- * indicators; cells as zsz_csv() makes them (formula protection, quoting), each line ending
+ * indicators; cells as zsz_csv() makes them (csvw_cell: formula protection, quoting), each line ending
  * in CRLF. Returns the number of lines. */
 long objectives_report_csv(struct strbuf *b, const PGresult *rows);
-
-/* One CSV cell as zsz_csv(v) (migration 0014): NULL (v == NULL) an empty cell; a text
- * starting with = + - @, a tab or CR that is not a plain number gets a leading '; a text
- * holding ; " CR or LF is quoted, quotes doubled. */
-void objectives_csv_cell(struct strbuf *b, const char *v, size_t len);
 
 #endif
