@@ -174,8 +174,14 @@ class ClusterTest(unittest.TestCase):
         try:
             self.assertGreater(before_kill, 0, "writes went through before the kill")
             self.assertGreater(len(acked), before_kill, "and after it, through the other instance")
-            self.assertLessEqual(len(failed), threads,
-                                 f"at most the requests in flight on the killed instance fail: {failed[:5]}")
+            # A request in flight on the killed instance fails (502: it may have been applied, so
+            # HAProxy does not send it again), and so may one a writer sends at once after that
+            # failure, if it reaches the instance while the kernel is still closing its sockets
+            # (accepted, then reset): 9 of 8 writers were seen once in 15 runs. Without the
+            # balancer's retries every request routed to the dead instance until its health
+            # check fails (about a second, half of them) would fail: hundreds.
+            self.assertLessEqual(len(failed), 2 * threads,
+                                 f"at most the requests in flight on the dying instance fail: {failed[:5]}")
             rows = psql(f"SELECT id || ' ' || code FROM org_units WHERE code LIKE '{prefix}-%'")
             stored = {tuple(line.split(" ", 1)) for line in rows.splitlines()}
             want = {(str(i), c) for i, c in acked}
