@@ -382,6 +382,9 @@ void import_run(struct db_tx *tx, struct req_ctx *c, struct result *res, const s
     snprintf(res->location, sizeof res->location, "/api/v1/imports/%s", r.import_id);
   }
 out:
+  /* a batch still in flight on a way out (a failure before its answer was read): read, so
+   * that what follows in this transaction (the idempotency record) finds the connection free */
+  if (r.in_flight) PQclear(db_receive(tx));
   if (kind->end && r.state) kind->end(r.state);
   rows_close(reader);
   strbuf_free(&r.batch);
