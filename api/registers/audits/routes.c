@@ -85,7 +85,8 @@ static struct route ROUTES_OF_AUDITS[] = {
      .roles = P | PR | IOD | AUD,
      .not_found = VERSION_404,
      .work = programme_version_get},
-    /* record rules for audits: zsz_audit_readable (readers), zsz_audit_may_plan (the IOD's
+    /* record rules for audits: zsz_audit_readable (readers; zsz_audit_reads_all, its part
+     * that needs no row, asked first), zsz_audit_may_plan (the IOD's
      * kind), zsz_audit_step_roles (the lead auditor's steps, the IOD's cancel) */
     {.method = "GET",
      .path = "/api/v1/audits",
