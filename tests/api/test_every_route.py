@@ -894,7 +894,7 @@ RECORD_RULES = {
     "objectives": ["zsz_reading_writer(indicators,text[],text)"],
     "incidents": ["zsz_incident_role_view(text[])", "zsz_incident_view(incidents,text[],text)",
                   "zsz_incident_report_view(text[])"],
-    "surveys": ["zsz_survey_readable(surveys,text[],text)"],
+    "surveys": ["zsz_survey_readable(surveys,text[],text)", "zsz_survey_reads_all(text[])"],
     "audits": ["zsz_audit_readable(audits,text,text[])", "zsz_audit_reads_all(text[])",
                "zsz_audit_step_roles(audits,text,text[])",
                "zsz_audit_may_plan(text,text[])",

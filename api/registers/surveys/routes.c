@@ -12,7 +12,7 @@
   { MSG_NOT_FOUND_SURVEY }
 
 static struct route ROUTES_OF_SURVEYS[] = {
-    /* record rule (zsz_survey_readable): a process owner lists and reads the surveys
+    /* record rule (zsz_survey_readable; zsz_survey_reads_all asked first): a process owner lists and reads the surveys
      * concerning its processes */
     {.method = "GET",
      .path = "/api/v1/surveys",
