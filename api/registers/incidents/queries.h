@@ -37,18 +37,20 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
                                            "AS view) AS v " INCIDENT_DEADLINES_JOIN(                                   \
                                                "i", "dl") "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL"
 /* A page of incidents: $1 org, $2 roles, $3 sub, filters $4 status, $5 type, $6 year, $7
- * severity, $8 the cursor's id, $9 how many; the columns as INCIDENT_DOC_COLUMNS and the key (id). */
+ * severity, $8 the cursor's id, $9 how many; the columns as INCIDENT_DOC_COLUMNS and the key (id).
+ * The page is chosen first, its stored deadlines read after the LIMIT (joined with the sort
+ * above it, a plan read every incident's deadlines before keeping 50). */
 #define INCIDENTS_LIST_SQL                                                                                             \
   "SELECT " INCIDENT_DOC_COLUMNS(                                                                                      \
-      "i", "dl", "v.view") ", i.id::text FROM incidents i "                                                            \
-                           "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS "              \
-                           "v " INCIDENT_DEADLINES_JOIN(                                                               \
-                               "i",                                                                                    \
-                               "dl") "WHERE i.org_id = $1 AND v.view IS NOT NULL "                                     \
+      "(page.i)", "dl", "page.view") ", page.id::text "                                                                \
+                                     "FROM (SELECT i, i.id, v.view FROM incidents i "                                  \
+                                     "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "  \
+                                     "WHERE i.org_id = $1 AND v.view IS NOT NULL "                                     \
                                      "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "  \
                                      "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "    \
                                      "AND ($7::integer IS NULL OR i.severity = $7::integer) "                          \
-                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9"
+                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9) AS "  \
+                                     "page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
 
 /* The incident in the caller's view: res 200, or 404 when it may not read it (as absent as
  * another organisation's). */
