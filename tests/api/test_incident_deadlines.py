@@ -345,6 +345,59 @@ class PassingDeadlineTest(ApiTest):
                          "72 hours again once the rule is put back")
 
 
+class ListTagTest(ApiTest):
+    """A page of incidents answers 304 to its own tag, and its tag covers the deadlines, which
+    change with time and with the rules' edits while the incidents' revisions stay the same
+    (issue 16: the page is rendered in C and tagged without building it)."""
+
+    def page(self, tag=None):
+        return api("GET", with_query(INCIDENTS, limit=5), iod(),
+                   headers={"If-None-Match": tag} if tag else None)
+
+    def test_unchanged_page_is_304(self):
+        create_breach()
+        first = self.page()
+        self.assertJsonObject(first, 200)
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^W/"i[0-9a-f]{16}"$')
+        again = self.page(tag)
+        self.assertEqual(again.status, 304, again.describe())
+        self.assertEqual(again.raw, b"")
+        self.assertEqual(again.headers.get("ETag"), tag)
+
+    def test_a_rule_edit_moves_the_tag(self):
+        inc = breach_due_in(30)
+        first = self.page()
+        tag = first.headers.get("ETag")
+        self.assertIn(inc["id"], [i["id"] for i in self.assertJsonObject(first, 200)["items"]])
+        with rules_set(uodo=24):
+            r = self.page(tag)
+            body = self.assertJsonObject(r, 200)
+            shown = next(i for i in body["items"] if i["id"] == inc["id"])
+            self.assertEqual(shown["updated_at"], get_incident(inc)["updated_at"])
+            self.assertEqual(deadline_of(shown, "uodo")["state"], "missed")
+            self.assertNotEqual(r.headers.get("ETag"), tag)
+        self.assertEqual(self.page(tag).status, 304, "the rule put back: the page as it was")
+
+    def test_a_deadline_passing_moves_the_tag(self):
+        with rules_set(uodo=1):
+            aware_dt = now_utc() - datetime.timedelta(hours=1) + datetime.timedelta(seconds=5)
+            due = aware_dt + datetime.timedelta(hours=1)
+            inc = create_breach(detected_at=hours_after(ts(aware_dt), -1),
+                                breach=default_breach(aware_at=ts(aware_dt), risk_level="risk"))
+            first = self.page()
+            tag = first.headers.get("ETag")
+            shown = next(i for i in self.assertJsonObject(first, 200)["items"] if i["id"] == inc["id"])
+            self.assertLess(now_utc(), due, "the server took too long; the test cannot tell")
+            self.assertEqual(deadline_of(shown, "uodo")["state"], "pending")
+            time.sleep(max(0.0, (due - datetime.datetime.now(datetime.timezone.utc))
+                           .total_seconds()) + 1.5)
+            r = self.page(tag)
+            shown = next(i for i in self.assertJsonObject(r, 200)["items"] if i["id"] == inc["id"])
+            self.assertEqual(deadline_of(shown, "uodo")["state"], "missed")
+            self.assertNotEqual(r.headers.get("ETag"), tag)
+
+
 class WorklistTest(ApiTest):
     @classmethod
     def setUpClass(cls):

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "case_marks.h"
+#include "documents.h"
 #include "handlers.h"
 #include "http.h"
 #include "incident_check.h"
@@ -242,7 +243,7 @@ void incident_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
                                    page_key(c, 1), c->limit + 1)
             : incidents_q_list(tx, c->org_param, c->roles_param, c->who.sub, filter, page_key(c, 0), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, nkeys);
+    incidents_page(c, res, r, nkeys);
     PQclear(r);
   }
 }

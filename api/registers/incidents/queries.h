@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "documents.h"
 #include "result.h"
 
 /* The view the caller's roles give of the incidents: "full", "manager" or "reporter"
@@ -26,6 +27,30 @@ enum db_status incidents_q_limits(struct db_tx *tx, const char *org, const char 
  * report, *id_out its id (24 bytes). */
 enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char *body, const char *actor,
                                   const char *roles, struct result *res, char *id_out);
+
+/* The incident of $1 org, $2 id in the view of $3 roles, $4 sub: its columns as
+ * INCIDENT_DOC_COLUMNS, no row when the caller may not read it (the DB test renders with it). */
+#define INCIDENTS_GET_SQL                                                                                              \
+  "SELECT " INCIDENT_DOC_COLUMNS("i", "dl",                                                                            \
+                                 "v.view") " FROM incidents i "                                                        \
+                                           "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $3::text[], $4) "          \
+                                           "AS view) AS v " INCIDENT_DEADLINES_JOIN(                                   \
+                                               "i", "dl") "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL"
+/* A page of incidents: $1 org, $2 roles, $3 sub, filters $4 status, $5 type, $6 year, $7
+ * severity, $8 the cursor's id, $9 how many; the columns as INCIDENT_DOC_COLUMNS and the key (id).
+ * The page is chosen first, its stored deadlines read after the LIMIT (joined with the sort
+ * above it, a plan read every incident's deadlines before keeping 50). */
+#define INCIDENTS_LIST_SQL                                                                                             \
+  "SELECT " INCIDENT_DOC_COLUMNS(                                                                                      \
+      "(page.i)", "dl", "page.view") ", page.id::text "                                                                \
+                                     "FROM (SELECT i, i.id, v.view FROM incidents i "                                  \
+                                     "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "  \
+                                     "WHERE i.org_id = $1 AND v.view IS NOT NULL "                                     \
+                                     "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "  \
+                                     "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "    \
+                                     "AND ($7::integer IS NULL OR i.severity = $7::integer) "                          \
+                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9) AS "  \
+                                     "page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
 
 /* The incident in the caller's view: res 200, or 404 when it may not read it (as absent as
  * another organisation's). */
@@ -53,12 +78,12 @@ enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *i
                                 struct result *res);
 
 /* A page of the incidents the caller may read, newest first, each in its view; filter:
- * status, type, year, severity. Rows as page_render wants them (1 key). NULL when the
+ * status, type, year, severity. Rows as incidents_page wants them (1 key). NULL when the
  * statement failed. */
 PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub,
                            const char *const filter[4], const char *after_id, int fetch);
 /* The worklist: the incidents the caller may read with a deadline in state (due within
- * `within` seconds from now when not NULL), soonest first (2 keys: due, id). */
+ * `within` seconds from now when not NULL), soonest first (2 keys: due, id); rows as incidents_page wants them. */
 PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
                                const char *const filter[4], const char *state, const char *within,
                                const char *after_due, const char *after_id, int fetch);

@@ -1,0 +1,189 @@
+/* The incident's document in C from its columns (documents.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "documents.h"
+#include "jsonw.h"
+#include "render.h"
+
+/* The document's members before deadlines, in zsz_incident_json's order (columns 0..21). */
+static const struct render_col INCIDENT_HEAD_COLS[] = {
+    {"id", RENDER_NUMBER},
+    {"number", RENDER_TEXT},
+    {"title", RENDER_TEXT},
+    {"description", RENDER_TEXT},
+    {"kind", RENDER_TEXT},
+    {"categories", RENDER_JSON},
+    {"type", RENDER_TEXT},
+    {"occurred_at", RENDER_TIMESTAMP},
+    {"detected_at", RENDER_TIMESTAMP},
+    {"reported_at", RENDER_TIMESTAMP},
+    {"reporter", RENDER_TEXT},
+    {"source", RENDER_TEXT},
+    {"affected_systems", RENDER_JSON},
+    {"affected_org_unit_ids", RENDER_JSON},
+    {"severity", RENDER_NUMBER},
+    {"status", RENDER_TEXT},
+    {"status_reason", RENDER_TEXT},
+    {"resolution", RENDER_TEXT},
+    {"lessons_learned", RENDER_TEXT},
+    {"evidence", RENDER_JSON},
+    {"breach", RENDER_JSON},
+    {"ksc", RENDER_JSON},
+};
+#define HEAD_NCOLS ((int)(sizeof INCIDENT_HEAD_COLS / sizeof INCIDENT_HEAD_COLS[0]))
+static const struct record_shape INCIDENT_HEAD = {
+    .cols = INCIDENT_HEAD_COLS, .ncols = HEAD_NCOLS, .id_col = 0, .revision_col = INCIDENT_REVISION_COL};
+enum {
+  COL_NUMBER = 1,
+  COL_TITLE = 2,
+  COL_REPORTED_AT = 9,
+  COL_STATUS = 15,
+  COL_CREATED_AT = 22,
+  COL_UPDATED_AT = 23,
+  COL_IMPORT_ID = 24
+};
+
+static const char *const RULES[] = {"uodo", "csirt", "subjects"};
+
+static void value(struct strbuf *b, const PGresult *r, int row, int col, enum render_kind kind) {
+  if (PQgetisnull(r, row, col)) {
+    strbuf_append(b, "null", 4);
+    return;
+  }
+  const char *v = PQgetvalue(r, row, col);
+  size_t len = (size_t)PQgetlength(r, row, col);
+  if (kind == RENDER_TIMESTAMP) {
+    if (jsonw_timestamp(b, v, len) != 0) jsonw_string(b, v, len); /* as render_record: never a broken document */
+  } else if (kind == RENDER_NUMBER) {
+    strbuf_append(b, v, len);
+  } else {
+    jsonw_string(b, v, len);
+  }
+}
+
+static void member(struct strbuf *b, const char *name, const PGresult *r, int row, int col, enum render_kind kind) {
+  strbuf_append(b, ",", 1);
+  jsonw_key(b, name);
+  value(b, r, row, col, kind);
+}
+
+void incident_render(struct strbuf *b, const PGresult *r, int row) {
+  if (strcmp(PQgetvalue(r, row, INCIDENT_VIEW_COL), "reporter") == 0) {
+    strbuf_puts(b, "{\"id\":");
+    value(b, r, row, 0, RENDER_NUMBER);
+    member(b, "number", r, row, COL_NUMBER, RENDER_TEXT);
+    member(b, "title", r, row, COL_TITLE, RENDER_TEXT);
+    member(b, "status", r, row, COL_STATUS, RENDER_TEXT);
+    member(b, "reported_at", r, row, COL_REPORTED_AT, RENDER_TIMESTAMP);
+    strbuf_append(b, "}", 1);
+    return;
+  }
+  render_record(b, r, row, &INCIDENT_HEAD);
+  if (b->oom) return;
+  b->len--; /* the head's closing brace: the deadlines and the rest follow */
+  /* as zsz_deadline's jsonb: rule, state, due_at, met_at (jsonb's order of keys) */
+  strbuf_puts(b, ",\"deadlines\":[");
+  for (int k = 0; k < 3; k++) {
+    int col = INCIDENT_DEADLINES_COL + 3 * k;
+    if (k) strbuf_append(b, ",", 1);
+    strbuf_puts(b, "{\"rule\":\"");
+    strbuf_puts(b, RULES[k]);
+    strbuf_puts(b, "\",\"state\":");
+    value(b, r, row, col + 2, RENDER_TEXT);
+    member(b, "due_at", r, row, col, RENDER_TIMESTAMP);
+    member(b, "met_at", r, row, col + 1, RENDER_TIMESTAMP);
+    strbuf_append(b, "}", 1);
+  }
+  strbuf_append(b, "]", 1);
+  member(b, "created_at", r, row, COL_CREATED_AT, RENDER_TIMESTAMP);
+  member(b, "updated_at", r, row, COL_UPDATED_AT, RENDER_TIMESTAMP);
+  strbuf_puts(b, ",\"provenance\":");
+  if (PQgetisnull(r, row, COL_IMPORT_ID)) {
+    strbuf_append(b, "null", 4);
+  } else {
+    strbuf_puts(b, "{\"import_id\":");
+    strbuf_puts(b, PQgetvalue(r, row, COL_IMPORT_ID));
+    strbuf_append(b, "}", 1);
+  }
+  strbuf_append(b, "}", 1);
+}
+
+void incident_record_result(struct result *res, const PGresult *r) {
+  struct strbuf b = {0};
+  strbuf_reserve(&b, 2048);
+  incident_render(&b, r, 0);
+  free(res->raw_body);
+  res->raw_body = strbuf_steal(&b);
+  res->status = 200;
+  /* zsz_incident_etag: only the full record names a version (0: no ETag) */
+  res->etag =
+      strcmp(PQgetvalue(r, 0, INCIDENT_VIEW_COL), "full") == 0 ? atoll(PQgetvalue(r, 0, INCIDENT_REVISION_COL)) : 0;
+  if (res->raw_body == NULL) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+  }
+}
+
+/* FNV-1a, 64 bits, as render.c tags its pages. */
+static unsigned long long fnv1a64(unsigned long long h, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    h ^= (unsigned char)s[i];
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+static unsigned long long hash_col(unsigned long long h, const PGresult *rows, int row, int col) {
+  /* NULL and '' differ: the terminator of a value is hashed, a NULL hashes as one byte 0x01 */
+  if (PQgetisnull(rows, row, col)) return fnv1a64(h, "\001", 1);
+  return fnv1a64(h, PQgetvalue(rows, row, col), (size_t)PQgetlength(rows, row, col) + 1);
+}
+
+void incidents_page(const struct req_ctx *c, struct result *res, const PGresult *rows, int nkeys) {
+  int n = PQntuples(rows);
+  int shown = n > c->limit ? c->limit : n;
+  int more = n > c->limit && shown > 0;
+  unsigned long long h = 14695981039346656037ULL;
+  for (int i = 0; i < shown; i++) {
+    h = hash_col(h, rows, i, 0);
+    h = hash_col(h, rows, i, INCIDENT_REVISION_COL);
+    h = hash_col(h, rows, i, INCIDENT_VIEW_COL);
+    for (int k = INCIDENT_DEADLINES_COL; k < INCIDENT_DEADLINES_COL + 9; k++)
+      h = hash_col(h, rows, i, k);
+  }
+  h = fnv1a64(h, more ? "+" : "-", 1);
+  snprintf(res->tag, sizeof res->tag, "W/\"i%016llx\"", h);
+  if (if_none_match_holds(c, res->tag)) {
+    res->status = 304;
+    return;
+  }
+  struct strbuf b = {0};
+  size_t estimate = 64;
+  for (int i = 0; i < shown; i++) {
+    for (int k = 0; k < INCIDENT_VIEW_COL; k++)
+      estimate += (size_t)PQgetlength(rows, i, k) + 24;
+  }
+  strbuf_reserve(&b, estimate + estimate / 16);
+  strbuf_puts(&b, "{\"items\":[");
+  for (int i = 0; i < shown; i++) {
+    if (i) strbuf_append(&b, ",", 1);
+    incident_render(&b, rows, i);
+  }
+  strbuf_puts(&b, "],\"next_cursor\":");
+  char *cursor = more ? page_cursor(c, rows, shown - 1, INCIDENT_NCOLS, nkeys) : NULL;
+  if (cursor != NULL) {
+    jsonw_string(&b, cursor, strlen(cursor));
+    strbuf_append(&b, "}", 1);
+  } else {
+    strbuf_puts(&b, "null}");
+  }
+  free(res->raw_body);
+  res->raw_body = strbuf_steal(&b);
+  free(res->next_cursor);
+  res->next_cursor = cursor;
+  res->status = 200;
+  if (res->raw_body == NULL) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+  }
+}

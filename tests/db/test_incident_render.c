@@ -1,0 +1,200 @@
+/* The incident rendered in C (api/registers/incidents/documents.c) against zsz_incident_json,
+ * the SQL definition of the document (the change feed and the webhooks render with it):
+ * the record GET's and the list's statements (incidents/queries.h) for every incident of the
+ * database, in each of the three views (full, manager, reporter: the roles iod,
+ * plenipotentiary, and a reporter's own), parsed JSON equal. Also, in a transaction rolled
+ * back at the end, incidents with breaches (every deadline state, a risk of none, an
+ * exemption, a dismissal), KSC sections, evidence, odd texts, fractions of a second and a
+ * provenance, and an organisation's deadline rule edited (the stored due dates move); in
+ * several session time zones (the offsets follow the session's). The deadlines come from the
+ * stored rows, the SQL function's from zsz_deadline: the test is also their agreement. */
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbtest.h"
+#include "incidents/documents.h"
+#include "incidents/queries.h"
+#include "strbuf.h"
+
+static void run(PGconn *pg, const char *sql) {
+  PGresult *r = PQexec(pg, sql);
+  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
+                PQerrorMessage(pg));
+  PQclear(r);
+}
+
+static PGresult *query(PGconn *pg, const char *sql, int n, const char *const *params) {
+  PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
+  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
+  return r;
+}
+
+/* Row `row` of r rendered in C against the SQL document of the incident it names (org, the
+ * id in column 0, the view the row names). */
+static void compare_row(PGconn *pg, const char *org, const PGresult *r, int row, const char *want_view) {
+  const char *view = PQgetvalue(r, row, INCIDENT_VIEW_COL);
+  ck_assert_str_eq(view, want_view);
+  const char *params[] = {org, PQgetvalue(r, row, 0), view};
+  PGresult *doc =
+      query(pg, "SELECT zsz_incident_json(i, $3)::text FROM incidents i WHERE i.org_id = $1 AND i.id = $2", 3, params);
+  ck_assert_int_eq(PQntuples(doc), 1);
+  struct strbuf b = {0};
+  incident_render(&b, r, row);
+  char *text = strbuf_steal(&b);
+  json_error_t e;
+  json_t *mine = json_loads(text, 0, &e);
+  ck_assert_msg(mine != NULL, "rendered no JSON: %s (%s)", text, e.text);
+  json_t *theirs = json_loads(PQgetvalue(doc, 0, 0), 0, NULL);
+  ck_assert_ptr_nonnull(theirs);
+  ck_assert_msg(json_equal(mine, theirs), "incident %s, view %s:\n C:   %s\n SQL: %s", PQgetvalue(r, row, 0), view,
+                text, PQgetvalue(doc, 0, 0));
+  json_decref(mine);
+  json_decref(theirs);
+  free(text);
+  PQclear(doc);
+}
+
+/* Every incident of the database in every view, through the record GET's statement and the
+ * list's (all of an organisation's incidents in one page). Returns how many documents were
+ * compared. */
+static int compare_all(PGconn *pg) {
+  static const struct {
+    const char *roles, *view;
+  } VIEWS[] = {{"{iod}", "full"},
+               {"{president,employee}", "full"},
+               {"{plenipotentiary}", "manager"},
+               {"{employee}", "reporter"}};
+  PGresult *all = PQexec(pg, "SELECT org_id::text, id::text, reporter FROM incidents ORDER BY org_id, id");
+  ck_assert_int_eq(PQresultStatus(all), PGRES_TUPLES_OK);
+  int compared = 0;
+  for (int i = 0; i < PQntuples(all); i++) {
+    for (size_t v = 0; v < sizeof VIEWS / sizeof VIEWS[0]; v++) {
+      const char *params[] = {PQgetvalue(all, i, 0), PQgetvalue(all, i, 1), VIEWS[v].roles, PQgetvalue(all, i, 2)};
+      PGresult *r = query(pg, INCIDENTS_GET_SQL, 4, params);
+      ck_assert_int_eq(PQntuples(r), 1);
+      ck_assert_int_eq(PQnfields(r), INCIDENT_NCOLS);
+      compare_row(pg, params[0], r, 0, VIEWS[v].view);
+      compared++;
+      PQclear(r);
+    }
+  }
+  PQclear(all);
+  /* the list's statement: each organisation's whole register, in the full and manager views */
+  PGresult *orgs = PQexec(pg, "SELECT DISTINCT org_id::text FROM incidents ORDER BY 1");
+  for (int o = 0; o < PQntuples(orgs); o++) {
+    for (size_t v = 0; v < 3; v += 2) {
+      const char *params[] = {
+          PQgetvalue(orgs, o, 0), VIEWS[v].roles, "nobody", NULL, NULL, NULL, NULL, NULL, "1000000"};
+      PGresult *r = query(pg, INCIDENTS_LIST_SQL, 9, params);
+      ck_assert_int_eq(PQnfields(r), INCIDENT_NCOLS + 1);
+      for (int i = 0; i < PQntuples(r); i++) {
+        compare_row(pg, params[0], r, i, VIEWS[v].view);
+        compared++;
+      }
+      PQclear(r);
+    }
+  }
+  PQclear(orgs);
+  return compared;
+}
+
+START_TEST(incidents_render_as_zsz_incident_json) {
+  PGconn *pg = dbt_owner();
+  run(pg, "BEGIN");
+  run(pg, "SET LOCAL DateStyle = ISO");
+  run(pg, "SET LOCAL zsz.actor = 'dbtest'");
+  run(pg, "SET LOCAL zsz.action = 'test'");
+  run(pg, "INSERT INTO imports (org_id, kind, mode, format, importer) "
+          "SELECT id, 'incidents', 'insert', 'json', 'dbtest' FROM organisations WHERE code = 'krakow'");
+  /* every deadline state: met in time, met late, missed (past due, unmet), pending (due in the
+   * future), not applicable (risk none, an exemption, a dismissal, another type) */
+  run(pg,
+      "INSERT INTO incidents (org_id, number, title, description, kind, categories, type, occurred_at, detected_at, "
+      "reported_at, reporter, source, affected_systems, affected_org_unit_ids, severity, status, status_reason, "
+      "resolution, lessons_learned, evidence, breach, ksc, created_at, updated_at, import_id) "
+      "SELECT o.id, 'T/' || v.n, v.title, v.description, v.kind, v.categories, v.type, v.occurred_at, "
+      "v.detected_at, v.reported_at, v.reporter, 'external', v.systems, v.units, v.severity, v.status, v.reason, "
+      "v.resolution, '', v.evidence, v.breach, v.ksc, '2026-03-28 23:59:59.999999+00', "
+      "'1999-12-31 23:00:00.5+00', CASE WHEN v.imported THEN (SELECT max(id) FROM imports) END "
+      "FROM organisations o CROSS JOIN (VALUES "
+      "(1, E'Wyciek \"danych\" – „cytat” 😀\\t\\x01\\x1f/\\\\', E'=SUM(A1); \\r\\nnext', 'incident', "
+      "  '{confidentiality,integrity}'::text[], 'personal_data_breach', now() - interval '3 days 0.25 s', "
+      "  now() - interval '2 days', now() - interval '2 days', 'jan.kowalski', '{ezd,\"poczta \\\"x\\\"\"}'::text[], "
+      "  '{}'::bigint[], 4, 'investigating', NULL, '', "
+      "  '[{\"name\": \"log \\\"a\\\"\", \"znak_sprawy\": null, \"note\": \"\\u00e9\\n\"}]'::jsonb, "
+      "  jsonb_build_object('aware_at', to_char(now() - interval '2 days 0.5 s', 'YYYY-MM-DD\"T\"HH24:MI:SS.USOF'), "
+      "    'risk_level', 'high', 'uodo_notified_at', to_char(now() - interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+      "    'data_categories', jsonb_build_array('PESEL', 'adres'), 'breach_nature', E'a\\nb'), "
+      "  NULL::jsonb, true), "
+      "(2, 'risk none', '', 'event', '{}', 'personal_data_breach', NULL, now() - interval '1 hour', now(), "
+      "  'anna', '{}', '{}', NULL, 'triage', NULL, '', '[]', "
+      "  jsonb_build_object('aware_at', to_char(now() - interval '1 hour', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+      "    'risk_level', 'none'), NULL, false), "
+      "(3, 'exempt, late', '', 'incident', '{availability}', 'personal_data_breach', NULL, now() - interval '10 days', "
+      "  now() - interval '10 days', 'anna', '{}', '{}', 5, 'resolved', NULL, 'done', '[]', "
+      "  jsonb_build_object('aware_at', to_char(now() - interval '10 days', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+      "    'risk_level', 'high', 'subjects_exemption', 'art34_3a', "
+      "    'uodo_notified_at', to_char(now() - interval '5 days', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+      "    'uodo_late_reason', 'holiday'), NULL, false), "
+      "(4, 'dismissed breach', '', 'event', '{}', 'personal_data_breach', NULL, now() - interval '10 days', "
+      "  now() - interval '10 days', 'anna', '{}', '{}', 1, 'dismissed', 'not a breach', '', '[]', "
+      "  jsonb_build_object('aware_at', to_char(now() - interval '10 days', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), "
+      "    'risk_level', 'high'), NULL, false), "
+      "(5, 'cyber reported late', '', 'incident', '{availability}', 'cyber', NULL, now() - interval '3 days', "
+      "  now() - interval '3 days', 'anna', '{bip}', '{}', 3, 'investigating', NULL, '', '[]', NULL, "
+      "  jsonb_build_object('csirt', 'CSIRT NASK', 'csirt_reported_at', "
+      "    to_char(now() - interval '1 day', 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), 'public_task_affected', true), false), "
+      "(6, 'cyber pending', '', 'event', '{}', 'cyber', NULL, now() - interval '1 hour 0.7 s', now(), 'anna', '{}', "
+      "  '{}', NULL, 'reported', NULL, '', '[]', NULL, NULL, false), "
+      "(7, 'cyber missed', '', 'event', '{}', 'cyber', NULL, now() - interval '30 hours', now(), 'anna', '{}', "
+      "  '{}', 2, 'reported', NULL, '', '[]', NULL, '{}'::jsonb, false), "
+      "(8, 'other', E'\\u2028', 'event', '{}', 'other', '2020-02-29 12:00:00.000001+00', '2020-02-29 12:00:00+00', "
+      "  '2020-03-01 00:00:00+00', 'anna', '{}', '{}', NULL, 'closed', NULL, '', '[]', NULL, NULL, true)"
+      ") AS v(n, title, description, kind, categories, type, occurred_at, detected_at, reported_at, reporter, "
+      "  systems, units, severity, status, reason, resolution, evidence, breach, ksc, imported) "
+      "WHERE o.code = 'krakow'");
+  /* the states are what they were made for: not a vacuous comparison */
+  PGresult *states = PQexec(pg, "SELECT string_agg(DISTINCT x->>'state', ',' ORDER BY x->>'state') FROM incidents i, "
+                                "jsonb_array_elements(zsz_incident_deadlines(i)) x WHERE i.number LIKE 'T/%'");
+  ck_assert_int_eq(PQresultStatus(states), PGRES_TUPLES_OK);
+  ck_assert_str_eq(PQgetvalue(states, 0, 0), "met,missed,not_applicable,pending");
+  PQclear(states);
+  const char *zones[] = {"UTC", "Europe/Warsaw", "Asia/Kolkata", "America/St_Johns"};
+  int first = 0;
+  for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+    char set[80];
+    snprintf(set, sizeof set, "SET LOCAL TimeZone = '%s'", zones[z]);
+    run(pg, set);
+    int n = compare_all(pg);
+    ck_assert_int_gt(n, 8 * 4);
+    if (z == 0) first = n;
+    ck_assert_int_eq(n, first);
+  }
+  /* a rule's edit moves the stored due dates (migration 0032's trigger): still the same */
+  run(pg, "INSERT INTO deadline_rules (org_id, rule, hours) SELECT id, 'uodo', 1 FROM organisations "
+          "WHERE code = 'krakow' ON CONFLICT (org_id, rule) DO UPDATE SET hours = 1");
+  run(pg, "INSERT INTO deadline_rules (org_id, rule, hours) SELECT id, 'csirt', 8760 FROM organisations "
+          "WHERE code = 'krakow' ON CONFLICT (org_id, rule) DO UPDATE SET hours = 8760");
+  ck_assert_int_gt(compare_all(pg), 8 * 4);
+  run(pg, "ROLLBACK");
+}
+END_TEST
+
+int main(void) {
+  dbt_init();
+  Suite *s = suite_create("incident_render");
+  TCase *tc = tcase_create("incident_render");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, incidents_render_as_zsz_incident_json);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  dbt_done();
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
