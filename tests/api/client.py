@@ -658,6 +658,26 @@ def psql_value(sql):
     return lines[-1] if lines else ""
 
 
+def feed_settled(timeout=10):
+    """Waits until the change feed serves every write committed before this call. The feed
+    serves an entry only once no older transaction is open anywhere in the cluster (a job's,
+    another server's, a held one), so a read right after a write may briefly miss the write's
+    entry. An xid taken now (its transaction commits at once) and then awaited below the oldest
+    running one: every transaction that was open when the call began has ended. No-op without
+    ZSZ_DATABASE_URL."""
+    if not DATABASE_URL:
+        return
+    cp = psql("SELECT set_config('zsz.barrier', pg_current_xact_id()::text, false) \\g /dev/null\n"
+              "DO $$ BEGIN\n"
+              f"  FOR i IN 1..{int(timeout * 20)} LOOP\n"
+              "    EXIT WHEN pg_snapshot_xmin(pg_current_snapshot()) > current_setting('zsz.barrier')::xid8;\n"
+              "    PERFORM pg_sleep(0.05);\n"
+              "  END LOOP;\n"
+              "END $$;\n", timeout=timeout + 30)
+    if cp.returncode != 0:
+        raise AssertionError(f"feed_settled: {cp.stderr.strip()}")
+
+
 def pg_cluster(action, timeout=120):
     """start | stop | restart the test cluster with the project's pg script."""
     if not (PG_SCRIPT and PG_DIR):
