@@ -11,6 +11,7 @@
 
 #include "cursor.h"
 #include "http.h"
+#include "render.h"
 #include "routes.h"
 #include "strbuf.h"
 #include "uri.h"
@@ -564,43 +565,27 @@ char *page_cursor(const struct req_ctx *c, const PGresult *rows, int row, int ke
   return cursor;
 }
 
-static void page_result(const struct req_ctx *c, struct result *res, PGresult *rows, int limit, int nkeys) {
-  struct strbuf b = {0};
-  int n = PQntuples(rows);
-  int shown = n > limit ? limit : n;
-  strbuf_puts(&b, "{\"items\":[");
-  for (int i = 0; i < shown; i++) {
-    if (i) strbuf_puts(&b, ",");
-    strbuf_append(&b, PQgetvalue(rows, i, 0), (size_t)PQgetlength(rows, i, 0));
-  }
-  strbuf_puts(&b, "],\"next_cursor\":");
-  char *cursor = n > limit && shown > 0 ? page_cursor(c, rows, shown - 1, 1, nkeys) : NULL;
-  if (cursor != NULL) {
-    strbuf_puts(&b, "\"");
-    strbuf_puts(&b, cursor);
-    strbuf_puts(&b, "\"}");
-  } else {
-    strbuf_puts(&b, "null}");
-  }
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
-  free(res->next_cursor);
-  res->next_cursor = cursor;
-  res->status = res->raw_body ? 200 : 500;
-  if (res->raw_body == NULL) {
-    res->kind = PROBLEM_INTERNAL;
-    return;
-  }
-  /* a page rendered in SQL: its weak tag is a hash of what it shows, the body itself
-   * (FNV-1a; render.c tags its pages from (id, revision) pairs without building the body) */
-  unsigned long long h = 14695981039346656037ULL;
-  for (const unsigned char *p = (const unsigned char *)res->raw_body; *p; p++) {
-    h ^= *p;
-    h *= 1099511628211ULL;
-  }
-  snprintf(res->tag, sizeof res->tag, "W/\"b%016llx\"", h);
+static void document_item(struct strbuf *b, const PGresult *rows, int row, const void *unused) {
+  (void)unused;
+  strbuf_append(b, PQgetvalue(rows, row, 0), (size_t)PQgetlength(rows, row, 0));
 }
 
+/* A page of documents rendered in SQL (column 0, then the nkeys cursor keys): its weak tag is
+ * hashed from what it shows, the documents and their keys (render.c's page_tag), and a 304
+ * is answered before the body is built. */
 void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys) {
-  page_result(c, res, rows, c->limit, nkeys);
+  int limit = c->limit;
+  int n = PQntuples(rows);
+  int shown = n > limit ? limit : n;
+  int more = n > limit && shown > 0;
+  int cols[8] = {0};
+  int ncols = 1;
+  for (int k = 1; k <= nkeys && ncols < 8; k++)
+    cols[ncols++] = k;
+  page_tag(res->tag, sizeof res->tag, 'b', rows, shown, more, cols, ncols);
+  if (if_none_match_holds(c, res->tag)) {
+    res->status = 304;
+    return;
+  }
+  page_body(c, res, rows, shown, more, document_item, NULL, 1, 1, nkeys);
 }

@@ -119,7 +119,8 @@ int duplicate_found(struct db_tx *tx, struct result *res, const char *sql, int n
 /* Builds a page of a paged route from rows whose column 0 is a JSON document and columns
  * 1..nkeys the keyset values of its order (text). Fetch c->limit + 1 rows: the extra one only
  * says there is a next page, whose cursor is bound to c->page_tag. Sets res to 200 with
- * {"items": [...], "next_cursor": ...}. */
+ * {"items": [...], "next_cursor": ...} and the page's weak tag W/"b...", or 304 when
+ * If-None-Match holds that tag (the body is then not built). */
 void page_render(const struct req_ctx *c, struct result *res, PGresult *rows, int nkeys);
 /* The next page's cursor from the keys of row `row` (nkeys text columns from key_col on),
  * bound to the route and sort; a new string the caller frees, NULL on failure. */

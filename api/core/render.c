@@ -85,36 +85,35 @@ static unsigned long long fnv1a64(unsigned long long h, const char *s, size_t n)
   return h;
 }
 
-void page_render_shaped(const struct req_ctx *c, struct result *res, const PGresult *rows,
-                        const struct record_shape *shape, int key_col, int nkeys) {
-  int n = PQntuples(rows);
-  int shown = n > c->limit ? c->limit : n;
-  int more = n > c->limit && shown > 0;
-  /* what the page shows: each record's id and revision, and whether a next page follows
-   * (its cursor is made of the last shown record's keys, covered by that record's revision) */
+void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown, int more, const int *cols,
+              int ncols) {
   unsigned long long h = 14695981039346656037ULL;
   for (int i = 0; i < shown; i++) {
-    h = fnv1a64(h, PQgetvalue(rows, i, shape->id_col), (size_t)PQgetlength(rows, i, shape->id_col) + 1);
-    h = fnv1a64(h, PQgetvalue(rows, i, shape->revision_col), (size_t)PQgetlength(rows, i, shape->revision_col) + 1);
+    for (int k = 0; k < ncols; k++) {
+      /* NULL and '' differ: a value is hashed with its terminator, a NULL as the byte 0x01 */
+      h = PQgetisnull(rows, i, cols[k])
+              ? fnv1a64(h, "\001", 1)
+              : fnv1a64(h, PQgetvalue(rows, i, cols[k]), (size_t)PQgetlength(rows, i, cols[k]) + 1);
+    }
   }
   h = fnv1a64(h, more ? "+" : "-", 1);
-  snprintf(res->tag, sizeof res->tag, "W/\"p%016llx\"", h);
-  if (if_none_match_holds(c, res->tag)) {
-    res->status = 304;
-    return;
-  }
+  snprintf(tag, size, "W/\"%c%016llx\"", kind, h);
+}
+
+void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows, int shown, int more,
+               page_item_fn item, const void *arg, int sized_cols, int key_col, int nkeys) {
   struct strbuf b = {0};
   /* the values' bytes, plus room for the names and punctuation of each record */
   size_t estimate = 64;
   for (int i = 0; i < shown; i++) {
-    for (int k = 0; k < shape->ncols; k++)
+    for (int k = 0; k < sized_cols; k++)
       estimate += (size_t)PQgetlength(rows, i, k) + 24;
   }
   strbuf_reserve(&b, estimate + estimate / 16);
   strbuf_puts(&b, "{\"items\":[");
   for (int i = 0; i < shown; i++) {
     if (i) strbuf_append(&b, ",", 1);
-    render_record(&b, rows, i, shape);
+    item(&b, rows, i, arg);
   }
   strbuf_puts(&b, "],\"next_cursor\":");
   char *cursor = more ? page_cursor(c, rows, shown - 1, key_col, nkeys) : NULL;
@@ -132,4 +131,24 @@ void page_render_shaped(const struct req_ctx *c, struct result *res, const PGres
   if (res->raw_body == NULL) {
     result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
   }
+}
+
+static void shaped_item(struct strbuf *b, const PGresult *rows, int row, const void *shape) {
+  render_record(b, rows, row, shape);
+}
+
+void page_render_shaped(const struct req_ctx *c, struct result *res, const PGresult *rows,
+                        const struct record_shape *shape, int key_col, int nkeys) {
+  int n = PQntuples(rows);
+  int shown = n > c->limit ? c->limit : n;
+  int more = n > c->limit && shown > 0;
+  /* what the page shows: each record's id and revision, and whether a next page follows
+   * (its cursor is made of the last shown record's keys, covered by that record's revision) */
+  const int cols[] = {shape->id_col, shape->revision_col};
+  page_tag(res->tag, sizeof res->tag, 'p', rows, shown, more, cols, 2);
+  if (if_none_match_holds(c, res->tag)) {
+    res->status = 304;
+    return;
+  }
+  page_body(c, res, rows, shown, more, shaped_item, shape, shape->ncols, key_col, nkeys);
 }

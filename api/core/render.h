@@ -59,4 +59,15 @@ enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, st
 void page_render_shaped(const struct req_ctx *c, struct result *res, const PGresult *rows,
                         const struct record_shape *shape, int key_col, int nkeys);
 
+/* The parts of a page answer, for registers that render their records otherwise (incidents:
+ * views, a tag covering computed members). page_tag writes the page's weak tag W/"<kind><16 hex
+ * digits>" (tag of size bytes), hashed from the columns cols of each of the shown rows and
+ * whether a next page follows. page_body sets 200 {"items": [...], "next_cursor": ...}: each
+ * shown row appended by item, the cursor made of the last shown row's nkeys columns from
+ * key_col on; the buffer sized from the row's first sized_cols columns. */
+typedef void (*page_item_fn)(struct strbuf *b, const PGresult *rows, int row, const void *arg);
+void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown, int more, const int *cols, int ncols);
+void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows, int shown, int more,
+               page_item_fn item, const void *arg, int sized_cols, int key_col, int nkeys);
+
 #endif

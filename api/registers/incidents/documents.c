@@ -125,65 +125,24 @@ void incident_record_result(struct result *res, const PGresult *r) {
   }
 }
 
-/* FNV-1a, 64 bits, as render.c tags its pages. */
-static unsigned long long fnv1a64(unsigned long long h, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
-static unsigned long long hash_col(unsigned long long h, const PGresult *rows, int row, int col) {
-  /* NULL and '' differ: the terminator of a value is hashed, a NULL hashes as one byte 0x01 */
-  if (PQgetisnull(rows, row, col)) return fnv1a64(h, "\001", 1);
-  return fnv1a64(h, PQgetvalue(rows, row, col), (size_t)PQgetlength(rows, row, col) + 1);
+static void incident_item(struct strbuf *b, const PGresult *rows, int row, const void *unused) {
+  (void)unused;
+  incident_render(b, rows, row);
 }
 
 void incidents_page(const struct req_ctx *c, struct result *res, const PGresult *rows, int nkeys) {
   int n = PQntuples(rows);
   int shown = n > c->limit ? c->limit : n;
   int more = n > c->limit && shown > 0;
-  unsigned long long h = 14695981039346656037ULL;
-  for (int i = 0; i < shown; i++) {
-    h = hash_col(h, rows, i, 0);
-    h = hash_col(h, rows, i, INCIDENT_REVISION_COL);
-    h = hash_col(h, rows, i, INCIDENT_VIEW_COL);
-    for (int k = INCIDENT_DEADLINES_COL; k < INCIDENT_DEADLINES_COL + 9; k++)
-      h = hash_col(h, rows, i, k);
-  }
-  h = fnv1a64(h, more ? "+" : "-", 1);
-  snprintf(res->tag, sizeof res->tag, "W/\"i%016llx\"", h);
+  /* id, revision, view and the nine deadline values: a deadline passing or a rule's edit
+   * changes the page without changing a revision */
+  int cols[12] = {0, INCIDENT_REVISION_COL, INCIDENT_VIEW_COL};
+  for (int k = 0; k < 9; k++)
+    cols[3 + k] = INCIDENT_DEADLINES_COL + k;
+  page_tag(res->tag, sizeof res->tag, 'i', rows, shown, more, cols, 12);
   if (if_none_match_holds(c, res->tag)) {
     res->status = 304;
     return;
   }
-  struct strbuf b = {0};
-  size_t estimate = 64;
-  for (int i = 0; i < shown; i++) {
-    for (int k = 0; k < INCIDENT_VIEW_COL; k++)
-      estimate += (size_t)PQgetlength(rows, i, k) + 24;
-  }
-  strbuf_reserve(&b, estimate + estimate / 16);
-  strbuf_puts(&b, "{\"items\":[");
-  for (int i = 0; i < shown; i++) {
-    if (i) strbuf_append(&b, ",", 1);
-    incident_render(&b, rows, i);
-  }
-  strbuf_puts(&b, "],\"next_cursor\":");
-  char *cursor = more ? page_cursor(c, rows, shown - 1, INCIDENT_NCOLS, nkeys) : NULL;
-  if (cursor != NULL) {
-    jsonw_string(&b, cursor, strlen(cursor));
-    strbuf_append(&b, "}", 1);
-  } else {
-    strbuf_puts(&b, "null}");
-  }
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
-  free(res->next_cursor);
-  res->next_cursor = cursor;
-  res->status = 200;
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  }
+  page_body(c, res, rows, shown, more, incident_item, NULL, INCIDENT_VIEW_COL, INCIDENT_NCOLS, nkeys);
 }
