@@ -1,6 +1,7 @@
 /* Helpers of the database suites: see dbtest.h. */
 
 #include <check.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,8 @@
 #include <yder.h>
 
 #include "dbtest.h"
+#include "render.h"
+#include "strbuf.h"
 
 static const char *g_url;
 static PGconn *g_owner;
@@ -78,6 +81,10 @@ static PGresult *owner_run(const char *sql, int nparams, const char *const *para
     ck_abort_msg("owner statement failed: %s: %s", sql, msg);
   }
   return r;
+}
+
+PGresult *dbt_query(const char *sql, int nparams, const char *const *params) {
+  return owner_run(sql, nparams, params);
 }
 
 void dbt_exec(const char *sql, int nparams, const char *const *params) {
@@ -178,4 +185,28 @@ void dbt_done(void) {
   g_owner = NULL;
   dbt_log_clear();
   y_close_logs();
+}
+
+int dbt_renders_as_sql(const char *sql, const struct record_shape *shape, const char *what) {
+  PGresult *r = dbt_query(sql, 0, NULL);
+  int doc_col = shape->revision_col + 1;
+  ck_assert_int_eq(PQnfields(r), doc_col + 1);
+  for (int i = 0; i < PQntuples(r); i++) {
+    struct strbuf b = {0};
+    render_record(&b, r, i, shape);
+    char *text = strbuf_steal(&b);
+    json_error_t e;
+    json_t *mine = json_loads(text, 0, &e);
+    ck_assert_msg(mine != NULL, "%s %s rendered no JSON: %s (%s)", what, PQgetvalue(r, i, 0), text, e.text);
+    json_t *theirs = json_loads(PQgetvalue(r, i, doc_col), 0, NULL);
+    ck_assert_ptr_nonnull(theirs);
+    ck_assert_msg(json_equal(mine, theirs), "%s %s:\n C:   %s\n SQL: %s", what, PQgetvalue(r, i, 0), text,
+                  PQgetvalue(r, i, doc_col));
+    json_decref(mine);
+    json_decref(theirs);
+    free(text);
+  }
+  int n = PQntuples(r);
+  PQclear(r);
+  return n;
 }

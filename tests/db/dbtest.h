@@ -8,6 +8,8 @@
 
 #include <libpq-fe.h>
 
+struct record_shape;
+
 #define DBT_SCHEMA "zsz_dbtest"
 /* A row inserted into DBT_SCHEMA.writes with this tag kills its own backend when its
  * transaction commits (a deferred constraint trigger): a connection lost during COMMIT. */
@@ -25,6 +27,8 @@ PGconn *dbt_owner(void);
 
 /* Runs sql as the owner (text parameters); the test fails when it fails. */
 void dbt_exec(const char *sql, int nparams, const char *const *params);
+/* The same, with its result (caller PQclear()s). */
+PGresult *dbt_query(const char *sql, int nparams, const char *const *params);
 /* The first column of the first row of sql run as the owner, as a number; -1 without rows. */
 long long dbt_int(const char *sql, int nparams, const char *const *params);
 /* The same as text (caller frees); NULL without rows. */
@@ -47,5 +51,11 @@ void dbt_log_clear(void);
 
 /* A monotonic clock in milliseconds. */
 double dbt_now_ms(void);
+
+/* A register's C rendering against its SQL document function: sql selects the shape's columns,
+ * the revision at shape->revision_col, then the function's document (the last column). Each
+ * row rendered by render_record must parse to the JSON of the document (the test fails naming
+ * what, the row's column 0, both texts). Returns the rows compared. */
+int dbt_renders_as_sql(const char *sql, const struct record_shape *shape, const char *what);
 
 #endif

@@ -13,13 +13,6 @@
 #include "csvw.h"
 #include "dbtest.h"
 
-static void run(PGconn *pg, const char *sql) {
-  PGresult *r = PQexec(pg, sql);
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-                PQerrorMessage(pg));
-  PQclear(r);
-}
-
 enum kind { TEXT, TIMESTAMP, JSON_LIST };
 
 /* Column 0 of every row written as kind must equal column 1 (the SQL's cell); SQL NULL in
@@ -67,11 +60,11 @@ END_TEST
 START_TEST(timestamps_as_zsz_ts) {
   PGconn *pg = dbt_owner();
   const char *zones[] = {"UTC", "Europe/Warsaw", "America/St_Johns", "Asia/Kolkata", "Europe/Amsterdam"};
-  run(pg, "BEGIN");
+  dbt_exec("BEGIN", 0, NULL);
   for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
     char set[80];
     snprintf(set, sizeof set, "SET LOCAL TIME ZONE '%s'", zones[z]);
-    run(pg, set);
+    dbt_exec(set, 0, NULL);
     /* fractions, both sides of a change of offset, 1890 (Amsterdam's offset had seconds) */
     int n = compare_rows(pg,
                          "SELECT t::text, zsz_ts(t) #>> '{}' FROM unnest(ARRAY["
@@ -82,7 +75,7 @@ START_TEST(timestamps_as_zsz_ts) {
                          TIMESTAMP);
     ck_assert_int_eq(n, 9);
   }
-  run(pg, "ROLLBACK");
+  dbt_exec("ROLLBACK", 0, NULL);
 }
 END_TEST
 

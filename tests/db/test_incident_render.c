@@ -20,27 +20,14 @@
 #include "incidents/queries.h"
 #include "strbuf.h"
 
-static void run(PGconn *pg, const char *sql) {
-  PGresult *r = PQexec(pg, sql);
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-                PQerrorMessage(pg));
-  PQclear(r);
-}
-
-static PGresult *query(PGconn *pg, const char *sql, int n, const char *const *params) {
-  PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
-  return r;
-}
-
 /* Row `row` of r rendered in C against the SQL document of the incident it names (org, the
  * id in column 0, the view the row names). */
-static void compare_row(PGconn *pg, const char *org, const PGresult *r, int row, const char *want_view) {
+static void compare_row(const char *org, const PGresult *r, int row, const char *want_view) {
   const char *view = PQgetvalue(r, row, INCIDENT_VIEW_COL);
   ck_assert_str_eq(view, want_view);
   const char *params[] = {org, PQgetvalue(r, row, 0), view};
   PGresult *doc =
-      query(pg, "SELECT zsz_incident_json(i, $3)::text FROM incidents i WHERE i.org_id = $1 AND i.id = $2", 3, params);
+      dbt_query("SELECT zsz_incident_json(i, $3)::text FROM incidents i WHERE i.org_id = $1 AND i.id = $2", 3, params);
   ck_assert_int_eq(PQntuples(doc), 1);
   struct strbuf b = {0};
   incident_render(&b, r, row);
@@ -74,10 +61,10 @@ static int compare_all(PGconn *pg) {
   for (int i = 0; i < PQntuples(all); i++) {
     for (size_t v = 0; v < sizeof VIEWS / sizeof VIEWS[0]; v++) {
       const char *params[] = {PQgetvalue(all, i, 0), PQgetvalue(all, i, 1), VIEWS[v].roles, PQgetvalue(all, i, 2)};
-      PGresult *r = query(pg, INCIDENTS_GET_SQL, 4, params);
+      PGresult *r = dbt_query(INCIDENTS_GET_SQL, 4, params);
       ck_assert_int_eq(PQntuples(r), 1);
       ck_assert_int_eq(PQnfields(r), INCIDENT_NCOLS);
-      compare_row(pg, params[0], r, 0, VIEWS[v].view);
+      compare_row(params[0], r, 0, VIEWS[v].view);
       compared++;
       PQclear(r);
     }
@@ -89,10 +76,10 @@ static int compare_all(PGconn *pg) {
     for (size_t v = 0; v < 3; v += 2) {
       const char *params[] = {
           PQgetvalue(orgs, o, 0), VIEWS[v].roles, "nobody", NULL, NULL, NULL, NULL, NULL, "1000000"};
-      PGresult *r = query(pg, INCIDENTS_LIST_SQL, 9, params);
+      PGresult *r = dbt_query(INCIDENTS_LIST_SQL, 9, params);
       ck_assert_int_eq(PQnfields(r), INCIDENT_NCOLS + 1);
       for (int i = 0; i < PQntuples(r); i++) {
-        compare_row(pg, params[0], r, i, VIEWS[v].view);
+        compare_row(params[0], r, i, VIEWS[v].view);
         compared++;
       }
       PQclear(r);
@@ -104,15 +91,16 @@ static int compare_all(PGconn *pg) {
 
 START_TEST(incidents_render_as_zsz_incident_json) {
   PGconn *pg = dbt_owner();
-  run(pg, "BEGIN");
-  run(pg, "SET LOCAL DateStyle = ISO");
-  run(pg, "SET LOCAL zsz.actor = 'dbtest'");
-  run(pg, "SET LOCAL zsz.action = 'test'");
-  run(pg, "INSERT INTO imports (org_id, kind, mode, format, importer) "
-          "SELECT id, 'incidents', 'insert', 'json', 'dbtest' FROM organisations WHERE code = 'krakow'");
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL DateStyle = ISO", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("SET LOCAL zsz.action = 'test'", 0, NULL);
+  dbt_exec("INSERT INTO imports (org_id, kind, mode, format, importer) "
+           "SELECT id, 'incidents', 'insert', 'json', 'dbtest' FROM organisations WHERE code = 'krakow'",
+           0, NULL);
   /* every deadline state: met in time, met late, missed (past due, unmet), pending (due in the
    * future), not applicable (risk none, an exemption, a dismissal, another type) */
-  run(pg,
+  dbt_exec(
       "INSERT INTO incidents (org_id, number, title, description, kind, categories, type, occurred_at, detected_at, "
       "reported_at, reporter, source, affected_systems, affected_org_unit_ids, severity, status, status_reason, "
       "resolution, lessons_learned, evidence, breach, ksc, created_at, updated_at, import_id) "
@@ -156,7 +144,8 @@ START_TEST(incidents_render_as_zsz_incident_json) {
       "  '2020-03-01 00:00:00+00', 'anna', '{}', '{}', NULL, 'closed', NULL, '', '[]', NULL, NULL, true)"
       ") AS v(n, title, description, kind, categories, type, occurred_at, detected_at, reported_at, reporter, "
       "  systems, units, severity, status, reason, resolution, evidence, breach, ksc, imported) "
-      "WHERE o.code = 'krakow'");
+      "WHERE o.code = 'krakow'",
+      0, NULL);
   /* the states are what they were made for: not a vacuous comparison */
   PGresult *states = PQexec(pg, "SELECT string_agg(DISTINCT x->>'state', ',' ORDER BY x->>'state') FROM incidents i, "
                                 "jsonb_array_elements(zsz_incident_deadlines(i)) x WHERE i.number LIKE 'T/%'");
@@ -168,19 +157,21 @@ START_TEST(incidents_render_as_zsz_incident_json) {
   for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
     char set[80];
     snprintf(set, sizeof set, "SET LOCAL TimeZone = '%s'", zones[z]);
-    run(pg, set);
+    dbt_exec(set, 0, NULL);
     int n = compare_all(pg);
     ck_assert_int_gt(n, 8 * 4);
     if (z == 0) first = n;
     ck_assert_int_eq(n, first);
   }
   /* a rule's edit moves the stored due dates (migration 0032's trigger): still the same */
-  run(pg, "INSERT INTO deadline_rules (org_id, rule, hours) SELECT id, 'uodo', 1 FROM organisations "
-          "WHERE code = 'krakow' ON CONFLICT (org_id, rule) DO UPDATE SET hours = 1");
-  run(pg, "INSERT INTO deadline_rules (org_id, rule, hours) SELECT id, 'csirt', 8760 FROM organisations "
-          "WHERE code = 'krakow' ON CONFLICT (org_id, rule) DO UPDATE SET hours = 8760");
+  dbt_exec("INSERT INTO deadline_rules (org_id, rule, hours) SELECT id, 'uodo', 1 FROM organisations "
+           "WHERE code = 'krakow' ON CONFLICT (org_id, rule) DO UPDATE SET hours = 1",
+           0, NULL);
+  dbt_exec("INSERT INTO deadline_rules (org_id, rule, hours) SELECT id, 'csirt', 8760 FROM organisations "
+           "WHERE code = 'krakow' ON CONFLICT (org_id, rule) DO UPDATE SET hours = 8760",
+           0, NULL);
   ck_assert_int_gt(compare_all(pg), 8 * 4);
-  run(pg, "ROLLBACK");
+  dbt_exec("ROLLBACK", 0, NULL);
 }
 END_TEST
 

@@ -77,25 +77,12 @@ static const char OLD_REPORT_CSV[] = OLD_REPORT_STATE
     "ORDER BY obj.code, obj.id, ind.id LIMIT $3::integer) AS c) "
     "SELECT count(*), coalesce(string_agg(csv, '' ORDER BY code, objective_id, indicator_id), '') FROM line";
 
-static void run(PGconn *pg, const char *sql) {
-  PGresult *r = PQexec(pg, sql);
-  ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql,
-                PQerrorMessage(pg));
-  PQclear(r);
-}
-
-static PGresult *query(PGconn *pg, const char *sql, int n, const char *const *params) {
-  PGresult *r = PQexecParams(pg, sql, n, NULL, params, NULL, NULL, 0);
-  ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s", PQerrorMessage(pg));
-  return r;
-}
-
 /* The report of org and year both ways: parsed JSON equal, CSV byte for byte. Returns how
  * many objectives the report holds. */
-static size_t compare_report(PGconn *pg, const char *org, const char *year) {
+static size_t compare_report(const char *org, const char *year) {
   const char *params[] = {org, year, "200002"};
-  PGresult *old = query(pg, OLD_REPORT_JSON, 2, params);
-  PGresult *rows = query(pg, OBJECTIVES_REPORT_ROWS_SQL, 2, params);
+  PGresult *old = dbt_query(OLD_REPORT_JSON, 2, params);
+  PGresult *rows = dbt_query(OBJECTIVES_REPORT_ROWS_SQL, 2, params);
   struct strbuf b = {0};
   objectives_report_json(&b, year, rows);
   char *text = strbuf_steal(&b);
@@ -113,8 +100,8 @@ static size_t compare_report(PGconn *pg, const char *org, const char *year) {
   PQclear(old);
   PQclear(rows);
 
-  old = query(pg, OLD_REPORT_CSV, 3, params);
-  rows = query(pg, OBJECTIVES_REPORT_CSV_ROWS_SQL, 3, params);
+  old = dbt_query(OLD_REPORT_CSV, 3, params);
+  rows = dbt_query(OBJECTIVES_REPORT_CSV_ROWS_SQL, 3, params);
   long lines = objectives_report_csv(&b, rows);
   text = strbuf_steal(&b);
   ck_assert_int_eq(lines, atol(PQgetvalue(old, 0, 0)));
@@ -137,118 +124,92 @@ static size_t compare_all_reports(PGconn *pg) {
   ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
   size_t objectives = 0;
   for (int i = 0; i < PQntuples(r); i++)
-    objectives += compare_report(pg, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+    objectives += compare_report(PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
   PQclear(r);
   return objectives;
 }
 
 /* Every objective as the single read selects it (queries.c) against zsz_objective_json. */
-static int compare_objectives(PGconn *pg) {
-  PGresult *r = PQexec(pg, "SELECT " OBJECTIVE_COLUMNS(
-                               "o", "h.health") ", o.revision::text, "
-                                                "zsz_objective_json(o)::text FROM objectives o "
-                                                "CROSS JOIN LATERAL zsz_objective_health_of(o) AS h ORDER BY o.id");
-  ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
-  int doc_col = OBJECTIVE_SHAPE.revision_col + 1;
-  for (int i = 0; i < PQntuples(r); i++) {
-    struct strbuf b = {0};
-    render_record(&b, r, i, &OBJECTIVE_SHAPE);
-    char *text = strbuf_steal(&b);
-    json_t *mine = json_loads(text, 0, NULL), *theirs = json_loads(PQgetvalue(r, i, doc_col), 0, NULL);
-    ck_assert_msg(mine != NULL && theirs != NULL && json_equal(mine, theirs), "objective %s:\n C:   %s\n SQL: %s",
-                  PQgetvalue(r, i, 0), text, PQgetvalue(r, i, doc_col));
-    json_decref(mine);
-    json_decref(theirs);
-    free(text);
-  }
-  int n = PQntuples(r);
-  PQclear(r);
-  return n;
+static int compare_objectives(void) {
+  return dbt_renders_as_sql(
+      "SELECT " OBJECTIVE_COLUMNS("o", "h.health") ", o.revision::text, "
+                                                   "zsz_objective_json(o)::text FROM objectives o "
+                                                   "CROSS JOIN LATERAL zsz_objective_health_of(o) AS h ORDER BY o.id",
+      &OBJECTIVE_SHAPE, "objective");
 }
 
 /* Every indicator as its single read selects it (queries.c) against zsz_indicator_json. */
-static int compare_indicators(PGconn *pg) {
-  PGresult *r =
-      PQexec(pg, "SELECT " INDICATOR_COLUMNS(
-                     "i", "s") ", i.revision::text, zsz_indicator_json(i)::text "
-                               "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
-                               "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s ORDER BY i.id");
-  ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
-  int doc_col = INDICATOR_SHAPE.revision_col + 1;
-  for (int i = 0; i < PQntuples(r); i++) {
-    struct strbuf b = {0};
-    render_record(&b, r, i, &INDICATOR_SHAPE);
-    char *text = strbuf_steal(&b);
-    json_t *mine = json_loads(text, 0, NULL), *theirs = json_loads(PQgetvalue(r, i, doc_col), 0, NULL);
-    ck_assert_msg(mine != NULL && theirs != NULL && json_equal(mine, theirs), "indicator %s:\n C:   %s\n SQL: %s",
-                  PQgetvalue(r, i, 0), text, PQgetvalue(r, i, doc_col));
-    json_decref(mine);
-    json_decref(theirs);
-    free(text);
-  }
-  int n = PQntuples(r);
-  PQclear(r);
-  return n;
+static int compare_indicators(void) {
+  return dbt_renders_as_sql(
+      "SELECT " INDICATOR_COLUMNS(
+          "i", "s") ", i.revision::text, zsz_indicator_json(i)::text "
+                    "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                    "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s ORDER BY i.id",
+      &INDICATOR_SHAPE, "indicator");
 }
 
 START_TEST(report_renders_as_the_sql_did) {
   PGconn *pg = dbt_owner();
-  run(pg, "BEGIN");
-  run(pg, "SET LOCAL DateStyle = ISO");
-  run(pg, "SET LOCAL zsz.actor = 'dbtest'");
-  run(pg, "SET LOCAL zsz.action = 'test'");
-  run(pg, "INSERT INTO imports (org_id, kind, mode, format, importer) "
-          "SELECT id, 'objectives', 'insert', 'json', 'dbtest' FROM organisations WHERE code = 'krakow'");
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL DateStyle = ISO", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("SET LOCAL zsz.action = 'test'", 0, NULL);
+  dbt_exec("INSERT INTO imports (org_id, kind, mode, format, importer) "
+           "SELECT id, 'objectives', 'insert', 'json', 'dbtest' FROM organisations WHERE code = 'krakow'",
+           0, NULL);
   /* objectives of this year (periods closed or not, by today's date): every kind of text,
    * with and without indicators */
-  run(pg, "CREATE TEMP TABLE y ON COMMIT DROP AS SELECT extract(year FROM zsz_today())::integer AS year");
-  run(pg, "INSERT INTO objectives (org_id, code, year, title, description, standards, status, owner, process_id, "
-          "due_date, status_reason, created_at, updated_at, import_id) "
-          "SELECT o.id, v.code, y.year, v.title, v.description, v.standards, v.status, v.owner, "
-          "(SELECT min(p.id) FROM processes p WHERE p.org_id = o.id AND v.with_process), "
-          "CASE WHEN v.due THEN make_date(y.year, 12, 31) END, v.reason, "
-          "'2026-03-28 23:59:59.999999+00', '1999-12-31 23:00:00.5+00', "
-          "CASE WHEN v.imported THEN (SELECT max(id) FROM imports) END "
-          "FROM organisations o CROSS JOIN y CROSS JOIN (VALUES "
-          "('T-1', E'=SUM(A1); \"x\"\\r\\nnext', E'Zażółć gęślą jaźń – „cytat” 😀\\t\\x01\\x1f/\\\\', "
-          "  '{iso9001,iso27001}'::text[], 'approved', '+48 123', true, true, NULL, true), "
-          "('T-2', '-5', '', '{}', 'draft', '@owner', false, false, E'-1,5;x', false), "
-          "('T-3', '-12,50', 'no indicators', '{iso27001}', 'closed', NULL, true, false, 'done', false), "
-          "('T-4', 'cancelled', '', '{}', 'cancelled', NULL, false, false, NULL, false)"
-          ") AS v(code, title, description, standards, status, owner, with_process, due, reason, imported) "
-          "WHERE o.code = 'krakow'");
-  run(pg, "INSERT INTO indicators (org_id, objective_id, name, unit, direction, baseline, target, target_min, "
-          "target_max, frequency, responsible, import_id) "
-          "SELECT o.org_id, o.id, v.name, v.unit, v.direction, v.baseline, v.target, v.tmin, v.tmax, v.frequency, "
-          "v.responsible, CASE WHEN v.imported THEN (SELECT max(id) FROM imports) END "
-          "FROM objectives o CROSS JOIN (VALUES "
-          "(E'Wskaźnik \"a\";b', '%', 'increase', 10.50, 20.000, NULL::numeric, NULL::numeric, 'quarterly', "
-          "  '=cmd', true), "
-          "('=HYPERLINK(\"x\")', '', 'range', NULL, NULL, -1.5, 2.25, 'monthly', NULL, false), "
-          "('no readings', E'a\\nb', 'decrease', 100, 0, NULL, NULL, 'yearly', 'someone', false)"
-          ") AS v(name, unit, direction, baseline, target, tmin, tmax, frequency, responsible, imported) "
-          "WHERE o.code IN ('T-1', 'T-2', 'T-4') AND o.year = (SELECT year FROM y)");
-  run(pg, "INSERT INTO indicator_readings (org_id, indicator_id, period, value, comment, recorded_by, recorded_at, "
-          "locked, locked_by, locked_at, import_id) "
-          "SELECT i.org_id, i.id, y.year || v.period, v.value, v.comment, 'dbtest', '2026-05-01 12:34:56.789+00', "
-          "v.locked, CASE WHEN v.locked THEN 'lock;er' END, "
-          "CASE WHEN v.locked THEN timestamptz '2026-06-30 22:00:00+00' END, "
-          "CASE WHEN v.locked THEN (SELECT max(id) FROM imports) END "
-          "FROM indicators i JOIN objectives o ON o.id = i.objective_id CROSS JOIN y CROSS JOIN (VALUES "
-          "('-Q1', 12.50, E'=1+1 \"q\"', true), ('-Q2', -3, '', false), ('-01', 0.000, 'm', false), "
-          "('-02', 1e-3, E'x\\ty', true)) AS v(period, value, comment, locked) "
-          "WHERE o.code IN ('T-1', 'T-2', 'T-4') AND o.year = y.year AND i.name <> 'no readings' "
-          "AND (i.frequency = 'monthly') = (v.period NOT LIKE '%Q%')");
+  dbt_exec("CREATE TEMP TABLE y ON COMMIT DROP AS SELECT extract(year FROM zsz_today())::integer AS year", 0, NULL);
+  dbt_exec("INSERT INTO objectives (org_id, code, year, title, description, standards, status, owner, process_id, "
+           "due_date, status_reason, created_at, updated_at, import_id) "
+           "SELECT o.id, v.code, y.year, v.title, v.description, v.standards, v.status, v.owner, "
+           "(SELECT min(p.id) FROM processes p WHERE p.org_id = o.id AND v.with_process), "
+           "CASE WHEN v.due THEN make_date(y.year, 12, 31) END, v.reason, "
+           "'2026-03-28 23:59:59.999999+00', '1999-12-31 23:00:00.5+00', "
+           "CASE WHEN v.imported THEN (SELECT max(id) FROM imports) END "
+           "FROM organisations o CROSS JOIN y CROSS JOIN (VALUES "
+           "('T-1', E'=SUM(A1); \"x\"\\r\\nnext', E'Zażółć gęślą jaźń – „cytat” 😀\\t\\x01\\x1f/\\\\', "
+           "  '{iso9001,iso27001}'::text[], 'approved', '+48 123', true, true, NULL, true), "
+           "('T-2', '-5', '', '{}', 'draft', '@owner', false, false, E'-1,5;x', false), "
+           "('T-3', '-12,50', 'no indicators', '{iso27001}', 'closed', NULL, true, false, 'done', false), "
+           "('T-4', 'cancelled', '', '{}', 'cancelled', NULL, false, false, NULL, false)"
+           ") AS v(code, title, description, standards, status, owner, with_process, due, reason, imported) "
+           "WHERE o.code = 'krakow'",
+           0, NULL);
+  dbt_exec("INSERT INTO indicators (org_id, objective_id, name, unit, direction, baseline, target, target_min, "
+           "target_max, frequency, responsible, import_id) "
+           "SELECT o.org_id, o.id, v.name, v.unit, v.direction, v.baseline, v.target, v.tmin, v.tmax, v.frequency, "
+           "v.responsible, CASE WHEN v.imported THEN (SELECT max(id) FROM imports) END "
+           "FROM objectives o CROSS JOIN (VALUES "
+           "(E'Wskaźnik \"a\";b', '%', 'increase', 10.50, 20.000, NULL::numeric, NULL::numeric, 'quarterly', "
+           "  '=cmd', true), "
+           "('=HYPERLINK(\"x\")', '', 'range', NULL, NULL, -1.5, 2.25, 'monthly', NULL, false), "
+           "('no readings', E'a\\nb', 'decrease', 100, 0, NULL, NULL, 'yearly', 'someone', false)"
+           ") AS v(name, unit, direction, baseline, target, tmin, tmax, frequency, responsible, imported) "
+           "WHERE o.code IN ('T-1', 'T-2', 'T-4') AND o.year = (SELECT year FROM y)",
+           0, NULL);
+  dbt_exec("INSERT INTO indicator_readings (org_id, indicator_id, period, value, comment, recorded_by, recorded_at, "
+           "locked, locked_by, locked_at, import_id) "
+           "SELECT i.org_id, i.id, y.year || v.period, v.value, v.comment, 'dbtest', '2026-05-01 12:34:56.789+00', "
+           "v.locked, CASE WHEN v.locked THEN 'lock;er' END, "
+           "CASE WHEN v.locked THEN timestamptz '2026-06-30 22:00:00+00' END, "
+           "CASE WHEN v.locked THEN (SELECT max(id) FROM imports) END "
+           "FROM indicators i JOIN objectives o ON o.id = i.objective_id CROSS JOIN y CROSS JOIN (VALUES "
+           "('-Q1', 12.50, E'=1+1 \"q\"', true), ('-Q2', -3, '', false), ('-01', 0.000, 'm', false), "
+           "('-02', 1e-3, E'x\\ty', true)) AS v(period, value, comment, locked) "
+           "WHERE o.code IN ('T-1', 'T-2', 'T-4') AND o.year = y.year AND i.name <> 'no readings' "
+           "AND (i.frequency = 'monthly') = (v.period NOT LIKE '%Q%')",
+           0, NULL);
   const char *zones[] = {"UTC", "Europe/Warsaw", "Asia/Kolkata", "America/St_Johns"};
   for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
     char set[80];
     snprintf(set, sizeof set, "SET LOCAL TimeZone = '%s'", zones[z]);
-    run(pg, set);
+    dbt_exec(set, 0, NULL);
     ck_assert_uint_gt(compare_all_reports(pg), 3);
-    ck_assert_int_gt(compare_objectives(pg), 4);
-    ck_assert_int_gt(compare_indicators(pg), 8);
+    ck_assert_int_gt(compare_objectives(), 4);
+    ck_assert_int_gt(compare_indicators(), 8);
   }
-  run(pg, "ROLLBACK");
+  dbt_exec("ROLLBACK", 0, NULL);
 }
 END_TEST
 
