@@ -148,13 +148,19 @@ def _decode_body(raw, content_type):
     return text
 
 
-def api(method, path, token=None, body=_NO_BODY, raw_body=None, headers=None, timeout=None):
+def api(method, path, token=None, body=_NO_BODY, raw_body=None, headers=None, timeout=None, settle=True):
     """One HTTP request on a fresh connection (safe from several threads).
 
     body: a JSON value sent as application/json (omit for no body; pass raw_body="null" to
     send JSON null). raw_body: bytes or str sent as-is (Content-Type application/json unless
     headers say otherwise). headers: extra headers; a value of None removes a default one.
+    settle: a GET of the change feed (without wait=) first waits until the feed serves every
+    write committed before it (feed_settled): a test reads the feed as a client that wants its
+    own writes, which the feed holds back while an older transaction is open anywhere (a job's,
+    another server's). settle=False reads it as it stands (a test holding a transaction open).
     Returns Response (status, headers, parsed JSON or text)."""
+    if settle and method == "GET" and path.startswith("/api/v1/changes") and "wait=" not in path:
+        feed_settled()
     hdrs = {}
     if token is not None:
         hdrs["Authorization"] = f"Bearer {token}"

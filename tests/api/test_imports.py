@@ -8,7 +8,7 @@ import time
 
 from .client import (ApiTest, BREACH_REGISTER, EMPLOYEE_SUB, INCIDENTS, api,
                      create_approved_objective, create_indicator, create_org_unit, current_year,
-                     employee, ensure_user, expect, feed_settled, incident_path, iod, kr_code,
+                     employee, ensure_user, expect, incident_path, iod, kr_code,
                      make_token, plenipotentiary, president, psql, psql_value, reading_path,
                      record_reading, uniq)
 
@@ -97,7 +97,6 @@ class ProcessImportTest(ApiTest):
         self.assertEqual((v1["version"], v1["approved_by"], v1["approved_at"]),
                          (1, P_SUB, "2019-03-04T10:00:00+00:00"))
         # one change-log entry per record, action import, by the importer
-        feed_settled()
         changes = expect(api("GET", f"/api/v1/changes?entity=process&id={p['id']}",
                              plenipotentiary()), 200)["items"]
         self.assertEqual([(e["action"], e["actor"]) for e in changes], [("import", P_SUB)])
@@ -127,7 +126,6 @@ class ProcessImportTest(ApiTest):
         # the unchanged one keeps the import that wrote it
         self.assertEqual(process_by_code(a)["provenance"], {"import_id": first["id"]})
         # the change log: created then updated, each once, each with the record as it was
-        feed_settled()
         log = expect(api("GET", f"/api/v1/changes?entity=process&id={changed['id']}",
                          plenipotentiary()), 200)["items"]
         self.assertEqual([e["action"] for e in log], ["import", "import"])
@@ -135,7 +133,6 @@ class ProcessImportTest(ApiTest):
                          ("Drugi", "Drugi (zmieniony)"))
         self.assertEqual(log[1]["record"]["provenance"], {"import_id": up["id"]})
         self.assertEqual(log[1]["record"], changed)
-        feed_settled()
         unchanged = expect(api("GET", f"/api/v1/changes?entity=process&id={existing['id']}",
                                plenipotentiary()), 200)["items"]
         self.assertEqual(len(unchanged), 1)

@@ -5,7 +5,7 @@ dry runs), integration scopes on every import route, EZD case marks on imported 
 
 import json
 
-from .client import (ApiTest, api, create_org_unit, current_year, ensure_user, expect, feed_settled,
+from .client import (ApiTest, api, create_org_unit, current_year, ensure_user, expect,
                      list_all, make_token, plenipotentiary, president, psql, psql_value, role_token,
                      uniq)
 from .test_moving_in import integration, onboard, p_of
@@ -97,12 +97,10 @@ class ObjectiveImportTest(ApiTest):
         self.assertEqual(indicators_of(cancelled), {})
         self.assertEqual(objective_by_code(c)["status"], "proposed")
         # one change-log entry per record, action import, by the importer
-        feed_settled()
         log = expect(api("GET", f"/api/v1/changes?entity=objective&id={o['id']}", plenipotentiary()),
                      200)["items"]
         self.assertEqual([(e["action"], e["actor"]) for e in log], [("import", P_SUB)])
         ind_id = inds["Czas obsługi"]["id"]
-        feed_settled()
         log = expect(api("GET", f"/api/v1/changes?entity=indicator&id={ind_id}", plenipotentiary()),
                      200)["items"]
         self.assertEqual([(e["action"], e["actor"]) for e in log], [("import", P_SUB)])
@@ -131,7 +129,6 @@ class ObjectiveImportTest(ApiTest):
         self.assertEqual(inds["Zadowolenie"]["provenance"], {"import_id": first["id"]})
         # the objective itself did not change: it keeps the import that wrote it
         self.assertEqual(ob["provenance"], {"import_id": first["id"]})
-        feed_settled()
         log = expect(api("GET", f"/api/v1/changes?entity=indicator&id={inds['Czas obsługi']['id']}",
                          plenipotentiary()), 200)["items"]
         self.assertEqual([e["action"] for e in log], ["import", "import"])
@@ -343,7 +340,6 @@ class DirectoryDoorTest(ApiTest):
         self.assertEqual((batch[1]["before"]["email"], batch[1]["after"]["email"]),
                          ("anna@um.example", "anna2@um.example"))
         # the feed renders them as GET /users/{sub} does
-        feed_settled()
         feed = expect(api("GET", f"/api/v1/changes?entity=user&id={bulk}", president(org)), 200)["items"]
         self.assertEqual(feed[-1]["record"], expect(api("GET", f"/api/v1/users/{bulk}", p), 200))
 

@@ -13,7 +13,7 @@ import time
 
 from .client import (ApiTest, DATABASE_URL, OWNER_SUB, ZSZ_BIN, add_action, api, create_indicator,
                      create_nc, create_objective, create_org_unit, create_process, expect,
-                     feed_settled, items_of, kr_code, list_all, make_token, plenipotentiary,
+                     items_of, kr_code, list_all, make_token, plenipotentiary,
                      president, psql_value, role_token, uniq)
 
 WROCLAW_SCHEME = {"name": "wroclaw", "categories": {"management": ["PZ"], "core": ["PG", "PK"],
@@ -148,7 +148,6 @@ class ThirdHallTest(ApiTest):
                                          {"code": "PS-1.2", "name": "Wsparcie"}), 201)
         self.assertEqual(body["category"], "support")
         # the change is in the log, by the plenipotentiary
-        feed_settled()
         entries = items_of(expect(api("GET", "/api/v1/changes?entity=process_scheme", self.p), 200))
         self.assertEqual(entries[-1]["actor"], f"{self.org}.plenipotentiary")
         self.assertEqual(entries[-1]["record"]["categories"]["support"], ["PW", "PS"])
@@ -277,7 +276,6 @@ class DirectoryTest(ApiTest):
         self.assertEqual(r2.headers["ETag"], r1.headers["ETag"])
         # what the directory wrote is in the change log, and the roles the first token brought
         # (issue 11: a change of roles is logged)
-        feed_settled()
         entries = items_of(expect(api("GET", f"/api/v1/changes?entity=user&id={sub}",
                                       plenipotentiary()), 200))
         self.assertEqual([(e["action"], e["actor"]) for e in entries],
@@ -367,7 +365,6 @@ class DirectorySyncTest(ApiTest):
         self.assertTrue(users[f"{org}.integration"]["active"])
         self.assertProblem(api("GET", "/api/v1/me", anna), 403, "user-deactivated")
         # every change by the integration, in the log
-        feed_settled()
         entries = items_of(expect(api("GET", f"/api/v1/changes?entity=user&id={org}.anna", p),
                                   200))
         self.assertEqual([(e["action"], e["actor"]) for e in entries],
@@ -488,7 +485,6 @@ class ResponsibilitiesTest(ApiTest):
                                  ("indicator", i["id"], "responsible"),
                                  ("nonconformity", n["id"], "owner"),
                                  ("nonconformity_action", x["id"], "responsible")):
-            feed_settled()
             log = items_of(expect(api("GET", f"/api/v1/changes?entity={entity}&id={rid}",
                                       plenipotentiary()), 200))
             last = log[-1]
@@ -523,7 +519,6 @@ class IntegrationTokenTest(ApiTest):
         r = api("PUT", f"/api/v1/indicators/{ind['id']}/readings/2026-Q1", full, {"value": "7"})
         self.assertIn(r.status, (200, 201), r.describe())
         # the change log names the integration's sub as the actor
-        feed_settled()
         entries = items_of(expect(api("GET", f"/api/v1/changes?entity=process&id={p['id']}",
                                       full), 200))
         self.assertEqual([(e["action"], e["actor"]) for e in entries], [("create", sub)])
