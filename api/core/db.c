@@ -16,10 +16,17 @@
 #define CHECKOUT_WAIT_MS 5000
 #define MAX_ATTEMPTS 4
 
+/* The connection's plan_cache_mode (a session setting, switched by statements that want the
+ * other one): PostgreSQL's own choice (auto), or its generic plan whatever the values. Unknown
+ * on a new connection and after a transaction that did not commit, which took back a switch
+ * made in it. */
+enum plan_mode { PLAN_UNKNOWN = -1, PLAN_AUTO = 0, PLAN_GENERIC = 1, PLAN_ANY = 2 };
+
 struct db_conn {
   PGconn *pg;
   int ready;             /* connected, role set */
   long long session_org; /* zsz.org_id set at session level for reads; 0 none */
+  enum plan_mode plan_mode;
   /* Prepared statements by their text: a copy (owned), so the cache never depends on where
    * a caller keeps its SQL, and two texts never share a statement. */
   char *stmt_sql[STMT_SLOTS];
@@ -62,6 +69,7 @@ static void conn_close(struct db_conn *c) {
   c->pg = NULL;
   c->ready = 0;
   c->session_org = 0;
+  c->plan_mode = PLAN_UNKNOWN;
   for (int i = 0; i < STMT_SLOTS; i++) {
     free(c->stmt_sql[i]);
     c->stmt_sql[i] = NULL;
@@ -123,6 +131,7 @@ static int conn_open(struct db_conn *c, const char *url, int transaction_pooling
     return -1;
   }
   c->ready = 1;
+  c->plan_mode = PLAN_UNKNOWN; /* the database or the role may set another default */
   return 0;
 }
 
@@ -322,7 +331,104 @@ static PGresult *checked(struct db_tx *tx, PGresult *r) {
   return r;
 }
 
-PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+static const char *const PLAN_MODE_SQL[] = {
+    [PLAN_AUTO] = "SELECT set_config('plan_cache_mode', 'auto', false)",
+    [PLAN_GENERIC] = "SELECT set_config('plan_cache_mode', 'force_generic_plan', false)",
+};
+
+/* Whether a statement wanting mode must switch the connection first. A statement without
+ * parameters has one plan whatever the mode, and so has one that reads no table (PLAN_ANY: the
+ * runner's own settings); behind a transaction-mode pooler no setting
+ * outlives a transaction and every statement is unnamed (planned at each call): no switch. */
+static int plan_switch_needed(const struct db_tx *tx, enum plan_mode mode, int nparams) {
+  return mode != PLAN_ANY && nparams > 0 && !tx->pooler && tx->conn->plan_mode != mode;
+}
+
+/* Switches the connection's plan mode by a statement of its own (a round trip): for the
+ * statements whose answer is read row by row or later (db_each_row, db_send). 0, or -1
+ * (tx->failed). */
+static int plan_switch(struct db_tx *tx, enum plan_mode mode, int nparams) {
+  if (!plan_switch_needed(tx, mode, nparams)) {
+    return 0;
+  }
+  PGresult *r = checked(tx, PQexecParams(tx->conn->pg, PLAN_MODE_SQL[mode], 0, NULL, NULL, NULL, NULL, 0));
+  if (r == NULL) {
+    return -1;
+  }
+  PQclear(r);
+  tx->conn->plan_mode = mode;
+  return 0;
+}
+
+/* Runs a statement (prepared as name, or unnamed when name is NULL) after the switch of the
+ * plan mode, both in one round trip (libpq's pipeline mode). Returns the statement's result
+ * (checked() decides), or NULL with tx->failed. The switch holds once the statement
+ * succeeded: a failure aborts the transaction, which takes it back. */
+static PGresult *exec_switched(struct db_tx *tx, const char *name, const char *sql, int nparams,
+                               const char *const *params, enum plan_mode mode) {
+  struct db_conn *c = tx->conn;
+  PGconn *pg = c->pg;
+  c->plan_mode = PLAN_UNKNOWN;
+  if (!PQenterPipelineMode(pg)) {
+    record_failure(tx, NULL);
+    return NULL;
+  }
+  int sent = PQsendQueryParams(pg, PLAN_MODE_SQL[mode], 0, NULL, NULL, NULL, NULL, 0) &&
+             (name ? PQsendQueryPrepared(pg, name, nparams, params, NULL, NULL, 0)
+                   : PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) &&
+             PQpipelineSync(pg);
+  /* every result is read, up to the sync: the connection leaves pipeline mode clean. Each
+   * statement's results end with a NULL; a failed switch makes the statement's "aborted". */
+  PGresult *switched = NULL, *out = NULL, *r;
+  int statement = 0, synced = 0;
+  while (sent && !synced && statement < 2) {
+    r = PQgetResult(pg);
+    if (r == NULL) {
+      statement++;
+      if (PQstatus(pg) != CONNECTION_OK) {
+        break;
+      }
+      continue;
+    }
+    if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+      synced = 1;
+      PQclear(r);
+    } else if (statement == 0 && switched == NULL) {
+      switched = r;
+    } else if (statement == 1 && out == NULL) {
+      out = r;
+    } else {
+      PQclear(r);
+    }
+  }
+  while (sent && !synced && PQstatus(pg) == CONNECTION_OK && (r = PQgetResult(pg)) != NULL) {
+    synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+    PQclear(r);
+  }
+  if (!synced || !PQexitPipelineMode(pg)) {
+    /* the connection's state is not known: failed as a lost connection, db_run closes it */
+    PQclear(switched);
+    PQclear(out);
+    record_failure(tx, NULL);
+    return NULL;
+  }
+  if (PQresultStatus(switched) != PGRES_TUPLES_OK) {
+    record_failure(tx, switched);
+    PQclear(switched);
+    PQclear(out);
+    return NULL;
+  }
+  PQclear(switched);
+  out = checked(tx, out);
+  if (out != NULL) {
+    c->plan_mode = mode;
+  }
+  return out;
+}
+
+/* db_exec with the plan mode the statement wants. */
+static PGresult *exec_in_mode(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
+                              enum plan_mode mode) {
   char name[16];
   if (may_run(tx) != 0) {
     return NULL;
@@ -331,9 +437,25 @@ PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *co
   if (prepared < 0) {
     return NULL;
   }
+  if (plan_switch_needed(tx, mode, nparams)) {
+    return exec_switched(tx, prepared ? name : NULL, sql, nparams, params, mode);
+  }
   PGconn *pg = tx->conn->pg;
   return checked(tx, prepared ? PQexecPrepared(pg, name, nparams, params, NULL, NULL, 0)
                               : PQexecParams(pg, sql, nparams, NULL, params, NULL, NULL, 0));
+}
+
+PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  return exec_in_mode(tx, sql, nparams, params, PLAN_AUTO);
+}
+
+PGresult *db_exec_generic(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  return exec_in_mode(tx, sql, nparams, params, PLAN_GENERIC);
+}
+
+/* A statement that reads no table (a setting): run in whatever mode the connection is. */
+static PGresult *exec_setting(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
+  return exec_in_mode(tx, sql, nparams, params, PLAN_ANY);
 }
 
 int db_send(struct db_tx *tx, const char *sql, int nparams, const char *const *params) {
@@ -342,7 +464,7 @@ int db_send(struct db_tx *tx, const char *sql, int nparams, const char *const *p
     return -1;
   }
   int prepared = prepared_name(tx, sql, nparams, name);
-  if (prepared < 0) {
+  if (prepared < 0 || plan_switch(tx, PLAN_AUTO, nparams) != 0) {
     return -1;
   }
   PGconn *pg = tx->conn->pg;
@@ -392,7 +514,7 @@ long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *con
   PGconn *pg = tx->conn->pg;
   long rows = 0;
   int calling = 1;
-  if (may_run(tx) != 0) {
+  if (may_run(tx) != 0 || plan_switch(tx, PLAN_AUTO, nparams) != 0) {
     return -1;
   }
   if (!PQsendQueryParams(pg, sql, nparams, NULL, params, NULL, NULL, 0)) {
@@ -494,7 +616,7 @@ PGresult *db_row(struct db_tx *tx, const char *sql, int nparams, const char *con
 
 int db_set_action(struct db_tx *tx, const char *action) {
   const char *params[] = {action};
-  PGresult *r = db_exec(tx, "SELECT set_config('zsz.action', $1, true)", 1, params);
+  PGresult *r = exec_setting(tx, "SELECT set_config('zsz.action', $1, true)", 1, params);
   PQclear(r);
   return r ? 0 : -1;
 }
@@ -595,6 +717,7 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     }
     tx.org_id = opts->org_id;
     tx.unnamed = pool->transaction_pooling;
+    tx.pooler = pool->transaction_pooling;
     if (pool->transaction_pooling) {
       /* Nothing outlives the transaction: role, limits and tenant are local to it. A read of
        * one statement is still stopped at a second statement (and run in a snapshot). */
@@ -604,13 +727,13 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
                                    : "BEGIN READ ONLY",
                   0, NULL);
       PQclear(r);
-      r = db_exec(&tx,
-                  "SELECT set_config('role', 'zsz_app', true), set_config('statement_timeout', '30s', true), "
-                  "set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO', true), "
-                  "set_config('jit', 'off', true), "
-                  "set_config('zsz.org_id', $1, true), "
-                  "set_config('zsz.actor', $2, true)",
-                  2, begin_params);
+      r = exec_setting(&tx,
+                       "SELECT set_config('role', 'zsz_app', true), set_config('statement_timeout', '30s', true), "
+                       "set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO', true), "
+                       "set_config('jit', 'off', true), "
+                       "set_config('zsz.org_id', $1, true), "
+                       "set_config('zsz.actor', $2, true)",
+                       2, begin_params);
       PQclear(r);
       tx.autocommit_read = opts->read_only && !snapshot;
     } else if (opts->read_only && !snapshot) {
@@ -620,7 +743,7 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
        * and run again in a snapshot (below). */
       long long want = opts->org_id > 0 ? opts->org_id : -1;
       if (c->session_org != want) {
-        r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, false)", 1, begin_params);
+        r = exec_setting(&tx, "SELECT set_config('zsz.org_id', $1, false)", 1, begin_params);
         PQclear(r);
         if (r != NULL) {
           c->session_org = want;
@@ -631,7 +754,8 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
       r = db_exec(&tx, opts->read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN READ WRITE", 0,
                   NULL);
       PQclear(r);
-      r = db_exec(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2, begin_params);
+      r = exec_setting(&tx, "SELECT set_config('zsz.org_id', $1, true), set_config('zsz.actor', $2, true)", 2,
+                       begin_params);
       PQclear(r);
     }
     if (!tx.failed) {
@@ -666,6 +790,10 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
       }
     } else if (PQstatus(c->pg) == CONNECTION_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
       simple_command(c->pg, "ROLLBACK");
+      c->plan_mode = PLAN_UNKNOWN; /* a switch made in the transaction is taken back */
+    }
+    if (tx.failed) {
+      c->plan_mode = PLAN_UNKNOWN;
     }
     if (!tx.failed) {
       if (res->status == 0) {

@@ -41,6 +41,7 @@ struct db_tx {
   int statements;      /* run so far (for autocommit_read) */
   int failed;          /* a statement failed; the transaction is aborted */
   int unnamed;         /* unnamed statements only (a transaction-mode pooler) */
+  int pooler;          /* behind a transaction-mode pooler: no session setting is kept */
   int pending;         /* a statement was sent (db_send) and its answer not yet received */
   char sqlstate[6];    /* of the failure */
   char constraint[64]; /* constraint name of the failure, when there is one */
@@ -52,6 +53,14 @@ struct db_tx {
  * PQclear()s, or NULL when the statement failed (tx->failed set; every later call returns
  * NULL at once). */
 PGresult *db_exec(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
+/* db_exec, but always run by PostgreSQL's generic plan of the statement, made once per
+ * connection: for a statement whose best plan does not depend on its values (a record by its
+ * key, a page read along an index) but which PostgreSQL would plan again at every call, as it
+ * does when the values let a custom plan look cheaper (a seq scan of a small table, folded
+ * `$n IS NULL OR ...` filters, a LIMIT it knows). The connection's plan_cache_mode is switched
+ * in the same round trip when its last statement wanted the other one. Measured: an audit's
+ * GET 0.21 -> 0.10 ms at the client (docs/design.md, "Generic plans"). */
+PGresult *db_exec_generic(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
 /* db_exec, but planned for these values on every call (an unnamed statement), never by a
  * cached generic plan: for a statement whose best plan depends on its values, e.g. a keyset
  * range whose bounds PostgreSQL cannot estimate without them (the incident worklist). */

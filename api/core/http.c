@@ -502,7 +502,7 @@ void record_result(struct result *res, PGresult *row, int status) {
 
 enum db_status record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                           msg_id not_found) {
-  PGresult *r = db_exec(tx, sql, nparams, params);
+  PGresult *r = db_exec_generic(tx, sql, nparams, params);
   if (r == NULL) {
     return DB_ERROR;
   }

@@ -97,7 +97,8 @@ char *link_next_url(const char *pattern, const char *const *path, const char *co
 void record_result(struct result *res, PGresult *row, int status);
 /* The query layer's record statements. Each runs one statement and returns DB_ERROR (the
  * transaction failed), DB_NONE (no row: res is 404 not_found) or DB_ONE (res has the record). */
-/* A single-record SELECT (columns as above): 200 with the record. */
+/* A single-record SELECT by the record's key (columns as above): 200 with the record. Run by
+ * its generic plan (db_exec_generic): a key's lookup has one best plan. */
 enum db_status record_get(struct db_tx *tx, struct result *res, const char *sql, int nparams, const char *const *params,
                           msg_id not_found);
 /* A write returning a record (columns as above): status with the record. */

@@ -46,7 +46,7 @@ void render_record(struct strbuf *b, const PGresult *r, int row, const struct re
 enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, struct result *res, const char *sql,
                                    int nparams, const char *const *params, const struct record_shape *shape,
                                    msg_id not_found) {
-  PGresult *r = db_exec(tx, sql, nparams, params);
+  PGresult *r = db_exec_generic(tx, sql, nparams, params);
   if (r == NULL) {
     return DB_ERROR;
   }

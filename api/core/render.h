@@ -47,7 +47,8 @@ void render_record(struct strbuf *b, const PGresult *r, int row, const struct re
 
 /* The single record of a read: columns as shape, the revision at shape->revision_col. Sets
  * 200 with the rendered record and its ETag, 304 with only the ETag when If-None-Match holds
- * it (nothing rendered), or 404 with not_found. */
+ * it (nothing rendered), or 404 with not_found. A lookup by the record's key, run by its
+ * generic plan (db_exec_generic). */
 enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, struct result *res, const char *sql,
                                    int nparams, const char *const *params, const struct record_shape *shape,
                                    msg_id not_found);

@@ -774,6 +774,150 @@ START_TEST(answer_left_unread_is_read_before_commit) {
 }
 END_TEST
 
+/* ---- plan modes: db_exec_generic runs the generic plan, db_exec PostgreSQL's choice ---------- */
+
+/* A key lookup in a small table: PostgreSQL's own choice is a custom plan at every call (a seq
+ * scan of a few rows looks cheaper than the generic index scan), the case db_exec_generic is for. */
+static const char GENERIC_LOOKUP[] = "SELECT code FROM organisations WHERE id = $1::bigint AND code IS NOT NULL";
+static const char AUTO_LOOKUP[] = "SELECT code FROM organisations WHERE id = $1::bigint AND name IS NOT NULL";
+
+struct plan_probe {
+  int runs;
+  int refuse;         /* the work answers 409 after its statements (its transaction rolls back) */
+  int fail;           /* the work's last statement fails (division by zero) */
+  int generic;        /* the lookup runs by db_exec_generic, else db_exec */
+  long long plans[2]; /* generic_plans, custom_plans of the lookup after the run */
+  char mode[32];      /* the connection's plan_cache_mode after the lookup */
+};
+
+/* Runs the lookup, then reads (statements without parameters: they switch nothing) the
+ * connection's mode and the lookup's plan counts. */
+static void plan_work(struct db_tx *tx, void *arg, struct result *res) {
+  struct plan_probe *p = arg;
+  const char *id[] = {"1"};
+  const char *sql = p->generic ? GENERIC_LOOKUP : AUTO_LOOKUP;
+  p->runs++;
+  PGresult *r = p->generic ? db_exec_generic(tx, sql, 1, id) : db_exec(tx, sql, 1, id);
+  if (r == NULL) return;
+  PQclear(r);
+  r = db_exec(tx, "SELECT current_setting('plan_cache_mode')", 0, NULL);
+  if (r == NULL) return;
+  snprintf(p->mode, sizeof p->mode, "%s", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  r = db_exec(tx,
+              p->generic ? "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE "
+                           "'SELECT code FROM organisations WHERE id = $1::bigint AND code%'"
+                         : "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE "
+                           "'SELECT code FROM organisations WHERE id = $1::bigint AND name%'",
+              0, NULL);
+  if (r == NULL) return;
+  p->plans[0] = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 0)) : -1;
+  p->plans[1] = PQntuples(r) == 1 ? atoll(PQgetvalue(r, 0, 1)) : -1;
+  PQclear(r);
+  if (p->fail) {
+    const char *zero[] = {"0"};
+    PQclear(db_exec_generic(tx, "SELECT 1 / $1::integer", 1, zero));
+    return;
+  }
+  if (p->refuse) {
+    result_problem(res, PROBLEM_CONFLICT, MSG_INTERNAL);
+    return;
+  }
+  result_raw(res, 200, "{}");
+}
+
+static void run_plan(struct plan_probe *p, const struct db_tx_opts *opts, int expect_status) {
+  struct result res;
+  memset(&res, 0, sizeof res);
+  db_run(pool, opts, plan_work, p, &res, "dbtest");
+  ck_assert_int_eq(res.status, expect_status);
+  result_reset(&res);
+}
+
+START_TEST(generic_statement_runs_generic_plan) {
+  struct db_tx_opts opts = {0};
+  struct plan_probe p = {.generic = 1};
+  for (int i = 1; i <= 3; i++) {
+    run_plan(&p, &opts, 200);
+    ck_assert_str_eq(p.mode, "force_generic_plan");
+    ck_assert_int_eq(p.plans[0], i); /* every call its generic plan, from the first */
+    ck_assert_int_eq(p.plans[1], 0);
+  }
+  /* a statement left to PostgreSQL switches the connection back: custom plans, as before */
+  struct plan_probe a = {0};
+  for (int i = 1; i <= 3; i++) {
+    run_plan(&a, &opts, 200);
+    ck_assert_str_eq(a.mode, "auto");
+    ck_assert_int_eq(a.plans[0], 0);
+    ck_assert_int_eq(a.plans[1], i);
+  }
+  /* and again the generic one, in a read of one statement (outside a transaction) as well */
+  p.plans[0] = 0;
+  run_plan(&p, &opts, 200);
+  ck_assert_str_eq(p.mode, "force_generic_plan");
+  ck_assert_int_eq(p.plans[0], 4);
+  ck_assert_int_eq(p.plans[1], 0);
+}
+END_TEST
+
+START_TEST(switch_taken_back_by_rollback_made_again) {
+  struct db_tx_opts opts = {0};
+  struct plan_probe a = {0};
+  run_plan(&a, &opts, 200); /* the connection in auto mode */
+  ck_assert_str_eq(a.mode, "auto");
+  struct plan_probe p = {.generic = 1, .refuse = 1};
+  run_plan(&p, &opts, 409); /* switched in a transaction that rolled back: auto again */
+  ck_assert_str_eq(p.mode, "force_generic_plan");
+  ck_assert_int_eq(p.plans[0], 1);
+  p.refuse = 0;
+  run_plan(&p, &opts, 200); /* the switch is made again, not taken as held */
+  ck_assert_str_eq(p.mode, "force_generic_plan");
+  ck_assert_int_eq(p.plans[0], 2);
+  ck_assert_int_eq(p.plans[1], 0);
+}
+END_TEST
+
+/* A read of one statement, run by its generic plan, that fails. */
+static void failing_generic_read(struct db_tx *tx, void *arg, struct result *res) {
+  (void)arg;
+  const char *zero[] = {"0"};
+  PGresult *r = db_exec_generic(tx, "SELECT 1 / $1::integer", 1, zero);
+  if (r != NULL) {
+    PQclear(r);
+    result_raw(res, 200, "{}");
+  }
+}
+
+START_TEST(switch_taken_back_by_failure_made_again) {
+  struct db_tx_opts opts = {0};
+  struct plan_probe a = {0};
+  run_plan(&a, &opts, 200);
+  struct plan_probe p = {.generic = 1, .fail = 1};
+  run_plan(&p, &opts, 422); /* switched, then a statement failed: the transaction aborted */
+  ck_assert_int_eq(p.runs, 1);
+  p.fail = 0;
+  run_plan(&p, &opts, 200);
+  ck_assert_str_eq(p.mode, "force_generic_plan");
+  ck_assert_int_eq(p.plans[0], 2);
+  ck_assert_int_eq(p.plans[1], 0);
+  /* a generic statement that fails outside a transaction: its switch goes with it */
+  a.plans[1] = 0;
+  run_plan(&a, &opts, 200);
+  ck_assert_str_eq(a.mode, "auto");
+  struct db_tx_opts read = {.read_only = 1};
+  struct result res;
+  memset(&res, 0, sizeof res);
+  db_run(pool, &read, failing_generic_read, NULL, &res, "dbtest");
+  ck_assert_int_eq(res.status, 422); /* division by zero */
+  result_reset(&res);
+  run_plan(&a, &opts, 200); /* no switch owed: auto, custom plans */
+  ck_assert_str_eq(a.mode, "auto");
+  run_plan(&p, &opts, 200);
+  ck_assert_str_eq(p.mode, "force_generic_plan");
+  ck_assert_int_eq(p.plans[1], 0);
+}
+END_TEST
+
 static Suite *db_run_suite(void) {
   Suite *s = suite_create("db_run");
   TCase *t = tcase_create("retries");
@@ -811,6 +955,12 @@ static Suite *db_run_suite(void) {
   tcase_add_test(t, sent_statement_failure_is_retried_as_any);
   tcase_add_test(t, statement_while_answer_owed_fails_the_transaction);
   tcase_add_test(t, answer_left_unread_is_read_before_commit);
+  suite_add_tcase(s, t);
+  t = tcase_create("plan modes");
+  tcase_add_checked_fixture(t, setup, teardown);
+  tcase_add_test(t, generic_statement_runs_generic_plan);
+  tcase_add_test(t, switch_taken_back_by_rollback_made_again);
+  tcase_add_test(t, switch_taken_back_by_failure_made_again);
   suite_add_tcase(s, t);
   return s;
 }

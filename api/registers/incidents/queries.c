@@ -85,7 +85,7 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
 enum db_status incidents_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,
                                struct result *res) {
   const char *params[] = {org, id, roles, sub};
-  PGresult *r = db_exec(tx, INCIDENTS_GET_SQL, 4, params);
+  PGresult *r = db_exec_generic(tx, INCIDENTS_GET_SQL, 4, params);
   if (r == NULL) {
     return DB_ERROR;
   }

@@ -75,9 +75,10 @@ enum db_status objectives_q_insert(struct db_tx *tx, const char *org, const char
  * shape->revision_col for the ETag; res 200, or 404 with not_found. Never 304: the objective's
  * and the indicator's documents hold computed state (health, attainment...) that the revision
  * does not cover. */
+/* A record by its key, by its generic plan (db_exec_generic). */
 static enum db_status record_rendered(struct db_tx *tx, struct result *res, const char *sql, int nparams,
                                       const char *const *params, const struct record_shape *shape, msg_id not_found) {
-  PGresult *r = db_exec(tx, sql, nparams, params);
+  PGresult *r = db_exec_generic(tx, sql, nparams, params);
   if (r == NULL) {
     return DB_ERROR;
   }
@@ -198,7 +199,7 @@ PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org,       filter[0], filter[1],  filter[2],  filter[3], filter[4],
                           filter[5], filter[6], after_year, after_code, after_id,  n};
-  return db_exec(
+  return db_exec_generic(
       tx,
       /* the page's objectives chosen first (the health filter, when given, asks each candidate's
        * health), then each one's health computed once (zsz_objective_health_of, inlined: migration
@@ -206,7 +207,9 @@ PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const
        * The page carries whole rows: joined back by id, a generic plan nested the whole
        * organisation's objectives around it. The columns are rendered in C (documents.c); after
        * them the document's version for the page's ETag: the revision does not cover the
-       * health (readings, the date), so both */
+       * health (readings, the date), so both. By its generic plan: planning this statement for
+       * its values cost 1.1 ms of the page's 1.8 in PostgreSQL; the generic plan reads the
+       * same index in the same time (0.74 ms, log_min_duration_statement, 300 objectives) */
       "SELECT " OBJECTIVE_COLUMNS(
           "(page.o)",
           "h.health") ", (page.o).revision::text || ' ' || h.health, "
