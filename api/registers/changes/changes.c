@@ -15,6 +15,11 @@
 #include "queries.h"
 #include "timefmt.h"
 
+int change_list_looks_up(const struct req_ctx *c) {
+  const char *after = query_value(c, "after");
+  return c->after == NULL && after != NULL && strcmp(after, "0") != 0;
+}
+
 void change_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PGresult *r = NULL;
   const char *since = query_value(c, "since");
@@ -40,7 +45,7 @@ void change_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     snprintf(id, sizeof id, "%s", i);
   } else {
     const char *after = query_value(c, "after");
-    if (after != NULL && strcmp(after, "0") != 0) {
+    if (change_list_looks_up(c)) {
       enum db_status st = changes_q_position(tx, c->org_param, after, xid);
       if (st == DB_ERROR) return;
       if (st == DB_NONE) {
