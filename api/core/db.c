@@ -509,6 +509,10 @@ PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const 
   return r;
 }
 
+void db_discard_reads(struct db_tx *tx) {
+  tx->statements = 0;
+}
+
 long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                  int (*each)(const PGresult *row, void *arg), void *arg) {
   PGconn *pg = tx->conn->pg;
