@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "case_marks.h"
+#include "documents.h"
 #include "handlers.h"
 #include "http.h"
 #include "nonconformities.h"
@@ -97,7 +98,11 @@ void nonconformity_create(struct db_tx *tx, struct req_ctx *c, struct result *re
 }
 
 void nonconformity_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  nonconformities_q_get(tx, c->org_param, c->path[0], c->who.sub, c->roles_param, res);
+  PGresult *r = nonconformities_q_get(tx, c->org_param, c->path[0], c->who.sub, c->roles_param);
+  if (r != NULL) {
+    nc_record_result(res, r, 200);
+    PQclear(r);
+  }
 }
 
 static const char *const NC_CSV_HEADER =
@@ -131,7 +136,7 @@ void nonconformity_list(struct db_tx *tx, struct req_ctx *c, struct result *res)
   PGresult *r =
       nonconformities_q_list(tx, c->org_param, c->who.sub, c->roles_param, filter, page_key(c, 0), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 1);
+    nc_page(c, res, r);
     PQclear(r);
   }
 }

@@ -30,15 +30,14 @@ enum db_status nonconformities_q_creatable(struct db_tx *tx, const char *org, co
 /* DB_ONE when sub is a user of the organisation. */
 enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, const char *sub);
 
-/* The card as the caller reads it: 200 with its document and ETag, or 404. */
-enum db_status nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub,
-                                     const char *roles, struct result *res);
+/* The card as the caller reads it: its rows (documents.h; none when absent or not readable). */
+PGresult *nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles);
 /* The card after a write (no read rule: the writer has passed it): 200 or 201 (status). */
 enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, const char *id, int status,
                                           struct result *res);
 
 /* The register: filter = status, process_id, owner, source, severity, overdue (true/false),
- * year. A page: rows of (document, number) after the number after, fetch rows at most. */
+ * year. A page: the rows (documents.h) of fetch cards at most after the number after. */
 PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                                  const char *const filter[7], const char *after, int fetch);
 /* The same rows as CSV lines (cells made in C as zsz_csv makes them) appended to res's spool
