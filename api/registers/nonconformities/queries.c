@@ -78,17 +78,19 @@ enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, 
   "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT                                                           \
                                               "WHERE n.org_id = $1 AND n.id = $2" rule) ") " NC_ROWS_FROM_PAGE
 
+const char NC_GET_SQL[] = NC_ONE_CARD(" AND (zsz_nc_reads_all($4::text[]) OR zsz_nc_readable(n, $3, $4::text[]))");
+const char NC_DOCUMENT_SQL[] = NC_ONE_CARD("");
+
 PGresult *nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles) {
   const char *params[] = {org, id, sub, roles};
   /* a card the caller may not read is as absent as another organisation's */
-  return db_exec_generic(tx, NC_ONE_CARD(" AND (zsz_nc_reads_all($4::text[]) OR zsz_nc_readable(n, $3, $4::text[]))"),
-                         4, params);
+  return db_exec_generic(tx, NC_GET_SQL, 4, params);
 }
 
 enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, const char *id, int status,
                                           struct result *res) {
   const char *params[] = {org, id};
-  PGresult *r = db_exec_generic(tx, NC_ONE_CARD(""), 2, params);
+  PGresult *r = db_exec_generic(tx, NC_DOCUMENT_SQL, 2, params);
   if (r == NULL) {
     return DB_ERROR;
   }
@@ -112,13 +114,12 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
  * conditions, run by their generic plan (planned once per connection); a filtered page is
  * planned for its values (its optional conditions cannot be index conditions). */
 #define NC_RULE "(zsz_nc_reads_all($3::text[]) OR zsz_nc_readable(n, $2, $3::text[]))"
-static const char NC_LIST_FIRST_SQL[] = "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(
+const char NC_LIST_FIRST_SQL[] = "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(
     NC_CARD_SELECT "WHERE n.org_id = $1 AND " NC_RULE " ORDER BY n.number LIMIT $4") ") " NC_ROWS_FROM_PAGE;
-static const char NC_LIST_NEXT_SQL[] =
+const char NC_LIST_NEXT_SQL[] =
     "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT "WHERE n.org_id = $1 AND n.number > $4 AND " NC_RULE
                                                                " ORDER BY n.number LIMIT $5") ") " NC_ROWS_FROM_PAGE;
-static const char NC_LIST_SQL[] =
-    "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT NC_FILTER) ") " NC_ROWS_FROM_PAGE;
+const char NC_LIST_SQL[] = "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT NC_FILTER) ") " NC_ROWS_FROM_PAGE;
 
 PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                                  const char *const filter[7], const char *after, int fetch) {
