@@ -75,8 +75,8 @@ enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, 
 /* The card's rows (documents.h) for one card: the read rule's row-independent part first
  * (zsz_nc_reads_all): zsz_nc_readable holds sub-selects, which PostgreSQL does not inline. */
 #define NC_ONE_CARD(rule)                                                                                              \
-  "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT                                                           \
-                                              "WHERE n.org_id = $1 AND n.id = $2" rule) ") " NC_ROWS_FROM_PAGE
+  "WITH page AS MATERIALIZED (SELECT n.*, zsz_nc_days_open(n) AS days_open, 1 AS ord FROM nonconformities n "          \
+  "WHERE n.org_id = $1 AND n.id = $2" rule ") " NC_ROWS_FROM_PAGE
 
 const char NC_GET_SQL[] = NC_ONE_CARD(" AND (zsz_nc_reads_all($4::text[]) OR zsz_nc_readable(n, $3, $4::text[]))");
 const char NC_DOCUMENT_SQL[] = NC_ONE_CARD("");
