@@ -118,28 +118,6 @@ int nc_render(struct strbuf *b, const PGresult *r, int row) {
   return part;
 }
 
-enum db_status nc_record_result(struct result *res, const PGresult *r, int status) {
-  if (PQntuples(r) == 0 || kind_of(r, 0) != 0) {
-    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_NONCONFORMITY);
-    return DB_NONE;
-  }
-  struct strbuf b = {0};
-  size_t estimate = 256;
-  for (int i = 0; i < PQntuples(r); i++)
-    for (int k = 5; k < NC_NCOLS; k++)
-      estimate += (size_t)PQgetlength(r, i, k) + 20;
-  strbuf_reserve(&b, estimate);
-  nc_render(&b, r, 0);
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
-  res->status = status;
-  res->etag = atoll(PQgetvalue(r, 0, NC_COL_REVISION));
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  }
-  return DB_ONE;
-}
-
 void nc_page(const struct req_ctx *c, struct result *res, const PGresult *rows) {
   int n = PQntuples(rows);
   /* the shown cards' rows end where the card after the limit's begins */

@@ -1,12 +1,13 @@
 #ifndef ZSZ_NONCONFORMITIES_DOCUMENTS_H
 #define ZSZ_NONCONFORMITIES_DOCUMENTS_H
 /* The nonconformity card rendered in C from flat rows (issue 16, the way of api/core/render.h):
- * a statement selects, for each card of a page (or the one card of a GET), one row of the card
- * followed by one row per history entry and one per action, all as text in one column layout,
- * and the card's document is written from them in one buffer. zsz_nonconformity_doc /
- * zsz_nonconformity_json (migration 0034) stay the definition of the document (the change feed
- * and the webhooks render with them); tests/db/test_nc_render.c checks that the C renders the
- * same for every card.
+ * a page's statement selects, for each of its cards, one row of the card followed by one row
+ * per history entry and one per action, all as text in one column layout, and the cards'
+ * documents are written from them in one buffer. The card GET and the card after a write still
+ * select zsz_nonconformity_doc (queries.c): rendered this way, one card measured no faster.
+ * zsz_nonconformity_doc / zsz_nonconformity_json (migration 0034) stay the definition of the
+ * document (the change feed and the webhooks render with them); tests/db/test_nc_render.c
+ * checks that the C renders the same for every card.
  *
  * PostgreSQL built the card with json_build_object, each action with zsz_action_json and the
  * arrays with json_agg: about 1 ms of a page of 50 cards, more than reading the rows.
@@ -17,7 +18,7 @@
  *   2 id        the card's, the entry's or the action's
  *   3 revision  the card's or the action's (NULL for an entry: entries never change)
  *   4 computed  the card's days_open, an action's overdue (true/false), NULL for an entry
- *   5..         the kind's own fields (NC_CARD_*, NC_ENTRY_*, NC_ACTION_* below)
+ *   5..         the kind's own fields (documents.c: CARD_HEAD and CARD_TAIL, ENTRY, ACTION)
  * A page's tag is hashed from columns 1..4 of every row of the cards it shows: a card's or an
  * action's revision, a new entry or action, days_open and an action's overdue (both move with
  * the date without any revision) all change it. */
@@ -28,7 +29,7 @@
 #include "strbuf.h"
 
 /* The page's cards as a CTE named page: every column of nonconformities, then days_open, then
- * ord; the statement's FROM: `WITH page AS MATERIALIZED (<cards>) ` NC_ROWS_FROM_PAGE. */
+ * ord; the statement: `WITH page AS MATERIALIZED (<cards>) ` NC_ROWS_FROM_PAGE. */
 #define NC_PAGE_CARDS(inner) "SELECT c.*, row_number() OVER (ORDER BY c.number)::integer AS ord FROM (" inner ") AS c"
 /* inner: "SELECT n.*, zsz_nc_days_open(n) AS days_open FROM nonconformities n WHERE ... ORDER BY
  * n.number LIMIT ..." (zsz_nc_days_open is inlined: one definition of days_open) */
@@ -57,11 +58,6 @@
 /* Appends the card whose row is `row` of r, with the history and actions in the rows after
  * it; returns the row after the card's last part. */
 int nc_render(struct strbuf *b, const PGresult *r, int row);
-
-/* The card GET (and the card after a write): DB_NONE (404 set) without rows, else 200 with the
- * document and the card's revision as ETag (never 304: days_open and overdue change with the
- * date, which the revision does not cover; the SQL-rendered card never answered 304 either). */
-enum db_status nc_record_result(struct result *res, const PGresult *r, int status);
 
 /* A page of cards: up to c->limit + 1 cards (one more tells a next page) with their parts. 200
  * {"items", "next_cursor"} with the page's weak tag, or 304 when If-None-Match holds it. */

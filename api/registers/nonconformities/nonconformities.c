@@ -98,11 +98,7 @@ void nonconformity_create(struct db_tx *tx, struct req_ctx *c, struct result *re
 }
 
 void nonconformity_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  PGresult *r = nonconformities_q_get(tx, c->org_param, c->path[0], c->who.sub, c->roles_param);
-  if (r != NULL) {
-    nc_record_result(res, r, 200);
-    PQclear(r);
-  }
+  nonconformities_q_get(tx, c->org_param, c->path[0], c->who.sub, c->roles_param, res);
 }
 
 static const char *const NC_CSV_HEADER =

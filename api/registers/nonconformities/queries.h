@@ -30,14 +30,14 @@ enum db_status nonconformities_q_creatable(struct db_tx *tx, const char *org, co
 /* DB_ONE when sub is a user of the organisation. */
 enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, const char *sub);
 
-/* The statements of the card's reads, for tests/db/test_nc_render.c: the card as the caller
- * reads it ($1 org, $2 id, $3 sub, $4 roles), the card after a write ($1 org, $2 id), the
- * unfiltered first page ($1 org, $2 sub, $3 roles, $4 cards), the page after a number ($4 the
- * number, $5 cards), any page ($4..$10 the filters, $11 the number after, $12 cards). */
-extern const char NC_GET_SQL[], NC_DOCUMENT_SQL[], NC_LIST_FIRST_SQL[], NC_LIST_NEXT_SQL[], NC_LIST_SQL[];
+/* The list's statements, for tests/db/test_nc_render.c: the unfiltered first page ($1 org,
+ * $2 sub, $3 roles, $4 cards), the page after a number ($4 the number, $5 cards), any page
+ * ($4..$10 the filters, $11 the number after, $12 cards). */
+extern const char NC_LIST_FIRST_SQL[], NC_LIST_NEXT_SQL[], NC_LIST_SQL[];
 
-/* The card as the caller reads it: its rows (documents.h; none when absent or not readable). */
-PGresult *nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles);
+/* The card as the caller reads it: 200 with its document and ETag, or 404. */
+enum db_status nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub,
+                                     const char *roles, struct result *res);
 /* The card after a write (no read rule: the writer has passed it): 200 or 201 (status). */
 enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, const char *id, int status,
                                           struct result *res);
