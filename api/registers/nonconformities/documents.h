@@ -19,6 +19,10 @@
  *   3 revision  the card's or the action's (NULL for an entry: entries never change)
  *   4 computed  the card's days_open, an action's overdue (true/false), NULL for an entry
  *   5..         the kind's own fields (documents.c: CARD_HEAD and CARD_TAIL, ENTRY, ACTION)
+ * Each card's history and actions are a LATERAL subquery that cannot be pulled up (OFFSET 0):
+ * always one lookup per card of the page, whatever the tables' statistics say. As a plain join,
+ * the generic plan of a database whose parts tables were small scanned the organisation's
+ * whole history and actions and filtered them against the page.
  * A page's tag is hashed from columns 1..4 of every row of the cards it shows: a card's or an
  * action's revision, a new entry or action, days_open and an action's overdue (both move with
  * the date without any revision) all change it. */
@@ -42,11 +46,13 @@
   "p.created_at::text, p.closed_at::text, p.updated_at::text FROM page p "                                             \
   "UNION ALL SELECT p.ord, 1, h.id, NULL, NULL, h.at::text, h.from_status, h.to_status, h.by, h.note, "                \
   "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "                                \
-  "FROM page p JOIN nonconformity_history h ON h.org_id = p.org_id AND h.nonconformity_id = p.id "                     \
+  "FROM page p CROSS JOIN LATERAL (SELECT h.* FROM nonconformity_history h WHERE h.org_id = p.org_id "                 \
+  "AND h.nonconformity_id = p.id OFFSET 0) AS h "                                                                      \
   "UNION ALL SELECT p.ord, 2, x.id, x.revision::text, zsz_action_overdue(x.status, x.due_date)::text, "                \
   "x.nonconformity_id::text, x.type, x.description, x.responsible, x.due_date::text, x.status, x.done_at::text, "      \
   "x.note, x.znak_sprawy, x.created_at::text, x.updated_at::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "     \
-  "FROM page p JOIN nonconformity_actions x ON x.org_id = p.org_id AND x.nonconformity_id = p.id "                     \
+  "FROM page p CROSS JOIN LATERAL (SELECT x.* FROM nonconformity_actions x WHERE x.org_id = p.org_id "                 \
+  "AND x.nonconformity_id = p.id OFFSET 0) AS x "                                                                      \
   "ORDER BY 1, 2, 3"
 
 #define NC_NCOLS 24
