@@ -31,9 +31,10 @@ enum db_status nonconformities_q_creatable(struct db_tx *tx, const char *org, co
 enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, const char *sub);
 
 /* The list's statements, for tests/db/test_nc_render.c: the unfiltered first page ($1 org,
- * $2 sub, $3 roles, $4 cards), the page after a number ($4 the number, $5 cards), any page
- * ($4..$10 the filters, $11 the number after, $12 cards). */
-extern const char NC_LIST_FIRST_SQL[], NC_LIST_NEXT_SQL[], NC_LIST_SQL[];
+ * $2 sub, $3 roles) and the page after a number ($4 the number), each of 51 and of 201 cards
+ * (page_limit_index); any page ($4..$10 the filters, $11 the number after, $12 cards). */
+extern const char *const NC_LIST_FIRST_SQL[2], *const NC_LIST_NEXT_SQL[2];
+extern const char NC_LIST_SQL[];
 
 /* The card as the caller reads it: 200 with its document and ETag, or 404. */
 enum db_status nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub,
