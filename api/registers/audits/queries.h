@@ -102,13 +102,14 @@ extern const struct record_shape AUDIT_SHAPE;
  * cursor's keys, $7 how many), whose every condition but the read rule is an index condition
  * of audits_page (0043), so that their generic plan is the custom one. */
 #define AUDITS_PAGE_COLUMNS AUDIT_DOC_COLUMNS("a") ", a.planned_start::text, a.code, a.id::text FROM audits a "
+#define AUDITS_FILTERS                                                                                                 \
+  "AND ($4::integer IS NULL OR a.year = $4::integer) AND ($5::text IS NULL OR a.kind = $5) "                           \
+  "AND ($6::text IS NULL OR a.status = $6) AND ($7::bigint IS NULL OR $7::bigint = ANY (a.scope_process_ids)) "        \
+  "AND ($8::text IS NULL OR (a.planned_start, a.code, a.id) > ($8::date, $9, $10::bigint)) "
 #define AUDITS_LIST_SQL                                                                                                \
-  "SELECT " AUDITS_PAGE_COLUMNS "WHERE a.org_id = $1 AND " AUDIT_READ_RULE(                                            \
-      "$2", "$3") " AND ($4::integer IS NULL OR a.year = $4::integer) AND ($5::text IS NULL OR a.kind = $5) "          \
-                  "AND ($6::text IS NULL OR a.status = $6) AND ($7::bigint IS NULL OR $7::bigint = ANY "               \
-                  "(a.scope_process_ids)) "                                                                            \
-                  "AND ($8::text IS NULL OR (a.planned_start, a.code, a.id) > ($8::date, $9, $10::bigint)) "           \
-                  "ORDER BY a.planned_start, a.code, a.id LIMIT $11"
+  "SELECT " AUDITS_PAGE_COLUMNS                                                                                        \
+  "WHERE a.org_id = $1 AND " AUDIT_READ_RULE("$2", "$3") " " AUDITS_FILTERS                                            \
+                                                         "ORDER BY a.planned_start, a.code, a.id LIMIT $11"
 #define AUDITS_FIRST_SQL                                                                                               \
   "SELECT " AUDITS_PAGE_COLUMNS                                                                                        \
   "WHERE a.org_id = $1 AND " AUDIT_READ_RULE("$2", "$3") " ORDER BY a.planned_start, a.code, a.id LIMIT $4"
