@@ -31,7 +31,9 @@
 # "feed": the change feed's catch-up of 1,000,000 entries and writes during an import, issue 11;
 # "worklist", the IOD's deadline worklist at 10,000 and 100,000 incidents, runs only when named:
 # its 110,000 incidents would change what the later sections measure; "reads", the other
-# registers' GET one and list next to pgbench (issue 16), also only when named), ZSZ_BENCH_BIN
+# registers' GET one and list next to pgbench (issue 16), also only when named; "flat", the
+# lists' pages at 10,000 and ZSZ_BENCH_FLAT_ROWS (1,000,000) rows per register, only when
+# named), ZSZ_BENCH_BIN
 # (the server binary, default build/zsz-api).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -335,6 +337,112 @@ SQL
             printf "%d %.1fms %.1fms\n", NR, t[int((NR + 1) / 2)] * 1000, t[int(NR * 0.99 + 0.999)] * 1000 }')
         printf '%-64s %8s %9s %9s\n' "GET ${p#/api/v1} ($n, $items items)" "$wl_n" "$wl_p50" "$wl_p99"
     done
+done
+fi
+
+# ---- flat: each list's pages at 10,000 and at 1,000,000 rows of its register (issue 16) ------
+# Organisation benchflat grows to 10,000 and then ZSZ_BENCH_FLAT_ROWS (1,000,000) incidents,
+# nonconformity cards, objectives, audits and change-log entries, seeded set-based with the
+# registers' own triggers off (the change log and the stored deadlines are not what is measured
+# here; the feed's entries are seeded directly). At each size, one connection, requests one
+# after another for SECS seconds (at least 5): p50 of the first page and of the page after it
+# (its next_cursor), the plenipotentiary's. Aim (issue 16): p50 at 1,000,000 within 1.2 x the
+# p50 at 10,000. Runs only when named: its 5,000,000 rows would change what later sections
+# measure.
+flat_seed() { # flat_seed N: grows every register of benchflat to N rows
+    psql_owner -v n="$1" <<'SQL' >/dev/null
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO organisations (code, name, process_scheme) VALUES ('benchflat', 'Flat bench hall', 'krakow')
+ON CONFLICT (code) DO NOTHING;
+SELECT id AS org FROM organisations WHERE code = 'benchflat' \gset
+INSERT INTO processes (org_id, code, name, category, status)
+SELECT :org, 'GR 1', 'Proces', 'core', 'active' WHERE NOT EXISTS (SELECT 1 FROM processes WHERE org_id = :org);
+SELECT min(id) AS proc FROM processes WHERE org_id = :org \gset
+-- the audits' programme without its change-log entry: rendered, it lists all its audits
+ALTER TABLE audit_programmes DISABLE TRIGGER USER;
+INSERT INTO audit_programmes (org_id, year, status) VALUES (:org, 2026, 'approved') ON CONFLICT DO NOTHING;
+ALTER TABLE audit_programmes ENABLE TRIGGER USER;
+ALTER TABLE incidents DISABLE TRIGGER USER;
+ALTER TABLE nonconformities DISABLE TRIGGER USER;
+ALTER TABLE objectives DISABLE TRIGGER USER;
+ALTER TABLE audits DISABLE TRIGGER USER;
+INSERT INTO incidents (org_id, number, title, type, severity, status, detected_at, reported_at, reporter)
+SELECT :org, 'INC/F/' || lpad(g::text, 7, '0'), 'Incydent ' || g,
+       (ARRAY['personal_data_breach', 'cyber', 'it_failure', 'physical', 'other'])[1 + g % 5], 1 + g % 5,
+       (ARRAY['triage', 'investigating', 'closed'])[1 + g % 3], now() - g * interval '1 minute',
+       now() - g * interval '1 minute', 'benchflat.iod'
+FROM generate_series((SELECT count(*) FROM incidents WHERE org_id = :org) + 1, :n) AS g;
+INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description, status)
+SELECT :org, 'NC/F/' || lpad(g::text, 7, '0'), 'internal_audit', (ARRAY['major', 'minor'])[1 + g % 2], :proc,
+       'benchflat.owner', 'Niezgodność nr ' || g, (ARRAY['open', 'analysis', 'closed'])[1 + g % 3]
+FROM generate_series((SELECT count(*) FROM nonconformities WHERE org_id = :org) + 1, :n) AS g;
+INSERT INTO objectives (org_id, code, year, title, owner, status)
+SELECT :org, 'O-' || g, 2000 + g % 100, 'Cel nr ' || g, 'benchflat.owner', 'approved'
+FROM generate_series((SELECT count(*) FROM objectives WHERE org_id = :org) + 1, :n) AS g;
+INSERT INTO audits (org_id, code, year, kind, planned_start, planned_end, lead_auditor, team, status)
+SELECT :org, 'A/' || g, 2026, (ARRAY['quality', 'information_security', 'integrated'])[1 + g % 3],
+       date '2000-01-01' + (g % 36500)::integer, date '2000-01-01' + (g % 36500)::integer + 3, 'benchflat.auditor',
+       ARRAY['benchflat.auditor'], 'planned'
+FROM generate_series((SELECT count(*) FROM audits WHERE org_id = :org) + 1, :n) AS g;
+ALTER TABLE incidents ENABLE TRIGGER USER;
+ALTER TABLE nonconformities ENABLE TRIGGER USER;
+ALTER TABLE objectives ENABLE TRIGGER USER;
+ALTER TABLE audits ENABLE TRIGGER USER;
+INSERT INTO change_log (org_id, entity, record_id, action, actor, at, after)
+SELECT :org, 'org_unit', g::text, 'seed', 'bench', now(),
+       jsonb_build_object('id', g, 'code', 'U' || g, 'name', 'Jednostka nr ' || g, 'parent_id', NULL,
+                          'revision', 1, 'created_at', now(), 'updated_at', now())
+FROM generate_series((SELECT count(*) FROM change_log WHERE org_id = :org) + 1, :n) AS g;
+COMMIT;
+ANALYZE incidents;
+ANALYZE nonconformities;
+ANALYZE objectives;
+ANALYZE audits;
+ANALYZE change_log;
+SQL
+}
+
+# flat_p50 AUTH PATH: the p50 of PATH requested one after another for SECS seconds (at least 5)
+flat_p50() {
+    : >"$LOGS/times-flat.txt"
+    local end=$((SECONDS + SECS))
+    while ((SECONDS < end)) || (($(wc -l <"$LOGS/times-flat.txt") < 5)); do
+        curl -s --max-time 120 -o /dev/null -w '%{time_total}\n' -H "$1" "$base$2" >>"$LOGS/times-flat.txt"
+    done
+    sort -n "$LOGS/times-flat.txt" | awk '{t[NR] = $1} END {printf "%.2f\n", t[int((NR + 1) / 2)] * 1000}'
+}
+
+if want flat; then
+zsz_header "flat: lists' pages at 10,000 and ${ZSZ_BENCH_FLAT_ROWS:-1000000} rows of their register"
+flat_auth="Authorization: Bearer $("$bin" token --sub benchflat.plenipotentiary --name P --org benchflat \
+    --role plenipotentiary --ttl 3600)"
+FLAT_PATHS=(/api/v1/incidents?limit=50 /api/v1/nonconformities?limit=50 /api/v1/objectives?limit=50
+    /api/v1/audits?limit=50 /api/v1/changes?limit=50)
+declare -A FLAT
+for n in 10000 "${ZSZ_BENCH_FLAT_ROWS:-1000000}"; do
+    t0="$(date +%s.%N)"
+    flat_seed "$n"
+    echo "benchflat grown to $n rows per register in $(echo "$(date +%s.%N) - $t0" | bc | cut -c1-6) s"
+    curl -s -o /dev/null -H "$flat_auth" "$base/api/v1/me"
+    for p in "${FLAT_PATHS[@]}"; do
+        code="$(curl -s -o "$LOGS/probe-flat.json" -w '%{http_code}' -H "$flat_auth" "$base$p")"
+        [[ "$code" == 200 ]] || zsz_die "GET $p answered $code: $(head -c 300 "$LOGS/probe-flat.json")"
+        cursor="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["next_cursor"] or "")' \
+            "$LOGS/probe-flat.json")"
+        [[ -n "$cursor" ]] || zsz_die "GET $p: no next page at $n rows"
+        FLAT[$p-$n-1]="$(flat_p50 "$flat_auth" "$p")"
+        FLAT[$p-$n-2]="$(flat_p50 "$flat_auth" "$p&cursor=$cursor")"
+    done
+done
+printf '%-44s %12s %12s %7s %12s %12s %7s\n' "endpoint (1 connection, p50)" "p1 10,000" "p1 ${ZSZ_BENCH_FLAT_ROWS:-1000000}" \
+    "ratio" "p2 10,000" "p2 ${ZSZ_BENCH_FLAT_ROWS:-1000000}" "ratio"
+for p in "${FLAT_PATHS[@]}"; do
+    big="${ZSZ_BENCH_FLAT_ROWS:-1000000}"
+    printf '%-44s %10sms %10sms %7s %10sms %10sms %7s\n' "GET ${p#/api/v1}" \
+        "${FLAT[$p-10000-1]}" "${FLAT[$p-$big-1]}" "$(echo "scale=2; ${FLAT[$p-$big-1]} / ${FLAT[$p-10000-1]}" | bc)" \
+        "${FLAT[$p-10000-2]}" "${FLAT[$p-$big-2]}" "$(echo "scale=2; ${FLAT[$p-$big-2]} / ${FLAT[$p-10000-2]}" | bc)"
 done
 fi
 

@@ -509,6 +509,10 @@ PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const 
   return r;
 }
 
+void db_discard_reads(struct db_tx *tx) {
+  tx->statements = 0;
+}
+
 long db_each_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                  int (*each)(const PGresult *row, void *arg), void *arg) {
   PGconn *pg = tx->conn->pg;
@@ -770,7 +774,8 @@ void db_run(struct db_pool *pool, const struct db_tx_opts *opts, db_work_fn work
     }
     if (tx.failed && strcmp(tx.sqlstate, DB_NEEDS_SNAPSHOT) == 0 && !snapshot) {
       y_log_message(Y_LOG_LEVEL_WARNING,
-                    "request %s: %s runs several statements: run again in one snapshot (declare ROUTE_SNAPSHOT)",
+                    "request %s: %s runs several statements: run again in one snapshot (declare ROUTE_SNAPSHOT, or "
+                    "snapshot_when)",
                     request_id ? request_id : "-", opts->label ? opts->label : "a read");
       snapshot = 1;
       attempt--; /* not a failure of the database: the same attempt, in the right mode */

@@ -74,6 +74,12 @@ PGresult *db_exec_planned(struct db_tx *tx, const char *sql, int nparams, const 
 int db_send(struct db_tx *tx, const char *sql, int nparams, const char *const *params);
 PGresult *db_receive(struct db_tx *tx);
 
+/* The work's reads so far decide nothing of its answer (a conditional check that did not
+ * hold, the answer then read whole by the next statement): a read outside a transaction may run
+ * that statement alone too, in a snapshot of its own, instead of being run again in one
+ * snapshot. */
+void db_discard_reads(struct db_tx *tx);
+
 /* Runs a statement and hands its rows to each as they arrive, one row per call (libpq's
  * single-row mode: an export of 100,000 rows is never held whole in memory). row is borrowed
  * for the call (one row, index 0). each returns 0 to go on, or -1 to stop being called (the

@@ -798,12 +798,13 @@ static void run_work(struct req_ctx *c) {
   int write = (rt->flags & ROUTE_WRITE) || strcmp(rt->method, "GET") != 0;
   struct result res = {0};
   char lsn[32] = "";
-  struct db_tx_opts opts = {.org_id = c->org_id,
-                            .actor = c->who.sub,
-                            .read_only = !write,
-                            .snapshot = !write && (rt->flags & ROUTE_SNAPSHOT),
-                            .label = rt->path,
-                            .commit_lsn = write && replica_enabled() ? lsn : NULL};
+  struct db_tx_opts opts = {
+      .org_id = c->org_id,
+      .actor = c->who.sub,
+      .read_only = !write,
+      .snapshot = !write && ((rt->flags & ROUTE_SNAPSHOT) || (rt->snapshot_when != NULL && rt->snapshot_when(c))),
+      .label = rt->path,
+      .commit_lsn = write && replica_enabled() ? lsn : NULL};
   /* every POST of a known caller honours Idempotency-Key (idempotency.h) */
   const char *key = strcmp(rt->method, "POST") == 0 && !(rt->flags & ROUTE_PUBLIC)
                         ? u_map_get_case(c->req->map_header, "Idempotency-Key")

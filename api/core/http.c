@@ -102,6 +102,11 @@ static void opaque_tag(const char *t, const char **start, size_t *len) {
   *len = strlen(t);
 }
 
+int if_none_match_sent(const struct req_ctx *c) {
+  return c != NULL && c->req != NULL && strcmp(c->req->http_verb, "GET") == 0 &&
+         u_map_get_case(c->req->map_header, "If-None-Match") != NULL;
+}
+
 int if_none_match_holds(const struct req_ctx *c, const char *etag) {
   if (c == NULL || c->req == NULL || strcmp(c->req->http_verb, "GET") != 0) {
     return 0;

@@ -61,6 +61,8 @@ int if_match_ok(const struct req_ctx *c, long long revision, struct result *res)
  * or W/"p..."), compared weakly as RFC 9110 says; "*" holds for any. The work then answers 304
  * without building its body. */
 int if_none_match_holds(const struct req_ctx *c, const char *etag);
+/* 1 when a GET came with If-None-Match (a tag to check before the answer is built). */
+int if_none_match_sent(const struct req_ctx *c);
 
 /* Renders a problem with a catalogue detail. */
 void http_problem(struct req_ctx *c, problem_kind kind, msg_id detail, ...);

@@ -84,6 +84,11 @@ struct route {
   const struct workflow *workflow;
   route_work work;       /* the usual case */
   route_handler handler; /* instead of work: renders itself */
+  /* A read whose work runs several statements for some requests only (a filter checked first,
+   * a position looked up): 1 when this request's does, and it runs in one snapshot as
+   * ROUTE_SNAPSHOT would; the others run their one statement alone, without BEGIN and COMMIT
+   * (one round trip instead of four). NULL: the flags decide. */
+  int (*snapshot_when)(const struct req_ctx *c);
 
   /* Filled from the contract by routes_bind_contract: */
   size_t index; /* in ROUTES (metrics) */

@@ -270,6 +270,18 @@ class ListTest(ApiTest):
         self.assertEqual(seen, [o["id"] for o in self.all])
         self.assertEqual(pages, 3)
 
+    def test_unfiltered_pages_cross_years(self):
+        # without a filter a page after a key reads two index ranges (the rest of the key's
+        # year, then the years before it): small pages give the very order of large ones
+        big = list_all(OBJECTIVES, employee(), limit=200, max_pages=400)
+        small = list_all(OBJECTIVES, employee(), limit=2, max_pages=5000)
+        self.assertEqual([o["id"] for o in small], [o["id"] for o in big])
+        keys = [(-o["year"], o["code"], o["id"]) for o in big]
+        self.assertEqual(keys, sorted(keys), "year descending, then code, then id")
+        self.assertGreater(len({o["year"] for o in big}), 1)
+        mine = {o["id"] for o in self.all}
+        self.assertEqual([o["id"] for o in big if o["id"] in mine], [o["id"] for o in self.all])
+
     def test_items_are_full_records(self):
         items = list_all(OBJECTIVES, employee(), process_id=self.proc["id"])
         by_id = {o["id"]: o for o in items}

@@ -15,6 +15,32 @@
 #include "queries.h"
 #include "timefmt.h"
 
+static void entry_item(struct strbuf *b, const PGresult *rows, int row, const void *arg) {
+  (void)arg;
+  render_record(b, rows, row, &FEED_ENTRY_SHAPE);
+}
+
+/* A page of entries rendered in C. Its weak tag covers every column of what it shows (an
+ * entry's record is rendered now, from the logged row and, for some entities, from what the
+ * database holds now: a card's actions) and whether a next page follows. */
+static void page_render_entries(const struct req_ctx *c, struct result *res, const PGresult *rows) {
+  int n = PQntuples(rows);
+  int shown = n > c->limit ? c->limit : n;
+  int more = n > c->limit && shown > 0;
+  const int cols[] = {0, 1, 2, 3, 4, 5, 6};
+  page_tag(res->tag, sizeof res->tag, 'e', rows, shown, more, cols, 7);
+  if (if_none_match_holds(c, res->tag)) {
+    res->status = 304;
+    return;
+  }
+  page_body(c, res, rows, shown, more, entry_item, NULL, FEED_ENTRY_SHAPE.ncols, FEED_ENTRY_KEY_COL, 2);
+}
+
+int change_list_looks_up(const struct req_ctx *c) {
+  const char *after = query_value(c, "after");
+  return c->after == NULL && after != NULL && strcmp(after, "0") != 0;
+}
+
 void change_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PGresult *r = NULL;
   const char *since = query_value(c, "since");
@@ -40,7 +66,7 @@ void change_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     snprintf(id, sizeof id, "%s", i);
   } else {
     const char *after = query_value(c, "after");
-    if (after != NULL && strcmp(after, "0") != 0) {
+    if (change_list_looks_up(c)) {
       enum db_status st = changes_q_position(tx, c->org_param, after, xid);
       if (st == DB_ERROR) return;
       if (st == DB_NONE) {
@@ -66,7 +92,7 @@ void change_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
                      c->limit + 1);
   free(entities);
   if (r == NULL) return;
-  page_render(c, res, r, 2);
+  page_render_entries(c, res, r);
   const char *wait = query_value(c, "wait");
   if (PQntuples(r) == 0 && wait != NULL) {
     res->wait_seconds = atoi(wait);

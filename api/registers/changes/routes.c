@@ -12,15 +12,16 @@
 
 static struct route ROUTES_OF_CHANGES[] = {
     /* the cursor carries the feed position (xid, id); after=<id> looks it up (a second
-     * statement: a snapshot). A standby serves it as well as the primary: its snapshots hold
+     * statement: then a snapshot, change_list_looks_up). A standby serves it as well as the primary: its snapshots hold
      * the primary's transactions still running as replay knows them (docs/design.md) */
     {.method = "GET",
      .path = "/api/v1/changes",
      .roles = P | PR | IOD | INT,
      .scope = "changes:read",
-     .flags = ROUTE_REPLICA | ROUTE_SNAPSHOT,
+     .flags = ROUTE_REPLICA,
      .paged = 1,
-     .work = change_list},
+     .work = change_list,
+     .snapshot_when = change_list_looks_up},
 };
 
 const struct zsz_register CHANGES_REGISTER = {

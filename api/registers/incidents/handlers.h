@@ -7,6 +7,9 @@ struct req_ctx;
 struct result;
 
 void incident_list(struct db_tx *tx, struct req_ctx *c, struct result *res);
+/* Whether the list asks SQL the caller's view first (filters a reporter may not use): a second
+ * statement, so the request runs in one snapshot (route.snapshot_when). */
+int incident_list_asks_view(const struct req_ctx *c);
 void incident_create(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void breach_register(struct db_tx *tx, struct req_ctx *c, struct result *res);
 void incident_stats(struct db_tx *tx, struct req_ctx *c, struct result *res);

@@ -194,6 +194,11 @@ out:
 
 #define DUE_WITHIN_MAX_CHARS 32
 
+int incident_list_asks_view(const struct req_ctx *c) {
+  return query_value(c, "type") || query_value(c, "severity") || query_value(c, "deadline_state") ||
+         query_value(c, "due_within");
+}
+
 void incident_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   const char *filter[4] = {query_value(c, "status"), query_value(c, "type"), query_value(c, "year"),
                            query_value(c, "severity")};
@@ -205,7 +210,7 @@ void incident_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     result_bad_param(res, PROBLEM_INVALID_PARAMETER, "due_within", MSG_PARAM_TOO_LONG);
     return;
   }
-  if (filter[1] || filter[3] || state || within) {
+  if (incident_list_asks_view(c)) {
     /* a reporter sees only number, title and status of its reports: it may not filter on
      * the rest (the view its roles give is SQL's to say) */
     char view[16];

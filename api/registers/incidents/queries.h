@@ -52,6 +52,20 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
                                      "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9) AS "  \
                                      "page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
 
+/* The page without filters, the one frontends poll: the first page and a page after an id,
+ * every condition an index condition of the primary key's backward walk, so that the generic
+ * plan (db_exec_generic, planned once per connection) is the one the values would get. */
+#define INCIDENTS_UNFILTERED_SQL(after, limit)                                                                         \
+  "SELECT " INCIDENT_DOC_COLUMNS(                                                                                      \
+      "(page.i)", "dl", "page.view") ", page.id::text "                                                                \
+                                     "FROM (SELECT i, i.id, v.view FROM incidents i "                                  \
+                                     "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "  \
+                                     "WHERE i.org_id = $1 AND v.view IS NOT NULL " after                               \
+                                     " ORDER BY i.id DESC LIMIT " limit                                                \
+                                     ") AS page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
+#define INCIDENTS_FIRST_SQL INCIDENTS_UNFILTERED_SQL("", "$4")
+#define INCIDENTS_NEXT_SQL INCIDENTS_UNFILTERED_SQL("AND i.id < $4::bigint", "$5")
+
 /* The incident in the caller's view: res 200, or 404 when it may not read it (as absent as
  * another organisation's). */
 enum db_status incidents_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,

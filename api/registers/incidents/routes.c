@@ -14,13 +14,15 @@
 
 static struct route ROUTES_OF_INCIDENTS[] = {
     /* record rule: who sees what of each incident is decided in SQL (zsz_incident_view);
-     * with deadline_state or due_within the work also asks SQL the caller's view (snapshot) */
+     * with type, severity, deadline_state or due_within the work also asks SQL the caller's
+     * view first (a snapshot); the plain page is one statement */
     {.method = "GET",
      .path = "/api/v1/incidents",
      .roles = ANY,
-     .flags = ROUTE_SNAPSHOT | ROUTE_REPLICA,
+     .flags = ROUTE_REPLICA,
      .paged = 1,
-     .work = incident_list},
+     .work = incident_list,
+     .snapshot_when = incident_list_asks_view},
     /* every employee may report an incident (the reporter sees its own reports only); the
      * body is checked by the work: sections, fields only the IOD sets, then the units and
      * rules only the database can check, all at once */

@@ -190,14 +190,25 @@ enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const c
   "SELECT " PROCESS_COLUMNS ", " KEY "::text, p.id::text FROM processes p "                                            \
   "WHERE p.org_id = $1 AND (" KEY ", p.id) " CMP " ($2::" CAST ", $3::bigint) "                                        \
   "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $4"
+/* The same pages' tags only: each record's id and revision, what the page's ETag covers
+ * (page_render_shaped), for a conditional GET to answer 304 without reading the page. */
+#define PROCESS_FIRST_TAG_SQL(KEY, DIR)                                                                                \
+  "SELECT p.id, p.revision FROM processes p WHERE p.org_id = $1 ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $2"
+#define PROCESS_NEXT_TAG_SQL(KEY, CAST, CMP, DIR)                                                                      \
+  "SELECT p.id, p.revision FROM processes p WHERE p.org_id = $1 AND (" KEY ", p.id) " CMP " ($2::" CAST                \
+  ", $3::bigint) ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $4"
 #define PROCESS_SORT(NAME, KEY, CAST, CMP, DIR)                                                                        \
-  { NAME, PROCESS_LIST_SQL(KEY, CAST, CMP, DIR), PROCESS_FIRST_SQL(KEY, DIR), PROCESS_NEXT_SQL(KEY, CAST, CMP, DIR) }
+  {                                                                                                                    \
+    NAME, PROCESS_LIST_SQL(KEY, CAST, CMP, DIR), PROCESS_FIRST_SQL(KEY, DIR), PROCESS_NEXT_SQL(KEY, CAST, CMP, DIR),   \
+        PROCESS_FIRST_TAG_SQL(KEY, DIR), PROCESS_NEXT_TAG_SQL(KEY, CAST, CMP, DIR)                                     \
+  }
 
 static const struct {
   const char *name;
-  const char *sql;   /* any filter */
-  const char *first; /* no filter, the first page */
-  const char *next;  /* no filter, after a key */
+  const char *sql;                  /* any filter */
+  const char *first;                /* no filter, the first page */
+  const char *next;                 /* no filter, after a key */
+  const char *first_tag, *next_tag; /* the same two pages' ids and revisions */
 } PROCESS_SORTS[] = {
     PROCESS_SORT("code", "p.code", "text", ">", "ASC"),
     PROCESS_SORT("-code", "p.code", "text", "<", "DESC"),
@@ -267,6 +278,22 @@ PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, 
   }
   const char *params[] = {org, filter[0], filter[1], filter[2], filter[3], filter[4], after_key, after_id, n};
   return db_exec(tx, PROCESS_SORTS[sorted].sql, 9, params);
+}
+
+PGresult *processes_q_list_tags(struct db_tx *tx, const char *sort, const char *org, const char *after_key,
+                                const char *after_id, int fetch) {
+  char n[12];
+  int sorted = sort_index(sort);
+  if (sorted < 0) {
+    return NULL;
+  }
+  snprintf(n, sizeof n, "%d", fetch);
+  if (after_key == NULL) {
+    const char *params[] = {org, n};
+    return db_exec_generic(tx, PROCESS_SORTS[sorted].first_tag, 2, params);
+  }
+  const char *params[] = {org, after_key, after_id, n};
+  return db_exec_generic(tx, PROCESS_SORTS[sorted].next_tag, 4, params);
 }
 
 PGresult *processes_q_versions(struct db_tx *tx, const char *org, const char *id, const char *after, int fetch) {

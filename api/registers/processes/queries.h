@@ -63,6 +63,10 @@ enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const c
  * page_render wants them (2 keys). NULL when the statement failed. */
 PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, const char *const filter[5],
                            const char *after_key, const char *after_id, int fetch);
+/* The ids and revisions of the page processes_q_list gives without filters (columns 0 and 1):
+ * what its ETag covers. */
+PGresult *processes_q_list_tags(struct db_tx *tx, const char *sort, const char *org, const char *after_key,
+                                const char *after_id, int fetch);
 /* 1 when sort is one processes_q_list knows. */
 int processes_sort_known(const char *sort);
 
