@@ -21,6 +21,9 @@
 #include "render.h"
 #include "strbuf.h"
 
+/* The largest page the API reads, and the row that tells a next one. */
+#define CAP AUDITS_NUMBER_TEXT(AUDITS_PAGE_CAP)
+
 /* Every audit: the columns the reads select, then zsz_audit_json. */
 #define ALL_AUDITS_SQL "SELECT " AUDIT_DOC_COLUMNS("a") ", zsz_audit_json(a)::text FROM audits a ORDER BY a.id"
 
@@ -71,8 +74,9 @@ static int compare_statements(PGconn *pg) {
   for (int o = 0; o < PQntuples(orgs); o++) {
     const char *org = PQgetvalue(orgs, o, 0);
     int n = atoi(PQgetvalue(orgs, o, 1));
-    const char *first[] = {org, "nobody", "{plenipotentiary}", "1000000"};
+    const char *first[] = {org, "nobody", "{plenipotentiary}", CAP};
     PGresult *page = dbt_query(AUDITS_FIRST_SQL, 4, first);
+    if (n > AUDITS_PAGE_CAP) n = AUDITS_PAGE_CAP; /* a larger register: its first page, as the API reads it */
     ck_assert_int_eq(PQntuples(page), n);
     ck_assert_int_eq(PQnfields(page), AUDIT_NCOLS + 4);
     compared += compare_rows(org, page);
@@ -83,14 +87,14 @@ static int compare_statements(PGconn *pg) {
                           PQgetvalue(page, 0, AUDIT_NCOLS + 1),
                           PQgetvalue(page, 0, AUDIT_NCOLS + 2),
                           PQgetvalue(page, 0, AUDIT_NCOLS + 3),
-                          "1000000"};
+                          CAP};
     PGresult *rest = dbt_query(AUDITS_NEXT_SQL, 7, next);
-    ck_assert_int_eq(PQntuples(rest), n - 1);
+    ck_assert_int_ge(PQntuples(rest), n - 1);
     for (int i = 0; i < n - 1; i++)
       ck_assert_str_eq(PQgetvalue(rest, i, 0), PQgetvalue(page, i + 1, 0));
     compared += compare_rows(org, rest);
     PQclear(rest);
-    const char *filtered[] = {org, "nobody", "{plenipotentiary}", NULL, NULL, NULL, NULL, NULL, NULL, NULL, "1000000"};
+    const char *filtered[] = {org, "nobody", "{plenipotentiary}", NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAP};
     PGresult *list = dbt_query(AUDITS_LIST_SQL, 11, filtered);
     ck_assert_int_eq(PQntuples(list), n);
     for (int i = 0; i < n; i++)
@@ -172,45 +176,46 @@ START_TEST(audits_render_as_zsz_audit_json) {
 }
 END_TEST
 
-/* For a role set and a caller, the ids the unfiltered pages list (the first page, then a page
- * after each audit's keys, which must be the rest of the first) against the audits
- * zsz_audit_readable lets the caller read, in the list's order. */
+/* For a role set and a caller, the ids the unfiltered pages list (the first page, then the
+ * pages after the last row of each, as the API walks them, two rows a page) against the
+ * audits zsz_audit_readable lets the caller read, in the list's order; and the filtered
+ * statement without filters lists as many. */
 static void pages_keep_the_rule(const char *org, const char *sub, const char *roles) {
   const char *rule[] = {org, sub, roles};
   char *want = dbt_text("SELECT coalesce(string_agg(a.id::text, ',' ORDER BY a.planned_start, a.code, a.id), '') "
                         "FROM audits a WHERE a.org_id = $1 AND zsz_audit_readable(a, $2, $3::text[])",
                         3, rule);
-  const char *first[] = {org, sub, roles, "1000000"};
-  PGresult *page = dbt_query(AUDITS_FIRST_SQL, 4, first);
   struct strbuf got = {0};
-  for (int i = 0; i < PQntuples(page); i++) {
-    if (i) strbuf_append(&got, ",", 1);
-    strbuf_puts(&got, PQgetvalue(page, i, 0));
-  }
-  char *text = strbuf_steal(&got);
-  ck_assert_msg(strcmp(text ? text : "", want) == 0, "org %s, %s %s: listed %s, may read %s", org, sub, roles, text,
-                want);
-  /* the same rule on the page after a key, and on the filtered statement */
-  for (int i = 0; i + 1 < PQntuples(page); i++) {
+  int listed = 0;
+  const char *first[] = {org, sub, roles, "2"};
+  PGresult *page = dbt_query(AUDITS_FIRST_SQL, 4, first);
+  while (PQntuples(page) > 0) {
+    for (int i = 0; i < PQntuples(page); i++) {
+      if (listed++) strbuf_append(&got, ",", 1);
+      strbuf_puts(&got, PQgetvalue(page, i, 0));
+    }
+    int last = PQntuples(page) - 1;
     const char *next[] = {org,
                           sub,
                           roles,
-                          PQgetvalue(page, i, AUDIT_NCOLS + 1),
-                          PQgetvalue(page, i, AUDIT_NCOLS + 2),
-                          PQgetvalue(page, i, AUDIT_NCOLS + 3),
-                          "1"};
+                          PQgetvalue(page, last, AUDIT_NCOLS + 1),
+                          PQgetvalue(page, last, AUDIT_NCOLS + 2),
+                          PQgetvalue(page, last, AUDIT_NCOLS + 3),
+                          "2"};
     PGresult *after = dbt_query(AUDITS_NEXT_SQL, 7, next);
-    ck_assert_int_eq(PQntuples(after), 1);
-    ck_assert_str_eq(PQgetvalue(after, 0, 0), PQgetvalue(page, i + 1, 0));
-    PQclear(after);
+    PQclear(page);
+    page = after;
   }
-  const char *filtered[] = {org, sub, roles, NULL, NULL, NULL, NULL, NULL, NULL, NULL, "1000000"};
+  PQclear(page);
+  char *text = strbuf_steal(&got);
+  ck_assert_msg(strcmp(text ? text : "", want) == 0, "org %s, %s %s: listed %s, may read %s", org, sub, roles, text,
+                want);
+  const char *filtered[] = {org, sub, roles, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAP};
   PGresult *list = dbt_query(AUDITS_LIST_SQL, 11, filtered);
-  ck_assert_int_eq(PQntuples(list), PQntuples(page));
+  ck_assert_int_eq(PQntuples(list), listed < AUDITS_PAGE_CAP ? listed : AUDITS_PAGE_CAP);
   PQclear(list);
   free(text);
   free(want);
-  PQclear(page);
 }
 
 START_TEST(pages_list_what_the_rule_lets_read) {

@@ -341,7 +341,7 @@ PGresult *audits_q_list(struct db_tx *tx, const char *org, const char *sub, cons
                         const char *const filter[4], const char *const after[3], int fetch) {
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
-  if (filter[0] == NULL && filter[1] == NULL && filter[2] == NULL && filter[3] == NULL) {
+  if (filter[0] == NULL && filter[1] == NULL && filter[2] == NULL && filter[3] == NULL && fetch <= AUDITS_PAGE_CAP) {
     /* the page frontends poll: along audits_page, planned once per connection */
     if (after[0] == NULL) {
       const char *params[] = {org, sub, roles, n};
