@@ -31,9 +31,9 @@
 # "feed": the change feed's catch-up of 1,000,000 entries and writes during an import, issue 11;
 # "worklist", the IOD's deadline worklist at 10,000 and 100,000 incidents, runs only when named:
 # its 110,000 incidents would change what the later sections measure; "reads", the other
-# registers' GET one and list next to pgbench (issue 16), also only when named; "flat", the
-# lists' pages at 10,000 and ZSZ_BENCH_FLAT_ROWS (1,000,000) rows per register, only when
-# named), ZSZ_BENCH_BIN
+# registers' GET one and list next to pgbench (issue 16), also only when named; ZSZ_BENCH_READS
+# names some of its registers, e.g. "nonconformities audits"; "flat", the lists' pages at 10,000
+# and ZSZ_BENCH_FLAT_ROWS (1,000,000) rows per register, only when named), ZSZ_BENCH_BIN
 # (the server binary, default build/zsz-api).
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR
@@ -710,6 +710,7 @@ saved_auth="$auth"
 auth="$rtoken" # run_wrk sends $auth
 for entry in "${READS[@]}"; do
     IFS='|' read -r rname rlist rone rtable rorder <<<"$entry"
+    [[ -z "${ZSZ_BENCH_READS:-}" || " $ZSZ_BENCH_READS " == *" $rname "* ]] || continue
     read -r lo hi <<<"$(psql_owner -At -F ' ' -c "SELECT min(id), max(id) FROM $rtable WHERE org_id = $mr_org")"
     if [[ -n "$rlist" ]]; then
         code="$(curl -s -o /dev/null -w '%{http_code}' -H "$rtoken" "$base$rlist")"

@@ -659,6 +659,63 @@ class DaysOpenTest(ApiTest):
                                     f"WHERE id = {int(nc['id'])}"), "closed")
 
 
+
+class PageTagTest(ApiTest):
+    """A page of cards is rendered in C and tagged from its rows: the tag must move with what
+    the page shows that the card's revision does not cover (a new action, an action's edit or
+    falling overdue, days open), and hold (304) while nothing moved."""
+
+    @classmethod
+    def setUpClass(cls):
+        Fx.setup()
+
+    def assertMoves(self, path, tag, what):
+        r = api("GET", path, plenipotentiary(), headers={"If-None-Match": tag})
+        self.assertEqual(r.status, 200, f"{what}: {r.describe()}")
+        moved = r.headers.get("ETag")
+        self.assertRegex(moved or "", r'^W/"n[0-9a-f]{16}"$')
+        self.assertNotEqual(moved, tag, what)
+        again = api("GET", path, plenipotentiary(), headers={"If-None-Match": moved})
+        self.assertEqual(again.status, 304, f"{what}: {again.describe()}")
+        return moved, self.assertJsonObject(r, 200)["items"]
+
+    def test_the_page_tag_follows_the_parts_and_the_date(self):
+        nc = create_nc()
+        path = with_query(NONCONFORMITIES, process_id=nc["process_id"])
+        first = api("GET", path, plenipotentiary())
+        items = self.assertJsonObject(first, 200)["items"]
+        self.assertEqual([x["id"] for x in items], [nc["id"]])
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^W/"n[0-9a-f]{16}"$')
+        r = api("GET", path, plenipotentiary(), headers={"If-None-Match": tag})
+        self.assertEqual(r.status, 304, r.describe())
+        revision = get_etag(nc_path(nc))
+        a = add_action(nc, due_date=day(3))
+        self.assertEqual(get_etag(nc_path(nc)), revision, "an action leaves the card's revision")
+        tag, items = self.assertMoves(path, tag, "a new action")
+        self.assertEqual(([x["id"] for x in items[0]["actions"]], items[0]["overdue"]),
+                         ([a["id"]], False))
+        # its due date passed (no revision moves): the action and the card are overdue now
+        cp = psql(f"UPDATE nonconformity_actions SET due_date = current_date - 2 "
+                  f"WHERE id = {int(a['id'])};")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        tag, items = self.assertMoves(path, tag, "an action falling overdue")
+        self.assertEqual((items[0]["actions"][0]["overdue"], items[0]["overdue"]), (True, True))
+        # a day passed since the card was opened
+        cp = psql(f"UPDATE nonconformities SET created_at = created_at - interval '1 day' "
+                  f"WHERE id = {int(nc['id'])};")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        tag, items = self.assertMoves(path, tag, "days open")
+        self.assertEqual(items[0]["days_open"], 1)
+        # a transition adds a history entry (and moves the revision)
+        transition_nc(nc, "analysis")
+        tag, items = self.assertMoves(path, tag, "a transition")
+        last = items[0]["history"][-1]
+        self.assertEqual((last["from"], last["to"]), ("open", "analysis"))
+        # the unfiltered first page carries the same kind of tag
+        r = api("GET", with_query(NONCONFORMITIES, limit=1), plenipotentiary())
+        self.assertRegex(r.headers.get("ETag") or "", r'^W/"n[0-9a-f]{16}"$')
+
 class ReadTest(ApiTest):
     @classmethod
     def setUpClass(cls):

@@ -145,10 +145,12 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
                            const char *const filter[4], const char *after_id, int fetch) {
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
-  if (filter[0] == NULL && filter[1] == NULL && filter[2] == NULL && filter[3] == NULL) {
-    const char *params[] = {org, roles, sub, after_id ? after_id : n, n};
-    return after_id ? db_exec_generic(tx, INCIDENTS_NEXT_SQL, 5, params)
-                    : db_exec_generic(tx, INCIDENTS_FIRST_SQL, 4, params);
+  static const char *const FIRST[2] = {INCIDENTS_FIRST_SQL(PAGE_LIMIT_SMALL), INCIDENTS_FIRST_SQL(PAGE_LIMIT_LARGE)};
+  static const char *const NEXT[2] = {INCIDENTS_NEXT_SQL(PAGE_LIMIT_SMALL), INCIDENTS_NEXT_SQL(PAGE_LIMIT_LARGE)};
+  int lim = page_limit_index(fetch);
+  if (lim >= 0 && !filter[0] && !filter[1] && !filter[2] && !filter[3]) {
+    const char *params[] = {org, roles, sub, after_id};
+    return after_id ? db_exec_generic(tx, NEXT[lim], 4, params) : db_exec_generic(tx, FIRST[lim], 3, params);
   }
   const char *params[] = {org, roles, sub, filter[0], filter[1], filter[2], filter[3], after_id, n};
   /* a filtered page is planned per call: a cached generic plan of the page (its filters' "$n IS NULL OR" unknown)

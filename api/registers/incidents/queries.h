@@ -63,8 +63,8 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
                                      "WHERE i.org_id = $1 AND v.view IS NOT NULL " after                               \
                                      " ORDER BY i.id DESC LIMIT " limit                                                \
                                      ") AS page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
-#define INCIDENTS_FIRST_SQL INCIDENTS_UNFILTERED_SQL("", "$4")
-#define INCIDENTS_NEXT_SQL INCIDENTS_UNFILTERED_SQL("AND i.id < $4::bigint", "$5")
+#define INCIDENTS_FIRST_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("", LIMIT)
+#define INCIDENTS_NEXT_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("AND i.id < $4::bigint", LIMIT)
 
 /* The incident in the caller's view: res 200, or 404 when it may not read it (as absent as
  * another organisation's). */

@@ -15,6 +15,7 @@
 
 #include "auth.h"
 #include "case_marks.h"
+#include "documents.h"
 #include "handlers.h"
 #include "http.h"
 #include "nonconformities.h"
@@ -131,7 +132,7 @@ void nonconformity_list(struct db_tx *tx, struct req_ctx *c, struct result *res)
   PGresult *r =
       nonconformities_q_list(tx, c->org_param, c->who.sub, c->roles_param, filter, page_key(c, 0), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 1);
+    nc_page(c, res, r);
     PQclear(r);
   }
 }

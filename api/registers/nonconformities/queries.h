@@ -30,6 +30,12 @@ enum db_status nonconformities_q_creatable(struct db_tx *tx, const char *org, co
 /* DB_ONE when sub is a user of the organisation. */
 enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, const char *sub);
 
+/* The list's statements, for tests/db/test_nc_render.c: the unfiltered first page ($1 org,
+ * $2 sub, $3 roles) and the page after a number ($4 the number), each of 51 and of 201 cards
+ * (page_limit_index); any page ($4..$10 the filters, $11 the number after, $12 cards). */
+extern const char *const NC_LIST_FIRST_SQL[2], *const NC_LIST_NEXT_SQL[2];
+extern const char NC_LIST_SQL[];
+
 /* The card as the caller reads it: 200 with its document and ETag, or 404. */
 enum db_status nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub,
                                      const char *roles, struct result *res);
@@ -38,7 +44,7 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
                                           struct result *res);
 
 /* The register: filter = status, process_id, owner, source, severity, overdue (true/false),
- * year. A page: rows of (document, number) after the number after, fetch rows at most. */
+ * year. A page: the rows (documents.h) of fetch cards at most after the number after. */
 PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                                  const char *const filter[7], const char *after, int fetch);
 /* The same rows as CSV lines (cells made in C as zsz_csv makes them) appended to res's spool

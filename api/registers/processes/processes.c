@@ -194,7 +194,7 @@ void process_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
     return;
   }
   int unfiltered = !filter[0] && !filter[1] && !filter[2] && !filter[3] && !filter[4];
-  if (unfiltered && if_none_match_sent(c)) {
+  if (unfiltered && page_limit_index(c->limit + 1) >= 0 && if_none_match_sent(c)) {
     /* a conditional GET of the polled page: its tag from the ids and revisions alone (a
      * narrow statement), and 304 without reading the page when it holds */
     PGresult *t = processes_q_list_tags(tx, sort, c->org_param, page_key(c, 0), page_key(c, 1), c->limit + 1);

@@ -182,33 +182,37 @@ enum db_status processes_q_set_status(struct db_tx *tx, const char *org, const c
 
 /* The same page without filters, the one frontends poll, in two statements whose every
  * condition is an index condition, so that their generic plan (db_exec_generic: planned once
- * per connection) is the custom one: the first page, and a page after a key. */
-#define PROCESS_FIRST_SQL(KEY, DIR)                                                                                    \
+ * per connection) is the custom one: the first page, and a page after a key; each with its
+ * LIMIT a constant (PAGE_LIMIT_SMALL, _LARGE). */
+#define PROCESS_FIRST_SQL(KEY, DIR, LIMIT)                                                                             \
   "SELECT " PROCESS_COLUMNS ", " KEY "::text, p.id::text FROM processes p WHERE p.org_id = $1 "                        \
-  "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $2"
-#define PROCESS_NEXT_SQL(KEY, CAST, CMP, DIR)                                                                          \
+  "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT " LIMIT
+#define PROCESS_NEXT_SQL(KEY, CAST, CMP, DIR, LIMIT)                                                                   \
   "SELECT " PROCESS_COLUMNS ", " KEY "::text, p.id::text FROM processes p "                                            \
   "WHERE p.org_id = $1 AND (" KEY ", p.id) " CMP " ($2::" CAST ", $3::bigint) "                                        \
-  "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $4"
+  "ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT " LIMIT
 /* The same pages' tags only: each record's id and revision, what the page's ETag covers
  * (page_render_shaped), for a conditional GET to answer 304 without reading the page. */
-#define PROCESS_FIRST_TAG_SQL(KEY, DIR)                                                                                \
-  "SELECT p.id, p.revision FROM processes p WHERE p.org_id = $1 ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $2"
-#define PROCESS_NEXT_TAG_SQL(KEY, CAST, CMP, DIR)                                                                      \
+#define PROCESS_FIRST_TAG_SQL(KEY, DIR, LIMIT)                                                                         \
+  "SELECT p.id, p.revision FROM processes p WHERE p.org_id = $1 ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT " LIMIT
+#define PROCESS_NEXT_TAG_SQL(KEY, CAST, CMP, DIR, LIMIT)                                                               \
   "SELECT p.id, p.revision FROM processes p WHERE p.org_id = $1 AND (" KEY ", p.id) " CMP " ($2::" CAST                \
-  ", $3::bigint) ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT $4"
+  ", $3::bigint) ORDER BY " KEY " " DIR ", p.id " DIR " LIMIT " LIMIT
+#define PROCESS_PAIR(MACRO, ...)                                                                                       \
+  { MACRO(__VA_ARGS__, PAGE_LIMIT_SMALL), MACRO(__VA_ARGS__, PAGE_LIMIT_LARGE) }
 #define PROCESS_SORT(NAME, KEY, CAST, CMP, DIR)                                                                        \
   {                                                                                                                    \
-    NAME, PROCESS_LIST_SQL(KEY, CAST, CMP, DIR), PROCESS_FIRST_SQL(KEY, DIR), PROCESS_NEXT_SQL(KEY, CAST, CMP, DIR),   \
-        PROCESS_FIRST_TAG_SQL(KEY, DIR), PROCESS_NEXT_TAG_SQL(KEY, CAST, CMP, DIR)                                     \
+    NAME, PROCESS_LIST_SQL(KEY, CAST, CMP, DIR), PROCESS_PAIR(PROCESS_FIRST_SQL, KEY, DIR),                            \
+        PROCESS_PAIR(PROCESS_NEXT_SQL, KEY, CAST, CMP, DIR), PROCESS_PAIR(PROCESS_FIRST_TAG_SQL, KEY, DIR),            \
+        PROCESS_PAIR(PROCESS_NEXT_TAG_SQL, KEY, CAST, CMP, DIR)                                                        \
   }
 
 static const struct {
   const char *name;
-  const char *sql;                  /* any filter */
-  const char *first;                /* no filter, the first page */
-  const char *next;                 /* no filter, after a key */
-  const char *first_tag, *next_tag; /* the same two pages' ids and revisions */
+  const char *sql;                        /* any filter */
+  const char *first[2];                   /* no filter, the first page (by page_limit_index) */
+  const char *next[2];                    /* no filter, after a key */
+  const char *first_tag[2], *next_tag[2]; /* the same two pages' ids and revisions */
 } PROCESS_SORTS[] = {
     PROCESS_SORT("code", "p.code", "text", ">", "ASC"),
     PROCESS_SORT("-code", "p.code", "text", "<", "DESC"),
@@ -258,13 +262,14 @@ PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, 
     return NULL; /* not an allow-listed order: the work has no result, a 500 */
   }
   snprintf(n, sizeof n, "%d", fetch);
-  if (filter[0] == NULL && filter[1] == NULL && filter[2] == NULL && filter[3] == NULL && filter[4] == NULL) {
+  int lim = page_limit_index(fetch);
+  if (lim >= 0 && !filter[0] && !filter[1] && !filter[2] && !filter[3] && !filter[4]) {
     if (after_key == NULL) {
-      const char *params[] = {org, n};
-      return db_exec_generic(tx, PROCESS_SORTS[sorted].first, 2, params);
+      const char *params[] = {org};
+      return db_exec_generic(tx, PROCESS_SORTS[sorted].first[lim], 1, params);
     }
-    const char *params[] = {org, after_key, after_id, n};
-    return db_exec_generic(tx, PROCESS_SORTS[sorted].next, 4, params);
+    const char *params[] = {org, after_key, after_id};
+    return db_exec_generic(tx, PROCESS_SORTS[sorted].next[lim], 3, params);
   }
   if (filter[4] != NULL) {
     const char *key = sort[0] == '-' ? sort + 1 : sort;
@@ -282,18 +287,17 @@ PGresult *processes_q_list(struct db_tx *tx, const char *sort, const char *org, 
 
 PGresult *processes_q_list_tags(struct db_tx *tx, const char *sort, const char *org, const char *after_key,
                                 const char *after_id, int fetch) {
-  char n[12];
   int sorted = sort_index(sort);
-  if (sorted < 0) {
+  int lim = page_limit_index(fetch);
+  if (sorted < 0 || lim < 0) {
     return NULL;
   }
-  snprintf(n, sizeof n, "%d", fetch);
   if (after_key == NULL) {
-    const char *params[] = {org, n};
-    return db_exec_generic(tx, PROCESS_SORTS[sorted].first_tag, 2, params);
+    const char *params[] = {org};
+    return db_exec_generic(tx, PROCESS_SORTS[sorted].first_tag[lim], 1, params);
   }
-  const char *params[] = {org, after_key, after_id, n};
-  return db_exec_generic(tx, PROCESS_SORTS[sorted].next_tag, 4, params);
+  const char *params[] = {org, after_key, after_id};
+  return db_exec_generic(tx, PROCESS_SORTS[sorted].next_tag[lim], 3, params);
 }
 
 PGresult *processes_q_versions(struct db_tx *tx, const char *org, const char *id, const char *after, int fetch) {

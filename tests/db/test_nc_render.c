@@ -1,0 +1,270 @@
+/* The nonconformity card rendered in C (api/registers/nonconformities/documents.c) against
+ * zsz_nonconformity_json, the SQL definition of the document (the change feed and the webhooks
+ * render with it): the list's three statements (the first page, the page after a number, a
+ * filtered page) for every card of the database's organisations (those of at most 2,000 cards:
+ * an API test's bulk organisation would only repeat the same shapes), parsed JSON equal. Also, in a transaction
+ * rolled back at the end, cards with odd texts (quotes, backslashes, control characters, Polish
+ * letters, a line separator), NULLs (no audit, no finding, no status reason, never closed),
+ * an evaluation, fractions of a second, history entries and actions of every kind (overdue,
+ * done, due later; on a closed card, whose overdue is false), in four session time zones (the
+ * offsets follow the session's). The read rule is the statements' too: for each role, the cards
+ * a list shows are those zsz_nc_readable admits. Not dbt_renders_as_sql: a card is several
+ * rows (its history and actions), not a record_shape. */
+
+#include <check.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbtest.h"
+#include "nonconformities/documents.h"
+#include "nonconformities/queries.h"
+#include "strbuf.h"
+
+/* Every card of r (its card rows) rendered in C against zsz_nonconformity_json; returns how
+ * many were compared. */
+static int compare_rows(const PGresult *r) {
+  ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
+  ck_assert_int_eq(PQnfields(r), NC_NCOLS);
+  int compared = 0;
+  for (int i = 0; i < PQntuples(r);) {
+    ck_assert_str_eq(PQgetvalue(r, i, NC_COL_KIND), "0");
+    const char *params[] = {PQgetvalue(r, i, NC_COL_ID)};
+    PGresult *doc = dbt_query("SELECT zsz_nonconformity_json(n)::text, n.revision::text FROM nonconformities n "
+                              "WHERE n.id = $1",
+                              1, params);
+    ck_assert_int_eq(PQntuples(doc), 1);
+    ck_assert_str_eq(PQgetvalue(r, i, NC_COL_REVISION), PQgetvalue(doc, 0, 1));
+    struct strbuf b = {0};
+    int next = nc_render(&b, r, i);
+    ck_assert_int_gt(next, i);
+    char *text = strbuf_steal(&b);
+    json_error_t e;
+    json_t *mine = json_loads(text, 0, &e);
+    ck_assert_msg(mine != NULL, "rendered no JSON: %s (%s)", text, e.text);
+    json_t *theirs = json_loads(PQgetvalue(doc, 0, 0), 0, NULL);
+    ck_assert_ptr_nonnull(theirs);
+    ck_assert_msg(json_equal(mine, theirs), "card %s:\n C:   %s\n SQL: %s", params[0], text, PQgetvalue(doc, 0, 0));
+    json_decref(mine);
+    json_decref(theirs);
+    free(text);
+    PQclear(doc);
+    compared++;
+    i = next;
+  }
+  return compared;
+}
+
+/* The ids of the card rows of r, comma-separated, in their order (caller frees). */
+static char *card_ids(const PGresult *r) {
+  struct strbuf b = {0};
+  for (int i = 0; i < PQntuples(r); i++) {
+    if (strcmp(PQgetvalue(r, i, NC_COL_KIND), "0") != 0) continue;
+    if (b.len) strbuf_append(&b, ",", 1);
+    strbuf_puts(&b, PQgetvalue(r, i, NC_COL_ID));
+  }
+  char *s = strbuf_steal(&b);
+  return s != NULL ? s : strdup("");
+}
+
+/* Every page of the unfiltered list, by the statements of the largest page (201 cards), from
+ * the card after `after` (NULL: from the first), as roles and sub: each page's cards compared
+ * (when compare; the count returned) and their ids appended to ids (when given). */
+static int walk_pages(const char *org, const char *sub, const char *roles, const char *after, int compare,
+                      struct strbuf *ids) {
+  int compared = 0;
+  char last[64];
+  snprintf(last, sizeof last, "%s", after ? after : "");
+  for (int page = 0;; page++) {
+    PGresult *r;
+    if (page == 0 && after == NULL) {
+      const char *p[] = {org, sub, roles};
+      r = dbt_query(NC_LIST_FIRST_SQL[1], 3, p);
+    } else {
+      const char *p[] = {org, sub, roles, last};
+      r = dbt_query(NC_LIST_NEXT_SQL[1], 4, p);
+    }
+    int cards = 0;
+    for (int i = 0; i < PQntuples(r); i++) {
+      if (strcmp(PQgetvalue(r, i, NC_COL_KIND), "0") != 0) continue;
+      cards++;
+      snprintf(last, sizeof last, "%s", PQgetvalue(r, i, NC_COL_NUMBER));
+      if (ids != NULL) {
+        if (ids->len) strbuf_append(ids, ",", 1);
+        strbuf_puts(ids, PQgetvalue(r, i, NC_COL_ID));
+      }
+    }
+    if (compare) compared += compare_rows(r);
+    PQclear(r);
+    if (cards < 201) break;
+  }
+  return compared;
+}
+
+/* Every card of every organisation of at most 2,000 cards through each statement. */
+static int compare_all(void) {
+  int compared = 0;
+  PGresult *orgs = dbt_query("SELECT org_id::text FROM nonconformities GROUP BY org_id HAVING count(*) <= 2000 "
+                             "ORDER BY 1",
+                             0, NULL);
+  for (int o = 0; o < PQntuples(orgs); o++) {
+    const char *org = PQgetvalue(orgs, o, 0);
+    compared += walk_pages(org, "nobody", "{plenipotentiary}", NULL, 1, NULL);
+    compared += walk_pages(org, "nobody", "{president}", "NC/2000", 1, NULL);
+    /* the default page's statement as well */
+    const char *first[] = {org, "nobody", "{plenipotentiary}"};
+    PGresult *r = dbt_query(NC_LIST_FIRST_SQL[0], 3, first);
+    compared += compare_rows(r);
+    PQclear(r);
+    const char *filtered[] = {org,  "nobody", "{plenipotentiary}", NULL, NULL, NULL, NULL, NULL, "true", NULL,
+                              NULL, "1000000"};
+    r = dbt_query(NC_LIST_SQL, 12, filtered);
+    compared += compare_rows(r);
+    PQclear(r);
+  }
+  PQclear(orgs);
+  return compared;
+}
+
+START_TEST(cards_render_as_zsz_nonconformity_json) {
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL DateStyle = ISO", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("SET LOCAL zsz.action = 'test'", 0, NULL);
+  dbt_exec(
+      "INSERT INTO nonconformities (org_id, number, source, source_ref, audit_id, severity, process_id, owner, "
+      "description, correction, root_cause, status, status_reason, round, effectiveness, znak_sprawy, created_at, "
+      "closed_at, updated_at) "
+      "SELECT o.id, 'T/' || v.n, v.source, v.ref, (SELECT min(a.id) FROM audits a WHERE a.org_id = o.id AND "
+      "v.audited), "
+      "v.severity, (SELECT min(p.id) FROM processes p WHERE p.org_id = o.id), 'anna', v.description, v.correction, "
+      "'', v.status, v.reason, v.round, v.effectiveness, v.znak, v.created_at, v.closed_at, v.updated_at "
+      "FROM organisations o CROSS JOIN (VALUES "
+      "(1, 'complaint', E'Skarga \"mieszkańca\" – „cytat” \\\\ 😀', true, 'major', "
+      "  E'Zażółć gęślą jaźń\\t\\x01\\x1f/\\\\ \\u2028 koniec', E'=SUM(A1); \\r\\nnext', 'action_plan', NULL, 1, "
+      "  NULL::jsonb, 'ZSZ.0001.2026', now() - interval '40 days 0.25 s', NULL::timestamptz, now() - interval '1.5 "
+      "s'), "
+      "(2, 'internal_audit', '', false, 'minor', 'closed with an overdue action', '', 'closed', NULL, 2, "
+      "  jsonb_build_object('effective', true, 'evaluated_by', 'ewa \"e\"', 'evaluated_at', "
+      "    to_jsonb(date_trunc('second', now())), 'comment', E'ok\\n'), '', "
+      "  '2020-02-29 23:59:59.999999+00', '2020-03-01 00:00:00.5+00', '2020-03-01 00:00:00.5+00'), "
+      "(3, 'other', '', false, 'minor', 'cancelled', '', 'cancelled', E'duplicate \\\\ \"x\"', 1, NULL, '', "
+      "  now() - interval '3 days', NULL, now() - interval '1 day'), "
+      "(4, 'incident', '', false, 'major', 'no parts at all', '', 'open', NULL, 1, NULL, '', now(), NULL, now())"
+      ") AS v(n, source, ref, audited, severity, description, correction, status, reason, round, effectiveness, "
+      "  znak, created_at, closed_at, updated_at) "
+      "WHERE o.code = 'krakow'",
+      0, NULL);
+  dbt_exec("INSERT INTO nonconformity_history (org_id, nonconformity_id, at, from_status, to_status, by, note) "
+           "SELECT n.org_id, n.id, n.created_at + k * interval '1 day 0.7 s', "
+           "CASE WHEN k > 0 THEN 'open' END, CASE WHEN k > 0 THEN 'analysis' ELSE 'open' END, "
+           "E'jan.kowalski', CASE WHEN k = 1 THEN E'powód: \"b\\\\ł\\x02d\"' ELSE '' END "
+           "FROM nonconformities n CROSS JOIN generate_series(0, 2) AS k WHERE n.number IN ('T/1', 'T/2', 'T/3')",
+           0, NULL);
+  dbt_exec("INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date, "
+           "status, done_at, note, znak_sprawy, created_at, updated_at) "
+           "SELECT n.org_id, n.id, v.type, v.description, 'jan.kowalski', current_date + v.due, v.status, "
+           "CASE WHEN v.status = 'done' THEN now() - interval '2 hours 0.3 s' END, v.note, v.znak, "
+           "now() - interval '10 days', now() "
+           "FROM nonconformities n CROSS JOIN (VALUES "
+           "('corrective', E'Naprawić \"to\" \\\\ teraz\\n', -5, 'open', '', ''), "
+           "('correction', 'zrobione', -10, 'done', E'notatka \\x03', 'ZSZ.1'), "
+           "('preventive', 'later', 30, 'open', '', '')) AS v(type, description, due, status, note, znak) "
+           "WHERE n.number IN ('T/1', 'T/2')",
+           0, NULL);
+  /* the cases are what they were made for: not a vacuous comparison */
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformities n WHERE n.number LIKE 'T/%' "
+                           "AND (zsz_nonconformity_json(n) ->> 'overdue')::boolean",
+                           0, NULL),
+                   1);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformity_actions x JOIN nonconformities n ON n.id = "
+                           "x.nonconformity_id WHERE n.number = 'T/2' AND zsz_action_overdue(x.status, x.due_date)",
+                           0, NULL),
+                   1);
+  const char *zones[] = {"UTC", "Europe/Warsaw", "Asia/Kolkata", "America/St_Johns"};
+  int first = 0;
+  for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+    char set[80];
+    snprintf(set, sizeof set, "SET LOCAL TimeZone = '%s'", zones[z]);
+    dbt_exec(set, 0, NULL);
+    int n = compare_all();
+    ck_assert_int_gt(n, 4 * 5);
+    if (z == 0) first = n;
+    ck_assert_int_eq(n, first);
+  }
+  dbt_exec("ROLLBACK", 0, NULL);
+}
+END_TEST
+
+/* For each role (and a user it names), the list's cards are those zsz_nc_readable admits, in
+ * the order of their numbers, through the first page's statement and the filtered one. */
+START_TEST(lists_keep_the_read_rule) {
+  static const char *const ROLES[][2] = {
+      {"{plenipotentiary}", "nobody"}, {"{president}", "nobody"}, {"{process_owner}", "krakow.process_owner"},
+      {"{auditor}", "krakow.auditor"}, {"{iod}", "krakow.iod"},   {"{employee}", "krakow.employee"},
+      {"{employee}", "jan.kowalski"},  {"{}", "nobody"},
+  };
+  /* cards enough for the unfiltered statements' pages of 201 to follow one another (rolled
+   * back at the end) */
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description) "
+           "SELECT o.id, 'NC/T/' || lpad(g::text, 4, '0'), 'other', 'minor', "
+           "(SELECT min(p.id) FROM processes p WHERE p.org_id = o.id), 'krakow.process_owner', 'Karta ' || g "
+           "FROM organisations o, generate_series(1, 450) AS g WHERE o.code = 'krakow'",
+           0, NULL);
+  PGresult *orgs = dbt_query("SELECT org_id::text FROM nonconformities GROUP BY org_id HAVING count(*) <= 2000 "
+                             "ORDER BY 1",
+                             0, NULL);
+  ck_assert_int_gt(PQntuples(orgs), 0);
+  ck_assert_int_gt(dbt_int("SELECT max(n) FROM (SELECT count(*) AS n FROM nonconformities GROUP BY org_id "
+                           "HAVING count(*) <= 2000) AS c",
+                           0, NULL),
+                   2 * 201);
+  int some = 0;
+  for (int o = 0; o < PQntuples(orgs); o++) {
+    const char *org = PQgetvalue(orgs, o, 0);
+    for (size_t k = 0; k < sizeof ROLES / sizeof ROLES[0]; k++) {
+      const char *want_params[] = {org, ROLES[k][1], ROLES[k][0]};
+      char *want = dbt_text("SELECT coalesce(string_agg(n.id::text, ',' ORDER BY n.number), '') FROM nonconformities "
+                            "n WHERE n.org_id = $1 AND zsz_nc_readable(n, $2, $3::text[])",
+                            3, want_params);
+      struct strbuf walked = {0};
+      walk_pages(org, ROLES[k][1], ROLES[k][0], NULL, 0, &walked);
+      char *got = strbuf_steal(&walked);
+      if (got == NULL) got = strdup("");
+      ck_assert_msg(strcmp(got, want) == 0, "org %s, %s as %s: %s, not %s", org, ROLES[k][1], ROLES[k][0], got, want);
+      free(got);
+      PGresult *r;
+      const char *filtered[] = {org,  ROLES[k][1], ROLES[k][0], NULL, NULL, NULL,
+                                NULL, NULL,        NULL,        NULL, NULL, "1000000"};
+      r = dbt_query(NC_LIST_SQL, 12, filtered);
+      got = card_ids(r);
+      ck_assert_str_eq(got, want);
+      free(got);
+      PQclear(r);
+      if (want[0] != '\0' && strcmp(ROLES[k][0], "{plenipotentiary}") != 0) some++;
+      free(want);
+    }
+  }
+  PQclear(orgs);
+  ck_assert_int_gt(some, 0); /* a role short of the plenipotentiary's read some cards */
+  dbt_exec("ROLLBACK", 0, NULL);
+}
+END_TEST
+
+int main(void) {
+  dbt_init();
+  Suite *s = suite_create("nc_render");
+  TCase *tc = tcase_create("nc_render");
+  tcase_set_timeout(tc, 120);
+  tcase_add_test(tc, cards_render_as_zsz_nonconformity_json);
+  tcase_add_test(tc, lists_keep_the_read_rule);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  dbt_done();
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
