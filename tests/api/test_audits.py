@@ -618,6 +618,72 @@ class ReadTest(ApiTest):
         self.assertNotFound(api("GET", audit_path(987654321), plenipotentiary()))
 
 
+class ConditionalTest(ApiTest):
+    """Audits rendered in C (issue 16): the record's ETag is its revision and If-None-Match
+    naming it is 304; a page's weak tag covers the audits it shows. The unfiltered pages (the
+    first and those after a cursor: their own statements) page like the filtered ones."""
+
+    @classmethod
+    def setUpClass(cls):
+        Team.setup()
+        cls.y = Team.y
+
+    def test_the_audit_is_304_until_it_changes(self):
+        a = create_audit(self.y, [Team.q])
+        path = audit_path(a)
+        first = api("GET", path, plenipotentiary())
+        self.assertEqual(self.assertJsonObject(first), a)
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^"[1-9][0-9]*"$')
+        r = api("GET", path, plenipotentiary(), headers={"If-None-Match": tag})
+        self.assertEqual(r.status, 304, r.describe())
+        self.assertEqual((r.raw, r.headers.get("ETag")), (b"", tag))
+        start_audit(a, Team.q)
+        r = api("GET", path, plenipotentiary(), headers={"If-None-Match": tag})
+        self.assertEqual(self.assertJsonObject(r)["status"], "in_progress")
+        self.assertNotEqual(r.headers.get("ETag"), tag)
+        # a caller who may not read it gets 404 whatever it names
+        self.assertNotFound(api("GET", path, Team.s.token, headers={"If-None-Match": tag}))
+
+    def test_the_page_tag_moves_with_an_audit_it_shows(self):
+        a = create_audit(self.y, [Team.q])
+        # the unfiltered page that shows it (found by following the cursors), and a filtered one
+        cursor, path = None, None
+        for _ in range(200):
+            path = with_query(AUDITS, limit=20, cursor=cursor)
+            body = self.assertJsonObject(api("GET", path, plenipotentiary()))
+            if a["id"] in [x["id"] for x in body["items"]]:
+                break
+            cursor = body["next_cursor"]
+            self.assertIsNotNone(cursor, "the audit is on no unfiltered page")
+        tags = {}
+        for p in (path, with_query(AUDITS, year=self.y, limit=20)):
+            r = api("GET", p, plenipotentiary())
+            self.assertJsonObject(r)
+            tags[p] = r.headers.get("ETag")
+            self.assertRegex(tags[p] or "", r'^W/"p[0-9a-f]{16}"$')
+            self.assertEqual(api("GET", p, plenipotentiary(), headers={"If-None-Match": tags[p]}).status,
+                             304)
+        start_audit(a, Team.q)
+        for p, tag in tags.items():
+            r = api("GET", p, plenipotentiary(), headers={"If-None-Match": tag})
+            items = self.assertJsonObject(r)["items"]
+            self.assertEqual([x["status"] for x in items if x["id"] == a["id"]], ["in_progress"])
+            self.assertNotEqual(r.headers.get("ETag"), tag)
+
+    def test_unfiltered_pages_follow_the_order(self):
+        create_audit(self.y, [Team.q], planned_start=f"{self.y}-05-05", planned_end=f"{self.y}-05-05")
+        create_audit(self.y, [Team.q], planned_start=f"{self.y}-05-05", planned_end=f"{self.y}-05-06")
+        every = list_all(AUDITS)
+        keys = [(x["planned_start"], x["code"], x["id"]) for x in every]
+        self.assertEqual(keys, sorted(keys), "ordered by planned_start, code, id")
+        self.assertEqual([x["id"] for x in list_all(AUDITS, limit=2)], [x["id"] for x in every])
+        self.assertEqual(list_all(AUDITS, limit=3), every)
+        # what an auditor reads, paged the same way: only its team's audits
+        mine = [x["id"] for x in list_all(AUDITS, Team.q.token, limit=2)]
+        self.assertEqual(mine, [x["id"] for x in every if Team.q.sub in x["team"]])
+
+
 class CsvTest(ApiTest):
     @classmethod
     def setUpClass(cls):

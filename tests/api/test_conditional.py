@@ -161,7 +161,8 @@ class PageETagTest(ApiTest):
         self.assertNotEqual(r.headers.get("ETag"), tag)
 
     def test_pages_of_other_registers_carry_a_tag(self):
-        path = "/api/v1/audits?limit=2"
+        # auditor appointments still render in SQL: a tag hashed from the body
+        path = "/api/v1/auditor-appointments?limit=2"
         r = get(path, plenipotentiary())
         self.assertJsonObject(r, 200)
         tag = r.headers.get("ETag")

@@ -15,6 +15,7 @@
 #include "http.h"
 #include "nonconformities/nonconformities.h"
 #include "queries.h"
+#include "render.h"
 #include "rules.h"
 #include "validate.h"
 #include "workflow.h"
@@ -230,7 +231,7 @@ void audit_create(struct db_tx *tx, struct req_ctx *c, struct result *res) {
 }
 
 void audit_get(struct db_tx *tx, struct req_ctx *c, struct result *res) {
-  audits_q_get(tx, c->org_param, c->path[0], c->who.sub, c->roles_param, res);
+  audits_q_get(c, tx, c->org_param, c->path[0], c->who.sub, c->roles_param, res);
 }
 
 void audit_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
@@ -251,7 +252,7 @@ void audit_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   const char *after[3] = {page_key(c, 0), page_key(c, 1), page_key(c, 2)};
   PGresult *r = audits_q_list(tx, c->org_param, c->who.sub, c->roles_param, filter, after, c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 3);
+    page_render_shaped(c, res, r, &AUDIT_SHAPE, AUDIT_NCOLS + 1, 3);
     PQclear(r);
   }
 }

@@ -6,6 +6,7 @@
 #include "auth.h"
 #include "http.h"
 #include "queries.h"
+#include "render.h"
 
 static PGresult *one_row(struct db_tx *tx, const char *sql, int nparams, const char *const *params,
                          enum db_status *st) {
@@ -286,15 +287,37 @@ enum db_status audits_q_insert(struct db_tx *tx, const char *org, const char *au
                        2, params, id_out);
 }
 
-enum db_status audits_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub, const char *roles,
-                            struct result *res) {
+/* The document's members in zsz_audit_json's order (AUDIT_DOC_COLUMNS). */
+static const struct render_col AUDIT_COLS[] = {
+    {"id", RENDER_NUMBER},
+    {"code", RENDER_TEXT},
+    {"year", RENDER_NUMBER},
+    {"kind", RENDER_TEXT},
+    {"scope_process_ids", RENDER_JSON},
+    {"scope_org_unit_ids", RENDER_JSON},
+    {"criteria", RENDER_JSON},
+    {"risk_ids", RENDER_JSON},
+    {"planned_start", RENDER_TEXT},
+    {"planned_end", RENDER_TEXT},
+    {"lead_auditor", RENDER_TEXT},
+    {"team", RENDER_JSON},
+    {"auditees", RENDER_JSON},
+    {"status", RENDER_TEXT},
+    {"status_reason", RENDER_TEXT},
+    {"report", RENDER_JSON},
+    {"reported_at", RENDER_TIMESTAMP},
+    {"created_at", RENDER_TIMESTAMP},
+    {"updated_at", RENDER_TIMESTAMP},
+};
+_Static_assert(sizeof AUDIT_COLS / sizeof AUDIT_COLS[0] == AUDIT_NCOLS, "AUDIT_DOC_COLUMNS and AUDIT_COLS agree");
+const struct record_shape AUDIT_SHAPE = {
+    .cols = AUDIT_COLS, .ncols = AUDIT_NCOLS, .id_col = 0, .revision_col = AUDIT_NCOLS};
+
+enum db_status audits_q_get(const struct req_ctx *c, struct db_tx *tx, const char *org, const char *id, const char *sub,
+                            const char *roles, struct result *res) {
   const char *params[] = {org, id, sub, roles};
   /* an audit the caller may not read is as absent as another organisation's */
-  record_get(tx, res,
-             "SELECT zsz_audit_json(a)::text, a.revision FROM audits a WHERE a.org_id = $1 AND a.id = $2 "
-             "AND (zsz_audit_reads_all($4::text[]) OR zsz_audit_readable(a, $3, $4::text[]))",
-             4, params, MSG_NOT_FOUND_AUDIT);
-  return answered(tx, res);
+  return record_get_rendered(c, tx, res, AUDITS_GET_SQL, 4, params, &AUDIT_SHAPE, MSG_NOT_FOUND_AUDIT);
 }
 
 enum db_status audits_q_readable(struct db_tx *tx, const char *org, const char *id, const char *sub,
@@ -318,13 +341,17 @@ PGresult *audits_q_list(struct db_tx *tx, const char *org, const char *sub, cons
                         const char *const filter[4], const char *const after[3], int fetch) {
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
+  if (filter[0] == NULL && filter[1] == NULL && filter[2] == NULL && filter[3] == NULL && fetch <= AUDITS_PAGE_CAP) {
+    /* the page frontends poll: along audits_page, planned once per connection */
+    if (after[0] == NULL) {
+      const char *params[] = {org, sub, roles, n};
+      return db_exec_generic(tx, AUDITS_FIRST_SQL, 4, params);
+    }
+    const char *params[] = {org, sub, roles, after[0], after[1], after[2], n};
+    return db_exec_generic(tx, AUDITS_NEXT_SQL, 7, params);
+  }
   const char *params[] = {org, sub, roles, filter[0], filter[1], filter[2], filter[3], after[0], after[1], after[2], n};
-  return db_exec(tx,
-                 "SELECT zsz_audit_json(a)::text, a.planned_start::text, a.code, a.id::text FROM audits a "
-                 "WHERE " AUDIT_FILTER
-                 "AND ($8::text IS NULL OR (a.planned_start, a.code, a.id) > ($8::date, $9, $10::bigint)) "
-                 "ORDER BY a.planned_start, a.code, a.id LIMIT $11",
-                 11, params);
+  return db_exec(tx, AUDITS_LIST_SQL, 11, params);
 }
 
 PGresult *audits_q_list_csv(struct db_tx *tx, const char *org, const char *sub, const char *roles,

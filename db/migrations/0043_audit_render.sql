@@ -1,0 +1,11 @@
+-- 0043, issue 16: the audits' list read along an index (api/registers/audits/queries.h).
+--
+-- GET /audits and GET /audits/{id} now select the audit's columns and render the document in C
+-- (zsz_audit_json stays its definition: the change feed and the webhooks use it). The page is
+-- ordered by (planned_start, code, id) and its keyset is (planned_start, code, id) > (cursor);
+-- no index had that order (audits_year leads with the year), so a page sorted every audit of
+-- the organisation the caller may read. With this one the unfiltered first page and every page
+-- after a cursor are a range of the index, read up to the LIMIT, whatever the register's size:
+-- their statements run by the generic plan (db_exec_generic), planned once per connection.
+-- (zsz_audit_report_json, which the reads select, is inlined since 0044 declares it STABLE.)
+CREATE INDEX audits_page ON audits (org_id, planned_start, code, id);
