@@ -100,7 +100,7 @@ extern const struct record_shape AUDIT_SHAPE;
  * status, $7 process_id, $8..$10 the cursor's keys or NULL, $11 how many); without filters
  * AUDITS_FIRST_SQL ($1 org, $2 sub, $3 roles, $4 how many) and AUDITS_NEXT_SQL ($4..$6 the
  * cursor's keys, $7 how many), whose every condition but the read rule is an index condition
- * of audits_page (0043), so that their generic plan is the custom one. Their page is read by
+ * of audits_page (0045), so that their generic plan is the custom one. Their page is read by
  * a subquery with a constant LIMIT (AUDITS_PAGE_CAP, the contract's largest page and the row
  * that tells a next one), the LIMIT $n applied outside it: a generic plan does not know $n and
  * costs it as 10 % of the rows, which at 100,000 audits chose a parallel index scan (Gather

@@ -1,4 +1,4 @@
--- 0043, issue 16: the audits' list read along an index (api/registers/audits/queries.h).
+-- 0045, issue 16: the audits' list read along an index (api/registers/audits/queries.h).
 --
 -- GET /audits and GET /audits/{id} now select the audit's columns and render the document in C
 -- (zsz_audit_json stays its definition: the change feed and the webhooks use it). The page is
