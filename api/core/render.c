@@ -100,23 +100,18 @@ void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown
   snprintf(tag, size, "W/\"%c%016llx\"", kind, h);
 }
 
-void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows, int shown, int more,
-               page_item_fn item, const void *arg, int sized_cols, int key_col, int nkeys) {
+void page_body_spans(const struct req_ctx *c, struct result *res, const PGresult *rows, int end, int more,
+                     page_span_fn item, const void *arg, size_t estimate, int cursor_row, int key_col, int nkeys) {
   struct strbuf b = {0};
-  /* the values' bytes, plus room for the names and punctuation of each record */
-  size_t estimate = 64;
-  for (int i = 0; i < shown; i++) {
-    for (int k = 0; k < sized_cols; k++)
-      estimate += (size_t)PQgetlength(rows, i, k) + 24;
-  }
   strbuf_reserve(&b, estimate + estimate / 16);
   strbuf_puts(&b, "{\"items\":[");
-  for (int i = 0; i < shown; i++) {
+  for (int i = 0; i < end;) {
     if (i) strbuf_append(&b, ",", 1);
-    item(&b, rows, i, arg);
+    int next = item(&b, rows, i, arg);
+    i = next > i ? next : i + 1;
   }
   strbuf_puts(&b, "],\"next_cursor\":");
-  char *cursor = more ? page_cursor(c, rows, shown - 1, key_col, nkeys) : NULL;
+  char *cursor = more ? page_cursor(c, rows, cursor_row, key_col, nkeys) : NULL;
   if (cursor != NULL) {
     jsonw_string(&b, cursor, strlen(cursor));
     strbuf_append(&b, "}", 1);
@@ -131,6 +126,29 @@ void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows
   if (res->raw_body == NULL) {
     result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
   }
+}
+
+struct one_row {
+  page_item_fn item;
+  const void *arg;
+};
+
+static int one_row_item(struct strbuf *b, const PGresult *rows, int row, const void *arg) {
+  const struct one_row *w = arg;
+  w->item(b, rows, row, w->arg);
+  return row + 1;
+}
+
+void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows, int shown, int more,
+               page_item_fn item, const void *arg, int sized_cols, int key_col, int nkeys) {
+  /* the values' bytes, plus room for the names and punctuation of each record */
+  size_t estimate = 64;
+  for (int i = 0; i < shown; i++) {
+    for (int k = 0; k < sized_cols; k++)
+      estimate += (size_t)PQgetlength(rows, i, k) + 24;
+  }
+  const struct one_row w = {item, arg};
+  page_body_spans(c, res, rows, shown, more, one_row_item, &w, estimate, shown - 1, key_col, nkeys);
 }
 
 static void shaped_item(struct strbuf *b, const PGresult *rows, int row, const void *shape) {

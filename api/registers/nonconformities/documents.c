@@ -118,6 +118,11 @@ int nc_render(struct strbuf *b, const PGresult *r, int row) {
   return part;
 }
 
+static int card_span(struct strbuf *b, const PGresult *rows, int row, const void *arg) {
+  (void)arg;
+  return nc_render(b, rows, row);
+}
+
 void nc_page(const struct req_ctx *c, struct result *res, const PGresult *rows) {
   int n = PQntuples(rows);
   /* the shown cards' rows end where the card after the limit's begins */
@@ -138,31 +143,9 @@ void nc_page(const struct req_ctx *c, struct result *res, const PGresult *rows) 
     res->status = 304;
     return;
   }
-  struct strbuf b = {0};
   size_t estimate = 64;
   for (int i = 0; i < end; i++)
     for (int k = 2; k < NC_NCOLS; k++)
       estimate += (size_t)PQgetlength(rows, i, k) + 20;
-  strbuf_reserve(&b, estimate + estimate / 16);
-  strbuf_puts(&b, "{\"items\":[");
-  for (int i = 0; i < end;) {
-    if (i) strbuf_append(&b, ",", 1);
-    i = nc_render(&b, rows, i);
-  }
-  strbuf_puts(&b, "],\"next_cursor\":");
-  char *cursor = more ? page_cursor(c, rows, last_card, NC_COL_NUMBER, 1) : NULL;
-  if (cursor != NULL) {
-    jsonw_string(&b, cursor, strlen(cursor));
-    strbuf_append(&b, "}", 1);
-  } else {
-    strbuf_puts(&b, "null}");
-  }
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
-  free(res->next_cursor);
-  res->next_cursor = cursor;
-  res->status = 200;
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  }
+  page_body_spans(c, res, rows, end, more, card_span, NULL, estimate, last_card, NC_COL_NUMBER, 1);
 }
