@@ -5,40 +5,43 @@
 #include "jsonw.h"
 #include "render.h"
 
+void render_value(struct strbuf *b, const PGresult *r, int row, int col, enum render_kind kind) {
+  if (PQgetisnull(r, row, col)) {
+    strbuf_append(b, "null", 4);
+    return;
+  }
+  const char *v = PQgetvalue(r, row, col);
+  size_t len = (size_t)PQgetlength(r, row, col);
+  switch (kind) {
+  case RENDER_TEXT:
+    jsonw_string(b, v, len);
+    break;
+  case RENDER_NUMBER:
+  case RENDER_JSON:
+    strbuf_append(b, v, len);
+    break;
+  case RENDER_BOOL:
+    strbuf_puts(b, v[0] == 't' ? "true" : "false");
+    break;
+  case RENDER_TIMESTAMP:
+    if (jsonw_timestamp(b, v, len) != 0) {
+      jsonw_string(b, v, len); /* a year past 9999 or BC: no record holds one; never a broken document */
+    }
+    break;
+  case RENDER_PROVENANCE:
+    strbuf_puts(b, "{\"import_id\":");
+    strbuf_append(b, v, len);
+    strbuf_append(b, "}", 1);
+    break;
+  }
+}
+
 void render_record(struct strbuf *b, const PGresult *r, int row, const struct record_shape *shape) {
   strbuf_append(b, "{", 1);
   for (int k = 0; k < shape->ncols; k++) {
-    const struct render_col *col = &shape->cols[k];
     if (k) strbuf_append(b, ",", 1);
-    jsonw_key(b, col->name);
-    if (PQgetisnull(r, row, k)) {
-      strbuf_append(b, "null", 4);
-      continue;
-    }
-    const char *v = PQgetvalue(r, row, k);
-    size_t len = (size_t)PQgetlength(r, row, k);
-    switch (col->kind) {
-    case RENDER_TEXT:
-      jsonw_string(b, v, len);
-      break;
-    case RENDER_NUMBER:
-    case RENDER_JSON:
-      strbuf_append(b, v, len);
-      break;
-    case RENDER_BOOL:
-      strbuf_puts(b, v[0] == 't' ? "true" : "false");
-      break;
-    case RENDER_TIMESTAMP:
-      if (jsonw_timestamp(b, v, len) != 0) {
-        jsonw_string(b, v, len); /* a year past 9999 or BC: no record holds one; never a broken document */
-      }
-      break;
-    case RENDER_PROVENANCE:
-      strbuf_puts(b, "{\"import_id\":");
-      strbuf_append(b, v, len);
-      strbuf_append(b, "}", 1);
-      break;
-    }
+    jsonw_key(b, shape->cols[k].name);
+    render_value(b, r, row, k, shape->cols[k].kind);
   }
   strbuf_append(b, "}", 1);
 }

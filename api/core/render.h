@@ -42,6 +42,8 @@ struct record_shape {
   int revision_col;
 };
 
+/* Appends column col of row `row` of r as a JSON value written as kind says (SQL NULL: null). */
+void render_value(struct strbuf *b, const PGresult *r, int row, int col, enum render_kind kind);
 /* Appends row `row` of r as a JSON object: each column of the shape, SQL NULL as null. */
 void render_record(struct strbuf *b, const PGresult *r, int row, const struct record_shape *shape);
 

@@ -47,32 +47,16 @@ enum {
 
 static const char *const RULES[] = {"uodo", "csirt", "subjects"};
 
-static void value(struct strbuf *b, const PGresult *r, int row, int col, enum render_kind kind) {
-  if (PQgetisnull(r, row, col)) {
-    strbuf_append(b, "null", 4);
-    return;
-  }
-  const char *v = PQgetvalue(r, row, col);
-  size_t len = (size_t)PQgetlength(r, row, col);
-  if (kind == RENDER_TIMESTAMP) {
-    if (jsonw_timestamp(b, v, len) != 0) jsonw_string(b, v, len); /* as render_record: never a broken document */
-  } else if (kind == RENDER_NUMBER) {
-    strbuf_append(b, v, len);
-  } else {
-    jsonw_string(b, v, len);
-  }
-}
-
 static void member(struct strbuf *b, const char *name, const PGresult *r, int row, int col, enum render_kind kind) {
   strbuf_append(b, ",", 1);
   jsonw_key(b, name);
-  value(b, r, row, col, kind);
+  render_value(b, r, row, col, kind);
 }
 
 void incident_render(struct strbuf *b, const PGresult *r, int row) {
   if (strcmp(PQgetvalue(r, row, INCIDENT_VIEW_COL), "reporter") == 0) {
     strbuf_puts(b, "{\"id\":");
-    value(b, r, row, 0, RENDER_NUMBER);
+    render_value(b, r, row, 0, RENDER_NUMBER);
     member(b, "number", r, row, COL_NUMBER, RENDER_TEXT);
     member(b, "title", r, row, COL_TITLE, RENDER_TEXT);
     member(b, "status", r, row, COL_STATUS, RENDER_TEXT);
@@ -91,7 +75,7 @@ void incident_render(struct strbuf *b, const PGresult *r, int row) {
     strbuf_puts(b, "{\"rule\":\"");
     strbuf_puts(b, RULES[k]);
     strbuf_puts(b, "\",\"state\":");
-    value(b, r, row, col + 2, RENDER_TEXT);
+    render_value(b, r, row, col + 2, RENDER_TEXT);
     member(b, "due_at", r, row, col, RENDER_TIMESTAMP);
     member(b, "met_at", r, row, col + 1, RENDER_TIMESTAMP);
     strbuf_append(b, "}", 1);

@@ -56,27 +56,11 @@ static const struct member ACTION[] = {
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static void value(struct strbuf *b, const PGresult *r, int row, int col, enum render_kind kind) {
-  if (PQgetisnull(r, row, col)) {
-    strbuf_append(b, "null", 4);
-    return;
-  }
-  const char *v = PQgetvalue(r, row, col);
-  size_t len = (size_t)PQgetlength(r, row, col);
-  if (kind == RENDER_TIMESTAMP) {
-    if (jsonw_timestamp(b, v, len) != 0) jsonw_string(b, v, len); /* as render_record: never a broken document */
-  } else if (kind == RENDER_NUMBER || kind == RENDER_JSON) {
-    strbuf_append(b, v, len);
-  } else {
-    jsonw_string(b, v, len);
-  }
-}
-
 static void members(struct strbuf *b, const PGresult *r, int row, const struct member *m, int n) {
   for (int k = 0; k < n; k++) {
     strbuf_append(b, ",", 1);
     jsonw_key(b, m[k].name);
-    value(b, r, row, m[k].col, m[k].kind);
+    render_value(b, r, row, m[k].col, m[k].kind);
   }
 }
 
@@ -87,13 +71,13 @@ static int kind_of(const PGresult *r, int row) {
 int nc_render(struct strbuf *b, const PGresult *r, int row) {
   int n = PQntuples(r);
   strbuf_puts(b, "{\"id\":");
-  value(b, r, row, NC_COL_ID, RENDER_NUMBER);
+  render_value(b, r, row, NC_COL_ID, RENDER_NUMBER);
   members(b, r, row, CARD_HEAD, COUNT(CARD_HEAD));
   int part = row + 1;
   strbuf_puts(b, ",\"history\":[");
   for (int first = 1; part < n && kind_of(r, part) == 1; part++, first = 0) {
     strbuf_puts(b, first ? "{\"at\":" : ",{\"at\":");
-    value(b, r, part, 5, RENDER_TIMESTAMP);
+    render_value(b, r, part, 5, RENDER_TIMESTAMP);
     members(b, r, part, ENTRY, COUNT(ENTRY));
     strbuf_append(b, "}", 1);
   }
@@ -103,13 +87,13 @@ int nc_render(struct strbuf *b, const PGresult *r, int row) {
   strbuf_puts(b, "],\"actions\":[");
   for (int first = 1; part < n && kind_of(r, part) == 2; part++, first = 0) {
     strbuf_puts(b, first ? "{\"id\":" : ",{\"id\":");
-    value(b, r, part, NC_COL_ID, RENDER_NUMBER);
+    render_value(b, r, part, NC_COL_ID, RENDER_NUMBER);
     members(b, r, part, ACTION, COUNT(ACTION));
     strbuf_append(b, "}", 1);
     if (strcmp(PQgetvalue(r, part, 4), "true") == 0) any_action_overdue = 1;
   }
   strbuf_puts(b, "],\"days_open\":");
-  value(b, r, row, 4, RENDER_NUMBER);
+  render_value(b, r, row, 4, RENDER_NUMBER);
   const char *status = PQgetvalue(r, row, COL_STATUS);
   int overdue = any_action_overdue && strcmp(status, "closed") != 0 && strcmp(status, "cancelled") != 0;
   strbuf_puts(b, overdue ? ",\"overdue\":true" : ",\"overdue\":false");
