@@ -125,7 +125,7 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
  * each page of 51, 15 ms) */
 #define NC_LIST_FIRST(LIMIT)                                                                                           \
   "SELECT " NC_CARD_COLUMNS " FROM nonconformities n WHERE n.org_id = $1 AND " NC_RULE " ORDER BY n.number "           \
-                                                                                       "LIMIT " LIMIT
+  "LIMIT " LIMIT
 #define NC_LIST_NEXT(LIMIT)                                                                                            \
   "SELECT " NC_CARD_COLUMNS " FROM nonconformities n WHERE n.org_id = $1 AND n.number > $4 AND " NC_RULE               \
   " ORDER BY n.number LIMIT " LIMIT
