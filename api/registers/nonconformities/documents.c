@@ -31,30 +31,43 @@ static const struct member CARD_TAIL[] = {
 };
 enum { COL_STATUS = 14 };
 
-/* zsz_nc_history_entry_json's (cells: id, at, from, to, by, note) */
-static const struct member ENTRY[] = {
-    {"at", 1, RENDER_TIMESTAMP}, {"from", 2, RENDER_TEXT}, {"to", 3, RENDER_TEXT},
-    {"by", 4, RENDER_TEXT},      {"note", 5, RENDER_TEXT},
+/* A part's member: a cell of its entry in the text array (TEXTS) or the times' array (TIMES). */
+enum { TEXTS, TIMES };
+struct part_member {
+  const char *name;
+  int array, cell;
+  enum render_kind kind;
 };
-enum { ENTRY_ID = 0 };
 
-/* zsz_action_json's (cells as documents.h lists them) */
-static const struct member ACTION[] = {
-    {"id", 0, RENDER_NUMBER},
-    {"nonconformity_id", 3, RENDER_NUMBER},
-    {"type", 4, RENDER_TEXT},
-    {"description", 5, RENDER_TEXT},
-    {"responsible", 6, RENDER_TEXT},
-    {"due_date", 7, RENDER_TEXT},
-    {"status", 8, RENDER_TEXT},
-    {"done_at", 9, RENDER_TIMESTAMP},
-    {"note", 10, RENDER_TEXT},
-    {"znak_sprawy", 11, RENDER_TEXT},
-    {"overdue", 2, RENDER_NUMBER}, /* true / false as the statement wrote them */
-    {"created_at", 12, RENDER_TIMESTAMP},
-    {"updated_at", 13, RENDER_TIMESTAMP},
+/* zsz_nc_history_entry_json's (history_cells: id, from, to, by, note; history_at: at) */
+static const struct part_member ENTRY[] = {
+    {"at", TIMES, 0, RENDER_TIMESTAMP}, {"from", TEXTS, 1, RENDER_TEXT}, {"to", TEXTS, 2, RENDER_TEXT},
+    {"by", TEXTS, 3, RENDER_TEXT},      {"note", TEXTS, 4, RENDER_TEXT},
 };
-enum { ACTION_ID = 0, ACTION_REVISION = 1, ACTION_OVERDUE = 2 };
+enum { ENTRY_ID = 0, HISTORY_WIDTH = 5, HISTORY_AT_WIDTH = 1 };
+
+/* zsz_action_json's before overdue and after it (action_cells: id, revision, nonconformity_id,
+ * type, description, responsible, due_date, status, note, znak_sprawy; action_times: done_at,
+ * created_at, updated_at) */
+static const struct part_member ACTION_HEAD[] = {
+    {"id", TEXTS, 0, RENDER_NUMBER},        {"nonconformity_id", TEXTS, 2, RENDER_NUMBER},
+    {"type", TEXTS, 3, RENDER_TEXT},        {"description", TEXTS, 4, RENDER_TEXT},
+    {"responsible", TEXTS, 5, RENDER_TEXT}, {"due_date", TEXTS, 6, RENDER_TEXT},
+    {"status", TEXTS, 7, RENDER_TEXT},      {"done_at", TIMES, 0, RENDER_TIMESTAMP},
+    {"note", TEXTS, 8, RENDER_TEXT},        {"znak_sprawy", TEXTS, 9, RENDER_TEXT},
+};
+static const struct part_member ACTION_TAIL[] = {
+    {"created_at", TIMES, 1, RENDER_TIMESTAMP},
+    {"updated_at", TIMES, 2, RENDER_TIMESTAMP},
+};
+enum {
+  ACTION_ID = 0,
+  ACTION_REVISION = 1,
+  ACTION_DUE = 6,
+  ACTION_STATUS = 7,
+  ACTION_WIDTH = 10,
+  ACTION_TIMES_WIDTH = 3
+};
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
@@ -139,22 +152,60 @@ bad:
   return -1;
 }
 
-/* a card's history and actions */
-struct card_parts {
-  struct nc_cells history, actions;
-};
-
-static int parts_parse(struct card_parts *p, const PGresult *r, int row) {
-  int h = nc_cells_parse(&p->history, PQgetisnull(r, row, NC_COL_HISTORY) ? NULL : PQgetvalue(r, row, NC_COL_HISTORY),
-                         (size_t)PQgetlength(r, row, NC_COL_HISTORY), NC_HISTORY_WIDTH);
-  int a = nc_cells_parse(&p->actions, PQgetisnull(r, row, NC_COL_ACTIONS) ? NULL : PQgetvalue(r, row, NC_COL_ACTIONS),
-                         (size_t)PQgetlength(r, row, NC_COL_ACTIONS), NC_ACTION_WIDTH);
-  return h < 0 || a < 0 ? -1 : 0;
+/* A date's ISO text (YYYY-MM-DD, a longer year, " BC" after it) as a number that orders as the
+ * dates do; 0 when it is not one. */
+static long long date_key(const char *v, size_t len) {
+  long long y = 0, m = 0, d = 0;
+  size_t i = 0;
+  for (; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+    y = y * 10 + (v[i] - '0');
+  if (i < 4 || i + 6 > len || v[i] != '-' || v[i + 3] != '-') return 0;
+  m = (v[i + 1] - '0') * 10 + (v[i + 2] - '0');
+  d = (v[i + 4] - '0') * 10 + (v[i + 5] - '0');
+  if (i + 6 != len && !(i + 9 == len && strncmp(v + i + 6, " BC", 3) == 0)) return 0;
+  if (i + 6 != len) y = 1 - y; /* 1 BC is year 0 */
+  return (y + 100000) * 10000 + m * 100 + d;
 }
+
+/* a card's history and actions as it keeps them, and each action's overdue */
+struct card_parts {
+  struct nc_cells history, history_at, actions, action_times;
+  char *overdue; /* an action's: 1 when open and due before today (zsz_action_overdue) */
+};
 
 static void parts_free(struct card_parts *p) {
   nc_cells_free(&p->history);
+  nc_cells_free(&p->history_at);
   nc_cells_free(&p->actions);
+  nc_cells_free(&p->action_times);
+  free(p->overdue);
+  p->overdue = NULL;
+}
+
+static int array_of(struct nc_cells *c, const PGresult *r, int row, int col, int width) {
+  return nc_cells_parse(c, PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col),
+                        width);
+}
+
+static int parts_parse(struct card_parts *p, const PGresult *r, int row) {
+  memset(p, 0, sizeof *p);
+  int h = array_of(&p->history, r, row, NC_COL_HISTORY_CELLS, HISTORY_WIDTH);
+  int ha = array_of(&p->history_at, r, row, NC_COL_HISTORY_AT, HISTORY_AT_WIDTH);
+  int a = array_of(&p->actions, r, row, NC_COL_ACTION_CELLS, ACTION_WIDTH);
+  int at = array_of(&p->action_times, r, row, NC_COL_ACTION_TIMES, ACTION_TIMES_WIDTH);
+  p->overdue = calloc((size_t)(a > 0 ? a : 1), 1);
+  if (h < 0 || ha != h || a < 0 || at != a || p->overdue == NULL) {
+    parts_free(p);
+    return -1;
+  }
+  long long today = date_key(PQgetvalue(r, row, NC_COL_TODAY), (size_t)PQgetlength(r, row, NC_COL_TODAY));
+  for (int e = 0; e < a; e++) {
+    const struct nc_cell *x = p->actions.cell + (size_t)e * ACTION_WIDTH;
+    const struct nc_cell *due = &x[ACTION_DUE], *status = &x[ACTION_STATUS];
+    p->overdue[e] =
+        status->v != NULL && strcmp(status->v, "open") == 0 && due->v != NULL && date_key(due->v, due->len) < today;
+  }
+  return 0;
 }
 
 static const struct nc_cell *entry_of(const struct nc_cells *c, int e) {
@@ -169,11 +220,13 @@ static void row_members(struct strbuf *b, const PGresult *r, int row, const stru
   }
 }
 
-static void cell_members(struct strbuf *b, const struct nc_cell *e, const struct member *m, int n) {
+static void part_members(struct strbuf *b, const struct nc_cell *texts, const struct nc_cell *times,
+                         const struct part_member *m, int n, int first) {
   for (int k = 0; k < n; k++) {
-    if (k) strbuf_append(b, ",", 1);
+    if (k || !first) strbuf_append(b, ",", 1);
     jsonw_key(b, m[k].name);
-    render_chars(b, e[m[k].col].v, e[m[k].col].len, m[k].kind);
+    const struct nc_cell *c = (m[k].array == TEXTS ? texts : times) + m[k].cell;
+    render_chars(b, c->v, c->len, m[k].kind);
   }
 }
 
@@ -184,19 +237,21 @@ static void render_card(struct strbuf *b, const PGresult *r, int row, const stru
   strbuf_puts(b, ",\"history\":[");
   for (int e = 0; e < p->history.entries; e++) {
     strbuf_puts(b, e ? ",{" : "{");
-    cell_members(b, entry_of(&p->history, e), ENTRY, COUNT(ENTRY));
+    part_members(b, entry_of(&p->history, e), entry_of(&p->history_at, e), ENTRY, COUNT(ENTRY), 1);
     strbuf_append(b, "}", 1);
   }
   /* overdue: not closed or cancelled and an action overdue (zsz_nc_overdue_given over the
-   * actions' zsz_action_overdue, which the statement computed) */
+   * actions' zsz_action_overdue) */
   int any_action_overdue = 0;
   strbuf_puts(b, "],\"actions\":[");
   for (int e = 0; e < p->actions.entries; e++) {
-    const struct nc_cell *a = entry_of(&p->actions, e);
+    const struct nc_cell *texts = entry_of(&p->actions, e), *times = entry_of(&p->action_times, e);
     strbuf_puts(b, e ? ",{" : "{");
-    cell_members(b, a, ACTION, COUNT(ACTION));
+    part_members(b, texts, times, ACTION_HEAD, COUNT(ACTION_HEAD), 1);
+    strbuf_puts(b, p->overdue[e] ? ",\"overdue\":true" : ",\"overdue\":false");
+    part_members(b, texts, times, ACTION_TAIL, COUNT(ACTION_TAIL), 0);
     strbuf_append(b, "}", 1);
-    if (a[ACTION_OVERDUE].v != NULL && strcmp(a[ACTION_OVERDUE].v, "true") == 0) any_action_overdue = 1;
+    any_action_overdue |= p->overdue[e];
   }
   strbuf_puts(b, "],\"days_open\":");
   render_value(b, r, row, NC_COL_DAYS_OPEN, RENDER_NUMBER);
@@ -209,10 +264,10 @@ static void render_card(struct strbuf *b, const PGresult *r, int row, const stru
 
 int nc_render(struct strbuf *b, const PGresult *r, int row) {
   struct card_parts p;
-  int ok = parts_parse(&p, r, row);
-  if (ok == 0) render_card(b, r, row, &p);
+  if (parts_parse(&p, r, row) != 0) return -1;
+  render_card(b, r, row, &p);
   parts_free(&p);
-  return ok;
+  return 0;
 }
 
 static unsigned long long tag_column(unsigned long long h, const PGresult *r, int row, int col) {
@@ -261,7 +316,7 @@ void nc_page(const struct req_ctx *c, struct result *res, const PGresult *rows) 
       h = page_tag_add(h, "2", 1);
       h = tag_cell(h, &a[ACTION_ID]);
       h = tag_cell(h, &a[ACTION_REVISION]);
-      h = tag_cell(h, &a[ACTION_OVERDUE]);
+      h = parts[i].overdue[e] ? page_tag_add(h, "true", 4) : page_tag_add(h, "false", 5);
     }
   }
   page_tag_end(res->tag, sizeof res->tag, 'n', h, more);

@@ -1,35 +1,38 @@
 #ifndef ZSZ_NONCONFORMITIES_DOCUMENTS_H
 #define ZSZ_NONCONFORMITIES_DOCUMENTS_H
 /* The nonconformity card rendered in C from one row per card (issue 16, the way of
- * api/core/render.h): a page's statement selects each card's columns as they are stored, its
- * days_open, and its history and actions as two 2-D text arrays, in the card's own row; the
- * cards' documents are written from them in one buffer. The card GET and the card after a
- * write still select zsz_nonconformity_doc (queries.c). zsz_nonconformity_doc /
- * zsz_nonconformity_json (migration 0034) stay the definition of the document (the change feed
- * and the webhooks render with them); tests/db/test_nc_render.c checks that the C renders the
- * same for every card.
+ * api/core/render.h): a page's statement selects each card's columns as they are stored,
+ * including its history and actions as the card keeps them (migration 0048: 2-D arrays made
+ * when a part is written), its days_open, and today's date; the cards' documents are written
+ * from them in one buffer. The card GET and the card after a write still select
+ * zsz_nonconformity_doc (queries.c). zsz_nonconformity_doc / zsz_nonconformity_json (migration
+ * 0034) stay the definition of the document (the change feed and the webhooks render with them,
+ * from the parts' tables); tests/db/test_nc_render.c checks that the C renders the same for
+ * every card, so the kept arrays cannot drift from the tables unnoticed.
  *
- * Why one row per card: the page was a MATERIALIZED CTE of the cards, then a UNION ALL of the
- * cards, their history entries and their actions in one layout of 24 text columns, sorted on
- * (card, kind, id): the CTE, the sort of every row and a cast to text of every value cost the
- * statement about four times the raw SELECT of the cards (docs/design-audits.md). Now the cards
- * come in the order of the (org_id, number) index with their columns untouched (libpq's text
- * is their output function, what ::text was), and each card's parts are one probe of their
- * (org_id, nonconformity_id, id) index each, aggregated in id order (a subquery ordered by the
- * index, not an aggregate's ORDER BY, which sorts).
+ * Why: the page was a MATERIALIZED CTE of the cards, a UNION ALL of the cards, their history
+ * entries and their actions in one layout of 24 text columns, sorted on (card, kind, id): about
+ * four times the raw SELECT of the cards. One row per card with the parts probed per card (a
+ * subplan each) was faster but the probes stayed most of it, about 2 us of CPU per card and
+ * part table under row-level security; kept in the card's row, a page is one range of the
+ * (org_id, number) index (docs/design-audits.md).
  *
  * The row's columns (NC_CARD_COLUMNS):
  *   0 id, 1 revision, 2 days_open (zsz_nc_days_open, inlined), 3 number (the cursor key),
  *   4..21 the card's fields (documents.c: CARD_HEAD, CARD_TAIL),
- *   22 history: NULL (none) or {{id, at, from, to, by, note}, ...} in id order,
- *   23 actions: NULL (none) or {{id, revision, overdue, nonconformity_id, type, description,
- *      responsible, due_date, status, done_at, note, znak_sprawy, created_at, updated_at}, ...}
- *      in id order, overdue as zsz_action_overdue wrote it (true/false).
+ *   22 history_cells {{id, from, to, by, note}, ...} and 23 history_at {{at}, ...},
+ *   24 action_cells {{id, revision, nonconformity_id, type, description, responsible, due_date,
+ *      status, note, znak_sprawy}, ...} and 25 action_times {{done_at, created_at, updated_at},
+ *      ...}: entries in id order, NULL when none; times typed, so their text follows the
+ *      session's time zone as the columns' does,
+ *   26 today: zsz_today() (once, an InitPlan). An action is overdue when open and due before
+ *      it: zsz_action_overdue's rule, in C over the dates' ISO text (the test compares it with
+ *      the SQL function's for actions due before, on and after today).
  * A page's tag is hashed from, for each card, (0, id, revision, days_open), then (1, id, NULL,
  * NULL) for each history entry and (2, id, revision, overdue) for each action, and whether a
- * next page follows: the values and the order of the rows of the statement before, so the tags
- * are the ones it gave. A card's or an action's revision, a new entry or action, days_open and
- * an action's overdue (both move with the date without any revision) all change it. */
+ * next page follows: the values and the order of the rows of the UNION ALL statement, so the
+ * tags are the ones it gave. A card's or an action's revision, a new entry or action, days_open
+ * and an action's overdue (both move with the date without any revision) all change it. */
 
 #include <libpq-fe.h>
 
@@ -41,25 +44,19 @@
 #define NC_CARD_COLUMNS                                                                                                \
   "n.id, n.revision, zsz_nc_days_open(n), n.number, n.source, n.source_ref, n.audit_id, n.finding_id, n.severity, "    \
   "n.process_id, n.owner, n.description, n.correction, n.root_cause, n.status, n.status_reason, n.round, "             \
-  "n.effectiveness, n.znak_sprawy, n.created_at, n.closed_at, n.updated_at, "                                          \
-  "(SELECT array_agg(ARRAY[h.id::text, h.at::text, h.from_status, h.to_status, h.by, h.note]) "                        \
-  "FROM (SELECT h.* FROM nonconformity_history h WHERE h.org_id = n.org_id AND h.nonconformity_id = n.id "             \
-  "ORDER BY h.id) AS h), "                                                                                             \
-  "(SELECT array_agg(ARRAY[x.id::text, x.revision::text, zsz_action_overdue(x.status, x.due_date)::text, "             \
-  "x.nonconformity_id::text, x.type, x.description, x.responsible, x.due_date::text, x.status, x.done_at::text, "      \
-  "x.note, x.znak_sprawy, x.created_at::text, x.updated_at::text]) "                                                   \
-  "FROM (SELECT x.* FROM nonconformity_actions x WHERE x.org_id = n.org_id AND x.nonconformity_id = n.id "             \
-  "ORDER BY x.id) AS x)"
+  "n.effectiveness, n.znak_sprawy, n.created_at, n.closed_at, n.updated_at, n.history_cells, n.history_at, "           \
+  "n.action_cells, n.action_times, (SELECT zsz_today())"
 
-#define NC_NCOLS 24
+#define NC_NCOLS 27
 #define NC_COL_ID 0
 #define NC_COL_REVISION 1
 #define NC_COL_DAYS_OPEN 2
 #define NC_COL_NUMBER 3 /* the list's cursor key */
-#define NC_COL_HISTORY 22
-#define NC_COL_ACTIONS 23
-#define NC_HISTORY_WIDTH 6
-#define NC_ACTION_WIDTH 14
+#define NC_COL_HISTORY_CELLS 22
+#define NC_COL_HISTORY_AT 23
+#define NC_COL_ACTION_CELLS 24
+#define NC_COL_ACTION_TIMES 25
+#define NC_COL_TODAY 26
 
 /* Appends the card of row `row` of r (NC_CARD_COLUMNS). 0, or -1 when its parts' arrays are not
  * what the statement writes (nothing sensible appended then). */
