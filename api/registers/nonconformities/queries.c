@@ -109,14 +109,11 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
   "AND ($10::integer IS NULL OR extract(year FROM n.created_at) = $10::integer) "                                      \
   "AND ($11::text IS NULL OR n.number > $11) ORDER BY n.number LIMIT $12"
 
-/* The page's cards along the (org_id, number) index, one row each, with their history and
- * actions aggregated in the card's row by one probe of their (org_id, nonconformity_id, id)
- * indexes each (documents.h): no other card is touched, no CTE, no sort, no cast but the parts'.
- * Unfiltered pages (the ones frontends poll) have statements whose conditions are all index
- * conditions, run by their generic plan (planned once per connection); a filtered page is
- * planned for its values (its optional conditions cannot be index conditions), and there the
- * parts (expensive in the select list) are computed after the ORDER BY ... LIMIT, for the page's
- * cards only (PostgreSQL postpones such expressions past a sort under a LIMIT).
+/* The page's cards along the (org_id, number) index, one row each, with the history and actions
+ * each card keeps in its row (migration 0048, documents.h): no other table is read, no CTE, no
+ * sort, no cast. Unfiltered pages (the ones frontends poll) have statements whose conditions are
+ * all index conditions, run by their generic plan (planned once per connection); a filtered
+ * page is planned for its values (its optional conditions cannot be index conditions).
  * The read rule: its row-independent part once per statement, as an InitPlan, then the card's
  * part for the cards it does not settle (zsz_nc_readable holds sub-selects, never inlined). */
 #define NC_RULE "((SELECT zsz_nc_reads_all($3::text[])) OR zsz_nc_readable(n, $2, $3::text[]))"
