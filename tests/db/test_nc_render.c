@@ -360,6 +360,28 @@ START_TEST(lists_keep_the_read_rule) {
 }
 END_TEST
 
+/* array_out's quoting read back, and texts that are no 2-D array of the width refused */
+START_TEST(cells_parse_as_array_out_writes) {
+  struct nc_cells c;
+  const char *quoted = "{{\"x,y\",NULL},{\"NULL\",\"\"},{\"a\\\\b\\\"c {}\",plain}}";
+  ck_assert_int_eq(nc_cells_parse(&c, quoted, strlen(quoted), 2), 3);
+  ck_assert_str_eq(c.cell[0].v, "x,y");
+  ck_assert_ptr_null(c.cell[1].v);
+  ck_assert_str_eq(c.cell[2].v, "NULL");
+  ck_assert_int_eq((int)c.cell[3].len, 0);
+  ck_assert_str_eq(c.cell[4].v, "a\\b\"c {}");
+  ck_assert_int_eq((int)c.cell[5].len, 5);
+  nc_cells_free(&c);
+  ck_assert_int_eq(nc_cells_parse(&c, NULL, 0, 3), 0);
+  static const char *const BAD[] = {"",         "{}",       "{a,b}",     "{{a,b}", "{{a}}",       "{{a,b,c}}",
+                                    "{{a,b},}", "{{a,b}}x", "{{\"abc}}", "{{a,}}", "{{a,b}{c,d}}"};
+  for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+    ck_assert_msg(nc_cells_parse(&c, BAD[k], strlen(BAD[k]), 2) == -1, "%s read", BAD[k]);
+    ck_assert_ptr_null(c.cell);
+  }
+}
+END_TEST
+
 int main(void) {
   dbt_init();
   Suite *s = suite_create("nc_render");
@@ -367,6 +389,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, cards_render_as_zsz_nonconformity_json);
   tcase_add_test(tc, lists_keep_the_read_rule);
+  tcase_add_test(tc, cells_parse_as_array_out_writes);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -59,15 +59,16 @@
 #define NC_COL_TODAY 26
 
 /* Appends the card of row `row` of r (NC_CARD_COLUMNS). 0, or -1 when its parts' arrays are not
- * what the statement writes (nothing sensible appended then). */
+ * what the card keeps (nothing appended then; a page answers 500). */
 int nc_render(struct strbuf *b, const PGresult *r, int row);
 
 /* A page of cards: up to c->limit + 1 rows (one more tells a next page). 200 {"items",
  * "next_cursor"} with the page's weak tag, or 304 when If-None-Match holds it. */
 void nc_page(const struct req_ctx *c, struct result *res, const PGresult *rows);
 
-/* For tests: the cells of a 2-D text array as PostgreSQL writes it (array_out), width cells an
- * entry. Returns the number of entries (0 for NULL), -1 when malformed. */
+/* The cells of a 2-D array's text as PostgreSQL writes it (array_out), width cells an entry (text
+ * NULL: SQL NULL, no entries). Returns the number of entries, -1 when it is not such a text (out
+ * then holds nothing). */
 struct nc_cells {
   char *buf; /* the unescaped values, each followed by a NUL */
   struct nc_cell {
