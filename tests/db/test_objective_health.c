@@ -13,12 +13,29 @@
 #include <string.h>
 
 #include "dbtest.h"
+#include "objectives/documents.h"
 
 /* Objectives of the whole database whose stored health is not the rule's. */
 static long long stored_wrong(void) {
   return dbt_int("SELECT count(*) FROM objectives o CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
                  "WHERE o.health IS DISTINCT FROM h.health",
                  0, NULL);
+}
+
+/* Every objective as the record and the list select it (queries.c: its own columns, the stored
+ * health) against zsz_objective_json (which computes the health), in two session time zones:
+ * the rows compared. */
+static int reads_render_as_documents(void) {
+  int n = 0;
+  const char *zones[] = {"SET TimeZone = 'Europe/Warsaw'", "SET TimeZone = 'America/St_Johns'"};
+  for (int z = 0; z < 2; z++) {
+    dbt_exec(zones[z], 0, NULL);
+    n += dbt_renders_as_sql("SELECT " OBJECTIVE_OWN_COLUMNS("o") ", o.revision, zsz_objective_json(o)::text "
+                                                                 "FROM objectives o ORDER BY o.id",
+                            &OBJECTIVE_SHAPE, "objective");
+  }
+  dbt_exec("RESET TimeZone", 0, NULL);
+  return n;
 }
 
 /* The stored health of the test's objective with code (this transaction's, in krakow). */
@@ -115,6 +132,7 @@ START_TEST(stored_health_follows_every_write) {
   /* a set-based write reaching many objectives at once (as an import's or a survey's) */
   dbt_exec("UPDATE indicator_readings r SET value = value + 1 WHERE r.period LIKE '2026%'", 0, NULL);
   ck_assert_int_eq(stored_wrong(), 0);
+  ck_assert_int_gt(reads_render_as_documents(), 6);
   dbt_exec("ROLLBACK", 0, NULL);
 }
 END_TEST

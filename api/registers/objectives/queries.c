@@ -104,11 +104,10 @@ enum db_status objectives_q_get(struct db_tx *tx, const char *org, const char *i
   const char *params[] = {org, id};
   /* the health as stored (migration 0047: kept up to date by the writes of indicators and
    * readings, equal to zsz_objective_health_of's) */
-  return record_rendered(
-      tx, res,
-      "SELECT " OBJECTIVE_COLUMNS("o", "o.health") ", o.revision::text "
-                                                   "FROM objectives o WHERE o.org_id = $1 AND o.id = $2",
-      2, params, &OBJECTIVE_SHAPE, MSG_NOT_FOUND_OBJECTIVE);
+  return record_rendered(tx, res,
+                         "SELECT " OBJECTIVE_OWN_COLUMNS("o") ", o.revision "
+                                                              "FROM objectives o WHERE o.org_id = $1 AND o.id = $2",
+                         2, params, &OBJECTIVE_SHAPE, MSG_NOT_FOUND_OBJECTIVE);
 }
 
 enum db_status objectives_q_exists(struct db_tx *tx, const char *org, const char *id) {
