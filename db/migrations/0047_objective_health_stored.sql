@@ -40,10 +40,14 @@ CREATE TRIGGER objectives_log AFTER INSERT OR UPDATE ON objectives
   FOR EACH ROW WHEN (NEW.import_id IS NULL OR NEW.import_id::text IS DISTINCT FROM current_setting('zsz.import_id', true))
   EXECUTE FUNCTION zsz_change_log_append('objective', '', 'health');
 
--- Recompute the health of the objectives named by (orgs[k], ids[k]).
+-- Recompute the health of the objectives named by (orgs[k], ids[k]); none when NULL (a
+-- statement that wrote no row: an INSERT ... ON CONFLICT fires the UPDATE triggers too).
 CREATE FUNCTION zsz_objective_health_refresh(orgs bigint[], ids bigint[]) RETURNS void
   LANGUAGE plpgsql VOLATILE AS $$
 BEGIN
+  IF orgs IS NULL THEN
+    RETURN;
+  END IF;
   PERFORM 1 FROM objectives o JOIN unnest(orgs, ids) AS k(org_id, id) ON o.org_id = k.org_id AND o.id = k.id
     ORDER BY o.id FOR NO KEY UPDATE OF o;
   UPDATE objectives o SET health = (SELECT h.health FROM zsz_objective_health_of(o) AS h)
