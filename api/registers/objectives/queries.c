@@ -134,7 +134,7 @@ enum db_status objectives_q_lock(struct db_tx *tx, const char *org, const char *
 
 enum db_status objectives_q_hold(struct db_tx *tx, const char *org, const char *id, char status[16]) {
   const char *params[] = {org, id};
-  PGresult *r = db_exec(tx, "SELECT status FROM objectives WHERE org_id = $1 AND id = $2 FOR SHARE", 2, params);
+  PGresult *r = db_exec(tx, "SELECT status FROM objectives WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE", 2, params);
   if (r == NULL) {
     return DB_ERROR;
   }
