@@ -29,8 +29,9 @@
 # management_reviews risks objectives_reads registers_csv imports feed scale webhooks", the
 # default, or some of them; "imports imports_more" adds objectives and users to the imports;
 # "feed": the change feed's catch-up of 1,000,000 entries and writes during an import, issue 11;
-# "worklist", the IOD's deadline worklist at 10,000 and 100,000 incidents, runs only when named:
-# its 110,000 incidents would change what the later sections measure; "reads", the other
+# "worklist", the IOD's deadline worklist at 10,000 and 100,000 incidents (ZSZ_BENCH_WORKLIST_SIZES,
+# e.g. "10000 1000000", one hall per size), runs only when named: its incidents would change what
+# the later sections measure; "reads", the other
 # registers' GET one and list next to pgbench (issue 16), also only when named; ZSZ_BENCH_READS
 # names some of its registers, e.g. "nonconformities audits"; "flat", the lists' pages at 10,000
 # and ZSZ_BENCH_FLAT_ROWS (1,000,000) rows per register, only when named), ZSZ_BENCH_BIN
@@ -279,15 +280,17 @@ echo "peak RSS is the server's VmHWM after that endpoint's run (cumulative); ser
 fi
 
 # ---- worklist: the IOD's morning worklist at 10,000 and 100,000 incidents ---------------------
-# Aim (issue 16): flat with size. Two halls of their own (benchwl10k, benchwl100k), incidents
+# Aim (issue 16): flat with size. A hall of its own per size (benchwl10k, benchwl100k; the sizes
+# are ZSZ_BENCH_WORKLIST_SIZES), incidents
 # every 25 minutes back from now (so both have the same recent ones and as many deadlines
 # pending in the next 12 hours; the larger one has ten times the history): a fifth breaches
 # (every tenth of high risk), a fifth cyber, most old ones notified in time, every third never.
 # Measured: the pending worklist within 12 hours, the missed worklist, and a plain page.
 if want worklist; then
-zsz_header "worklist: GET /incidents?deadline_state=... at 10,000 and 100,000 incidents"
+WL_SIZES="${ZSZ_BENCH_WORKLIST_SIZES:-10000 100000}"
+zsz_header "worklist: GET /incidents?deadline_state=... at ${WL_SIZES// /, } incidents"
 printf '%-64s %8s %9s %9s\n' "endpoint (1 connection, sequential, ${SECS}s)" "requests" "p50" "p99"
-for n in 10000 100000; do
+for n in $WL_SIZES; do
     code="benchwl$((n / 1000))k"
     psql_owner -v n="$n" -v code="$code" <<'SQL' >/dev/null
 BEGIN;
@@ -342,7 +345,7 @@ fi
 
 # ---- flat: each list's pages at 10,000 and at 1,000,000 rows of its register (issue 16) ------
 # Organisation benchflat grows to 10,000 and then ZSZ_BENCH_FLAT_ROWS (1,000,000) incidents,
-# nonconformity cards, objectives, audits and change-log entries, seeded set-based with the
+# nonconformity cards, objectives, audits, surveys and change-log entries, seeded set-based with the
 # registers' own triggers off (the change log and the stored deadlines are not what is measured
 # here; the feed's entries are seeded directly). At each size, one connection, requests one
 # after another for SECS seconds (at least 5): p50 of the first page and of the page after it
@@ -368,6 +371,7 @@ ALTER TABLE incidents DISABLE TRIGGER USER;
 ALTER TABLE nonconformities DISABLE TRIGGER USER;
 ALTER TABLE objectives DISABLE TRIGGER USER;
 ALTER TABLE audits DISABLE TRIGGER USER;
+ALTER TABLE surveys DISABLE TRIGGER USER;
 INSERT INTO incidents (org_id, number, title, type, severity, status, detected_at, reported_at, reporter)
 SELECT :org, 'INC/F/' || lpad(g::text, 7, '0'), 'Incydent ' || g,
        (ARRAY['personal_data_breach', 'cyber', 'it_failure', 'physical', 'other'])[1 + g % 5], 1 + g % 5,
@@ -389,7 +393,13 @@ FROM generate_series((SELECT count(*) FROM audits WHERE org_id = :org) + 1, :n) 
 ALTER TABLE incidents ENABLE TRIGGER USER;
 ALTER TABLE nonconformities ENABLE TRIGGER USER;
 ALTER TABLE objectives ENABLE TRIGGER USER;
+INSERT INTO surveys (org_id, title, kind, year, process_ids, questions, status, public_id)
+SELECT :org, 'Ankieta nr ' || g, (ARRAY['external_customers', 'employees', 'ad_hoc'])[1 + g % 3], 2000 + g % 100,
+       ARRAY[:proc]::bigint[], '[{"key": "q1", "text": "Jak?", "type": "scale_1_5"}]', 'closed',
+       'benchflat' || lpad(g::text, 13, '0')
+FROM generate_series((SELECT count(*) FROM surveys WHERE org_id = :org) + 1, :n) AS g;
 ALTER TABLE audits ENABLE TRIGGER USER;
+ALTER TABLE surveys ENABLE TRIGGER USER;
 INSERT INTO change_log (org_id, entity, record_id, action, actor, at, after)
 SELECT :org, 'org_unit', g::text, 'seed', 'bench', now(),
        jsonb_build_object('id', g, 'code', 'U' || g, 'name', 'Jednostka nr ' || g, 'parent_id', NULL,
@@ -400,6 +410,7 @@ ANALYZE incidents;
 ANALYZE nonconformities;
 ANALYZE objectives;
 ANALYZE audits;
+ANALYZE surveys;
 ANALYZE change_log;
 SQL
 }
@@ -419,7 +430,7 @@ zsz_header "flat: lists' pages at 10,000 and ${ZSZ_BENCH_FLAT_ROWS:-1000000} row
 flat_auth="Authorization: Bearer $("$bin" token --sub benchflat.plenipotentiary --name P --org benchflat \
     --role plenipotentiary --ttl 3600)"
 FLAT_PATHS=(/api/v1/incidents?limit=50 /api/v1/nonconformities?limit=50 /api/v1/objectives?limit=50
-    /api/v1/audits?limit=50 /api/v1/changes?limit=50)
+    /api/v1/audits?limit=50 /api/v1/surveys?limit=50 /api/v1/changes?limit=50)
 declare -A FLAT
 for n in 10000 "${ZSZ_BENCH_FLAT_ROWS:-1000000}"; do
     t0="$(date +%s.%N)"
@@ -634,7 +645,8 @@ rows = [{"answers": {f"q{k}": random.randint(1, 5) for k in range(1, 6)}} for _ 
 with open(sys.argv[1], "w") as f:
     json.dump(rows, f)
 PY
-have_surveys="$(psql_owner -At -c "SELECT count(*) FROM surveys s JOIN organisations o ON o.id = s.org_id WHERE o.code = 'benchmr'")"
+have_surveys="$(psql_owner -At -c "SELECT count(*) FROM surveys s JOIN organisations o ON o.id = s.org_id
+                                    WHERE o.code = 'benchmr' AND s.year = 2026 AND s.kind <> 'ad_hoc'")"
 ((have_surveys > 0)) || for kind in external_customers employees; do
     sv="$(curl -s -H "$mr_p" -H "$json" "$base/api/v1/surveys" -d '{"title": "Badanie '"$kind"'",
       "kind": "'"$kind"'", "year": 2026, "questions": [{"key": "q1", "text": "Q1", "type": "scale_1_5"},
@@ -696,6 +708,19 @@ rtoken="Authorization: Bearer $("$bin" token --sub benchmr.plenipotentiary --nam
     --role plenipotentiary --ttl 3600)"
 curl -s -o /dev/null -H "$rtoken" "$base/api/v1/me"
 mr_org="$(psql_owner -At -c "SELECT id FROM organisations WHERE code = 'benchmr'")"
+# 100 ad hoc surveys of 2024 (a list of several pages; the management review reads 2026's)
+psql_owner -v org="$mr_org" <<'SQL' >/dev/null
+BEGIN;
+SET LOCAL zsz.actor = 'bench';
+SET LOCAL zsz.action = 'seed';
+INSERT INTO surveys (org_id, title, kind, year, process_ids, questions, status, public_id)
+SELECT :org, 'Ankieta doraźna nr ' || g, 'ad_hoc', 2024,
+       ARRAY(SELECT p.id FROM processes p WHERE p.org_id = :org ORDER BY p.id OFFSET g % 100 LIMIT 2),
+       '[{"key": "q1", "text": "Jak ocenia Pan/Pani obsługę?", "type": "scale_1_5"}]', 'closed',
+       'benchmradhoc' || lpad(g::text, 10, '0')
+FROM generate_series((SELECT count(*) FROM surveys WHERE org_id = :org AND kind = 'ad_hoc') + 1, 100) AS g;
+COMMIT;
+SQL
 # name|list path|record path prefix|table|the list's order
 READS=(
     "objectives|/api/v1/objectives?limit=50|/api/v1/objectives/|objectives|year DESC, code, id"
@@ -703,6 +728,7 @@ READS=(
     "incidents|/api/v1/incidents?limit=50|/api/v1/incidents/|incidents|id DESC"
     "nonconformities|/api/v1/nonconformities?limit=50|/api/v1/nonconformities/|nonconformities|number"
     "audits|/api/v1/audits?limit=50|/api/v1/audits/|audits|id"
+    "surveys|/api/v1/surveys?limit=50|/api/v1/surveys/|surveys|id DESC"
     "changes|/api/v1/changes?limit=50||change_log|id"
 )
 declare -A RD
@@ -740,7 +766,7 @@ for entry in "${READS[@]}"; do
     fi
 done
 auth="$saved_auth"
-zsz_header "reads (${SECS}s, $CONNS connections; benchmr: 300 objectives, 1,000 NCs, 2,000 incidents, 30 audits)"
+zsz_header "reads (${SECS}s, $CONNS connections; benchmr: 300 objectives, 1,000 NCs, 2,000 incidents, 30 audits, 100 surveys)"
 printf '%-40s %10s %9s %12s %12s %8s\n' endpoint 'req/s' p99 'server CPU' 'pgbench tps' 'API/PG'
 for entry in "${READS[@]}"; do
     IFS='|' read -r rname rlist rone _ _ <<<"$entry"

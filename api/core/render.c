@@ -174,13 +174,19 @@ static void shaped_item(struct strbuf *b, const PGresult *rows, int row, const v
 
 void page_render_shaped(const struct req_ctx *c, struct result *res, const PGresult *rows,
                         const struct record_shape *shape, int key_col, int nkeys) {
-  int n = PQntuples(rows);
-  int shown = n > c->limit ? c->limit : n;
-  int more = n > c->limit && shown > 0;
   /* what the page shows: each record's id and revision, and whether a next page follows
    * (its cursor is made of the last shown record's keys, covered by that record's revision) */
   const int cols[] = {shape->id_col, shape->revision_col};
-  page_tag(res->tag, sizeof res->tag, 'p', rows, shown, more, cols, 2);
+  page_render_shaped_tagged(c, res, rows, shape, cols, 2, key_col, nkeys);
+}
+
+void page_render_shaped_tagged(const struct req_ctx *c, struct result *res, const PGresult *rows,
+                               const struct record_shape *shape, const int *tag_cols, int ntag, int key_col,
+                               int nkeys) {
+  int n = PQntuples(rows);
+  int shown = n > c->limit ? c->limit : n;
+  int more = n > c->limit && shown > 0;
+  page_tag(res->tag, sizeof res->tag, 'p', rows, shown, more, tag_cols, ntag);
   if (if_none_match_holds(c, res->tag)) {
     res->status = 304;
     return;

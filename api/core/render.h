@@ -63,6 +63,10 @@ enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, st
  * holds it. */
 void page_render_shaped(const struct req_ctx *c, struct result *res, const PGresult *rows,
                         const struct record_shape *shape, int key_col, int nkeys);
+/* page_render_shaped for records whose revision does not cover all they show (a survey's
+ * response count): the tag is hashed from the ntag columns tag_cols of each shown row. */
+void page_render_shaped_tagged(const struct req_ctx *c, struct result *res, const PGresult *rows,
+                               const struct record_shape *shape, const int *tag_cols, int ntag, int key_col, int nkeys);
 
 /* The parts of a page answer, for registers that render their records otherwise (incidents:
  * views, a tag covering computed members). page_tag writes the page's weak tag W/"<kind><16 hex

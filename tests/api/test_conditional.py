@@ -1,8 +1,9 @@
 """Conditional reads and compression (issue 16): ETags on single records and on list pages,
 If-None-Match answered 304 without a body, gzip for long bodies with Vary: Accept-Encoding."""
 
-from .client import (ApiTest, api, create_indicator, create_nc, create_objective, create_process,
-                     current_year, employee, plenipotentiary, record_reading, with_query)
+from .client import (ApiTest, api, create_indicator, create_nc, create_objective, create_open_survey,
+                     create_process, current_year, employee, plenipotentiary, record_reading, respond,
+                     with_query)
 
 PROCESSES = "/api/v1/processes"
 
@@ -158,6 +159,26 @@ class PageETagTest(ApiTest):
         r = get(path, plenipotentiary(), **{"If-None-Match": tag})
         items = self.assertJsonObject(r, 200)["items"]
         self.assertEqual([(x["latest_value"], x["attainment"]) for x in items], [("40", "40.0")])
+        self.assertNotEqual(r.headers.get("ETag"), tag)
+
+    def test_a_survey_page_tag_follows_the_response_count(self):
+        # surveys' pages are rendered in C: a response adds to the survey's response_count
+        # and leaves its revision, so the page's tag hashes the count too
+        s = create_open_survey(title="Ankieta do tagu")
+        path = "/api/v1/surveys?limit=1"
+        first = get(path, plenipotentiary())
+        self.assertEqual([(x["id"], x["response_count"]) for x in self.assertJsonObject(first, 200)["items"]],
+                         [(s["id"], 0)])
+        tag = first.headers.get("ETag")
+        self.assertRegex(tag or "", r'^W/"p[0-9a-f]{16}"$')
+        self.assertEqual(get(path, plenipotentiary(), **{"If-None-Match": tag}).status, 304)
+        revision = get(f"/api/v1/surveys/{s['id']}", plenipotentiary()).headers.get("ETag")
+        respond(s, {})
+        record = get(f"/api/v1/surveys/{s['id']}", plenipotentiary(), **{"If-None-Match": revision})
+        self.assertEqual(self.assertJsonObject(record, 200)["response_count"], 1)
+        self.assertEqual(record.headers.get("ETag"), revision)
+        r = get(path, plenipotentiary(), **{"If-None-Match": tag})
+        self.assertEqual([x["response_count"] for x in self.assertJsonObject(r, 200)["items"]], [1])
         self.assertNotEqual(r.headers.get("ETag"), tag)
 
     def test_pages_of_other_registers_carry_a_tag(self):

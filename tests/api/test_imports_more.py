@@ -211,8 +211,9 @@ class ObjectiveImportTest(ApiTest):
 
 class ObjectiveImportLogTest(ApiTest):
     """The change-log documents an objectives import writes itself (the triggers stand aside for
-    its rows) are the rows as the triggers log them, to_jsonb(row) - 'org_id': the import names
-    the columns one by one (kind_objectives.c), so a column added to a table and not there fails
+    its rows) are the rows as the triggers log them, to_jsonb(row) - 'org_id' (an objective's also
+    without its stored health, migration 0047, which the log leaves out): the import names the
+    columns one by one (kind_objectives.c), so a column added to a table and not there fails
     here."""
 
     def test_documents_are_the_rows_without_org_id(self):
@@ -231,7 +232,7 @@ class ObjectiveImportLogTest(ApiTest):
                                               'extra', (SELECT array_agg(k) FROM jsonb_object_keys(l.after) k
                                                         WHERE NOT d.doc ? k)) ORDER BY l.id)
             FROM change_log l
-            JOIN (SELECT 'objective' AS entity, o.id::text AS id, to_jsonb(o) - 'org_id' AS doc
+            JOIN (SELECT 'objective' AS entity, o.id::text AS id, to_jsonb(o) - '{{org_id,health}}'::text[] AS doc
                   FROM objectives o WHERE o.id = {oid}
                   UNION ALL SELECT 'indicator', i.id::text, to_jsonb(i) - 'org_id'
                   FROM indicators i WHERE i.objective_id = {oid}) d

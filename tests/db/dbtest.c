@@ -210,3 +210,19 @@ int dbt_renders_as_sql(const char *sql, const struct record_shape *shape, const 
   PQclear(r);
   return n;
 }
+
+int dbt_main(const char *name, int timeout, const TTest *const *tests, size_t ntests) {
+  dbt_init();
+  Suite *s = suite_create(name);
+  TCase *tc = tcase_create(name);
+  tcase_set_timeout(tc, timeout);
+  for (size_t i = 0; i < ntests; i++)
+    tcase_add_test(tc, tests[i]);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  dbt_done();
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

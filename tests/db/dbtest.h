@@ -6,7 +6,9 @@
  * their own (DBT_SCHEMA), created at start and dropped at the end, so the API tests that
  * follow see the seeded database unchanged. */
 
+#include <check.h>
 #include <libpq-fe.h>
+#include <stddef.h>
 
 struct record_shape;
 
@@ -57,5 +59,15 @@ double dbt_now_ms(void);
  * row rendered by render_record must parse to the JSON of the document (the test fails naming
  * what, the row's column 0, both texts). Returns the rows compared. */
 int dbt_renders_as_sql(const char *sql, const struct record_shape *shape, const char *what);
+
+/* The main() of a suite of one case (named as the suite, timeout seconds, no fixtures):
+ * dbt_init, the tests in order, dbt_done; the exit status. DBT_MAIN(name, timeout, tests...)
+ * writes that main(). */
+int dbt_main(const char *name, int timeout, const TTest *const *tests, size_t ntests);
+#define DBT_MAIN(name, timeout, ...)                                                                                   \
+  int main(void) {                                                                                                     \
+    const TTest *const tests[] = {__VA_ARGS__};                                                                        \
+    return dbt_main(name, timeout, tests, sizeof tests / sizeof tests[0]);                                             \
+  }
 
 #endif

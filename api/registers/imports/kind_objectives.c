@@ -307,7 +307,8 @@ static const char CHECK_AND_WRITE[] =
     "oldo AS MATERIALIZED (SELECT (SELECT o FROM objectives o WHERE o.org_id = $1 AND o.id = b.existing_id) AS o "
     "  FROM b, go WHERE go.go AND b.existing_id IS NOT NULL), "
     "logo AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
-    "  SELECT $1, 'objective', up.id::text, 'import', " IMPORT_LOG_ACTOR ", to_jsonb(oldo.o) - 'org_id', "
+    "  SELECT $1, 'objective', up.id::text, 'import', " IMPORT_LOG_ACTOR
+    ", to_jsonb(oldo.o) - '{org_id,health}'::text[], "
     "  to_jsonb(d) FROM up LEFT JOIN oldo ON (oldo.o).id = up.id CROSS JOIN LATERAL (SELECT " OBJECTIVE_DOC ") d "
     "  ORDER BY up.id), "
     "logi AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "

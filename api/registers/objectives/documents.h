@@ -20,6 +20,16 @@
     ".outcome, " o ".status_reason, " o ".approved_version::text, " health ", " o ".created_at::text, " o              \
     ".updated_at::text, " o ".import_id::text"
 #define OBJECTIVE_NCOLS 22
+/* The same columns of an objective row as stored, its health its own (migration 0047), for the
+ * reads of objectives alone (the record, the list): not cast, the texts libpq receives are the
+ * same (a column's output function is what its cast to text calls), without a cast per column
+ * and row in the statement. (The report needs OBJECTIVE_COLUMNS: its rows are a UNION ALL of
+ * text columns.) */
+#define OBJECTIVE_OWN_COLUMNS(o)                                                                                       \
+  o ".id, " o ".code, " o ".year, " o ".title, " o ".description, " o ".strategy_ref, to_json(" o ".standards), " o    \
+    ".process_id, " o ".org_unit_id, " o ".owner, " o ".planned_actions, " o ".resources, " o ".due_date, " o          \
+    ".evaluation_method, " o ".status, " o ".outcome, " o ".status_reason, " o ".approved_version, " o ".health, " o   \
+    ".created_at, " o ".updated_at, " o ".import_id"
 #define OBJECTIVE_HEALTH_COL 18
 #define OBJECTIVE_PROCESS_COL 7
 extern const struct record_shape OBJECTIVE_SHAPE;

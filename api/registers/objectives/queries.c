@@ -102,11 +102,11 @@ static enum db_status record_rendered(struct db_tx *tx, struct result *res, cons
 
 enum db_status objectives_q_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
   const char *params[] = {org, id};
+  /* the health as stored (migration 0047: kept up to date by the writes of indicators and
+   * readings, equal to zsz_objective_health_of's) */
   return record_rendered(tx, res,
-                         "SELECT " OBJECTIVE_COLUMNS(
-                             "o", "h.health") ", o.revision::text "
-                                              "FROM objectives o CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
-                                              "WHERE o.org_id = $1 AND o.id = $2",
+                         "SELECT " OBJECTIVE_OWN_COLUMNS("o") ", o.revision "
+                                                              "FROM objectives o WHERE o.org_id = $1 AND o.id = $2",
                          2, params, &OBJECTIVE_SHAPE, MSG_NOT_FOUND_OBJECTIVE);
 }
 
@@ -134,7 +134,7 @@ enum db_status objectives_q_lock(struct db_tx *tx, const char *org, const char *
 
 enum db_status objectives_q_hold(struct db_tx *tx, const char *org, const char *id, char status[16]) {
   const char *params[] = {org, id};
-  PGresult *r = db_exec(tx, "SELECT status FROM objectives WHERE org_id = $1 AND id = $2 FOR SHARE", 2, params);
+  PGresult *r = db_exec(tx, "SELECT status FROM objectives WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE", 2, params);
   if (r == NULL) {
     return DB_ERROR;
   }
@@ -193,33 +193,28 @@ enum db_status objectives_q_set_status(struct db_tx *tx, const char *org, const 
                      6, params, 200);
 }
 
-/* A page of objectives: the page's rows chosen by the inner statement (page.o, whole rows: joined
- * back by id, a generic plan nested the whole organisation's objectives around it), then each
- * one's health computed once (zsz_objective_health_of, inlined: migration 0034; joined below
- * the LIMIT, a generic plan would compute the health of every objective). The columns are
- * rendered in C (documents.c); after them the document's version for the page's ETag: the
- * revision does not cover the health (readings, the date), so both. */
-#define OBJECTIVES_PAGE_SQL(page)                                                                                      \
-  "SELECT " OBJECTIVE_COLUMNS("(page.o)", "h.health") ", (page.o).revision::text || ' ' || h.health, "                 \
-                                                      "(page.o).year::text, (page.o).code, (page.o).id::text "         \
-                                                      "FROM (" page ") AS page "                                       \
-                                                      "CROSS JOIN LATERAL zsz_objective_health_of(page.o) AS h "       \
-                                                      "ORDER BY (page.o).year DESC, (page.o).code, (page.o).id"
+/* A page of objectives: the columns rendered in C (documents.c), the health as stored (migration
+ * 0047: kept up to date by the writes of indicators and readings, nothing computed per row);
+ * after them the document's version for the page's ETag (the revision does not cover the
+ * health, which moves with the readings: both), then the page's key. */
+#define OBJECTIVES_PAGE_COLUMNS(o)                                                                                     \
+  OBJECTIVE_COLUMNS(o, o ".health")                                                                                    \
+  ", " o ".revision::text || ' ' || " o ".health, " o ".year::text, " o ".code, " o ".id::text"
 
 /* The first page without filters: a walk of objectives_year (org_id, year DESC, code, id). */
 #define OBJECTIVES_FIRST_SQL(LIMIT)                                                                                    \
-  OBJECTIVES_PAGE_SQL("SELECT o FROM objectives o WHERE o.org_id = $1 ORDER BY o.year DESC, o.code, o.id "             \
-                      "LIMIT " LIMIT)
+  "SELECT " OBJECTIVES_PAGE_COLUMNS("o") " FROM objectives o WHERE o.org_id = $1 "                                     \
+                                         "ORDER BY o.year DESC, o.code, o.id LIMIT " LIMIT
 /* After a key: the rest of its year and the years before it, two ranges of objectives_year whose
  * every condition is an index condition (a key of mixed directions is no single range), each
  * at most a page long: flat however deep the page. */
 #define OBJECTIVES_NEXT_SQL(LIMIT)                                                                                     \
-  OBJECTIVES_PAGE_SQL("SELECT u.o FROM ((SELECT o, o.year, o.code, o.id FROM objectives o "                            \
-                      "WHERE o.org_id = $1 AND o.year = $2::integer AND (o.code, o.id) > ($3, $4::bigint) "            \
-                      "ORDER BY o.code, o.id LIMIT " LIMIT ") UNION ALL (SELECT o, o.year, o.code, o.id "              \
-                      "FROM objectives o WHERE o.org_id = $1 AND o.year < $2::integer "                                \
-                      "ORDER BY o.year DESC, o.code, o.id LIMIT " LIMIT ")) AS u "                                     \
-                      "ORDER BY u.year DESC, u.code, u.id LIMIT " LIMIT)
+  "SELECT " OBJECTIVES_PAGE_COLUMNS("o") " FROM ((SELECT o.* FROM objectives o "                                       \
+                                         "WHERE o.org_id = $1 AND o.year = $2::integer AND (o.code, o.id) > ($3, "     \
+                                         "$4::bigint) ORDER BY o.code, o.id LIMIT " LIMIT ") UNION ALL (SELECT o.* "   \
+                                         "FROM objectives o WHERE o.org_id = $1 AND o.year < $2::integer "             \
+                                         "ORDER BY o.year DESC, o.code, o.id LIMIT " LIMIT ")) AS o "                  \
+                                         "ORDER BY o.year DESC, o.code, o.id LIMIT " LIMIT
 
 PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const filter[7], const char *after_year,
                             const char *after_code, const char *after_id, int fetch) {
@@ -247,17 +242,18 @@ PGresult *objectives_q_list(struct db_tx *tx, const char *org, const char *const
                           filter[5], filter[6], after_year, after_code, after_id,  n};
   /* with a filter, planned for its values: the filters' "$n IS NULL OR" fold away (a generic
    * plan keeps them, and the key, as filters of a walk from the first objective) */
-  return db_exec(tx,
-                 OBJECTIVES_PAGE_SQL(
-                     "SELECT o FROM objectives o "
-                     "WHERE o.org_id = $1 AND ($2::integer IS NULL OR o.year = $2::integer) AND ($3::text IS NULL OR "
-                     "o.status = $3) AND ($4::bigint IS NULL OR o.process_id = $4::bigint) "
-                     "AND ($5::bigint IS NULL OR o.org_unit_id = $5::bigint) "
-                     "AND ($6::text IS NULL OR o.owner = $6) AND ($7::text IS NULL OR $7 = ANY (o.standards)) "
-                     "AND ($8::text IS NULL OR (SELECT f.health FROM zsz_objective_health_of(o) AS f) = $8) "
-                     "AND ($9::integer IS NULL OR o.year < $9::integer OR (o.year = $9::integer AND (o.code, o.id) > "
-                     "($10, $11::bigint))) ORDER BY o.year DESC, o.code, o.id LIMIT $12"),
-                 12, params);
+  return db_exec(
+      tx,
+      "SELECT " OBJECTIVES_PAGE_COLUMNS(
+          "o") " FROM objectives o "
+               "WHERE o.org_id = $1 AND ($2::integer IS NULL OR o.year = $2::integer) AND ($3::text IS NULL OR "
+               "o.status = $3) AND ($4::bigint IS NULL OR o.process_id = $4::bigint) "
+               "AND ($5::bigint IS NULL OR o.org_unit_id = $5::bigint) "
+               "AND ($6::text IS NULL OR o.owner = $6) AND ($7::text IS NULL OR $7 = ANY (o.standards)) "
+               "AND ($8::text IS NULL OR o.health = $8) "
+               "AND ($9::integer IS NULL OR o.year < $9::integer OR (o.year = $9::integer AND (o.code, o.id) > "
+               "($10, $11::bigint))) ORDER BY o.year DESC, o.code, o.id LIMIT $12",
+      12, params);
 }
 
 PGresult *objectives_q_approvals(struct db_tx *tx, const char *org, const char *id, const char *after, int fetch) {

@@ -35,7 +35,9 @@ struct locked_objective {
 };
 /* Locks the objective FOR UPDATE. */
 enum db_status objectives_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_objective *out);
-/* The objective's status, the row held FOR SHARE while its indicators change. */
+/* The objective's status, the row held while its indicators change (FOR NO KEY UPDATE: the
+ * write of an indicator recomputes the objective's stored health, which takes that lock anyway;
+ * two writers holding it FOR SHARE and then both taking it would deadlock). */
 enum db_status objectives_q_hold(struct db_tx *tx, const char *org, const char *id, char status[16]);
 
 /* Merge-patch of an objective from its validated body; res 200 with the record. */

@@ -60,21 +60,52 @@ enum db_status surveys_q_insert(struct db_tx *tx, const char *org, const char *b
   return DB_ONE;
 }
 
+/* The document's members in zsz_survey_json's order (SURVEY_DOC_COLUMNS). */
+static const struct render_col SURVEY_COLS[] = {
+    {"id", RENDER_NUMBER},
+    {"title", RENDER_TEXT},
+    {"kind", RENDER_TEXT},
+    {"year", RENDER_NUMBER},
+    {"process_ids", RENDER_JSON},
+    {"org_unit_ids", RENDER_JSON},
+    {"questions", RENDER_JSON},
+    {"respondent_fields", RENDER_JSON},
+    {"opens_at", RENDER_TIMESTAMP},
+    {"closes_at", RENDER_TIMESTAMP},
+    {"target_mean", RENDER_TEXT},
+    {"min_group_size", RENDER_NUMBER},
+    {"access_codes_required", RENDER_BOOL},
+    {"status", RENDER_TEXT},
+    {"public_id", RENDER_TEXT},
+    {"response_count", RENDER_NUMBER},
+    {"created_at", RENDER_TIMESTAMP},
+    {"updated_at", RENDER_TIMESTAMP},
+};
+_Static_assert(sizeof SURVEY_COLS / sizeof SURVEY_COLS[0] == SURVEY_NCOLS, "SURVEY_DOC_COLUMNS and SURVEY_COLS agree");
+const struct record_shape SURVEY_SHAPE = {
+    .cols = SURVEY_COLS, .ncols = SURVEY_NCOLS, .id_col = 0, .revision_col = SURVEY_NCOLS};
+
 enum db_status surveys_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,
                              int *readable, struct result *res) {
   const char *params[] = {org, id, roles, sub};
-  PGresult *r = db_exec(tx,
-                        "SELECT zsz_survey_json(s)::text, s.revision, (zsz_survey_reads_all($3::text[]) OR "
-                        "zsz_survey_readable(s, $3::text[], $4)) "
-                        "FROM surveys s WHERE s.org_id = $1 AND s.id = $2",
-                        4, params);
+  PGresult *r = db_exec_generic(tx, SURVEYS_GET_SQL, 4, params);
   if (r == NULL) {
     return DB_ERROR;
   }
   enum db_status st = PQntuples(r) == 1 ? DB_ONE : DB_NONE;
-  *readable = st == DB_ONE && PQgetvalue(r, 0, 2)[0] == 't';
+  *readable = st == DB_ONE && PQgetvalue(r, 0, SURVEY_NCOLS + 1)[0] == 't';
   if (*readable) {
-    record_result(res, r, 200);
+    struct strbuf b = {0};
+    render_record(&b, r, 0, &SURVEY_SHAPE);
+    char *doc = strbuf_steal(&b);
+    if (doc == NULL) {
+      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+    } else {
+      free(res->raw_body);
+      res->raw_body = doc;
+      res->status = 200;
+      res->etag = atoll(PQgetvalue(r, 0, SURVEY_NCOLS));
+    }
   }
   PQclear(r);
   return st;
@@ -82,16 +113,17 @@ enum db_status surveys_q_get(struct db_tx *tx, const char *org, const char *id, 
 
 PGresult *surveys_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub, const char *year,
                          const char *kind, const char *status, const char *after, int fetch) {
+  static const char *const FIRST[2] = {SURVEYS_FIRST_SQL(PAGE_LIMIT_SMALL), SURVEYS_FIRST_SQL(PAGE_LIMIT_LARGE)};
+  static const char *const NEXT[2] = {SURVEYS_NEXT_SQL(PAGE_LIMIT_SMALL), SURVEYS_NEXT_SQL(PAGE_LIMIT_LARGE)};
+  int lim = page_limit_index(fetch);
+  if (lim >= 0 && year == NULL && kind == NULL && status == NULL) {
+    const char *params[] = {org, roles, sub, after};
+    return after ? db_exec_generic(tx, NEXT[lim], 4, params) : db_exec_generic(tx, FIRST[lim], 3, params);
+  }
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
   const char *params[] = {org, roles, sub, year, kind, status, after, n};
-  return db_exec(tx,
-                 "SELECT zsz_survey_json(s)::text, s.id::text FROM surveys s "
-                 "WHERE s.org_id = $1 AND (zsz_survey_reads_all($2::text[]) OR zsz_survey_readable(s, $2::text[], $3)) "
-                 "AND ($4::integer IS NULL OR s.year = $4::integer) AND ($5::text IS NULL OR s.kind = $5) "
-                 "AND ($6::text IS NULL OR s.status = $6) AND ($7::bigint IS NULL OR s.id < $7::bigint) "
-                 "ORDER BY s.id DESC LIMIT $8",
-                 8, params);
+  return db_exec(tx, SURVEYS_LIST_SQL, 8, params);
 }
 
 enum db_status surveys_q_lock(struct db_tx *tx, const char *org, const char *id, struct locked_survey *out) {

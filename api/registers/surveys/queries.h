@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "render.h"
 #include "result.h"
 
 /* ---- surveys ------------------------------------------------------------------------------- */
@@ -25,13 +26,54 @@ enum db_status surveys_q_check_refs(struct db_tx *tx, const char *org, const cha
 enum db_status surveys_q_insert(struct db_tx *tx, const char *org, const char *body, const char *public_id,
                                 struct result *res, char *id_out);
 
+/* The survey's document rendered in C (issue 16): its members in zsz_survey_json's order
+ * (SURVEY_SHAPE), selected from the row s, then its revision. zsz_survey_json stays the
+ * definition (writes return it, the change feed renders with it); tests/db/
+ * test_survey_render.c compares the two. */
+#define SURVEY_DOC_COLUMNS(s)                                                                                          \
+  s ".id, " s ".title, " s ".kind, " s ".year, to_json(" s ".process_ids), to_json(" s ".org_unit_ids), " s            \
+    ".questions, " s ".respondent_fields, " s ".opens_at, " s ".closes_at, " s ".target_mean, " s                      \
+    ".min_group_size, " s ".access_codes_required, " s ".status, " s ".public_id, " s ".response_count, " s            \
+    ".created_at, " s ".updated_at, " s ".revision"
+#define SURVEY_NCOLS 18
+#define SURVEY_RESPONSE_COUNT_COL 15
+extern const struct record_shape SURVEY_SHAPE;
+
+/* The read rule of the caller ($roles, $sub) on the row s (migrations 0011, 0041). */
+#define SURVEY_READ_RULE(s, roles, sub)                                                                                \
+  "(zsz_survey_reads_all(" roles "::text[]) OR zsz_survey_readable(" s ", " roles "::text[], " sub "))"
+
+/* One survey, $1 org, $2 id, $3 roles, $4 sub: SURVEY_DOC_COLUMNS, then whether the caller may
+ * read it ('t'/'f'): a survey it may not read is 403, not absent. */
+#define SURVEYS_GET_SQL                                                                                                \
+  "SELECT " SURVEY_DOC_COLUMNS("s") ", " SURVEY_READ_RULE("s", "$3", "$4") " FROM surveys s "                          \
+                                                                           "WHERE s.org_id = $1 AND s.id = $2"
+
+/* Pages newest first: SURVEY_DOC_COLUMNS, then the key (the id). With any filter
+ * SURVEYS_LIST_SQL ($1 org, $2 roles, $3 sub, $4 year, $5 kind, $6 status, $7 the cursor's id
+ * or NULL, $8 how many), planned for its values. Without, the page frontends poll:
+ * SURVEYS_FIRST_SQL ($1..$3) and SURVEYS_NEXT_SQL ($4 the cursor's id), every condition but
+ * the read rule an index condition of surveys (org_id, id) walked backwards, with a constant
+ * LIMIT (page_limit_index), so their generic plan is the one their values would get. */
+#define SURVEYS_PAGE_SELECT "SELECT " SURVEY_DOC_COLUMNS("s") ", s.id::text FROM surveys s WHERE s.org_id = $1 AND "
+#define SURVEYS_LIST_SQL                                                                                               \
+  SURVEYS_PAGE_SELECT SURVEY_READ_RULE(                                                                                \
+      "s", "$2", "$3") " AND ($4::integer IS NULL OR s.year = $4::integer) AND ($5::text IS NULL OR s.kind = $5) "     \
+                       "AND ($6::text IS NULL OR s.status = $6) AND ($7::bigint IS NULL OR s.id < $7::bigint) ORDER "  \
+                       "BY s.id DESC LIMIT $8"
+#define SURVEYS_UNFILTERED_SQL(after, limit)                                                                           \
+  SURVEYS_PAGE_SELECT SURVEY_READ_RULE("s", "$2", "$3") after " ORDER BY s.id DESC LIMIT " limit
+#define SURVEYS_FIRST_SQL(LIMIT) SURVEYS_UNFILTERED_SQL("", LIMIT)
+#define SURVEYS_NEXT_SQL(LIMIT) SURVEYS_UNFILTERED_SQL(" AND s.id < $4::bigint", LIMIT)
+
 /* A survey as its caller may see it: DB_NONE when the organisation has no such survey;
- * DB_ONE with *readable, and when it is 1, res 200 with the record. */
+ * DB_ONE with *readable, and when it is 1, res 200 with the record and its revision as ETag
+ * (never 304: the revision does not count responses, which the document does). */
 enum db_status surveys_q_get(struct db_tx *tx, const char *org, const char *id, const char *roles, const char *sub,
                              int *readable, struct result *res);
 
 /* A page of the surveys the caller may read, newest first, filtered (year, kind, status,
- * NULL for any); rows as page_render wants them (1 key: the id). NULL when it failed. */
+ * NULL for any); rows as SURVEYS_LIST_SQL's. NULL when it failed. */
 PGresult *surveys_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub, const char *year,
                          const char *kind, const char *status, const char *after, int fetch);
 

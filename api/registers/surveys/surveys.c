@@ -155,7 +155,9 @@ void survey_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PGresult *r = surveys_q_list(tx, c->org_param, c->roles_param, c->who.sub, query_value(c, "year"),
                                query_value(c, "kind"), query_value(c, "status"), page_key(c, 0), c->limit + 1);
   if (r != NULL) {
-    page_render(c, res, r, 1);
+    /* the revision does not count responses: the page's tag covers the count too */
+    static const int tag_cols[] = {0, SURVEY_NCOLS, SURVEY_RESPONSE_COUNT_COL};
+    page_render_shaped_tagged(c, res, r, &SURVEY_SHAPE, tag_cols, 3, SURVEY_NCOLS + 1, 1);
     PQclear(r);
   }
 }

@@ -1,0 +1,323 @@
+/* An objective's stored health (objectives.health, migration 0047) against the rule
+ * (zsz_objective_health_of): equal for every objective of the database after writes of every
+ * kind that reach it (readings inserted, corrected, deleted; indicators added, retargeted,
+ * moved to another objective, deleted; the objective's year and status changed), also with
+ * zsz_today() replaced by other dates (the stored health has no date: the rule must not read
+ * one), never logged as a change of the objective, and right when two transactions write
+ * readings of one objective at once. */
+
+#include <check.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbtest.h"
+#include "objectives/documents.h"
+
+/* Objectives of the whole database whose stored health is not the rule's. */
+static long long stored_wrong(void) {
+  return dbt_int("SELECT count(*) FROM objectives o CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
+                 "WHERE o.health IS DISTINCT FROM h.health",
+                 0, NULL);
+}
+
+/* Every objective as the record and the list select it (queries.c: its own columns, the stored
+ * health) against zsz_objective_json (which computes the health), in two session time zones:
+ * the rows compared. */
+static int reads_render_as_documents(void) {
+  int n = 0;
+  const char *zones[] = {"SET TimeZone = 'Europe/Warsaw'", "SET TimeZone = 'America/St_Johns'"};
+  for (int z = 0; z < 2; z++) {
+    dbt_exec(zones[z], 0, NULL);
+    n += dbt_renders_as_sql("SELECT " OBJECTIVE_OWN_COLUMNS("o") ", o.revision, zsz_objective_json(o)::text "
+                                                                 "FROM objectives o ORDER BY o.id",
+                            &OBJECTIVE_SHAPE, "objective");
+  }
+  dbt_exec("RESET TimeZone", 0, NULL);
+  return n;
+}
+
+/* The stored health of the test's objective with code (this transaction's, in krakow). */
+static char *health_of(const char *code) {
+  const char *params[] = {code};
+  return dbt_text("SELECT o.health FROM objectives o JOIN organisations g ON g.id = o.org_id "
+                  "WHERE g.code = 'krakow' AND o.code = $1",
+                  1, params);
+}
+
+static void assert_health(const char *code, const char *want) {
+  char *h = health_of(code);
+  ck_assert_msg(h != NULL && strcmp(h, want) == 0, "%s: stored health %s, expected %s", code, h ? h : "(none)", want);
+  free(h);
+  ck_assert_int_eq(stored_wrong(), 0);
+}
+
+/* A reading of the indicator named name of objective code, period and value. */
+static void put_reading(const char *code, const char *name, const char *period, const char *value) {
+  const char *params[] = {code, name, period, value};
+  dbt_exec("INSERT INTO indicator_readings (org_id, indicator_id, period, value, recorded_by) "
+           "SELECT i.org_id, i.id, $3, $4::numeric, 'dbtest' FROM indicators i "
+           "JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+           "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = $1 AND i.name = $2 "
+           "ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = EXCLUDED.value",
+           4, params);
+}
+
+START_TEST(stored_health_follows_every_write) {
+  ck_assert_int_eq(stored_wrong(), 0); /* the seeded database, as 0047 filled it */
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("SET LOCAL zsz.action = 'test'", 0, NULL);
+  dbt_exec("INSERT INTO objectives (org_id, code, year, title, status) "
+           "SELECT g.id, v.code, 2026, 'health ' || v.code, 'approved' FROM organisations g "
+           "CROSS JOIN (VALUES ('H-1'), ('H-2'), ('H-3')) AS v(code) WHERE g.code = 'krakow'",
+           0, NULL);
+  assert_health("H-1", "no_data");
+  /* two quarterly indicators on H-1 (increase 0 -> 100, decrease 100 -> 0), a range on H-2 */
+  dbt_exec("INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, target_min, target_max, "
+           "frequency) SELECT o.org_id, o.id, v.name, v.direction, v.baseline, v.target, v.tmin, v.tmax, 'quarterly' "
+           "FROM objectives o JOIN organisations g ON g.id = o.org_id CROSS JOIN (VALUES "
+           "('H-1', 'up', 'increase', 0, 100, NULL::numeric, NULL::numeric), "
+           "('H-1', 'down', 'decrease', 100, 0, NULL, NULL), ('H-2', 'band', 'range', NULL, NULL, 10, 20)) "
+           "AS v(code, name, direction, baseline, target, tmin, tmax) "
+           "WHERE g.code = 'krakow' AND o.code = v.code",
+           0, NULL);
+  assert_health("H-1", "no_data");
+  assert_health("H-2", "no_data");
+  /* Q2 expects 50 %: up at 45 % is on track, down at 80 -> 20 % is off track: the worst */
+  put_reading("H-1", "up", "2026-Q2", "45");
+  assert_health("H-1", "no_data"); /* down has no reading yet: no_data is worse than on_track */
+  put_reading("H-1", "down", "2026-Q2", "80");
+  assert_health("H-1", "off_track");
+  /* corrected (the ON CONFLICT's UPDATE): down at 70 -> 30 %, at risk */
+  put_reading("H-1", "down", "2026-Q2", "70");
+  assert_health("H-1", "at_risk");
+  /* a later period of up, achieved, does not lift the worst */
+  put_reading("H-1", "up", "2026-Q3", "100");
+  assert_health("H-1", "at_risk");
+  put_reading("H-2", "band", "2026-Q1", "15");
+  assert_health("H-2", "achieved");
+  /* the indicator retargeted: down's target now 50, 70 -> 60 % at Q2 is on track; up achieved */
+  dbt_exec("UPDATE indicators i SET target = 50 FROM objectives o JOIN organisations g ON g.id = o.org_id "
+           "WHERE g.code = 'krakow' AND o.code = 'H-1' AND i.org_id = o.org_id AND i.objective_id = o.id "
+           "AND i.name = 'down'",
+           0, NULL);
+  assert_health("H-1", "on_track");
+  /* a reading deleted: down's latest is gone, no data */
+  dbt_exec("DELETE FROM indicator_readings r USING indicators i, objectives o, organisations g "
+           "WHERE g.code = 'krakow' AND o.org_id = g.id AND o.code = 'H-1' AND i.org_id = o.org_id "
+           "AND i.objective_id = o.id AND i.name = 'down' AND r.org_id = i.org_id AND r.indicator_id = i.id",
+           0, NULL);
+  assert_health("H-1", "no_data");
+  /* an indicator moved to another objective: both recomputed */
+  dbt_exec("UPDATE indicators i SET objective_id = (SELECT x.id FROM objectives x WHERE x.org_id = o.org_id "
+           "AND x.code = 'H-3') FROM objectives o JOIN organisations g ON g.id = o.org_id "
+           "WHERE g.code = 'krakow' AND o.code = 'H-1' AND i.org_id = o.org_id AND i.objective_id = o.id "
+           "AND i.name = 'down'",
+           0, NULL);
+  assert_health("H-1", "achieved");
+  assert_health("H-3", "no_data");
+  /* deleted: H-3 has no indicators again */
+  dbt_exec("DELETE FROM indicators i USING objectives o, organisations g WHERE g.code = 'krakow' "
+           "AND o.org_id = g.id AND o.code = 'H-3' AND i.org_id = o.org_id AND i.objective_id = o.id",
+           0, NULL);
+  assert_health("H-3", "no_data");
+  /* the objective's own fields are no input: year and status changed, the health stays */
+  dbt_exec("UPDATE objectives o SET year = 2027, status = 'closed' FROM organisations g "
+           "WHERE g.code = 'krakow' AND o.org_id = g.id AND o.code IN ('H-1', 'H-2')",
+           0, NULL);
+  assert_health("H-1", "achieved");
+  assert_health("H-2", "achieved");
+  /* a set-based write reaching many objectives at once (as an import's or a survey's) */
+  dbt_exec("UPDATE indicator_readings r SET value = value + 1 WHERE r.period LIKE '2026%'", 0, NULL);
+  ck_assert_int_eq(stored_wrong(), 0);
+  ck_assert_int_gt(reads_render_as_documents(), 6);
+  dbt_exec("ROLLBACK", 0, NULL);
+}
+END_TEST
+
+START_TEST(health_is_no_change_of_the_objective) {
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("INSERT INTO objectives (org_id, code, year, title) SELECT g.id, 'H-LOG', 2026, 'logged once' "
+           "FROM organisations g WHERE g.code = 'krakow'",
+           0, NULL);
+  dbt_exec("INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency) "
+           "SELECT o.org_id, o.id, 'up', 'increase', 0, 100, 'yearly' FROM objectives o "
+           "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-LOG'",
+           0, NULL);
+  const char *entries = "SELECT count(*) FROM change_log c JOIN objectives o ON o.org_id = c.org_id "
+                        "AND c.record_id = o.id::text JOIN organisations g ON g.id = o.org_id "
+                        "WHERE c.entity = 'objective' AND g.code = 'krakow' AND o.code = 'H-LOG'";
+  const char *row = "SELECT o.revision || ' ' || o.updated_at FROM objectives o JOIN organisations g "
+                    "ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-LOG'";
+  ck_assert_int_eq(dbt_int(entries, 0, NULL), 1); /* its creation */
+  char *before = dbt_text(row, 0, NULL);
+  put_reading("H-LOG", "up", "2026", "100");
+  assert_health("H-LOG", "achieved");             /* the health moved ... */
+  ck_assert_int_eq(dbt_int(entries, 0, NULL), 1); /* ... and the objective has no new entry */
+  char *after = dbt_text(row, 0, NULL);
+  ck_assert_str_eq(after, before); /* nor a new revision or updated_at */
+  free(before);
+  free(after);
+  /* a real change of the objective is logged, without health in its documents */
+  dbt_exec("UPDATE objectives o SET title = 'changed' FROM organisations g WHERE g.code = 'krakow' "
+           "AND o.org_id = g.id AND o.code = 'H-LOG'",
+           0, NULL);
+  ck_assert_int_eq(dbt_int(entries, 0, NULL), 2);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM change_log c WHERE c.entity = 'objective' "
+                           "AND (c.after ? 'health' OR c.before ? 'health')",
+                           0, NULL),
+                   0);
+  dbt_exec("ROLLBACK", 0, NULL);
+}
+END_TEST
+
+/* The stale indicators of the database by today's date, as text to compare. */
+static char *stale_set(void) {
+  return dbt_text("SELECT coalesce(string_agg(i.id::text, ',' ORDER BY i.id), '') FROM indicators i "
+                  "JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                  "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s WHERE s.stale",
+                  0, NULL);
+}
+
+START_TEST(stored_health_needs_no_date) {
+  /* zsz_today() replaced, in a transaction rolled back, by dates years apart: the stored
+   * health (written without a date) stays the rule's. Not vacuous: the readings of the
+   * database and of this test span the dates, so the indicators' staleness (which does read
+   * the date) differs between them. */
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("INSERT INTO objectives (org_id, code, year, title) SELECT g.id, 'H-DATE', 2026, 'dated' "
+           "FROM organisations g WHERE g.code = 'krakow'",
+           0, NULL);
+  dbt_exec("INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency) "
+           "SELECT o.org_id, o.id, 'up', 'increase', 0, 100, 'monthly' FROM objectives o "
+           "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-DATE'",
+           0, NULL);
+  put_reading("H-DATE", "up", "2026-01", "5");
+  char *stale_a = NULL;
+  const char *dates[] = {"2026-01-02", "2026-12-31", "2031-06-01", "2019-03-15"};
+  for (size_t d = 0; d < sizeof dates / sizeof dates[0]; d++) {
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "CREATE OR REPLACE FUNCTION zsz_today() RETURNS date LANGUAGE sql STABLE "
+             "PARALLEL SAFE RETURN date '%s'",
+             dates[d]);
+    dbt_exec(sql, 0, NULL);
+    ck_assert_int_eq(stored_wrong(), 0);
+    char *stale = stale_set();
+    if (d == 0) {
+      stale_a = stale;
+    } else {
+      if (d == 2) {
+        ck_assert_str_ne(stale, stale_a); /* the date did change what depends on it */
+      }
+      free(stale);
+    }
+  }
+  free(stale_a);
+  dbt_exec("ROLLBACK", 0, NULL);
+}
+END_TEST
+
+static PGconn *connect_importing(void) {
+  PGconn *pg = PQconnectdb(dbt_url());
+  ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
+  return pg;
+}
+
+static void run(PGconn *pg, const char *sql) {
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType st = PQresultStatus(r);
+  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+}
+
+START_TEST(concurrent_readings_of_one_objective) {
+  /* Two transactions each raise one of an objective's two off-track indicators to achieved.
+   * Each computes the objective's health; computed from its own snapshot, the second would
+   * still see the other indicator off track and store off_track. The rows are committed, so
+   * they are written as an import's (zsz.import_id: the change-log triggers stand aside) and
+   * deleted at the end. */
+  PGconn *a = connect_importing(), *b = connect_importing();
+  run(a, "SET zsz.actor = 'dbtest'");
+  run(a, "INSERT INTO imports (org_id, kind, mode, format, importer) SELECT id, 'objectives', 'insert', 'json', "
+         "'dbtest-health' FROM organisations WHERE code = 'krakow'");
+  PGresult *r = PQexec(a, "SELECT max(id) FROM imports WHERE importer = 'dbtest-health'");
+  char set[80];
+  snprintf(set, sizeof set, "SET zsz.import_id = '%s'", PQgetvalue(r, 0, 0));
+  PQclear(r);
+  run(a, set);
+  run(b, set);
+  run(a, "INSERT INTO objectives (org_id, code, year, title, import_id) SELECT g.id, 'H-RACE', 2026, 'race', "
+         "current_setting('zsz.import_id')::bigint FROM organisations g WHERE g.code = 'krakow'");
+  run(a, "INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency, import_id) "
+         "SELECT o.org_id, o.id, v.name, 'increase', 0, 100, 'yearly', o.import_id FROM objectives o "
+         "JOIN organisations g ON g.id = o.org_id CROSS JOIN (VALUES ('one'), ('two')) AS v(name) "
+         "WHERE g.code = 'krakow' AND o.code = 'H-RACE'");
+  const char *reading = "INSERT INTO indicator_readings (org_id, indicator_id, period, value, recorded_by, import_id) "
+                        "SELECT i.org_id, i.id, '2026', %s, 'dbtest', i.import_id FROM indicators i "
+                        "JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                        "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-RACE' "
+                        "%s ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = EXCLUDED.value";
+  char sql[900];
+  snprintf(sql, sizeof sql, reading, "1", "");
+  run(a, sql);
+  const char *health = "SELECT o.health FROM objectives o JOIN organisations g ON g.id = o.org_id "
+                       "WHERE g.code = 'krakow' AND o.code = 'H-RACE'";
+  char *h = dbt_text(health, 0, NULL);
+  ck_assert_str_eq(h, "off_track");
+  free(h);
+  run(a, "BEGIN");
+  snprintf(sql, sizeof sql, reading, "100", "AND i.name = 'one'");
+  run(a, sql);
+  run(b, "BEGIN");
+  snprintf(sql, sizeof sql, reading, "100", "AND i.name = 'two'");
+  ck_assert_int_eq(PQsendQuery(b, sql), 1);
+  /* b waits for a's lock on the objective before a commits (else this would test nothing) */
+  char pid[16];
+  snprintf(pid, sizeof pid, "%d", PQbackendPID(b));
+  const char *params[] = {pid};
+  double until = dbt_now_ms() + 10000;
+  while (dbt_int("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer AND wait_event_type = 'Lock'", 1,
+                 params) != 1) {
+    ck_assert_msg(dbt_now_ms() < until, "b never waited for a's lock");
+  }
+  run(a, "COMMIT");
+  while ((r = PQgetResult(b)) != NULL) {
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "b: %s", PQresultErrorMessage(r));
+    PQclear(r);
+  }
+  run(b, "COMMIT");
+  h = dbt_text(health, 0, NULL);
+  ck_assert_str_eq(h, "achieved");
+  free(h);
+  ck_assert_int_eq(stored_wrong(), 0);
+  run(a, "DELETE FROM indicator_readings WHERE import_id = current_setting('zsz.import_id')::bigint");
+  run(a, "DELETE FROM indicators WHERE import_id = current_setting('zsz.import_id')::bigint");
+  run(a, "DELETE FROM objectives WHERE import_id = current_setting('zsz.import_id')::bigint");
+  run(a, "DELETE FROM imports WHERE id = current_setting('zsz.import_id')::bigint");
+  PQfinish(a);
+  PQfinish(b);
+}
+END_TEST
+
+int main(void) {
+  dbt_init();
+  Suite *s = suite_create("objective_health");
+  TCase *tc = tcase_create("objective_health");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, stored_health_follows_every_write);
+  tcase_add_test(tc, health_is_no_change_of_the_objective);
+  tcase_add_test(tc, stored_health_needs_no_date);
+  tcase_add_test(tc, concurrent_readings_of_one_objective);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  dbt_done();
+  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
