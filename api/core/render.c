@@ -10,8 +10,14 @@ void render_value(struct strbuf *b, const PGresult *r, int row, int col, enum re
     strbuf_append(b, "null", 4);
     return;
   }
-  const char *v = PQgetvalue(r, row, col);
-  size_t len = (size_t)PQgetlength(r, row, col);
+  render_chars(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col), kind);
+}
+
+void render_chars(struct strbuf *b, const char *v, size_t len, enum render_kind kind) {
+  if (v == NULL) {
+    strbuf_append(b, "null", 4);
+    return;
+  }
   switch (kind) {
   case RENDER_TEXT:
     jsonw_string(b, v, len);
@@ -88,19 +94,27 @@ static unsigned long long fnv1a64(unsigned long long h, const char *s, size_t n)
   return h;
 }
 
-void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown, int more, const int *cols,
-              int ncols) {
-  unsigned long long h = 14695981039346656037ULL;
-  for (int i = 0; i < shown; i++) {
-    for (int k = 0; k < ncols; k++) {
-      /* NULL and '' differ: a value is hashed with its terminator, a NULL as the byte 0x01 */
-      h = PQgetisnull(rows, i, cols[k])
-              ? fnv1a64(h, "\001", 1)
-              : fnv1a64(h, PQgetvalue(rows, i, cols[k]), (size_t)PQgetlength(rows, i, cols[k]) + 1);
-    }
-  }
+unsigned long long page_tag_add(unsigned long long h, const char *v, size_t len) {
+  /* NULL and '' differ: a value is hashed with its terminator, a NULL as the byte 0x01 */
+  return v == NULL ? fnv1a64(h, "\001", 1) : fnv1a64(fnv1a64(h, v, len), "", 1);
+}
+
+void page_tag_end(char *tag, size_t size, char kind, unsigned long long h, int more) {
   h = fnv1a64(h, more ? "+" : "-", 1);
   snprintf(tag, size, "W/\"%c%016llx\"", kind, h);
+}
+
+void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown, int more, const int *cols,
+              int ncols) {
+  unsigned long long h = PAGE_TAG_SEED;
+  for (int i = 0; i < shown; i++) {
+    for (int k = 0; k < ncols; k++) {
+      h = PQgetisnull(rows, i, cols[k])
+              ? page_tag_add(h, NULL, 0)
+              : page_tag_add(h, PQgetvalue(rows, i, cols[k]), (size_t)PQgetlength(rows, i, cols[k]));
+    }
+  }
+  page_tag_end(tag, size, kind, h, more);
 }
 
 void page_body_spans(const struct req_ctx *c, struct result *res, const PGresult *rows, int end, int more,

@@ -44,6 +44,8 @@ struct record_shape {
 
 /* Appends column col of row `row` of r as a JSON value written as kind says (SQL NULL: null). */
 void render_value(struct strbuf *b, const PGresult *r, int row, int col, enum render_kind kind);
+/* The same for a value of len bytes at v that is not a result's column (NULL: null). */
+void render_chars(struct strbuf *b, const char *v, size_t len, enum render_kind kind);
 /* Appends row `row` of r as a JSON object: each column of the shape, SQL NULL as null. */
 void render_record(struct strbuf *b, const PGresult *r, int row, const struct record_shape *shape);
 
@@ -74,6 +76,12 @@ void page_render_shaped_tagged(const struct req_ctx *c, struct result *res, cons
  * key_col on; the buffer sized from the row's first sized_cols columns. */
 typedef void (*page_item_fn)(struct strbuf *b, const PGresult *rows, int row, const void *arg);
 void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown, int more, const int *cols, int ncols);
+/* page_tag's hash for a tag made of values that are not each a result's column (a card's parts
+ * in an array): h = PAGE_TAG_SEED, then h = page_tag_add(h, value, len) for each value in order
+ * (NULL: SQL NULL), then page_tag_end. The same values give page_tag's tag. */
+#define PAGE_TAG_SEED 14695981039346656037ULL
+unsigned long long page_tag_add(unsigned long long h, const char *v, size_t len);
+void page_tag_end(char *tag, size_t size, char kind, unsigned long long h, int more);
 void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows, int shown, int more,
                page_item_fn item, const void *arg, int sized_cols, int key_col, int nkeys);
 /* page_body for records of several rows each (a card and its parts): item appends the record

@@ -7,9 +7,12 @@
  * letters, a line separator), NULLs (no audit, no finding, no status reason, never closed),
  * an evaluation, fractions of a second, history entries and actions of every kind (overdue,
  * done, due later; on a closed card, whose overdue is false), in four session time zones (the
- * offsets follow the session's). The read rule is the statements' too: for each role, the cards
- * a list shows are those zsz_nc_readable admits. Not dbt_renders_as_sql: a card is several
- * rows (its history and actions), not a record_shape. */
+ * offsets follow the session's), a card with many history entries and actions, texts that
+ * array_out quotes (braces, commas, spaces, a text reading NULL, an empty one). The read rule is
+ * the statements' too: for each role, the cards a list shows are those zsz_nc_readable admits.
+ * And the page tags: every page's tag (nc_page) is the one the statement before this one (the
+ * UNION ALL of the card, history and action rows, kept here as OLD_*) gave for the same page.
+ * Not dbt_renders_as_sql: a card's parts are arrays in its row, not a record_shape. */
 
 #include <check.h>
 #include <jansson.h>
@@ -20,7 +23,56 @@
 #include "dbtest.h"
 #include "nonconformities/documents.h"
 #include "nonconformities/queries.h"
+#include "render.h"
+#include "result.h"
 #include "strbuf.h"
+
+/* The list's statement before the cards came one row each (until 2026-12-07): the page's tag
+ * was hashed from its rows' columns 1..4 (kind, id, revision, computed), which nc_page must
+ * reproduce. */
+#define OLD_PAGE(where, limit)                                                                                         \
+  "WITH page AS MATERIALIZED (SELECT c.*, row_number() OVER (ORDER BY c.number)::integer AS ord FROM (SELECT n.*, "    \
+  "zsz_nc_days_open(n) AS days_open FROM nonconformities n WHERE n.org_id = $1 " where " AND "                         \
+  "(zsz_nc_reads_all($3::text[]) OR zsz_nc_readable(n, $2, $3::text[])) ORDER BY n.number LIMIT " limit ") AS c) "     \
+  "SELECT p.ord, 0, p.id, p.revision::text, p.days_open::text, p.number FROM page p "                                  \
+  "UNION ALL SELECT p.ord, 1, h.id, NULL, NULL, NULL FROM page p CROSS JOIN LATERAL (SELECT h.* FROM "                 \
+  "nonconformity_history h WHERE h.org_id = p.org_id AND h.nonconformity_id = p.id OFFSET 0) AS h "                    \
+  "UNION ALL SELECT p.ord, 2, x.id, x.revision::text, zsz_action_overdue(x.status, x.due_date)::text, NULL "           \
+  "FROM page p CROSS JOIN LATERAL (SELECT x.* FROM nonconformity_actions x WHERE x.org_id = p.org_id "                 \
+  "AND x.nonconformity_id = p.id OFFSET 0) AS x ORDER BY 1, 2, 3"
+static const char *const OLD_FIRST[2] = {OLD_PAGE("", "51"), OLD_PAGE("", "201")};
+static const char *const OLD_NEXT[2] = {OLD_PAGE("AND n.number > $4", "51"), OLD_PAGE("AND n.number > $4", "201")};
+
+/* The page of new (this statement's rows) shown with limit cards has the tag that the old
+ * statement's rows gave it; returns 1 when a next page follows. */
+static int tags_agree(const PGresult *new_rows, const PGresult *old, int limit) {
+  static const unsigned char key[32] = {1, 2, 3};
+  struct req_ctx c = {0};
+  c.limit = limit;
+  c.cursor_key = key;
+  struct result res = {0};
+  nc_page(&c, &res, new_rows);
+  ck_assert_int_eq(res.status, 200);
+  ck_assert_ptr_nonnull(res.raw_body);
+  /* the old nc_page: the shown cards' rows end where the card after the limit's begins */
+  int n = PQntuples(old), cards = 0, end = n;
+  for (int i = 0; i < n; i++) {
+    if (strcmp(PQgetvalue(old, i, 1), "0") != 0) continue;
+    if (cards == limit) {
+      end = i;
+      break;
+    }
+    cards++;
+  }
+  int more = end < n && cards > 0;
+  char tag[32];
+  const int cols[] = {1, 2, 3, 4};
+  page_tag(tag, sizeof tag, 'n', old, end, more, cols, 4);
+  ck_assert_str_eq(res.tag, tag);
+  ck_assert_int_eq(more, res.next_cursor != NULL);
+  result_reset(&res);
+  return more;
+}
 
 /* Every card of r (its card rows) rendered in C against zsz_nonconformity_json; returns how
  * many were compared. */
@@ -28,8 +80,7 @@ static int compare_rows(const PGresult *r) {
   ck_assert_int_eq(PQresultStatus(r), PGRES_TUPLES_OK);
   ck_assert_int_eq(PQnfields(r), NC_NCOLS);
   int compared = 0;
-  for (int i = 0; i < PQntuples(r);) {
-    ck_assert_str_eq(PQgetvalue(r, i, NC_COL_KIND), "0");
+  for (int i = 0; i < PQntuples(r); i++) {
     const char *params[] = {PQgetvalue(r, i, NC_COL_ID)};
     PGresult *doc = dbt_query("SELECT zsz_nonconformity_json(n)::text, n.revision::text FROM nonconformities n "
                               "WHERE n.id = $1",
@@ -37,8 +88,7 @@ static int compare_rows(const PGresult *r) {
     ck_assert_int_eq(PQntuples(doc), 1);
     ck_assert_str_eq(PQgetvalue(r, i, NC_COL_REVISION), PQgetvalue(doc, 0, 1));
     struct strbuf b = {0};
-    int next = nc_render(&b, r, i);
-    ck_assert_int_gt(next, i);
+    ck_assert_int_eq(nc_render(&b, r, i), 0);
     char *text = strbuf_steal(&b);
     json_error_t e;
     json_t *mine = json_loads(text, 0, &e);
@@ -51,16 +101,14 @@ static int compare_rows(const PGresult *r) {
     free(text);
     PQclear(doc);
     compared++;
-    i = next;
   }
   return compared;
 }
 
-/* The ids of the card rows of r, comma-separated, in their order (caller frees). */
+/* The ids of the cards of r, comma-separated, in their order (caller frees). */
 static char *card_ids(const PGresult *r) {
   struct strbuf b = {0};
   for (int i = 0; i < PQntuples(r); i++) {
-    if (strcmp(PQgetvalue(r, i, NC_COL_KIND), "0") != 0) continue;
     if (b.len) strbuf_append(&b, ",", 1);
     strbuf_puts(&b, PQgetvalue(r, i, NC_COL_ID));
   }
@@ -70,25 +118,28 @@ static char *card_ids(const PGresult *r) {
 
 /* Every page of the unfiltered list, by the statements of the largest page (201 cards), from
  * the card after `after` (NULL: from the first), as roles and sub: each page's cards compared
- * (when compare; the count returned) and their ids appended to ids (when given). */
+ * (when compare; the count returned), its tag compared with the old statement's, and their ids
+ * appended to ids (when given). */
 static int walk_pages(const char *org, const char *sub, const char *roles, const char *after, int compare,
                       struct strbuf *ids) {
   int compared = 0;
   char last[64];
   snprintf(last, sizeof last, "%s", after ? after : "");
   for (int page = 0;; page++) {
-    PGresult *r;
+    PGresult *r, *old;
     if (page == 0 && after == NULL) {
       const char *p[] = {org, sub, roles};
       r = dbt_query(NC_LIST_FIRST_SQL[1], 3, p);
+      old = dbt_query(OLD_FIRST[1], 3, p);
     } else {
       const char *p[] = {org, sub, roles, last};
       r = dbt_query(NC_LIST_NEXT_SQL[1], 4, p);
+      old = dbt_query(OLD_NEXT[1], 4, p);
     }
-    int cards = 0;
+    int cards = PQntuples(r);
+    ck_assert_int_eq(tags_agree(r, old, 200), cards > 200);
+    PQclear(old);
     for (int i = 0; i < PQntuples(r); i++) {
-      if (strcmp(PQgetvalue(r, i, NC_COL_KIND), "0") != 0) continue;
-      cards++;
       snprintf(last, sizeof last, "%s", PQgetvalue(r, i, NC_COL_NUMBER));
       if (ids != NULL) {
         if (ids->len) strbuf_append(ids, ",", 1);
@@ -116,6 +167,9 @@ static int compare_all(void) {
     const char *first[] = {org, "nobody", "{plenipotentiary}"};
     PGresult *r = dbt_query(NC_LIST_FIRST_SQL[0], 3, first);
     compared += compare_rows(r);
+    PGresult *old = dbt_query(OLD_FIRST[0], 3, first);
+    tags_agree(r, old, 50);
+    PQclear(old);
     PQclear(r);
     const char *filtered[] = {org,  "nobody", "{plenipotentiary}", NULL, NULL, NULL, NULL, NULL, "true", NULL,
                               NULL, "1000000"};
@@ -151,7 +205,9 @@ START_TEST(cards_render_as_zsz_nonconformity_json) {
       "  '2020-02-29 23:59:59.999999+00', '2020-03-01 00:00:00.5+00', '2020-03-01 00:00:00.5+00'), "
       "(3, 'other', '', false, 'minor', 'cancelled', '', 'cancelled', E'duplicate \\\\ \"x\"', 1, NULL, '', "
       "  now() - interval '3 days', NULL, now() - interval '1 day'), "
-      "(4, 'incident', '', false, 'major', 'no parts at all', '', 'open', NULL, 1, NULL, '', now(), NULL, now())"
+      "(4, 'incident', '', false, 'major', 'no parts at all', '', 'open', NULL, 1, NULL, '', now(), NULL, now()), "
+      "(5, 'other', 'NULL', false, 'minor', '{\"a\",b} ,NULL', 'null', 'implementation', 'NULL', 1, NULL, 'NULL', "
+      "  now() - interval '100 days', NULL, now())"
       ") AS v(n, source, ref, audited, severity, description, correction, status, reason, round, effectiveness, "
       "  znak, created_at, closed_at, updated_at) "
       "WHERE o.code = 'krakow'",
@@ -173,11 +229,61 @@ START_TEST(cards_render_as_zsz_nonconformity_json) {
            "('preventive', 'later', 30, 'open', '', '')) AS v(type, description, due, status, note, znak) "
            "WHERE n.number IN ('T/1', 'T/2')",
            0, NULL);
+  /* a card with many parts, whose texts array_out quotes or not: braces, commas, quotes,
+   * backslashes, spaces, a text reading NULL (quoted) beside SQL NULL (not), empty texts */
+  dbt_exec("INSERT INTO nonconformity_history (org_id, nonconformity_id, at, from_status, to_status, by, note) "
+           "SELECT n.org_id, n.id, n.created_at + k * interval '1 hour 0.01 s', "
+           "CASE WHEN k % 3 <> 0 THEN 'analysis' END, 'open', "
+           "(ARRAY['NULL', 'a b', '{x}', 'jan,kowalski', '\"q\"', '\\', '', ' '])[1 + k % 8], "
+           "(ARRAY['NULL', 'null', '{a,b}', '', '  two  spaces ', 'x\"y\\z', 'Nul', E'{}\n\t'])[1 + (k / 8) % 8] "
+           "FROM nonconformities n CROSS JOIN generate_series(1, 40) AS k WHERE n.number = 'T/5'",
+           0, NULL);
+  dbt_exec("INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date, "
+           "status, done_at, note, znak_sprawy, created_at, updated_at) "
+           "SELECT n.org_id, n.id, (ARRAY['correction', 'corrective', 'preventive', 'improvement'])[1 + k % 4], "
+           "'Działanie ' || k || (ARRAY['', ' NULL', ',{}', '\"', '\\'])[1 + k % 5], "
+           "CASE WHEN k % 2 = 0 THEN 'NULL' ELSE 'jan.kowalski' END, current_date + (k - 15), "
+           "CASE WHEN k % 3 = 0 THEN 'done' ELSE 'open' END, "
+           "CASE WHEN k % 3 = 0 THEN now() - k * interval '1 hour 0.1 s' END, "
+           "(ARRAY['', 'NULL', 'a,b', '{c}'])[1 + k % 4], (ARRAY['', 'ZSZ.2', 'NULL'])[1 + k % 3], "
+           "now() - interval '20 days', now() "
+           "FROM nonconformities n CROSS JOIN generate_series(1, 30) AS k WHERE n.number = 'T/5'",
+           0, NULL);
+  /* parts changed and removed after they were written: the card's kept arrays follow (0048) */
+  dbt_exec("UPDATE nonconformity_actions x SET description = 'zmieniony \\ opis', revision = x.revision + 1 "
+           "FROM nonconformities n WHERE n.id = x.nonconformity_id AND n.number = 'T/5' "
+           "AND x.description LIKE 'Działanie 1%'",
+           0, NULL);
+  dbt_exec("DELETE FROM nonconformity_actions x USING nonconformities n WHERE n.id = x.nonconformity_id "
+           "AND n.number = 'T/5' AND x.description LIKE 'Działanie 2%'",
+           0, NULL);
+  dbt_exec("UPDATE nonconformity_history h SET note = 'poprawiona' FROM nonconformities n "
+           "WHERE n.id = h.nonconformity_id AND n.number = 'T/1' AND h.from_status IS NULL",
+           0, NULL);
+  /* open actions due the day before zsz_today() (overdue), on it and after it (not): the C's
+   * overdue against zsz_action_overdue's at its edge */
+  dbt_exec("INSERT INTO nonconformity_actions (org_id, nonconformity_id, type, description, responsible, due_date) "
+           "SELECT n.org_id, n.id, 'improvement', 'edge ' || d, 'jan.kowalski', zsz_today() + d "
+           "FROM nonconformities n CROSS JOIN generate_series(-1, 1) AS d WHERE n.number = 'T/3'",
+           0, NULL);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformity_actions x JOIN nonconformities n ON n.id = "
+                           "x.nonconformity_id WHERE n.number = 'T/3' AND x.due_date >= zsz_today() "
+                           "AND x.status = 'open' AND NOT zsz_action_overdue(x.status, x.due_date)",
+                           0, NULL),
+                   2);
   /* the cases are what they were made for: not a vacuous comparison */
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformity_history h JOIN nonconformities n ON n.id = "
+                           "h.nonconformity_id WHERE n.number = 'T/5' AND h.from_status IS NULL",
+                           0, NULL),
+                   13);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformity_actions x JOIN nonconformities n ON n.id = "
+                           "x.nonconformity_id WHERE n.number = 'T/5' AND zsz_action_overdue(x.status, x.due_date)",
+                           0, NULL),
+                   9);
   ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformities n WHERE n.number LIKE 'T/%' "
                            "AND (zsz_nonconformity_json(n) ->> 'overdue')::boolean",
                            0, NULL),
-                   1);
+                   2);
   ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformity_actions x JOIN nonconformities n ON n.id = "
                            "x.nonconformity_id WHERE n.number = 'T/2' AND zsz_action_overdue(x.status, x.due_date)",
                            0, NULL),
@@ -189,8 +295,8 @@ START_TEST(cards_render_as_zsz_nonconformity_json) {
     snprintf(set, sizeof set, "SET LOCAL TimeZone = '%s'", zones[z]);
     dbt_exec(set, 0, NULL);
     int n = compare_all();
-    /* the four cards made above, each through both walks and the default page at least */
-    ck_assert_int_ge(n, 3 * 4);
+    /* the five cards made above, each through both walks and the default page at least */
+    ck_assert_int_ge(n, 3 * 5);
     if (z == 0) first = n;
     ck_assert_int_eq(n, first);
   }
@@ -254,6 +360,28 @@ START_TEST(lists_keep_the_read_rule) {
 }
 END_TEST
 
+/* array_out's quoting read back, and texts that are no 2-D array of the width refused */
+START_TEST(cells_parse_as_array_out_writes) {
+  struct nc_cells c;
+  const char *quoted = "{{\"x,y\",NULL},{\"NULL\",\"\"},{\"a\\\\b\\\"c {}\",plain}}";
+  ck_assert_int_eq(nc_cells_parse(&c, quoted, strlen(quoted), 2), 3);
+  ck_assert_str_eq(c.cell[0].v, "x,y");
+  ck_assert_ptr_null(c.cell[1].v);
+  ck_assert_str_eq(c.cell[2].v, "NULL");
+  ck_assert_int_eq((int)c.cell[3].len, 0);
+  ck_assert_str_eq(c.cell[4].v, "a\\b\"c {}");
+  ck_assert_int_eq((int)c.cell[5].len, 5);
+  nc_cells_free(&c);
+  ck_assert_int_eq(nc_cells_parse(&c, NULL, 0, 3), 0);
+  static const char *const BAD[] = {"",         "{}",       "{a,b}",     "{{a,b}", "{{a}}",       "{{a,b,c}}",
+                                    "{{a,b},}", "{{a,b}}x", "{{\"abc}}", "{{a,}}", "{{a,b}{c,d}}"};
+  for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+    ck_assert_msg(nc_cells_parse(&c, BAD[k], strlen(BAD[k]), 2) == -1, "%s read", BAD[k]);
+    ck_assert_ptr_null(c.cell);
+  }
+}
+END_TEST
+
 int main(void) {
   dbt_init();
   Suite *s = suite_create("nc_render");
@@ -261,6 +389,7 @@ int main(void) {
   tcase_set_timeout(tc, 120);
   tcase_add_test(tc, cards_render_as_zsz_nonconformity_json);
   tcase_add_test(tc, lists_keep_the_read_rule);
+  tcase_add_test(tc, cells_parse_as_array_out_writes);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -1,72 +1,83 @@
 #ifndef ZSZ_NONCONFORMITIES_DOCUMENTS_H
 #define ZSZ_NONCONFORMITIES_DOCUMENTS_H
-/* The nonconformity card rendered in C from flat rows (issue 16, the way of api/core/render.h):
- * a page's statement selects, for each of its cards, one row of the card followed by one row
- * per history entry and one per action, all as text in one column layout, and the cards'
- * documents are written from them in one buffer. The card GET and the card after a write still
- * select zsz_nonconformity_doc (queries.c): rendered this way, one card measured no faster.
- * zsz_nonconformity_doc / zsz_nonconformity_json (migration 0034) stay the definition of the
- * document (the change feed and the webhooks render with them); tests/db/test_nc_render.c
- * checks that the C renders the same for every card.
+/* The nonconformity card rendered in C from one row per card (issue 16, the way of
+ * api/core/render.h): a page's statement selects each card's columns as they are stored,
+ * including its history and actions as the card keeps them (migration 0048: 2-D arrays made
+ * when a part is written), its days_open, and today's date; the cards' documents are written
+ * from them in one buffer. The card GET and the card after a write still select
+ * zsz_nonconformity_doc (queries.c). zsz_nonconformity_doc / zsz_nonconformity_json (migration
+ * 0034) stay the definition of the document (the change feed and the webhooks render with them,
+ * from the parts' tables); tests/db/test_nc_render.c checks that the C renders the same for
+ * every card, so the kept arrays cannot drift from the tables unnoticed.
  *
- * PostgreSQL built the card with json_build_object, each action with zsz_action_json and the
- * arrays with json_agg: about 1 ms of a page of 50 cards, more than reading the rows.
+ * Why: the page was a MATERIALIZED CTE of the cards, a UNION ALL of the cards, their history
+ * entries and their actions in one layout of 24 text columns, sorted on (card, kind, id): about
+ * four times the raw SELECT of the cards. One row per card with the parts probed per card (a
+ * subplan each) was faster but the probes stayed most of it, about 2 us of CPU per card and
+ * part table under row-level security; kept in the card's row, a page is one range of the
+ * (org_id, number) index (docs/design-audits.md).
  *
- * The rows' columns (NC_ROWS_FROM_PAGE), the same for the three kinds of row:
- *   0 ord       the card's position in the page (1..), its parts after it
- *   1 kind      0 the card, 1 a history entry, 2 an action (the order within a card)
- *   2 id        the card's, the entry's or the action's
- *   3 revision  the card's or the action's (NULL for an entry: entries never change)
- *   4 computed  the card's days_open, an action's overdue (true/false), NULL for an entry
- *   5..         the kind's own fields (documents.c: CARD_HEAD and CARD_TAIL, ENTRY, ACTION)
- * Each card's history and actions are a LATERAL subquery that cannot be pulled up (OFFSET 0):
- * always one lookup per card of the page, whatever the tables' statistics say. As a plain join,
- * the generic plan of a database whose parts tables were small scanned the organisation's
- * whole history and actions and filtered them against the page.
- * A page's tag is hashed from columns 1..4 of every row of the cards it shows: a card's or an
- * action's revision, a new entry or action, days_open and an action's overdue (both move with
- * the date without any revision) all change it. */
+ * The row's columns (NC_CARD_COLUMNS):
+ *   0 id, 1 revision, 2 days_open (zsz_nc_days_open, inlined), 3 number (the cursor key),
+ *   4..21 the card's fields (documents.c: CARD_HEAD, CARD_TAIL),
+ *   22 history_cells {{id, from, to, by, note}, ...} and 23 history_at {{at}, ...},
+ *   24 action_cells {{id, revision, nonconformity_id, type, description, responsible, due_date,
+ *      status, note, znak_sprawy}, ...} and 25 action_times {{done_at, created_at, updated_at},
+ *      ...}: entries in id order, NULL when none; times typed, so their text follows the
+ *      session's time zone as the columns' does,
+ *   26 today: zsz_today() (once, an InitPlan). An action is overdue when open and due before
+ *      it: zsz_action_overdue's rule, in C over the dates' ISO text (the test compares it with
+ *      the SQL function's for actions due before, on and after today).
+ * A page's tag is hashed from, for each card, (0, id, revision, days_open), then (1, id, NULL,
+ * NULL) for each history entry and (2, id, revision, overdue) for each action, and whether a
+ * next page follows: the values and the order of the rows of the UNION ALL statement, so the
+ * tags are the ones it gave. A card's or an action's revision, a new entry or action, days_open
+ * and an action's overdue (both move with the date without any revision) all change it. */
 
 #include <libpq-fe.h>
 
 #include "http.h"
 #include "strbuf.h"
 
-/* The page's cards as a CTE named page: every column of nonconformities, then days_open, then
- * ord; the statement: `WITH page AS MATERIALIZED (<cards>) ` NC_ROWS_FROM_PAGE. */
-#define NC_PAGE_CARDS(inner) "SELECT c.*, row_number() OVER (ORDER BY c.number)::integer AS ord FROM (" inner ") AS c"
-/* inner: "SELECT n.*, zsz_nc_days_open(n) AS days_open FROM nonconformities n WHERE ... ORDER BY
- * n.number LIMIT ..." (zsz_nc_days_open is inlined: one definition of days_open) */
-#define NC_CARD_SELECT "SELECT n.*, zsz_nc_days_open(n) AS days_open FROM nonconformities n "
+/* The select list of a page's cards, n being nonconformities; the statement: SELECT
+ * NC_CARD_COLUMNS FROM nonconformities n WHERE ... ORDER BY n.number LIMIT ... */
+#define NC_CARD_COLUMNS                                                                                                \
+  "n.id, n.revision, zsz_nc_days_open(n), n.number, n.source, n.source_ref, n.audit_id, n.finding_id, n.severity, "    \
+  "n.process_id, n.owner, n.description, n.correction, n.root_cause, n.status, n.status_reason, n.round, "             \
+  "n.effectiveness, n.znak_sprawy, n.created_at, n.closed_at, n.updated_at, n.history_cells, n.history_at, "           \
+  "n.action_cells, n.action_times, (SELECT zsz_today())"
 
-#define NC_ROWS_FROM_PAGE                                                                                              \
-  "SELECT p.ord, 0, p.id, p.revision::text, p.days_open::text, p.number, p.source, p.source_ref, "                     \
-  "p.audit_id::text, p.finding_id::text, p.severity, p.process_id::text, p.owner, p.description, p.correction, "       \
-  "p.root_cause, p.status, p.status_reason, p.round::text, p.effectiveness::text, p.znak_sprawy, "                     \
-  "p.created_at::text, p.closed_at::text, p.updated_at::text FROM page p "                                             \
-  "UNION ALL SELECT p.ord, 1, h.id, NULL, NULL, h.at::text, h.from_status, h.to_status, h.by, h.note, "                \
-  "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "                                \
-  "FROM page p CROSS JOIN LATERAL (SELECT h.* FROM nonconformity_history h WHERE h.org_id = p.org_id "                 \
-  "AND h.nonconformity_id = p.id OFFSET 0) AS h "                                                                      \
-  "UNION ALL SELECT p.ord, 2, x.id, x.revision::text, zsz_action_overdue(x.status, x.due_date)::text, "                \
-  "x.nonconformity_id::text, x.type, x.description, x.responsible, x.due_date::text, x.status, x.done_at::text, "      \
-  "x.note, x.znak_sprawy, x.created_at::text, x.updated_at::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "     \
-  "FROM page p CROSS JOIN LATERAL (SELECT x.* FROM nonconformity_actions x WHERE x.org_id = p.org_id "                 \
-  "AND x.nonconformity_id = p.id OFFSET 0) AS x "                                                                      \
-  "ORDER BY 1, 2, 3"
+#define NC_NCOLS 27
+#define NC_COL_ID 0
+#define NC_COL_REVISION 1
+#define NC_COL_DAYS_OPEN 2
+#define NC_COL_NUMBER 3 /* the list's cursor key */
+#define NC_COL_HISTORY_CELLS 22
+#define NC_COL_HISTORY_AT 23
+#define NC_COL_ACTION_CELLS 24
+#define NC_COL_ACTION_TIMES 25
+#define NC_COL_TODAY 26
 
-#define NC_NCOLS 24
-#define NC_COL_KIND 1
-#define NC_COL_ID 2
-#define NC_COL_REVISION 3
-#define NC_COL_NUMBER 5 /* a card row's number: the list's cursor key */
-
-/* Appends the card whose row is `row` of r, with the history and actions in the rows after
- * it; returns the row after the card's last part. */
+/* Appends the card of row `row` of r (NC_CARD_COLUMNS). 0, or -1 when its parts' arrays are not
+ * what the card keeps (nothing appended then; a page answers 500). */
 int nc_render(struct strbuf *b, const PGresult *r, int row);
 
-/* A page of cards: up to c->limit + 1 cards (one more tells a next page) with their parts. 200
- * {"items", "next_cursor"} with the page's weak tag, or 304 when If-None-Match holds it. */
+/* A page of cards: up to c->limit + 1 rows (one more tells a next page). 200 {"items",
+ * "next_cursor"} with the page's weak tag, or 304 when If-None-Match holds it. */
 void nc_page(const struct req_ctx *c, struct result *res, const PGresult *rows);
+
+/* The cells of a 2-D array's text as PostgreSQL writes it (array_out), width cells an entry (text
+ * NULL: SQL NULL, no entries). Returns the number of entries, -1 when it is not such a text (out
+ * then holds nothing). */
+struct nc_cells {
+  char *buf; /* the unescaped values, each followed by a NUL */
+  struct nc_cell {
+    const char *v; /* NULL: SQL NULL */
+    size_t len;
+  } * cell;
+  int entries, width;
+};
+int nc_cells_parse(struct nc_cells *out, const char *text, size_t len, int width);
+void nc_cells_free(struct nc_cells *c);
 
 #endif

@@ -109,24 +109,26 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
   "AND ($10::integer IS NULL OR extract(year FROM n.created_at) = $10::integer) "                                      \
   "AND ($11::text IS NULL OR n.number > $11) ORDER BY n.number LIMIT $12"
 
-/* The page's cards chosen along the (org_id, number) index, then each card's history and
- * actions joined by their (org_id, nonconformity_id, id) indexes: no other card is touched.
- * Unfiltered pages (the ones frontends poll) have statements whose conditions are all index
- * conditions, run by their generic plan (planned once per connection); a filtered page is
- * planned for its values (its optional conditions cannot be index conditions). */
-#define NC_RULE "(zsz_nc_reads_all($3::text[]) OR zsz_nc_readable(n, $2, $3::text[]))"
+/* The page's cards along the (org_id, number) index, one row each, with the history and actions
+ * each card keeps in its row (migration 0048, documents.h): no other table is read, no CTE, no
+ * sort, no cast. Unfiltered pages (the ones frontends poll) have statements whose conditions are
+ * all index conditions, run by their generic plan (planned once per connection); a filtered
+ * page is planned for its values (its optional conditions cannot be index conditions).
+ * The read rule: its row-independent part once per statement, as an InitPlan, then the card's
+ * part for the cards it does not settle (zsz_nc_readable holds sub-selects, never inlined). */
+#define NC_RULE "((SELECT zsz_nc_reads_all($3::text[])) OR zsz_nc_readable(n, $2, $3::text[]))"
 /* The LIMIT a constant (page_limit_index): a parameter is costed as a tenth of the table, and
  * at 1,000,000 cards the generic plan became a parallel index scan (two workers started for
  * each page of 51, 15 ms) */
 #define NC_LIST_FIRST(LIMIT)                                                                                           \
-  "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT "WHERE n.org_id = $1 AND " NC_RULE                        \
-                                                             " ORDER BY n.number LIMIT " LIMIT) ") " NC_ROWS_FROM_PAGE
+  "SELECT " NC_CARD_COLUMNS " FROM nonconformities n WHERE n.org_id = $1 AND " NC_RULE " ORDER BY n.number "           \
+  "LIMIT " LIMIT
 #define NC_LIST_NEXT(LIMIT)                                                                                            \
-  "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT "WHERE n.org_id = $1 AND n.number > $4 AND " NC_RULE      \
-                                                             " ORDER BY n.number LIMIT " LIMIT) ") " NC_ROWS_FROM_PAGE
+  "SELECT " NC_CARD_COLUMNS " FROM nonconformities n WHERE n.org_id = $1 AND n.number > $4 AND " NC_RULE               \
+  " ORDER BY n.number LIMIT " LIMIT
 const char *const NC_LIST_FIRST_SQL[2] = {NC_LIST_FIRST(PAGE_LIMIT_SMALL), NC_LIST_FIRST(PAGE_LIMIT_LARGE)};
 const char *const NC_LIST_NEXT_SQL[2] = {NC_LIST_NEXT(PAGE_LIMIT_SMALL), NC_LIST_NEXT(PAGE_LIMIT_LARGE)};
-const char NC_LIST_SQL[] = "WITH page AS MATERIALIZED (" NC_PAGE_CARDS(NC_CARD_SELECT NC_FILTER) ") " NC_ROWS_FROM_PAGE;
+const char NC_LIST_SQL[] = "SELECT " NC_CARD_COLUMNS " FROM nonconformities n " NC_FILTER;
 
 PGresult *nonconformities_q_list(struct db_tx *tx, const char *org, const char *sub, const char *roles,
                                  const char *const filter[7], const char *after, int fetch) {
