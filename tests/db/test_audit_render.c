@@ -252,18 +252,4 @@ START_TEST(pages_list_what_the_rule_lets_read) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("audit_render");
-  TCase *tc = tcase_create("audit_render");
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, audits_render_as_zsz_audit_json);
-  tcase_add_test(tc, pages_list_what_the_rule_lets_read);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("audit_render", 120, audits_render_as_zsz_audit_json, pages_list_what_the_rule_lets_read)

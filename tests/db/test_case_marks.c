@@ -174,20 +174,4 @@ START_TEST(rebuild_indexes_what_is_stored) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("case_marks");
-  TCase *t = tcase_create("agreement");
-  tcase_set_timeout(t, 50);
-  tcase_add_test(t, examples_agree);
-  tcase_add_test(t, edits_agree);
-  tcase_add_test(t, paths_agree);
-  tcase_add_test(t, rebuild_indexes_what_is_stored);
-  suite_add_tcase(s, t);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("case_marks", 50, examples_agree, edits_agree, paths_agree, rebuild_indexes_what_is_stored)

@@ -94,19 +94,4 @@ START_TEST(lists_as_string_agg) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("csv_cells");
-  TCase *t = tcase_create("csv_cells");
-  tcase_set_timeout(t, 60);
-  tcase_add_test(t, cells_as_zsz_csv);
-  tcase_add_test(t, timestamps_as_zsz_ts);
-  tcase_add_test(t, lists_as_string_agg);
-  suite_add_tcase(s, t);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("csv_cells", 60, cells_as_zsz_csv, timestamps_as_zsz_ts, lists_as_string_agg)

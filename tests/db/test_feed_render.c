@@ -55,17 +55,4 @@ START_TEST(entries_render_as_zsz_feed_entry) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("feed_render");
-  TCase *tc = tcase_create("feed_render");
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, entries_render_as_zsz_feed_entry);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? 0 : 1;
-}
+DBT_MAIN("feed_render", 120, entries_render_as_zsz_feed_entry)

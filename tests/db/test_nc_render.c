@@ -446,20 +446,5 @@ START_TEST(kept_parts_under_concurrent_writers) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("nc_render");
-  TCase *tc = tcase_create("nc_render");
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, cards_render_as_zsz_nonconformity_json);
-  tcase_add_test(tc, lists_keep_the_read_rule);
-  tcase_add_test(tc, cells_parse_as_array_out_writes);
-  tcase_add_test(tc, kept_parts_under_concurrent_writers);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("nc_render", 120, cards_render_as_zsz_nonconformity_json, lists_keep_the_read_rule,
+         cells_parse_as_array_out_writes, kept_parts_under_concurrent_writers)

@@ -304,20 +304,5 @@ START_TEST(concurrent_readings_of_one_objective) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("objective_health");
-  TCase *tc = tcase_create("objective_health");
-  tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, stored_health_follows_every_write);
-  tcase_add_test(tc, health_is_no_change_of_the_objective);
-  tcase_add_test(tc, stored_health_needs_no_date);
-  tcase_add_test(tc, concurrent_readings_of_one_objective);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("objective_health", 60, stored_health_follows_every_write, health_is_no_change_of_the_objective,
+         stored_health_needs_no_date, concurrent_readings_of_one_objective)

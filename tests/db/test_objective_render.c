@@ -242,18 +242,4 @@ START_TEST(period_labels_as_0034) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("objective_render");
-  TCase *tc = tcase_create("objective_render");
-  tcase_set_timeout(tc, 60);
-  tcase_add_test(tc, report_renders_as_the_sql_did);
-  tcase_add_test(tc, period_labels_as_0034);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("objective_render", 60, report_renders_as_the_sql_did, period_labels_as_0034)

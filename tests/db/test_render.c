@@ -50,16 +50,4 @@ START_TEST(processes_render_as_zsz_process_json) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("render");
-  TCase *tc = tcase_create("render");
-  tcase_add_test(tc, processes_render_as_zsz_process_json);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+DBT_MAIN("render", 60, processes_render_as_zsz_process_json)
