@@ -14,7 +14,8 @@
 
 -- The start and met times of an incident's three deadlines as zsz_incident_deadlines() reads
 -- them: {uodo start, uodo met, csirt start, csirt met, subjects start, subjects met}, a start
--- NULL when the rule does not apply, a met time NULL then too. The one definition of which
+-- NULL when the rule does not apply, a met time NULL then too; NULL when none applies (most
+-- incidents: a read then subscripts a NULL, which costs nothing, instead of an array). The one definition of which
 -- deadlines apply: zsz_incident_deadline_inputs (0032, the stored deadlines' writer) is
 -- redefined below to read it. IMMUTABLE for the generated column: the times it casts are the
 -- sections' texts, which the server stores normalised to UTC with their offset (see 0003), so
@@ -23,20 +24,22 @@ CREATE FUNCTION zsz_incident_deadline_times(status text, type text, detected_at 
                                             ksc jsonb)
   RETURNS timestamptz[]
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  RETURN (SELECT ARRAY[CASE WHEN uodo THEN (breach ->> 'aware_at')::timestamptz END,
-                       CASE WHEN uodo AND breach ->> 'aware_at' IS NOT NULL
-                            THEN (breach ->> 'uodo_notified_at')::timestamptz END,
-                       CASE WHEN csirt THEN detected_at END,
-                       CASE WHEN csirt AND detected_at IS NOT NULL
-                            THEN (ksc ->> 'csirt_reported_at')::timestamptz END,
-                       CASE WHEN subjects THEN (breach ->> 'aware_at')::timestamptz END,
-                       CASE WHEN subjects AND breach ->> 'aware_at' IS NOT NULL
-                            THEN (breach ->> 'subjects_notified_at')::timestamptz END]
-          FROM (SELECT coalesce(status <> 'dismissed' AND type = 'personal_data_breach'
-                                  AND coalesce(breach ->> 'risk_level', '') <> 'none', false) AS uodo,
-                       coalesce(status <> 'dismissed' AND type = 'cyber', false) AS csirt,
-                       coalesce(status <> 'dismissed' AND breach ->> 'risk_level' = 'high'
-                                  AND coalesce(breach ->> 'subjects_exemption', '') = '', false) AS subjects) AS a);
+  RETURN (SELECT CASE WHEN t[1] IS NOT NULL OR t[3] IS NOT NULL OR t[5] IS NOT NULL THEN t END
+          FROM (SELECT ARRAY[CASE WHEN uodo THEN (breach ->> 'aware_at')::timestamptz END,
+                             CASE WHEN uodo AND breach ->> 'aware_at' IS NOT NULL
+                                  THEN (breach ->> 'uodo_notified_at')::timestamptz END,
+                             CASE WHEN csirt THEN detected_at END,
+                             CASE WHEN csirt AND detected_at IS NOT NULL
+                                  THEN (ksc ->> 'csirt_reported_at')::timestamptz END,
+                             CASE WHEN subjects THEN (breach ->> 'aware_at')::timestamptz END,
+                             CASE WHEN subjects AND breach ->> 'aware_at' IS NOT NULL
+                                  THEN (breach ->> 'subjects_notified_at')::timestamptz END] AS t
+                FROM (SELECT coalesce(status <> 'dismissed' AND type = 'personal_data_breach'
+                                        AND coalesce(breach ->> 'risk_level', '') <> 'none', false) AS uodo,
+                             coalesce(status <> 'dismissed' AND type = 'cyber', false) AS csirt,
+                             coalesce(status <> 'dismissed' AND breach ->> 'risk_level' = 'high'
+                                        AND coalesce(breach ->> 'subjects_exemption', '') = '', false) AS subjects)
+                     AS a) AS x);
 
 CREATE OR REPLACE FUNCTION zsz_incident_deadline_inputs(status text, type text, detected_at timestamptz,
                                                         breach jsonb, ksc jsonb)
@@ -73,3 +76,4 @@ ALTER TABLE incidents
   ADD COLUMN ksc_doc jsonb GENERATED ALWAYS AS (zsz_ksc_template() || ksc) STORED,
   ADD COLUMN deadline_times timestamptz[]
     GENERATED ALWAYS AS (zsz_incident_deadline_times(status, type, detected_at, breach, ksc)) STORED;
+
