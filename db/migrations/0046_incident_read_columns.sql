@@ -77,3 +77,18 @@ ALTER TABLE incidents
   ADD COLUMN deadline_times timestamptz[]
     GENERATED ALWAYS AS (zsz_incident_deadline_times(status, type, detected_at, breach, ksc)) STORED;
 
+
+-- The view the caller has of incident i, given the view its roles give (role_view, of
+-- zsz_incident_role_view): a list computes that once per statement (an InitPlan) and this per
+-- row, where zsz_incident_view computed the roles' part per row, in the filter and in each
+-- column naming the view (array operators on the roles: a tenth of the list's statement).
+-- zsz_incident_view reads it, so the rule is written once. role_view is named once in the
+-- body, so that PostgreSQL still inlines zsz_incident_view into its callers (a parameter
+-- named twice is not substituted when its expression costs more than a few operators).
+CREATE FUNCTION zsz_incident_row_view(i incidents, role_view text, sub text) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN coalesce(nullif(role_view, 'reporter'), CASE WHEN i.reporter = sub THEN 'reporter' END);
+
+CREATE OR REPLACE FUNCTION zsz_incident_view(i incidents, roles text[], sub text) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  RETURN zsz_incident_row_view(i, zsz_incident_role_view(roles), sub);
