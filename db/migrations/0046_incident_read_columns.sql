@@ -10,13 +10,15 @@
 -- migration writes no row of incidents and no entry of the change log (ADD COLUMN ... STORED
 -- rewrites the table without firing triggers). The due dates still follow the organisation's
 -- current rules: the statement reads them once (zsz_deadline_rule_hours, below) and adds them
--- to the start times, as zsz_incident_deadlines() (0003) does per call.
+-- to the start times, as zsz_incident_deadlines() (0003) does per call. The change log's
+-- documents of an incident (to_jsonb of the row) carry the three columns from now on; what the
+-- feed and the webhooks send is rendered by zsz_incident_json, which does not read them.
 
 -- The start and met times of an incident's three deadlines as zsz_incident_deadlines() reads
 -- them: {uodo start, uodo met, csirt start, csirt met, subjects start, subjects met}, a start
 -- NULL when the rule does not apply, a met time NULL then too; NULL when none applies (most
--- incidents: a read then subscripts a NULL, which costs nothing, instead of an array). The one definition of which
--- deadlines apply: zsz_incident_deadline_inputs (0032, the stored deadlines' writer) is
+-- incidents: a read then subscripts a NULL, which costs nothing, instead of an array). The one
+-- definition of which deadlines apply: zsz_incident_deadline_inputs (0032, the stored deadlines' writer) is
 -- redefined below to read it. IMMUTABLE for the generated column: the times it casts are the
 -- sections' texts, which the server stores normalised to UTC with their offset (see 0003), so
 -- their value does not depend on the session's TimeZone or DateStyle.
