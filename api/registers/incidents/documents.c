@@ -14,7 +14,7 @@ static const struct render_col INCIDENT_HEAD_COLS[] = {
     {"title", RENDER_TEXT},
     {"description", RENDER_TEXT},
     {"kind", RENDER_TEXT},
-    {"categories", RENDER_JSON},
+    {"categories", RENDER_JSON}, /* PostgreSQL's array text: pg_array() */
     {"type", RENDER_TEXT},
     {"occurred_at", RENDER_TIMESTAMP},
     {"detected_at", RENDER_TIMESTAMP},
@@ -33,8 +33,6 @@ static const struct render_col INCIDENT_HEAD_COLS[] = {
     {"ksc", RENDER_JSON},
 };
 #define HEAD_NCOLS ((int)(sizeof INCIDENT_HEAD_COLS / sizeof INCIDENT_HEAD_COLS[0]))
-static const struct record_shape INCIDENT_HEAD = {
-    .cols = INCIDENT_HEAD_COLS, .ncols = HEAD_NCOLS, .id_col = 0, .revision_col = INCIDENT_REVISION_COL};
 enum {
   COL_NUMBER = 1,
   COL_TITLE = 2,
@@ -46,6 +44,88 @@ enum {
 };
 
 static const char *const RULES[] = {"uodo", "csirt", "subjects"};
+
+/* The columns of the head that are PostgreSQL arrays (text[], bigint[]), as array_out writes
+ * them. */
+enum { COL_CATEGORIES = 5, COL_AFFECTED_SYSTEMS = 12, COL_AFFECTED_UNITS = 13 };
+
+/* A one-dimensional array's text as array_out writes it ("{a,\"b c\",NULL}", or with its bounds
+ * first, "[2:3]={...}") written as to_json writes the array: ["a","b c",null], numbers (numbers
+ * set) as they are. An element is quoted when it must be, its quotes and backslashes escaped by
+ * a backslash; an unquoted NULL is SQL NULL. */
+static void pg_array(struct strbuf *b, const char *v, size_t len, int numbers) {
+  size_t i = 0;
+  if (len > 0 && v[0] == '[') {
+    while (i < len && v[i] != '=')
+      i++;
+    i++;
+  }
+  i++; /* the opening brace */
+  strbuf_append(b, "[", 1);
+  struct strbuf el = {0};
+  int first = 1;
+  while (i < len && v[i] != '}') {
+    if (!first) strbuf_append(b, ",", 1);
+    first = 0;
+    if (v[i] == '"') {
+      i++;
+      size_t start = i, escapes = 0;
+      while (i < len && v[i] != '"') {
+        if (v[i] == '\\') {
+          escapes++;
+          i++;
+        }
+        i++;
+      }
+      if (i > len) i = len; /* not array_out's text: never past its end */
+      const char *text = v + start;
+      size_t n = i - start;
+      i++;           /* the closing quote */
+      if (escapes) { /* the element without its escaping backslashes */
+        el.len = 0;
+        for (size_t k = start; k < start + n; k++) {
+          if (v[k] == '\\' && k + 1 < start + n) k++;
+          strbuf_append(&el, v + k, 1);
+        }
+        text = el.data ? el.data : "";
+        n = el.len;
+      }
+      if (numbers) {
+        strbuf_append(b, text, n);
+      } else {
+        jsonw_string(b, text, n);
+      }
+    } else {
+      size_t start = i;
+      while (i < len && v[i] != ',' && v[i] != '}')
+        i++;
+      if (i - start == 4 && memcmp(v + start, "NULL", 4) == 0) {
+        strbuf_append(b, "null", 4);
+      } else if (numbers) {
+        strbuf_append(b, v + start, i - start);
+      } else {
+        jsonw_string(b, v + start, i - start);
+      }
+    }
+    if (i < len && v[i] == ',') i++;
+  }
+  strbuf_free(&el);
+  strbuf_append(b, "]", 1);
+}
+
+/* The head of the document (INCIDENT_HEAD_COLS), open: its closing brace not written. */
+static void incident_head(struct strbuf *b, const PGresult *r, int row) {
+  strbuf_append(b, "{", 1);
+  for (int k = 0; k < HEAD_NCOLS; k++) {
+    if (k) strbuf_append(b, ",", 1);
+    jsonw_key(b, INCIDENT_HEAD_COLS[k].name);
+    if (k == COL_CATEGORIES || k == COL_AFFECTED_SYSTEMS || k == COL_AFFECTED_UNITS) {
+      pg_array(b, PQgetvalue(r, row, k), (size_t)PQgetlength(r, row, k), k == COL_AFFECTED_UNITS);
+    } else {
+      render_value(b, r, row, k, INCIDENT_HEAD_COLS[k].kind);
+    }
+  }
+}
 
 static void member(struct strbuf *b, const char *name, const PGresult *r, int row, int col, enum render_kind kind) {
   strbuf_append(b, ",", 1);
@@ -64,9 +144,8 @@ void incident_render(struct strbuf *b, const PGresult *r, int row) {
     strbuf_append(b, "}", 1);
     return;
   }
-  render_record(b, r, row, &INCIDENT_HEAD);
+  incident_head(b, r, row);
   if (b->oom) return;
-  b->len--; /* the head's closing brace: the deadlines and the rest follow */
   /* as zsz_deadline's jsonb: rule, state, due_at, met_at (jsonb's order of keys) */
   strbuf_puts(b, ",\"deadlines\":[");
   for (int k = 0; k < 3; k++) {

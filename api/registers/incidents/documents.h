@@ -6,49 +6,56 @@
  * the definition of the document (the change feed and the webhooks render with it);
  * tests/db/test_incident_render.c checks that the C renders the same for every view.
  *
- * The deadlines member comes from the stored rows of incident_deadlines (migration 0032),
- * not from zsz_incident_deadlines(): that one calls zsz_deadline and zsz_deadline_hours,
- * which PostgreSQL cannot inline (their bodies hold sub-SELECTs) and plans again in every
- * statement (0.4 ms for one incident). A rule that does not apply has no row. */
+ * The deadlines member comes from the incident's generated column deadline_times (migration
+ * 0046) and the organisation's rules read once per statement, not from
+ * zsz_incident_deadlines(): that one calls zsz_deadline and zsz_deadline_hours, which
+ * PostgreSQL cannot inline (their bodies hold sub-SELECTs) and plans again in every statement
+ * (0.4 ms for one incident). */
 
 #include <libpq-fe.h>
 
 #include "http.h"
 #include "strbuf.h"
 
-/* One rule's stored deadline, rendered as zsz_deadline() renders it: due_at and met_at
- * truncated to the second, the state against the statement's now(). Three columns. */
-#define INCIDENT_DEADLINE_COLUMNS(dl, r)                                                                               \
-  "date_trunc('second', " dl "." r "_due)::text, date_trunc('second', " dl "." r "_met)::text, "                       \
-  "CASE WHEN " dl "." r "_due IS NULL THEN 'not_applicable' WHEN " dl "." r "_met <= " dl "." r                        \
-  "_due THEN 'met' WHEN " dl "." r "_met IS NOT NULL OR now() > " dl "." r "_due THEN 'missed' ELSE 'pending' END"
+/* The organisation's deadline rules as intervals, one row read once per statement (a join
+ * with the incidents; zsz_deadline_rule_hours is inlined): h.uodo, h.csirt, h.subjects. org is
+ * an SQL expression (the statement's organisation parameter). */
+#define INCIDENT_RULES_JOIN(org, h)                                                                                    \
+  "CROSS JOIN (SELECT make_interval(hours => r.uodo) AS uodo, make_interval(hours => r.csirt) AS csirt, "              \
+  "make_interval(hours => r.subjects) AS subjects FROM zsz_deadline_rule_hours(" org ") AS r) AS " h " "
 
-/* The stored deadlines of incident i (an expression of type incidents: "i" or "(x.i)") as
- * one row: <rule>_due, <rule>_met for uodo, csirt, subjects (NULL: the rule does not apply).
- * One probe of the primary key (org_id, incident_id, rule). */
-#define INCIDENT_DEADLINES_JOIN(i, dl)                                                                                 \
-  "CROSS JOIN LATERAL (SELECT max(d.due_at) FILTER (WHERE d.rule = 'uodo') AS uodo_due, "                              \
-  "max(d.met_at) FILTER (WHERE d.rule = 'uodo') AS uodo_met, "                                                         \
-  "max(d.due_at) FILTER (WHERE d.rule = 'csirt') AS csirt_due, "                                                       \
-  "max(d.met_at) FILTER (WHERE d.rule = 'csirt') AS csirt_met, "                                                       \
-  "max(d.due_at) FILTER (WHERE d.rule = 'subjects') AS subjects_due, "                                                 \
-  "max(d.met_at) FILTER (WHERE d.rule = 'subjects') AS subjects_met "                                                  \
-  "FROM incident_deadlines d WHERE d.org_id = " i ".org_id AND d.incident_id = " i ".id) AS " dl " "
+/* One rule's deadline, rendered as zsz_deadline() renders it, from the incident's generated
+ * column deadline_times (migration 0046: start and met times, the start NULL when the rule
+ * does not apply) and the rule's interval h.r: due_at and met_at (the C writes them to the
+ * second), the state against the statement's now(). Three columns. */
+#define INCIDENT_DEADLINE_DUE(i, h, r, k) "(" i ".deadline_times[" k "] + " h "." r ")"
+#define INCIDENT_DEADLINE_COLUMNS(i, h, r, k, m)                                                                       \
+  INCIDENT_DEADLINE_DUE(i, h, r, k)                                                                                    \
+  ", " i ".deadline_times[" m "], CASE WHEN " INCIDENT_DEADLINE_DUE(                                                   \
+      i, h, r, k) " IS NULL THEN 'not_applicable' WHEN " i ".deadline_times[" m                                        \
+                  "] <= " INCIDENT_DEADLINE_DUE(i, h, r, k) " THEN 'met' WHEN " i ".deadline_times[" m                 \
+                                                            "] IS NOT NULL OR now() > " INCIDENT_DEADLINE_DUE(         \
+                                                                i, h, r, k) " THEN 'missed' ELSE 'pending' END"
 
-/* An incident's columns as incident_render reads them, as text, from the row i, its stored
- * deadlines dl (INCIDENT_DEADLINES_JOIN) and the caller's view of it (an SQL expression):
- * INCIDENT_NCOLS columns, the view at INCIDENT_VIEW_COL and after it the revision. */
-#define INCIDENT_DOC_COLUMNS(i, dl, view)                                                                              \
-  i ".id::text, " i ".number, " i ".title, " i ".description, " i ".kind, to_json(" i ".categories)::text, " i         \
-    ".type, " i ".occurred_at::text, " i ".detected_at::text, " i ".reported_at::text, " i ".reporter, " i             \
-    ".source, to_json(" i ".affected_systems)::text, to_json(" i ".affected_org_unit_ids)::text, " i                   \
-    ".severity::text, " i ".status, " i ".status_reason, " i ".resolution, " i ".lessons_learned, " i                  \
-    ".evidence::text, CASE WHEN " i ".breach IS NULL THEN NULL WHEN " view                                             \
-    " = 'full' THEN (zsz_breach_template() || " i ".breach)::text ELSE jsonb_build_object('risk_level', " i            \
-    ".breach -> 'risk_level')::text END, "                                                                             \
-    "(zsz_ksc_template() || " i ".ksc)::text, " i ".created_at::text, " i ".updated_at::text, " i                      \
-    ".import_id::text, " INCIDENT_DEADLINE_COLUMNS(dl, "uodo") ", " INCIDENT_DEADLINE_COLUMNS(                         \
-        dl, "csirt") ", " INCIDENT_DEADLINE_COLUMNS(dl, "subjects") ", " view ", " i ".revision::text"
+/* An incident's columns as incident_render reads them, as text, from the row i (an expression
+ * of type incidents: "i" or "(w.i)"), the rules' intervals h (INCIDENT_RULES_JOIN) and the
+ * caller's view of it (an SQL expression): INCIDENT_NCOLS columns, the view at
+ * INCIDENT_VIEW_COL and after it the revision. The columns as they are, no ::text: a text
+ * result is each type's output function either way, and a cast added a copy per value (8 % of
+ * the list's statement). The sections are the generated columns breach_doc and ksc_doc (the
+ * template merged, 0046); the manager's view of a breach is its risk level. The arrays come as
+ * PostgreSQL's array text, which the C writes as JSON (to_json of an array, per row, was a
+ * tenth of the statement). */
+#define INCIDENT_DOC_COLUMNS(i, h, view)                                                                               \
+  i ".id, " i ".number, " i ".title, " i ".description, " i ".kind, " i ".categories, " i ".type, " i                  \
+    ".occurred_at, " i ".detected_at, " i ".reported_at, " i ".reporter, " i ".source, " i ".affected_systems, " i     \
+    ".affected_org_unit_ids, " i ".severity, " i ".status, " i ".status_reason, " i ".resolution, " i                  \
+    ".lessons_learned, " i ".evidence, CASE WHEN " i ".breach IS NULL THEN NULL WHEN " view " = 'full' THEN " i        \
+    ".breach_doc ELSE jsonb_build_object('risk_level', " i ".breach -> 'risk_level') END, " i ".ksc_doc, " i           \
+    ".created_at, " i ".updated_at, " i                                                                                \
+    ".import_id, " INCIDENT_DEADLINE_COLUMNS(i, h, "uodo", "1", "2") ", " INCIDENT_DEADLINE_COLUMNS(                   \
+        i, h, "csirt", "3", "4") ", " INCIDENT_DEADLINE_COLUMNS(i, h, "subjects", "5", "6") ", " view ", " i           \
+                                                                                            ".revision"
 #define INCIDENT_NCOLS 36
 #define INCIDENT_DEADLINES_COL 25 /* 3 columns per rule, 9 in all */
 #define INCIDENT_VIEW_COL 34

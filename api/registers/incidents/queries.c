@@ -188,11 +188,11 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
   "AND ($7::integer IS NULL OR (x.i).severity = $7::integer) "
 
 /* The page's incidents as rendered: the inner statement chooses them (w.i, w.view, the keys
- * w.due_at, w.incident_id), their stored deadlines are read after its LIMIT, for the page only. */
+ * w.due_at, w.incident_id); the rules' intervals are one row, joined after its LIMIT. */
 #define WORKLIST_PAGE(inner)                                                                                           \
-  "SELECT " INCIDENT_DOC_COLUMNS("(w.i)", "dl", "w.view") ", w.due_at::text, w.incident_id::text "                     \
-                                                          "FROM (" inner ") AS w " INCIDENT_DEADLINES_JOIN(            \
-                                                              "(w.i)", "dl") "ORDER BY w.due_at, w.incident_id"
+  "SELECT " INCIDENT_DOC_COLUMNS("(w.i)", "h", "w.view") ", w.due_at::text, w.incident_id::text "                      \
+                                                         "FROM (" inner ") AS w " INCIDENT_RULES_JOIN(                 \
+                                                             "$1", "h") "ORDER BY w.due_at, w.incident_id"
 
 // clang-format off
 #define WORKLIST(match_d, match_e, after)                                                                              \

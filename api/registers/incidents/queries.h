@@ -31,38 +31,36 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
 /* The incident of $1 org, $2 id in the view of $3 roles, $4 sub: its columns as
  * INCIDENT_DOC_COLUMNS, no row when the caller may not read it (the DB test renders with it). */
 #define INCIDENTS_GET_SQL                                                                                              \
-  "SELECT " INCIDENT_DOC_COLUMNS("i", "dl",                                                                            \
-                                 "v.view") " FROM incidents i "                                                        \
-                                           "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $3::text[], $4) "          \
-                                           "AS view) AS v " INCIDENT_DEADLINES_JOIN(                                   \
-                                               "i", "dl") "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL"
+  "SELECT " INCIDENT_DOC_COLUMNS(                                                                                      \
+      "i", "h",                                                                                                        \
+      "v.view") " FROM incidents i "                                                                                   \
+                "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $3::text[], $4) AS view) AS v " INCIDENT_RULES_JOIN(  \
+                    "$1", "h") "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL"
+/* The caller's view of each listed incident i, as v.view: zsz_incident_row_view with the roles'
+ * part (zsz_incident_role_view of $2 roles) computed once per statement, an InitPlan, not per
+ * row ($3 sub; migration 0046). */
+#define INCIDENT_LIST_VIEW                                                                                             \
+  "CROSS JOIN LATERAL (SELECT zsz_incident_row_view(i, (SELECT zsz_incident_role_view($2::text[])), $3) AS view) "     \
+  "AS v "
 /* A page of incidents: $1 org, $2 roles, $3 sub, filters $4 status, $5 type, $6 year, $7
  * severity, $8 the cursor's id, $9 how many; the columns as INCIDENT_DOC_COLUMNS and the key (id).
- * The page is chosen first, its stored deadlines read after the LIMIT (joined with the sort
- * above it, a plan read every incident's deadlines before keeping 50). */
+ * Nothing is joined per row (the rules' intervals are one row): the page is the rows the walk
+ * of the primary key keeps. */
 #define INCIDENTS_LIST_SQL                                                                                             \
-  "SELECT " INCIDENT_DOC_COLUMNS(                                                                                      \
-      "(page.i)", "dl", "page.view") ", page.id::text "                                                                \
-                                     "FROM (SELECT i, i.id, v.view FROM incidents i "                                  \
-                                     "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "  \
-                                     "WHERE i.org_id = $1 AND v.view IS NOT NULL "                                     \
+  "SELECT " INCIDENT_DOC_COLUMNS("i", "h", "v.view") ", i.id::text FROM incidents i " INCIDENT_LIST_VIEW               \
+      INCIDENT_RULES_JOIN("$1", "h") "WHERE i.org_id = $1 AND v.view IS NOT NULL "                                     \
                                      "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "  \
                                      "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "    \
                                      "AND ($7::integer IS NULL OR i.severity = $7::integer) "                          \
-                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9) AS "  \
-                                     "page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
+                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9"
 
 /* The page without filters, the one frontends poll: the first page and a page after an id,
  * every condition an index condition of the primary key's backward walk, so that the generic
  * plan (db_exec_generic, planned once per connection) is the one the values would get. */
 #define INCIDENTS_UNFILTERED_SQL(after, limit)                                                                         \
-  "SELECT " INCIDENT_DOC_COLUMNS(                                                                                      \
-      "(page.i)", "dl", "page.view") ", page.id::text "                                                                \
-                                     "FROM (SELECT i, i.id, v.view FROM incidents i "                                  \
-                                     "CROSS JOIN LATERAL (SELECT zsz_incident_view(i, $2::text[], $3) AS view) AS v "  \
-                                     "WHERE i.org_id = $1 AND v.view IS NOT NULL " after                               \
-                                     " ORDER BY i.id DESC LIMIT " limit                                                \
-                                     ") AS page " INCIDENT_DEADLINES_JOIN("(page.i)", "dl") "ORDER BY page.id DESC"
+  "SELECT " INCIDENT_DOC_COLUMNS("i", "h", "v.view") ", i.id::text FROM incidents i " INCIDENT_LIST_VIEW               \
+      INCIDENT_RULES_JOIN("$1", "h") "WHERE i.org_id = $1 AND v.view IS NOT NULL " after                               \
+                                     " ORDER BY i.id DESC LIMIT " limit
 #define INCIDENTS_FIRST_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("", LIMIT)
 #define INCIDENTS_NEXT_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("AND i.id < $4::bigint", LIMIT)
 
