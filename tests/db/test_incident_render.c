@@ -7,7 +7,7 @@
  * exemption, a dismissal), KSC sections, evidence, odd texts, fractions of a second and a
  * provenance, and an organisation's deadline rule edited (the stored due dates move); in
  * several session time zones (the offsets follow the session's). The deadlines come from the
- * incident's generated deadline_times and the rules read once per statement (migration 0046),
+ * incident's generated deadline_times and the rules read once per statement (migration 0050),
  * the SQL function's from zsz_deadline: the test is also their agreement. The arrays come as
  * PostgreSQL's array text, which the C writes as JSON: odd elements (quotes, backslashes, a
  * comma, braces, blanks, the word NULL) are among them. */
@@ -202,17 +202,35 @@ START_TEST(incidents_render_as_zsz_incident_json) {
 }
 END_TEST
 
-int main(void) {
-  dbt_init();
-  Suite *s = suite_create("incident_render");
-  TCase *tc = tcase_create("incident_render");
-  tcase_set_timeout(tc, 120);
-  tcase_add_test(tc, incidents_render_as_zsz_incident_json);
-  suite_add_tcase(s, tc);
-  SRunner *sr = srunner_create(s);
-  srunner_run_all(sr, CK_NORMAL);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  dbt_done();
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+/* The generated columns (migration 0050) are derived, no register data: an incident's writes
+ * log documents without them, and a write that changes what they derive from logs the real
+ * change only. */
+START_TEST(derived_columns_stay_out_of_the_log) {
+  dbt_exec("BEGIN", 0, NULL);
+  dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
+  dbt_exec("INSERT INTO incidents (org_id, number, title, type, severity, detected_at, reporter, breach) "
+           "SELECT id, 'INC/DERIVED/1', 'x', 'personal_data_breach', 2, now(), 'dbtest', "
+           "'{\"risk_level\": \"risk\", \"aware_at\": \"2026-01-01T10:00:00+00:00\"}' FROM organisations "
+           "WHERE code = 'krakow'",
+           0, NULL);
+  dbt_exec("UPDATE incidents SET breach = breach || '{\"risk_level\": \"high\"}' WHERE number = 'INC/DERIVED/1'", 0,
+           NULL);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM incidents WHERE number = 'INC/DERIVED/1' AND breach_doc IS NOT NULL "
+                           "AND deadline_times IS NOT NULL",
+                           0, NULL),
+                   1);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM change_log c JOIN incidents i ON c.record_id = i.id::text "
+                           "WHERE c.entity = 'incident' AND i.number = 'INC/DERIVED/1'",
+                           0, NULL),
+                   2);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM change_log c JOIN incidents i ON c.record_id = i.id::text "
+                           "WHERE c.entity = 'incident' AND i.number = 'INC/DERIVED/1' AND (c.after ?| "
+                           "ARRAY['breach_doc', 'ksc_doc', 'deadline_times'] OR coalesce(c.before, '{}') ?| "
+                           "ARRAY['breach_doc', 'ksc_doc', 'deadline_times'])",
+                           0, NULL),
+                   0);
+  dbt_exec("ROLLBACK", 0, NULL);
 }
+END_TEST
+
+DBT_MAIN("incident_render", 120, incidents_render_as_zsz_incident_json, derived_columns_stay_out_of_the_log)

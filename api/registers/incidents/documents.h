@@ -7,7 +7,7 @@
  * tests/db/test_incident_render.c checks that the C renders the same for every view.
  *
  * The deadlines member comes from the incident's generated column deadline_times (migration
- * 0046) and the organisation's rules read once per statement, not from
+ * 0050) and the organisation's rules read once per statement, not from
  * zsz_incident_deadlines(): that one calls zsz_deadline and zsz_deadline_hours, which
  * PostgreSQL cannot inline (their bodies hold sub-SELECTs) and plans again in every statement
  * (0.4 ms for one incident). */
@@ -25,7 +25,7 @@
   "make_interval(hours => r.subjects) AS subjects FROM zsz_deadline_rule_hours(" org ") AS r) AS " h " "
 
 /* One rule's deadline, rendered as zsz_deadline() renders it, from the incident's generated
- * column deadline_times (migration 0046: start and met times, the start NULL when the rule
+ * column deadline_times (migration 0050: start and met times, the start NULL when the rule
  * does not apply) and the rule's interval h.r: due_at and met_at (the C writes them to the
  * second), the state against the statement's now(). Three columns. */
 #define INCIDENT_DEADLINE_DUE(i, h, r, k) "(" i ".deadline_times[" k "] + " h "." r ")"
@@ -43,7 +43,7 @@
  * INCIDENT_VIEW_COL and after it the revision. The columns as they are, no ::text: a text
  * result is each type's output function either way, and a cast added a copy per value (8 % of
  * the list's statement). The sections are the generated columns breach_doc and ksc_doc (the
- * template merged, 0046); the manager's view of a breach is its risk level. The arrays come as
+ * template merged, 0050); the manager's view of a breach is its risk level. The arrays come as
  * PostgreSQL's array text, which the C writes as JSON (to_json of an array, per row, was a
  * tenth of the statement). */
 #define INCIDENT_DOC_COLUMNS(i, h, view)                                                                               \

@@ -38,7 +38,7 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
                     "$1", "h") "WHERE i.org_id = $1 AND i.id = $2 AND v.view IS NOT NULL"
 /* The caller's view of each listed incident i, as v.view: zsz_incident_row_view with the roles'
  * part (zsz_incident_role_view of $2 roles) computed once per statement, an InitPlan, not per
- * row ($3 sub; migration 0046). */
+ * row ($3 sub; migration 0050). */
 #define INCIDENT_LIST_VIEW                                                                                             \
   "CROSS JOIN LATERAL (SELECT zsz_incident_row_view(i, (SELECT zsz_incident_role_view($2::text[])), $3) AS view) "     \
   "AS v "

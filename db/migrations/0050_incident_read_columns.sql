@@ -1,4 +1,4 @@
--- 0046: what the incidents' documents derive from a row, kept on the row (issue 16; README,
+-- 0050: what the incidents' documents derive from a row, kept on the row (issue 16; README,
 -- "Incidents' list statement"; docs/design-incidents.md, "Rendered in C").
 --
 -- The list's statement did three things per row besides reading it: a probe of
@@ -94,3 +94,10 @@ CREATE FUNCTION zsz_incident_row_view(i incidents, role_view text, sub text) RET
 CREATE OR REPLACE FUNCTION zsz_incident_view(i incidents, roles text[], sub text) RETURNS text
   LANGUAGE sql STABLE PARALLEL SAFE
   RETURN zsz_incident_row_view(i, zsz_incident_role_view(roles), sub);
+
+-- The derived columns are no register data: the change log's documents leave them out, as
+-- they left out nothing before (the import's own log entries likewise, kind_incidents.c).
+DROP TRIGGER incidents_log ON incidents;
+CREATE TRIGGER incidents_log AFTER INSERT OR UPDATE ON incidents
+  FOR EACH ROW WHEN (NEW.import_id IS NULL OR NEW.import_id::text IS DISTINCT FROM current_setting('zsz.import_id', true))
+  EXECUTE FUNCTION zsz_change_log_append('incident', '', 'breach_doc', 'ksc_doc', 'deadline_times');
