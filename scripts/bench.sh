@@ -94,9 +94,11 @@ zsz_pg_create_db "$PG_DIR" "$PG_PORT" "$DB"
 url="$(zsz_pg_url "$PG_DIR" "$PG_PORT" "$DB")"
 sockdir="$(zsz_pg_sockdir "$PG_DIR")"
 
-# The server reads its whole configuration from the environment.
+# The server reads its whole configuration from the environment. ZSZ_ROOT is the scripts' own
+# (common.sh), not the server's: unset when the caller had exported it, the later sections
+# lost the repository's root.
 while IFS= read -r v; do
-    case "$v" in ZSZ_DB_POOL_SIZE | ZSZ_BENCH_*) ;; ZSZ_*) unset "$v" ;; esac
+    case "$v" in ZSZ_ROOT | ZSZ_DB_POOL_SIZE | ZSZ_BENCH_*) ;; ZSZ_*) unset "$v" ;; esac
 done < <(compgen -e)
 export ZSZ_DATABASE_URL="$url" ZSZ_JWT_SECRET="$SECRET" ZSZ_DB_POOL_SIZE="$POOL"
 export ZSZ_LOG_LEVEL=warning ZSZ_BIND=127.0.0.1
