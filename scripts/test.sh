@@ -64,9 +64,10 @@ DB=zsz_test
 # A fixed secret, so a failing test's token can be reproduced by hand.
 TEST_SECRET=5a535a2d746573742d7365637265742d6e6f742d666f722d70726f64756374696f6e
 TOOLS="$ZSZ_ROOT/tests/tools"
-# A guard against a hung run, not a speed target: the sanitizer stage's API run took 185 s on
-# 2026-12-07 (seventh session) and 270 s in the eighth (the change feed's pages at the end of
-# the run took seconds each under ASan, milliseconds without: noted, not yet explained).
+# A guard against a hung run, not a speed target. The API runs took 185 to 226 s in fresh-clone
+# runs, but once 270 s: the walk of the whole change feed at the end of the run
+# (test_zz_database) took 2 to 3.6 s a page of 200 that time, and 0.3 s or less in the other runs,
+# in either stage. The cause is not found (noted in the closing note of 2026-12-07).
 API_TIMEOUT=420
 
 passed=0
