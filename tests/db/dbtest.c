@@ -226,3 +226,27 @@ int dbt_main(const char *name, int timeout, const TTest *const *tests, size_t nt
   dbt_done();
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+PGconn *dbt_connect(void) {
+  PGconn *pg = PQconnectdb(dbt_url());
+  ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
+  return pg;
+}
+
+void dbt_conn_exec(PGconn *pg, const char *sql) {
+  PGresult *r = PQexec(pg, sql);
+  ExecStatusType st = PQresultStatus(r);
+  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
+  PQclear(r);
+}
+
+void dbt_wait_for_lock(PGconn *waiter) {
+  char pid[16];
+  snprintf(pid, sizeof pid, "%d", PQbackendPID(waiter));
+  const char *params[] = {pid};
+  double until = dbt_now_ms() + 10000;
+  while (dbt_int("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer AND wait_event_type = 'Lock'", 1,
+                 params) != 1) {
+    ck_assert_msg(dbt_now_ms() < until, "session %s never waited for a lock", pid);
+  }
+}

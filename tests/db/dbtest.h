@@ -60,6 +60,13 @@ double dbt_now_ms(void);
  * what, the row's column 0, both texts). Returns the rows compared. */
 int dbt_renders_as_sql(const char *sql, const struct record_shape *shape, const char *what);
 
+/* Races between two sessions: a new connection as the owner (the test fails when it cannot
+ * connect), a statement run on it (fails unless it succeeds), and a wait (at most 10 s, else the
+ * test fails) until the backend of waiter blocks on a lock, so that the race is really run. */
+PGconn *dbt_connect(void);
+void dbt_conn_exec(PGconn *pg, const char *sql);
+void dbt_wait_for_lock(PGconn *waiter);
+
 /* The main() of a suite of one case (named as the suite, timeout seconds, no fixtures):
  * dbt_init, the tests in order, dbt_done; the exit status. DBT_MAIN(name, timeout, tests...)
  * writes that main(). */

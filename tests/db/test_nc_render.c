@@ -382,28 +382,22 @@ START_TEST(cells_parse_as_array_out_writes) {
 }
 END_TEST
 
-static void run(PGconn *pg, const char *sql) {
-  PGresult *r = PQexec(pg, sql);
-  ExecStatusType st = PQresultStatus(r);
-  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  PQclear(r);
-}
-
 /* Two transactions add an action to one card at once: the second's copy of the parts (0048's
  * triggers) must hold the first's action too (0049: the cards are locked before their parts
  * are read; computed with the snapshot taken before the wait, it kept 3 of 4). The rows are
  * committed, in an organisation of the test's own (the change log keeps what it logged). */
 START_TEST(kept_parts_under_concurrent_writers) {
-  PGconn *a = PQconnectdb(dbt_url()), *b = PQconnectdb(dbt_url());
-  ck_assert_int_eq(PQstatus(a), CONNECTION_OK);
-  ck_assert_int_eq(PQstatus(b), CONNECTION_OK);
-  run(a, "SET zsz.actor = 'dbtest'");
-  run(b, "SET zsz.actor = 'dbtest'");
-  run(a, "INSERT INTO organisations (code, name, process_scheme) VALUES ('dbtestrace', 'DB test race', 'krakow') "
+  PGconn *a = dbt_connect(), *b = dbt_connect();
+  dbt_conn_exec(a, "SET zsz.actor = 'dbtest'");
+  dbt_conn_exec(b, "SET zsz.actor = 'dbtest'");
+  dbt_conn_exec(
+      a, "INSERT INTO organisations (code, name, process_scheme) VALUES ('dbtestrace', 'DB test race', 'krakow') "
          "ON CONFLICT (code) DO NOTHING");
-  run(a, "INSERT INTO processes (org_id, code, name, category, status) SELECT id, 'GR 1', 'Race', 'core', 'active' "
+  dbt_conn_exec(
+      a, "INSERT INTO processes (org_id, code, name, category, status) SELECT id, 'GR 1', 'Race', 'core', 'active' "
          "FROM organisations WHERE code = 'dbtestrace' ON CONFLICT DO NOTHING");
-  run(a, "INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description, status) "
+  dbt_conn_exec(
+      a, "INSERT INTO nonconformities (org_id, number, source, severity, process_id, owner, description, status) "
          "SELECT o.id, 'NC/RACE/' || (SELECT count(*) + 1 FROM nonconformities n WHERE n.org_id = o.id), "
          "'internal_audit', 'minor', p.id, 'dbtest.owner', 'race', 'open' FROM organisations o "
          "JOIN processes p ON p.org_id = o.id WHERE o.code = 'dbtestrace'");
@@ -416,26 +410,19 @@ START_TEST(kept_parts_under_concurrent_writers) {
            "SELECT org_id, id, 'corrective', 'race', 'dbtest.owner', current_date + 5 FROM nonconformities "
            "WHERE id = %s",
            card);
-  run(a, "BEGIN");
-  run(a, action);
-  run(b, "BEGIN");
+  dbt_conn_exec(a, "BEGIN");
+  dbt_conn_exec(a, action);
+  dbt_conn_exec(b, "BEGIN");
   ck_assert_int_eq(PQsendQuery(b, action), 1);
   /* b waits for a's lock on the card before a commits (else this would test nothing) */
-  char pid[16];
-  snprintf(pid, sizeof pid, "%d", PQbackendPID(b));
-  const char *params[] = {pid};
-  double until = dbt_now_ms() + 10000;
-  while (dbt_int("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer AND wait_event_type = 'Lock'", 1,
-                 params) != 1) {
-    ck_assert_msg(dbt_now_ms() < until, "b never waited for a's lock");
-  }
-  run(a, "COMMIT");
+  dbt_wait_for_lock(b);
+  dbt_conn_exec(a, "COMMIT");
   PGresult *r;
   while ((r = PQgetResult(b)) != NULL) {
     ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "b: %s", PQresultErrorMessage(r));
     PQclear(r);
   }
-  run(b, "COMMIT");
+  dbt_conn_exec(b, "COMMIT");
   const char *id[] = {card};
   ck_assert_int_eq(dbt_int("SELECT count(*) FROM nonconformity_actions WHERE nonconformity_id = $1::bigint", 1, id), 2);
   ck_assert_int_eq(dbt_int("SELECT array_length(action_cells, 1) FROM nonconformities WHERE id = $1::bigint", 1, id),

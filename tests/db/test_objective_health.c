@@ -222,38 +222,27 @@ START_TEST(stored_health_needs_no_date) {
 }
 END_TEST
 
-static PGconn *connect_importing(void) {
-  PGconn *pg = PQconnectdb(dbt_url());
-  ck_assert_msg(PQstatus(pg) == CONNECTION_OK, "connect: %s", PQerrorMessage(pg));
-  return pg;
-}
-
-static void run(PGconn *pg, const char *sql) {
-  PGresult *r = PQexec(pg, sql);
-  ExecStatusType st = PQresultStatus(r);
-  ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(r));
-  PQclear(r);
-}
-
 START_TEST(concurrent_readings_of_one_objective) {
   /* Two transactions each raise one of an objective's two off-track indicators to achieved.
    * Each computes the objective's health; computed from its own snapshot, the second would
    * still see the other indicator off track and store off_track. The rows are committed, so
    * they are written as an import's (zsz.import_id: the change-log triggers stand aside) and
    * deleted at the end. */
-  PGconn *a = connect_importing(), *b = connect_importing();
-  run(a, "SET zsz.actor = 'dbtest'");
-  run(a, "INSERT INTO imports (org_id, kind, mode, format, importer) SELECT id, 'objectives', 'insert', 'json', "
-         "'dbtest-health' FROM organisations WHERE code = 'krakow'");
+  PGconn *a = dbt_connect(), *b = dbt_connect();
+  dbt_conn_exec(a, "SET zsz.actor = 'dbtest'");
+  dbt_conn_exec(a,
+                "INSERT INTO imports (org_id, kind, mode, format, importer) SELECT id, 'objectives', 'insert', 'json', "
+                "'dbtest-health' FROM organisations WHERE code = 'krakow'");
   PGresult *r = PQexec(a, "SELECT max(id) FROM imports WHERE importer = 'dbtest-health'");
   char set[80];
   snprintf(set, sizeof set, "SET zsz.import_id = '%s'", PQgetvalue(r, 0, 0));
   PQclear(r);
-  run(a, set);
-  run(b, set);
-  run(a, "INSERT INTO objectives (org_id, code, year, title, import_id) SELECT g.id, 'H-RACE', 2026, 'race', "
-         "current_setting('zsz.import_id')::bigint FROM organisations g WHERE g.code = 'krakow'");
-  run(a, "INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency, import_id) "
+  dbt_conn_exec(a, set);
+  dbt_conn_exec(b, set);
+  dbt_conn_exec(a, "INSERT INTO objectives (org_id, code, year, title, import_id) SELECT g.id, 'H-RACE', 2026, 'race', "
+                   "current_setting('zsz.import_id')::bigint FROM organisations g WHERE g.code = 'krakow'");
+  dbt_conn_exec(
+      a, "INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency, import_id) "
          "SELECT o.org_id, o.id, v.name, 'increase', 0, 100, 'yearly', o.import_id FROM objectives o "
          "JOIN organisations g ON g.id = o.org_id CROSS JOIN (VALUES ('one'), ('two')) AS v(name) "
          "WHERE g.code = 'krakow' AND o.code = 'H-RACE'");
@@ -264,41 +253,34 @@ START_TEST(concurrent_readings_of_one_objective) {
                         "%s ON CONFLICT (org_id, indicator_id, period) DO UPDATE SET value = EXCLUDED.value";
   char sql[900];
   snprintf(sql, sizeof sql, reading, "1", "");
-  run(a, sql);
+  dbt_conn_exec(a, sql);
   const char *health = "SELECT o.health FROM objectives o JOIN organisations g ON g.id = o.org_id "
                        "WHERE g.code = 'krakow' AND o.code = 'H-RACE'";
   char *h = dbt_text(health, 0, NULL);
   ck_assert_str_eq(h, "off_track");
   free(h);
-  run(a, "BEGIN");
+  dbt_conn_exec(a, "BEGIN");
   snprintf(sql, sizeof sql, reading, "100", "AND i.name = 'one'");
-  run(a, sql);
-  run(b, "BEGIN");
+  dbt_conn_exec(a, sql);
+  dbt_conn_exec(b, "BEGIN");
   snprintf(sql, sizeof sql, reading, "100", "AND i.name = 'two'");
   ck_assert_int_eq(PQsendQuery(b, sql), 1);
   /* b waits for a's lock on the objective before a commits (else this would test nothing) */
-  char pid[16];
-  snprintf(pid, sizeof pid, "%d", PQbackendPID(b));
-  const char *params[] = {pid};
-  double until = dbt_now_ms() + 10000;
-  while (dbt_int("SELECT count(*) FROM pg_stat_activity WHERE pid = $1::integer AND wait_event_type = 'Lock'", 1,
-                 params) != 1) {
-    ck_assert_msg(dbt_now_ms() < until, "b never waited for a's lock");
-  }
-  run(a, "COMMIT");
+  dbt_wait_for_lock(b);
+  dbt_conn_exec(a, "COMMIT");
   while ((r = PQgetResult(b)) != NULL) {
     ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "b: %s", PQresultErrorMessage(r));
     PQclear(r);
   }
-  run(b, "COMMIT");
+  dbt_conn_exec(b, "COMMIT");
   h = dbt_text(health, 0, NULL);
   ck_assert_str_eq(h, "achieved");
   free(h);
   ck_assert_int_eq(stored_wrong(), 0);
-  run(a, "DELETE FROM indicator_readings WHERE import_id = current_setting('zsz.import_id')::bigint");
-  run(a, "DELETE FROM indicators WHERE import_id = current_setting('zsz.import_id')::bigint");
-  run(a, "DELETE FROM objectives WHERE import_id = current_setting('zsz.import_id')::bigint");
-  run(a, "DELETE FROM imports WHERE id = current_setting('zsz.import_id')::bigint");
+  dbt_conn_exec(a, "DELETE FROM indicator_readings WHERE import_id = current_setting('zsz.import_id')::bigint");
+  dbt_conn_exec(a, "DELETE FROM indicators WHERE import_id = current_setting('zsz.import_id')::bigint");
+  dbt_conn_exec(a, "DELETE FROM objectives WHERE import_id = current_setting('zsz.import_id')::bigint");
+  dbt_conn_exec(a, "DELETE FROM imports WHERE id = current_setting('zsz.import_id')::bigint");
   PQfinish(a);
   PQfinish(b);
 }
