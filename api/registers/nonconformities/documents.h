@@ -4,8 +4,8 @@
  * api/core/render.h): a page's statement selects each card's columns as they are stored,
  * including its history and actions as the card keeps them (migration 0048: 2-D arrays made
  * when a part is written), its days_open, and today's date; the cards' documents are written
- * from them in one buffer. The card GET and the card after a write still select
- * zsz_nonconformity_doc (queries.c). zsz_nonconformity_doc / zsz_nonconformity_json (migration
+ * from them in one buffer. The card's GET and the card after a write are rendered the same way,
+ * from the same columns (queries.c). zsz_nonconformity_doc / zsz_nonconformity_json (migration
  * 0034) stay the definition of the document (the change feed and the webhooks render with them,
  * from the parts' tables); tests/db/test_nc_render.c checks that the C renders the same for
  * every card, so the kept arrays cannot drift from the tables unnoticed.

@@ -72,32 +72,57 @@ enum db_status nonconformities_q_user_exists(struct db_tx *tx, const char *org, 
   return st;
 }
 
+/* The read rule, $2 sub and $3 roles: its row-independent part once per statement, as an
+ * InitPlan, then the card's part for the cards it does not settle (zsz_nc_readable holds
+ * sub-selects, never inlined). */
+#define NC_RULE "((SELECT zsz_nc_reads_all($3::text[])) OR zsz_nc_readable(n, $2, $3::text[]))"
+
+/* One card rendered in C from its row, as a page's cards are (documents.h): the card keeps its
+ * history and actions in its row (0048), so the record is one index probe, no sub-select and
+ * no JSON built in PostgreSQL (zsz_nonconformity_doc took half of the statement's time). Its
+ * ETag is the card's revision (for If-Match); it never answers 304, as its days_open and its
+ * actions' overdue move with the date. */
+static enum db_status nc_card(struct db_tx *tx, struct result *res, const char *sql, int nparams,
+                              const char *const *params, int status) {
+  PGresult *r = db_exec_generic(tx, sql, nparams, params);
+  if (r == NULL) {
+    return DB_ERROR;
+  }
+  if (PQntuples(r) == 0) {
+    result_problem(res, PROBLEM_NOT_FOUND, MSG_NOT_FOUND_NONCONFORMITY);
+    PQclear(r);
+    return DB_NONE;
+  }
+  struct strbuf b = {0};
+  free(res->raw_body);
+  res->raw_body = nc_render(&b, r, 0) == 0 ? strbuf_steal(&b) : NULL;
+  strbuf_free(&b);
+  if (res->raw_body == NULL) {
+    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
+  } else {
+    res->status = status;
+    res->etag = atoll(PQgetvalue(r, 0, NC_COL_REVISION));
+  }
+  PQclear(r);
+  return DB_ONE;
+}
+
 enum db_status nonconformities_q_get(struct db_tx *tx, const char *org, const char *id, const char *sub,
                                      const char *roles, struct result *res) {
-  const char *params[] = {org, id, sub, roles};
-  /* a card the caller may not read is as absent as another organisation's. The card's parts
-   * joined in the statement (zsz_nc_parts inlines) and the read rule's row-independent part
-   * first, as the list does: zsz_nonconformity_json and zsz_nc_readable hold sub-selects, which
-   * PostgreSQL does not inline but plans again in every statement that calls them (0.6 ms of a
-   * card's GET, against 0.08 ms for this form) */
-  return record_get(tx, res,
-                    "SELECT zsz_nonconformity_doc(n, p.history, p.actions, p.any_action_overdue)::text, n.revision "
-                    "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_parts(n) AS p "
-                    "WHERE n.org_id = $1 AND n.id = $2 "
-                    "AND (zsz_nc_reads_all($4::text[]) OR zsz_nc_readable(n, $3, $4::text[]))",
-                    4, params, MSG_NOT_FOUND_NONCONFORMITY);
+  const char *params[] = {org, sub, roles, id};
+  /* a card the caller may not read is as absent as another organisation's */
+  return nc_card(tx, res,
+                 "SELECT " NC_CARD_COLUMNS " FROM nonconformities n WHERE n.org_id = $1 AND n.id = $4 AND " NC_RULE, 4,
+                 params, 200);
 }
 
 enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, const char *id, int status,
                                           struct result *res) {
   const char *params[] = {org, id};
-  enum db_status st =
-      record_get(tx, res,
-                 "SELECT zsz_nonconformity_doc(n, p.history, p.actions, p.any_action_overdue)::text, n.revision "
-                 "FROM nonconformities n CROSS JOIN LATERAL zsz_nc_parts(n) AS p WHERE n.org_id = $1 AND n.id = $2",
-                 2, params, MSG_NOT_FOUND_NONCONFORMITY);
-  if (st == DB_ONE) res->status = status;
-  return st;
+  /* after a write in the same transaction: the card's kept parts are the statements' (their
+   * triggers run at each statement's end) */
+  return nc_card(tx, res, "SELECT " NC_CARD_COLUMNS " FROM nonconformities n WHERE n.org_id = $1 AND n.id = $2", 2,
+                 params, status);
 }
 
 #define NC_FILTER                                                                                                      \
@@ -114,9 +139,7 @@ enum db_status nonconformities_q_document(struct db_tx *tx, const char *org, con
  * sort, no cast. Unfiltered pages (the ones frontends poll) have statements whose conditions are
  * all index conditions, run by their generic plan (planned once per connection); a filtered
  * page is planned for its values (its optional conditions cannot be index conditions).
- * The read rule: its row-independent part once per statement, as an InitPlan, then the card's
- * part for the cards it does not settle (zsz_nc_readable holds sub-selects, never inlined). */
-#define NC_RULE "((SELECT zsz_nc_reads_all($3::text[])) OR zsz_nc_readable(n, $2, $3::text[]))"
+ * The read rule: NC_RULE, above. */
 /* The LIMIT a constant (page_limit_index): a parameter is costed as a tenth of the table, and
  * at 1,000,000 cards the generic plan became a parallel index scan (two workers started for
  * each page of 51, 15 ms) */
