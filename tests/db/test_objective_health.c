@@ -4,7 +4,9 @@
  * moved to another objective, deleted; the objective's year and status changed), also with
  * zsz_today() replaced by other dates (the stored health has no date: the rule must not read
  * one), never logged as a change of the objective, and right when two transactions write
- * readings of one objective at once. */
+ * readings of one objective at once. Likewise the readings each indicator keeps in its row
+ * (latest_period, latest_value, periods; attainment and health generated, migration 0051) against the readings' table
+ * (zsz_indicator_kept against zsz_indicator_calc). */
 
 #include <check.h>
 #include <libpq-fe.h>
@@ -19,6 +21,16 @@
 static long long stored_wrong(void) {
   return dbt_int("SELECT count(*) FROM objectives o CROSS JOIN LATERAL zsz_objective_health_of(o) AS h "
                  "WHERE o.health IS DISTINCT FROM h.health",
+                 0, NULL);
+}
+
+/* Indicators of the whole database whose state computed from the readings they keep in their
+ * row (zsz_indicator_kept, migration 0051) is not the rule's (zsz_indicator_calc, from the
+ * readings' table), compared as text: periods, values with their scale, today's staleness. */
+static long long kept_wrong(void) {
+  return dbt_int("SELECT count(*) FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                 "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s CROSS JOIN LATERAL zsz_indicator_kept(i, o.year) "
+                 "AS k WHERE ROW(s.*)::text IS DISTINCT FROM ROW(k.*)::text",
                  0, NULL);
 }
 
@@ -51,6 +63,7 @@ static void assert_health(const char *code, const char *want) {
   ck_assert_msg(h != NULL && strcmp(h, want) == 0, "%s: stored health %s, expected %s", code, h ? h : "(none)", want);
   free(h);
   ck_assert_int_eq(stored_wrong(), 0);
+  ck_assert_int_eq(kept_wrong(), 0);
 }
 
 /* A reading of the indicator named name of objective code, period and value. */
@@ -66,6 +79,7 @@ static void put_reading(const char *code, const char *name, const char *period, 
 
 START_TEST(stored_health_follows_every_write) {
   ck_assert_int_eq(stored_wrong(), 0); /* the seeded database, as 0047 filled it */
+  ck_assert_int_eq(kept_wrong(), 0);   /* and as 0051 filled the indicators */
   dbt_exec("BEGIN", 0, NULL);
   dbt_exec("SET LOCAL zsz.actor = 'dbtest'", 0, NULL);
   dbt_exec("SET LOCAL zsz.action = 'test'", 0, NULL);
@@ -132,6 +146,21 @@ START_TEST(stored_health_follows_every_write) {
   /* a set-based write reaching many objectives at once (as an import's or a survey's) */
   dbt_exec("UPDATE indicator_readings r SET value = value + 1 WHERE r.period LIKE '2026%'", 0, NULL);
   ck_assert_int_eq(stored_wrong(), 0);
+  ck_assert_int_eq(kept_wrong(), 0);
+  /* a reading's period corrected (the key changed: the old period gone, the new one kept) */
+  dbt_exec("UPDATE indicator_readings r SET period = '2026-Q4' FROM indicators i, objectives o, organisations g "
+           "WHERE g.code = 'krakow' AND o.org_id = g.id AND o.code = 'H-1' AND i.org_id = o.org_id "
+           "AND i.objective_id = o.id AND i.name = 'up' AND r.org_id = i.org_id AND r.indicator_id = i.id "
+           "AND r.period = '2026-Q2'",
+           0, NULL);
+  ck_assert_int_eq(kept_wrong(), 0);
+  const char *up_kept = "SELECT i.latest_period || ' ' || array_to_string(i.periods, ',') FROM indicators i "
+                        "JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                        "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-1' "
+                        "AND i.name = 'up'";
+  char *kept = dbt_text(up_kept, 0, NULL);
+  ck_assert_str_eq(kept, "2026-Q4 2026-Q3,2026-Q4");
+  free(kept);
   ck_assert_int_gt(reads_render_as_documents(), 6);
   dbt_exec("ROLLBACK", 0, NULL);
 }
@@ -152,11 +181,31 @@ START_TEST(health_is_no_change_of_the_objective) {
                         "WHERE c.entity = 'objective' AND g.code = 'krakow' AND o.code = 'H-LOG'";
   const char *row = "SELECT o.revision || ' ' || o.updated_at FROM objectives o JOIN organisations g "
                     "ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-LOG'";
-  ck_assert_int_eq(dbt_int(entries, 0, NULL), 1); /* its creation */
+  const char *indicator_entries = "SELECT count(*) FROM change_log c JOIN indicators i ON i.org_id = c.org_id "
+                                  "AND c.record_id = i.id::text JOIN objectives o ON o.org_id = i.org_id "
+                                  "AND o.id = i.objective_id JOIN organisations g ON g.id = o.org_id "
+                                  "WHERE c.entity = 'indicator' AND g.code = 'krakow' AND o.code = 'H-LOG'";
+  const char *indicator_row = "SELECT i.revision || ' ' || i.updated_at FROM indicators i JOIN objectives o "
+                              "ON o.org_id = i.org_id AND o.id = i.objective_id JOIN organisations g "
+                              "ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-LOG'";
+  ck_assert_int_eq(dbt_int(entries, 0, NULL), 1);           /* its creation */
+  ck_assert_int_eq(dbt_int(indicator_entries, 0, NULL), 1); /* and its indicator's */
   char *before = dbt_text(row, 0, NULL);
+  char *indicator_before = dbt_text(indicator_row, 0, NULL);
   put_reading("H-LOG", "up", "2026", "100");
   assert_health("H-LOG", "achieved");             /* the health moved ... */
   ck_assert_int_eq(dbt_int(entries, 0, NULL), 1); /* ... and the objective has no new entry */
+  /* the indicator's kept reading moved, and the indicator has no new entry or revision either */
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM indicators i JOIN objectives o ON o.org_id = i.org_id "
+                           "AND o.id = i.objective_id JOIN organisations g ON g.id = o.org_id "
+                           "WHERE g.code = 'krakow' AND o.code = 'H-LOG' AND i.latest_period = '2026'",
+                           0, NULL),
+                   1);
+  ck_assert_int_eq(dbt_int(indicator_entries, 0, NULL), 1);
+  char *indicator_after = dbt_text(indicator_row, 0, NULL);
+  ck_assert_str_eq(indicator_after, indicator_before);
+  free(indicator_before);
+  free(indicator_after);
   char *after = dbt_text(row, 0, NULL);
   ck_assert_str_eq(after, before); /* nor a new revision or updated_at */
   free(before);
@@ -168,6 +217,16 @@ START_TEST(health_is_no_change_of_the_objective) {
   ck_assert_int_eq(dbt_int(entries, 0, NULL), 2);
   ck_assert_int_eq(dbt_int("SELECT count(*) FROM change_log c WHERE c.entity = 'objective' "
                            "AND (c.after ? 'health' OR c.before ? 'health')",
+                           0, NULL),
+                   0);
+  /* nor an indicator's its kept readings, once the indicator itself changes */
+  dbt_exec("UPDATE indicators i SET name = 'renamed' FROM objectives o JOIN organisations g ON g.id = o.org_id "
+           "WHERE g.code = 'krakow' AND o.code = 'H-LOG' AND i.org_id = o.org_id AND i.objective_id = o.id",
+           0, NULL);
+  ck_assert_int_eq(dbt_int(indicator_entries, 0, NULL), 2);
+  ck_assert_int_eq(dbt_int("SELECT count(*) FROM change_log c WHERE c.entity = 'indicator' "
+                           "AND (c.after ?| '{latest_period,latest_value,periods,attainment,health}' "
+                           "OR c.before ?| '{latest_period,latest_value,periods,attainment,health}')",
                            0, NULL),
                    0);
   dbt_exec("ROLLBACK", 0, NULL);
@@ -193,9 +252,11 @@ START_TEST(stored_health_needs_no_date) {
            "FROM organisations g WHERE g.code = 'krakow'",
            0, NULL);
   dbt_exec("INSERT INTO indicators (org_id, objective_id, name, direction, baseline, target, frequency) "
-           "SELECT o.org_id, o.id, 'up', 'increase', 0, 100, 'monthly' FROM objectives o "
-           "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-DATE'",
+           "SELECT o.org_id, o.id, v.name, 'increase', 0, 100, v.frequency FROM objectives o "
+           "JOIN organisations g ON g.id = o.org_id CROSS JOIN (VALUES ('up', 'monthly'), ('none', 'yearly')) "
+           "AS v(name, frequency) WHERE g.code = 'krakow' AND o.code = 'H-DATE'",
            0, NULL);
+  /* up has a reading; none has none, and no period of its year has closed before 2027 */
   put_reading("H-DATE", "up", "2026-01", "5");
   char *stale_a = NULL;
   const char *dates[] = {"2026-01-02", "2026-12-31", "2031-06-01", "2019-03-15"};
@@ -207,6 +268,7 @@ START_TEST(stored_health_needs_no_date) {
              dates[d]);
     dbt_exec(sql, 0, NULL);
     ck_assert_int_eq(stored_wrong(), 0);
+    ck_assert_int_eq(kept_wrong(), 0); /* staleness computed from the kept periods at this date */
     char *stale = stale_set();
     if (d == 0) {
       stale_a = stale;
@@ -277,6 +339,35 @@ START_TEST(concurrent_readings_of_one_objective) {
   ck_assert_str_eq(h, "achieved");
   free(h);
   ck_assert_int_eq(stored_wrong(), 0);
+  /* The same for the readings an indicator keeps (0051): two transactions each add a period of
+   * indicator one; computed from its own snapshot, the second would keep its period without the
+   * other's. */
+  const char *period = "INSERT INTO indicator_readings (org_id, indicator_id, period, value, recorded_by, import_id) "
+                       "SELECT i.org_id, i.id, '%s', 50, 'dbtest', i.import_id FROM indicators i "
+                       "JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                       "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-RACE' "
+                       "AND i.name = 'one'";
+  dbt_conn_exec(a, "BEGIN");
+  snprintf(sql, sizeof sql, period, "2027");
+  dbt_conn_exec(a, sql);
+  dbt_conn_exec(b, "BEGIN");
+  snprintf(sql, sizeof sql, period, "2025");
+  ck_assert_int_eq(PQsendQuery(b, sql), 1);
+  dbt_wait_for_lock(b); /* on a's lock of the indicator */
+  dbt_conn_exec(a, "COMMIT");
+  while ((r = PQgetResult(b)) != NULL) {
+    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "b: %s", PQresultErrorMessage(r));
+    PQclear(r);
+  }
+  dbt_conn_exec(b, "COMMIT");
+  char *kept = dbt_text("SELECT i.latest_period || ' ' || i.latest_value || ' ' || array_to_string(i.periods, ',') "
+                        "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+                        "JOIN organisations g ON g.id = o.org_id WHERE g.code = 'krakow' AND o.code = 'H-RACE' "
+                        "AND i.name = 'one'",
+                        0, NULL);
+  ck_assert_str_eq(kept, "2027 50 2025,2026,2027");
+  free(kept);
+  ck_assert_int_eq(kept_wrong(), 0);
   dbt_conn_exec(a, "DELETE FROM indicator_readings WHERE import_id = current_setting('zsz.import_id')::bigint");
   dbt_conn_exec(a, "DELETE FROM indicators WHERE import_id = current_setting('zsz.import_id')::bigint");
   dbt_conn_exec(a, "DELETE FROM objectives WHERE import_id = current_setting('zsz.import_id')::bigint");

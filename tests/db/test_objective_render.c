@@ -138,14 +138,12 @@ static int compare_objectives(void) {
       &OBJECTIVE_SHAPE, "objective");
 }
 
-/* Every indicator as its single read selects it (queries.c) against zsz_indicator_json. */
+/* Every indicator as its single read selects it (queries.c: the state from the readings it
+ * keeps, INDICATOR_FROM) against zsz_indicator_json (from its readings' table). */
 static int compare_indicators(void) {
-  return dbt_renders_as_sql(
-      "SELECT " INDICATOR_COLUMNS(
-          "i", "s") ", i.revision::text, zsz_indicator_json(i)::text "
-                    "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
-                    "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s ORDER BY i.id",
-      &INDICATOR_SHAPE, "indicator");
+  return dbt_renders_as_sql("SELECT " INDICATOR_COLUMNS("i", "s") ", i.revision::text, zsz_indicator_json(i)::text " INDICATOR_FROM
+                            "ORDER BY i.id",
+                            &INDICATOR_SHAPE, "indicator");
 }
 
 START_TEST(report_renders_as_the_sql_did) {

@@ -202,6 +202,9 @@ static json_t *check(void *state, const json_t *in, json_t *errors, char *key, s
   "up.id, up.code, up.year, up.title, up.description, up.strategy_ref, up.standards, up.process_id, up.org_unit_id, "  \
   "up.owner, up.planned_actions, up.resources, up.due_date, up.evaluation_method, up.status, up.outcome, "             \
   "up.status_reason, up.approved_version, up.revision, up.created_at, up.updated_at, up.import_id"
+/* What an indicator keeps in its row of its readings (0051): no register data, left out of the
+ * log's documents as its trigger leaves them out */
+#define INDICATOR_KEPT_COLUMNS "latest_period,latest_value,periods,attainment,health"
 #define INDICATOR_DOC                                                                                                  \
   "ii.id, ii.objective_id, ii.name, ii.unit, ii.direction, ii.baseline, ii.target, ii.target_min, ii.target_max, "     \
   "ii.frequency, ii.source, ii.responsible, ii.revision, ii.created_at, ii.updated_at, ii.survey_kind, "               \
@@ -313,7 +316,8 @@ static const char CHECK_AND_WRITE[] =
     "  ORDER BY up.id), "
     "logi AS (INSERT INTO change_log (org_id, entity, record_id, action, actor, before, after) "
     "  SELECT $1, 'indicator', x.id::text, 'import', " IMPORT_LOG_ACTOR ", x.before, x.after FROM ("
-    "  SELECT iu.id, to_jsonb(ex) - 'org_id' AS before, to_jsonb(iu) - 'org_id' AS after FROM iu "
+    "  SELECT iu.id, to_jsonb(ex) - '{org_id," INDICATOR_KEPT_COLUMNS "}'::text[] AS before, "
+    "  to_jsonb(iu) - '{org_id," INDICATOR_KEPT_COLUMNS "}'::text[] AS after FROM iu "
     "  JOIN ex ON ex.id = iu.id UNION ALL SELECT ii.id, NULL, to_jsonb(d) FROM ii CROSS JOIN LATERAL "
     "(SELECT " INDICATOR_DOC ") d) x "
     "  ORDER BY x.id), "

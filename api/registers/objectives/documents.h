@@ -35,7 +35,7 @@
 extern const struct record_shape OBJECTIVE_SHAPE;
 
 /* An indicator's columns as INDICATOR_SHAPE reads them, from the row i and its computed
- * state s (zsz_indicator_calc's columns): 22 columns. */
+ * state s (zsz_indicator_calc's columns, or zsz_indicator_kept's): 22 columns. */
 #define INDICATOR_COLUMNS(i, s)                                                                                        \
   i ".id::text, " i ".objective_id::text, " i ".name, " i ".unit, " i ".direction, " i ".baseline::text, " i           \
     ".target::text, " i ".target_min::text, " i ".target_max::text, " i ".frequency, " i ".source, " i                 \
@@ -44,6 +44,12 @@ extern const struct record_shape OBJECTIVE_SHAPE;
     ".import_id::text"
 #define INDICATOR_NCOLS 22
 extern const struct record_shape INDICATOR_SHAPE;
+/* The FROM of an indicator i with its state s for INDICATOR_COLUMNS(i, s): computed in its
+ * objective's year from the readings the indicator keeps in its row (zsz_indicator_kept,
+ * migration 0051, inlined: no probe of the readings). */
+#define INDICATOR_FROM                                                                                                 \
+  "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "                              \
+  "CROSS JOIN LATERAL zsz_indicator_kept(i, o.year) AS s "
 
 /* A reading's columns as READING_SHAPE reads them: 10 columns. */
 #define READING_COLUMNS(r)                                                                                             \

@@ -358,7 +358,8 @@ enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, c
 /* ---- the annual report ------------------------------------------------------------------------ */
 
 /* The report's objectives and their indicators' computed state, each computed once
- * (zsz_indicator_calc, inlined: two index probes per indicator, whatever the readings), and
+ * (zsz_indicator_kept, inlined: from what each indicator keeps in its row, 0051: all but stale
+ * are the row's own columns), and
  * the objectives' stored health (migration 0047; it was the worst of the indicators' here,
  * grouped per objective, which the planner, estimating one objective, rescanned once per
  * objective: 13 ms of the report's 25 at 303 objectives). $1 org, $2 year. Then the rows of documents.h, each with its
@@ -373,9 +374,9 @@ enum db_status objectives_q_revision_decide(struct db_tx *tx, const char *org, c
 #define REPORT_ROWS                                                                                                    \
   "WITH obj AS MATERIALIZED (SELECT o.*, row_number() OVER (ORDER BY o.code, o.id) AS place FROM objectives o "        \
   "  WHERE o.org_id = $1 AND o.year = $2::integer AND o.status <> 'cancelled'), "                                      \
-  "ind AS MATERIALIZED (SELECT i.*, obj.place AS objective_place, s.latest_period, s.latest_value, s.attainment, "     \
-  "  s.stale, s.health FROM obj JOIN indicators i ON i.org_id = $1 AND i.objective_id = obj.id "                       \
-  "  CROSS JOIN LATERAL zsz_indicator_calc(i, $2::integer) AS s) "                                                    \
+  "ind AS MATERIALIZED (SELECT i.*, obj.place AS objective_place, s.stale "                                              \
+  "  FROM obj JOIN indicators i ON i.org_id = $1 AND i.objective_id = obj.id "                                         \
+  "  CROSS JOIN LATERAL zsz_indicator_kept(i, $2::integer) AS s) "                                                    \
   "SELECT obj.place, NULL::bigint, NULL::text, "                                                                       \
   "  " OBJECTIVE_COLUMNS("obj", "obj.health") ", p.code, 'o' "                                                         \
   "FROM obj LEFT JOIN processes p ON p.org_id = $1 AND p.id = obj.process_id "                                         \
@@ -439,12 +440,7 @@ enum db_status objectives_q_indicator_insert(struct db_tx *tx, const char *org, 
                        3, params, res, id_out);
 }
 
-/* An indicator's columns with its computed state (zsz_indicator_calc in its objective's year,
- * inlined), as INDICATOR_SHAPE reads them. */
-#define INDICATOR_FROM                                                                                                 \
-  "FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "                              \
-  "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s "
-
+/* An indicator's columns with its computed state: INDICATOR_FROM (documents.h). */
 enum db_status objectives_q_indicator_get(struct db_tx *tx, const char *org, const char *id, struct result *res) {
   const char *params[] = {org, id};
   return record_rendered(tx, res,
