@@ -117,8 +117,14 @@ void page_tag(char *tag, size_t size, char kind, const PGresult *rows, int shown
   page_tag_end(tag, size, kind, h, more);
 }
 
-void page_body_spans(const struct req_ctx *c, struct result *res, const PGresult *rows, int end, int more,
-                     page_span_fn item, const void *arg, size_t estimate, int cursor_row, int key_col, int nkeys) {
+/* page_body for records of several rows each: item appends the record that starts at row and
+ * returns the row after it; rows 0..end-1 are shown, the cursor is made of row cursor_row's
+ * keys, the buffer sized for estimate bytes. (Its only caller now is page_body: every register's
+ * record is one row since the cards keep their parts, 0048.) */
+typedef int (*page_span_fn)(struct strbuf *b, const PGresult *rows, int row, const void *arg);
+static void page_body_spans(const struct req_ctx *c, struct result *res, const PGresult *rows, int end, int more,
+                            page_span_fn item, const void *arg, size_t estimate, int cursor_row, int key_col,
+                            int nkeys) {
   struct strbuf b = {0};
   strbuf_reserve(&b, estimate + estimate / 16);
   strbuf_puts(&b, "{\"items\":[");

@@ -84,11 +84,5 @@ unsigned long long page_tag_add(unsigned long long h, const char *v, size_t len)
 void page_tag_end(char *tag, size_t size, char kind, unsigned long long h, int more);
 void page_body(const struct req_ctx *c, struct result *res, const PGresult *rows, int shown, int more,
                page_item_fn item, const void *arg, int sized_cols, int key_col, int nkeys);
-/* page_body for records of several rows each (a card and its parts): item appends the record
- * that starts at row and returns the row after it; rows 0..end-1 are shown, the cursor is made
- * of row cursor_row's keys, the buffer sized for estimate bytes. */
-typedef int (*page_span_fn)(struct strbuf *b, const PGresult *rows, int row, const void *arg);
-void page_body_spans(const struct req_ctx *c, struct result *res, const PGresult *rows, int end, int more,
-                     page_span_fn item, const void *arg, size_t estimate, int cursor_row, int key_col, int nkeys);
 
 #endif

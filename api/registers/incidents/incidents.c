@@ -246,7 +246,8 @@ void incident_list(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   PGresult *r =
       state ? incidents_q_worklist(tx, c->org_param, c->roles_param, c->who.sub, filter, state, seconds, page_key(c, 0),
                                    page_key(c, 1), c->limit + 1)
-            : incidents_q_list(tx, c->org_param, c->roles_param, c->who.sub, filter, page_key(c, 0), c->limit + 1);
+            : incidents_q_list(tx, c->org_param, c->roles_param, c->who.sub, filter, page_key(c, 0), c->limit + 1,
+                               (c->who.roles & (ROLE_IOD | ROLE_PRESIDENT | ROLE_PLENIPOTENTIARY)) == 0);
   if (r != NULL) {
     incidents_page(c, res, r, nkeys);
     PQclear(r);

@@ -142,21 +142,27 @@ enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *i
 }
 
 PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub,
-                           const char *const filter[4], const char *after_id, int fetch) {
+                           const char *const filter[4], const char *after_id, int fetch, int reporter) {
   char n[12];
   snprintf(n, sizeof n, "%d", fetch);
-  static const char *const FIRST[2] = {INCIDENTS_FIRST_SQL(PAGE_LIMIT_SMALL), INCIDENTS_FIRST_SQL(PAGE_LIMIT_LARGE)};
-  static const char *const NEXT[2] = {INCIDENTS_NEXT_SQL(PAGE_LIMIT_SMALL), INCIDENTS_NEXT_SQL(PAGE_LIMIT_LARGE)};
-  int lim = page_limit_index(fetch);
+  static const char *const FIRST[2][2] = {
+      {INCIDENTS_FIRST_SQL(PAGE_LIMIT_SMALL), INCIDENTS_FIRST_SQL(PAGE_LIMIT_LARGE)},
+      {INCIDENTS_REPORTER_FIRST_SQL(PAGE_LIMIT_SMALL), INCIDENTS_REPORTER_FIRST_SQL(PAGE_LIMIT_LARGE)}};
+  static const char *const NEXT[2][2] = {
+      {INCIDENTS_NEXT_SQL(PAGE_LIMIT_SMALL), INCIDENTS_NEXT_SQL(PAGE_LIMIT_LARGE)},
+      {INCIDENTS_REPORTER_NEXT_SQL(PAGE_LIMIT_SMALL), INCIDENTS_REPORTER_NEXT_SQL(PAGE_LIMIT_LARGE)}};
+  int lim = page_limit_index(fetch), own = reporter != 0;
   if (lim >= 0 && !filter[0] && !filter[1] && !filter[2] && !filter[3]) {
     const char *params[] = {org, roles, sub, after_id};
-    return after_id ? db_exec_generic(tx, NEXT[lim], 4, params) : db_exec_generic(tx, FIRST[lim], 3, params);
+    return after_id ? db_exec_generic(tx, NEXT[own][lim], 4, params)
+                    : db_exec_generic(tx, FIRST[own][lim], 3, params);
   }
-  const char *params[] = {org, roles, sub, filter[0], filter[1], filter[2], filter[3], after_id, n};
+  /* planned for its values: $10 true folds into an index condition on the reporter */
+  const char *params[] = {org, roles, sub, filter[0], filter[1], filter[2], filter[3], after_id, n, own ? "t" : "f"};
   /* a filtered page is planned per call: a cached generic plan of the page (its filters' "$n IS NULL OR" unknown)
    * sorted every incident of the organisation (seq scan, top-N sort: 1.9 ms at 2,000) where
    * the values' plan walks the primary key backwards for the page (0.4 ms + 0.3 ms planning) */
-  return db_exec_planned(tx, INCIDENTS_LIST_SQL, 9, params);
+  return db_exec_planned(tx, INCIDENTS_LIST_SQL, 10, params);
 }
 
 /* The worklist reads the stored deadlines (incident_deadlines, migration 0032), one index

@@ -43,7 +43,9 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
   "CROSS JOIN LATERAL (SELECT zsz_incident_row_view(i, (SELECT zsz_incident_role_view($2::text[])), $3) AS view) "     \
   "AS v "
 /* A page of incidents: $1 org, $2 roles, $3 sub, filters $4 status, $5 type, $6 year, $7
- * severity, $8 the cursor's id, $9 how many; the columns as INCIDENT_DOC_COLUMNS and the key (id).
+ * severity, $8 the cursor's id, $9 how many, $10 true for a caller whose view is the reporter's
+ * (only its own reports: see INCIDENTS_REPORTER_FIRST_SQL); the columns as INCIDENT_DOC_COLUMNS
+ * and the key (id).
  * Nothing is joined per row (the rules' intervals are one row): the page is the rows the walk
  * of the primary key keeps. */
 #define INCIDENTS_LIST_SQL                                                                                             \
@@ -52,7 +54,8 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
                                      "AND ($4::text IS NULL OR i.status = $4) AND ($5::text IS NULL OR i.type = $5) "  \
                                      "AND ($6::integer IS NULL OR extract(year FROM i.reported_at) = $6::integer) "    \
                                      "AND ($7::integer IS NULL OR i.severity = $7::integer) "                          \
-                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) ORDER BY i.id DESC LIMIT $9"
+                                     "AND ($8::bigint IS NULL OR i.id < $8::bigint) "                                  \
+                                     "AND ($10::boolean IS NOT TRUE OR i.reporter = $3) ORDER BY i.id DESC LIMIT $9"
 
 /* The page without filters, the one frontends poll: the first page and a page after an id,
  * every condition an index condition of the primary key's backward walk, so that the generic
@@ -63,6 +66,13 @@ enum db_status incidents_q_insert(struct db_tx *tx, const char *org, const char 
                                      " ORDER BY i.id DESC LIMIT " limit
 #define INCIDENTS_FIRST_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("", LIMIT)
 #define INCIDENTS_NEXT_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("AND i.id < $4::bigint", LIMIT)
+/* The same for a caller who reads only the incidents it reported (zsz_incident_role_view
+ * 'reporter': none of iod, president, plenipotentiary): the condition the view implies for it
+ * made an index condition, so the page walks the (org_id, reporter, id) index backwards over its
+ * own reports, not the whole register for them (an employee with no report read every incident
+ * of the hall). The view's condition stays: it decides, this only narrows the walk. */
+#define INCIDENTS_REPORTER_FIRST_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("AND i.reporter = $3", LIMIT)
+#define INCIDENTS_REPORTER_NEXT_SQL(LIMIT) INCIDENTS_UNFILTERED_SQL("AND i.reporter = $3 AND i.id < $4::bigint", LIMIT)
 
 /* The incident in the caller's view: res 200, or 404 when it may not read it (as absent as
  * another organisation's). */
@@ -90,10 +100,12 @@ enum db_status incidents_q_move(struct db_tx *tx, const char *org, const char *i
                                 struct result *res);
 
 /* A page of the incidents the caller may read, newest first, each in its view; filter:
- * status, type, year, severity. Rows as incidents_page wants them (1 key). NULL when the
+ * status, type, year, severity; reporter: the caller's view is the reporter's (its roles have
+ * none of iod, president, plenipotentiary: zsz_incident_role_view's rule), so only its own
+ * reports can be on the page. Rows as incidents_page wants them (1 key). NULL when the
  * statement failed. */
 PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles, const char *sub,
-                           const char *const filter[4], const char *after_id, int fetch);
+                           const char *const filter[4], const char *after_id, int fetch, int reporter);
 /* The worklist: the incidents the caller may read with a deadline in state (due within
  * `within` seconds from now when not NULL), soonest first (2 keys: due, id); rows as incidents_page wants them. */
 PGresult *incidents_q_worklist(struct db_tx *tx, const char *org, const char *roles, const char *sub,
