@@ -248,4 +248,59 @@ START_TEST(derived_columns_stay_out_of_the_log) {
 }
 END_TEST
 
-DBT_MAIN("incident_render", 120, incidents_render_as_zsz_incident_json, derived_columns_stay_out_of_the_log)
+/* Migration 0050's zsz_incident_deadline_times (SQL), verbatim: the definition the PL/pgSQL of
+ * 0052 must keep. $1 status, $2 type, $3 detected_at, $4 breach, $5 ksc. */
+#define DEADLINE_TIMES_0050(status, type, detected_at, breach, ksc)                                                     \
+  "(SELECT CASE WHEN t[1] IS NOT NULL OR t[3] IS NOT NULL OR t[5] IS NOT NULL THEN t END "                              \
+  "FROM (SELECT ARRAY[CASE WHEN uodo THEN (" breach " ->> 'aware_at')::timestamptz END, "                               \
+  "CASE WHEN uodo AND " breach " ->> 'aware_at' IS NOT NULL THEN (" breach " ->> 'uodo_notified_at')::timestamptz END, " \
+  "CASE WHEN csirt THEN " detected_at " END, "                                                                          \
+  "CASE WHEN csirt AND " detected_at " IS NOT NULL THEN (" ksc " ->> 'csirt_reported_at')::timestamptz END, "           \
+  "CASE WHEN subjects THEN (" breach " ->> 'aware_at')::timestamptz END, "                                              \
+  "CASE WHEN subjects AND " breach " ->> 'aware_at' IS NOT NULL "                                                       \
+  "THEN (" breach " ->> 'subjects_notified_at')::timestamptz END] AS t "                                                \
+  "FROM (SELECT coalesce(" status " <> 'dismissed' AND " type " = 'personal_data_breach' "                             \
+  "AND coalesce(" breach " ->> 'risk_level', '') <> 'none', false) AS uodo, "                                           \
+  "coalesce(" status " <> 'dismissed' AND " type " = 'cyber', false) AS csirt, "                                        \
+  "coalesce(" status " <> 'dismissed' AND " breach " ->> 'risk_level' = 'high' "                                        \
+  "AND coalesce(" breach " ->> 'subjects_exemption', '') = '', false) AS subjects) AS a) AS x)"
+
+START_TEST(deadline_times_as_0050) {
+  /* every combination of what the rule reads: statuses, types, risk levels (absent, none, low,
+   * high), exemptions (absent, empty, given), the breach's times (absent or given), detection
+   * and the CSIRT report (absent or given), sections absent (NULL) too */
+  const char *sql =
+      "WITH v AS (SELECT s.status, t.type, d.detected, "
+      "CASE WHEN b.none THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object('risk_level', r.risk, "
+      "'subjects_exemption', e.exemption, 'aware_at', a.aware, 'uodo_notified_at', u.notified, "
+      "'subjects_notified_at', sn.notified)) END AS breach, "
+      "CASE WHEN k.none THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object('csirt_reported_at', k.reported)) END AS ksc "
+      "FROM unnest(ARRAY['reported', 'investigating', 'dismissed', 'closed', NULL]) AS s(status) "
+      "CROSS JOIN unnest(ARRAY['personal_data_breach', 'cyber', 'other', NULL]) AS t(type) "
+      "CROSS JOIN unnest(ARRAY[NULL, timestamptz '2026-03-01 10:00:00+00']) AS d(detected) "
+      "CROSS JOIN unnest(ARRAY[NULL, 'none', 'low', 'high']) AS r(risk) "
+      "CROSS JOIN unnest(ARRAY[NULL, '', 'art. 34(3)(a)']) AS e(exemption) "
+      "CROSS JOIN unnest(ARRAY[NULL, '2026-03-01T11:00:00+00:00']) AS a(aware) "
+      "CROSS JOIN unnest(ARRAY[NULL, '2026-03-02T09:30:00+00:00']) AS u(notified) "
+      "CROSS JOIN unnest(ARRAY[NULL, '2026-03-03T08:00:00+00:00']) AS sn(notified) "
+      "CROSS JOIN (VALUES (false), (true)) AS b(none) "
+      "CROSS JOIN (VALUES (false, NULL), (false, '2026-03-01T20:00:00+00:00'), (true, NULL)) AS k(none, reported)) "
+      "SELECT count(*), count(*) FILTER (WHERE zsz_incident_deadline_times(v.status, v.type, v.detected, v.breach, v.ksc) "
+      "IS DISTINCT FROM " DEADLINE_TIMES_0050("v.status", "v.type", "v.detected", "v.breach", "v.ksc") "), "
+      "count(*) FILTER (WHERE zsz_incident_deadline_times(v.status, v.type, v.detected, v.breach, v.ksc) IS NOT NULL) "
+      "FROM v";
+  const char *zones[] = {"SET TimeZone = 'UTC'", "SET TimeZone = 'Europe/Warsaw'"};
+  for (int z = 0; z < 2; z++) {
+    dbt_exec(zones[z], 0, NULL);
+    PGresult *r = dbt_query(sql, 0, NULL);
+    ck_assert_int_eq(atoi(PQgetvalue(r, 0, 0)), 5 * 4 * 2 * 4 * 3 * 2 * 2 * 2 * 2 * 3);
+    ck_assert_msg(atoi(PQgetvalue(r, 0, 1)) == 0, "%s combinations differ from 0050's", PQgetvalue(r, 0, 1));
+    ck_assert_int_gt(atoi(PQgetvalue(r, 0, 2)), 1000); /* not vacuous: many apply a rule */
+    PQclear(r);
+  }
+  dbt_exec("RESET TimeZone", 0, NULL);
+}
+END_TEST
+
+DBT_MAIN("incident_render", 120, incidents_render_as_zsz_incident_json, derived_columns_stay_out_of_the_log,
+         deadline_times_as_0050)
