@@ -210,6 +210,16 @@ START_TEST(health_is_no_change_of_the_objective) {
   ck_assert_str_eq(after, before); /* nor a new revision or updated_at */
   free(before);
   free(after);
+  /* a reading that leaves the health as it is writes no new version of the objective (0053) */
+  const char *version = "SELECT o.ctid::text FROM objectives o JOIN organisations g ON g.id = o.org_id "
+                        "WHERE g.code = 'krakow' AND o.code = 'H-LOG'";
+  char *v1 = dbt_text(version, 0, NULL);
+  put_reading("H-LOG", "up", "2026", "101");
+  assert_health("H-LOG", "achieved");
+  char *v2 = dbt_text(version, 0, NULL);
+  ck_assert_str_eq(v2, v1);
+  free(v1);
+  free(v2);
   /* a real change of the objective is logged, without health in its documents */
   dbt_exec("UPDATE objectives o SET title = 'changed' FROM organisations g WHERE g.code = 'krakow' "
            "AND o.org_id = g.id AND o.code = 'H-LOG'",
