@@ -33,7 +33,9 @@
 # e.g. "10000 1000000", one hall per size), runs only when named: its incidents would change what
 # the later sections measure; "reads", the other
 # registers' GET one and list next to pgbench (issue 16), also only when named; ZSZ_BENCH_READS
-# names some of its registers, e.g. "nonconformities audits"; "flat", the lists' pages at 10,000
+# names some of its registers, e.g. "nonconformities audits", and ZSZ_BENCH_REPEAT (1) how many
+# times each of its pairs (the API, then pgbench) runs: the median ratio is printed with the
+# runs' range, since one pair's ratio moves by a tenth or more between runs; "flat", the lists' pages at 10,000
 # and ZSZ_BENCH_FLAT_ROWS (1,000,000) rows per register, only when named), ZSZ_BENCH_BIN
 # (the server binary, default build/zsz-api).
 set -euo pipefail
@@ -734,6 +736,23 @@ READS=(
     "changes|/api/v1/changes?limit=50||change_log|id"
 )
 declare -A RD
+REPEAT="${ZSZ_BENCH_REPEAT:-1}"
+# reads_pairs NAME PATH [wrk-args...]: the API then pgbench (NAME.sql), REPEAT times; leaves the
+# median pair's rps, p99, cpu_us and tps set (the pair whose ratio is the median: the upper one
+# of an even count) and ratios, the runs' ratios sorted, comma-separated.
+reads_pairs() {
+    local name="$1" path="$2" k pairs=()
+    shift 2
+    for ((k = 0; k < REPEAT; k++)); do
+        run_wrk "$name" "$path" "$@"
+        run_pgbench "$name"
+        pairs+=("$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "0" }') $rps $p99 $cpu_us $tps")
+    done
+    local sorted
+    sorted="$(printf '%s\n' "${pairs[@]}" | sort -n)"
+    read -r _ rps p99 cpu_us tps <<<"$(sed -n "$((REPEAT / 2 + 1))p" <<<"$sorted")"
+    ratios="$(awk '{print $1}' <<<"$sorted" | paste -sd, -)"
+}
 saved_auth="$auth"
 auth="$rtoken" # run_wrk sends $auth
 for entry in "${READS[@]}"; do
@@ -745,11 +764,10 @@ for entry in "${READS[@]}"; do
         if [[ "$code" != 200 ]]; then
             echo "$rname: GET $rlist answered $code, skipped"
         else
-            run_wrk "reads-$rname-list" "$rlist"
             printf 'SELECT * FROM %s WHERE org_id = %s ORDER BY %s LIMIT 50;\n' "$rtable" "$mr_org" "$rorder" \
                 >"$LOGS/reads-$rname-list.sql"
-            run_pgbench "reads-$rname-list"
-            RD[$rname-list]="$rps $p99 $cpu_us $tps"
+            reads_pairs "reads-$rname-list" "$rlist"
+            RD[$rname-list]="$rps $p99 $cpu_us $tps $ratios"
         fi
     fi
     if [[ -n "$rone" && -n "$lo" ]]; then
@@ -759,26 +777,26 @@ for entry in "${READS[@]}"; do
         else
             printf 'math.randomseed(os.time())\nrequest = function()\n    return wrk.format("GET", "%s" .. math.random(%s, %s))\nend\n' \
                 "$rone" "$lo" "$hi" >"$LOGS/reads-$rname-one.lua"
-            run_wrk "reads-$rname-one" "$rone" -s "$LOGS/reads-$rname-one.lua"
             printf '\\set id random(%s, %s)\nSELECT * FROM %s WHERE org_id = %s AND id = :id;\n' "$lo" "$hi" \
                 "$rtable" "$mr_org" >"$LOGS/reads-$rname-one.sql"
-            run_pgbench "reads-$rname-one"
-            RD[$rname-one]="$rps $p99 $cpu_us $tps"
+            reads_pairs "reads-$rname-one" "$rone" -s "$LOGS/reads-$rname-one.lua"
+            RD[$rname-one]="$rps $p99 $cpu_us $tps $ratios"
         fi
     fi
 done
 auth="$saved_auth"
 zsz_header "reads (${SECS}s, $CONNS connections; benchmr: 300 objectives, 1,000 NCs, 2,000 incidents, 30 audits, 100 surveys)"
-printf '%-40s %10s %9s %12s %12s %8s\n' endpoint 'req/s' p99 'server CPU' 'pgbench tps' 'API/PG'
+printf '%-40s %10s %9s %12s %12s %8s  %s\n' endpoint 'req/s' p99 'server CPU' 'pgbench tps' 'API/PG' \
+    "(the median pair of $REPEAT; all ratios)"
 for entry in "${READS[@]}"; do
     IFS='|' read -r rname rlist rone _ _ <<<"$entry"
     for kind in list one; do
         [[ -n "${RD[$rname-$kind]:-}" ]] || continue
-        read -r rps p99 cpu_us tps <<<"${RD[$rname-$kind]}"
+        read -r rps p99 cpu_us tps ratios <<<"${RD[$rname-$kind]}"
         label="GET ${rlist}"
         [[ "$kind" == one ]] && label="GET ${rone}{id}"
-        printf '%-40s %10s %9s %9s us %12s %8s\n' "$label" "$rps" "$p99" "$cpu_us" "$tps" \
-            "$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+        printf '%-40s %10s %9s %9s us %12s %8s  %s\n' "$label" "$rps" "$p99" "$cpu_us" "$tps" \
+            "$(awk -v a="$rps" -v b="$tps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" "$ratios"
     done
 done
 fi
