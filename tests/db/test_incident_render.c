@@ -103,12 +103,12 @@ static int compare_all(PGconn *pg) {
       }
       /* the unfiltered statements give the same rows: the first page, and the page after its
        * first row */
-      PGresult *first = dbt_query(reporter ? INCIDENTS_REPORTER_FIRST_SQL("1000000") : INCIDENTS_FIRST_SQL("1000000"),
-                                  3, params);
+      PGresult *first =
+          dbt_query(reporter ? INCIDENTS_REPORTER_FIRST_SQL("1000000") : INCIDENTS_FIRST_SQL("1000000"), 3, params);
       ck_assert_int_eq(PQntuples(first), PQntuples(r));
       const char *next_params[] = {org, VIEWS[v].roles, sub, PQgetvalue(r, 0, 0)};
-      PGresult *next = dbt_query(reporter ? INCIDENTS_REPORTER_NEXT_SQL("1000000") : INCIDENTS_NEXT_SQL("1000000"), 4,
-                                 next_params);
+      PGresult *next =
+          dbt_query(reporter ? INCIDENTS_REPORTER_NEXT_SQL("1000000") : INCIDENTS_NEXT_SQL("1000000"), 4, next_params);
       ck_assert_int_eq(PQntuples(next), PQntuples(r) - 1);
       for (int i = 0; i < PQntuples(r); i++) {
         ck_assert_str_eq(PQgetvalue(first, i, 0), PQgetvalue(r, i, 0));
@@ -249,20 +249,21 @@ START_TEST(derived_columns_stay_out_of_the_log) {
 END_TEST
 
 /* Migration 0050's zsz_incident_deadline_times (SQL), verbatim: the definition the PL/pgSQL of
- * 0052 must keep. $1 status, $2 type, $3 detected_at, $4 breach, $5 ksc. */
-#define DEADLINE_TIMES_0050(status, type, detected_at, breach, ksc)                                                     \
-  "(SELECT CASE WHEN t[1] IS NOT NULL OR t[3] IS NOT NULL OR t[5] IS NOT NULL THEN t END "                              \
-  "FROM (SELECT ARRAY[CASE WHEN uodo THEN (" breach " ->> 'aware_at')::timestamptz END, "                               \
-  "CASE WHEN uodo AND " breach " ->> 'aware_at' IS NOT NULL THEN (" breach " ->> 'uodo_notified_at')::timestamptz END, " \
-  "CASE WHEN csirt THEN " detected_at " END, "                                                                          \
-  "CASE WHEN csirt AND " detected_at " IS NOT NULL THEN (" ksc " ->> 'csirt_reported_at')::timestamptz END, "           \
-  "CASE WHEN subjects THEN (" breach " ->> 'aware_at')::timestamptz END, "                                              \
-  "CASE WHEN subjects AND " breach " ->> 'aware_at' IS NOT NULL "                                                       \
-  "THEN (" breach " ->> 'subjects_notified_at')::timestamptz END] AS t "                                                \
+ * 0052 must keep, over the SQL expressions given for its five arguments. */
+#define DEADLINE_TIMES_0050(status, type, detected_at, breach, ksc)                                                    \
+  "(SELECT CASE WHEN t[1] IS NOT NULL OR t[3] IS NOT NULL OR t[5] IS NOT NULL THEN t END "                             \
+  "FROM (SELECT ARRAY[CASE WHEN uodo THEN (" breach " ->> 'aware_at')::timestamptz END, "                              \
+  "CASE WHEN uodo AND " breach " ->> 'aware_at' IS NOT NULL THEN (" breach                                             \
+  " ->> 'uodo_notified_at')::timestamptz END, "                                                                        \
+  "CASE WHEN csirt THEN " detected_at " END, "                                                                         \
+  "CASE WHEN csirt AND " detected_at " IS NOT NULL THEN (" ksc " ->> 'csirt_reported_at')::timestamptz END, "          \
+  "CASE WHEN subjects THEN (" breach " ->> 'aware_at')::timestamptz END, "                                             \
+  "CASE WHEN subjects AND " breach " ->> 'aware_at' IS NOT NULL "                                                      \
+  "THEN (" breach " ->> 'subjects_notified_at')::timestamptz END] AS t "                                               \
   "FROM (SELECT coalesce(" status " <> 'dismissed' AND " type " = 'personal_data_breach' "                             \
-  "AND coalesce(" breach " ->> 'risk_level', '') <> 'none', false) AS uodo, "                                           \
-  "coalesce(" status " <> 'dismissed' AND " type " = 'cyber', false) AS csirt, "                                        \
-  "coalesce(" status " <> 'dismissed' AND " breach " ->> 'risk_level' = 'high' "                                        \
+  "AND coalesce(" breach " ->> 'risk_level', '') <> 'none', false) AS uodo, "                                          \
+  "coalesce(" status " <> 'dismissed' AND " type " = 'cyber', false) AS csirt, "                                       \
+  "coalesce(" status " <> 'dismissed' AND " breach " ->> 'risk_level' = 'high' "                                       \
   "AND coalesce(" breach " ->> 'subjects_exemption', '') = '', false) AS subjects) AS a) AS x)"
 
 START_TEST(deadline_times_as_0050) {
@@ -274,7 +275,8 @@ START_TEST(deadline_times_as_0050) {
       "CASE WHEN b.none THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object('risk_level', r.risk, "
       "'subjects_exemption', e.exemption, 'aware_at', a.aware, 'uodo_notified_at', u.notified, "
       "'subjects_notified_at', sn.notified)) END AS breach, "
-      "CASE WHEN k.none THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object('csirt_reported_at', k.reported)) END AS ksc "
+      "CASE WHEN k.none THEN NULL ELSE jsonb_strip_nulls(jsonb_build_object('csirt_reported_at', k.reported)) END AS "
+      "ksc "
       "FROM unnest(ARRAY['reported', 'investigating', 'dismissed', 'closed', NULL]) AS s(status) "
       "CROSS JOIN unnest(ARRAY['personal_data_breach', 'cyber', 'other', NULL]) AS t(type) "
       "CROSS JOIN unnest(ARRAY[NULL, timestamptz '2026-03-01 10:00:00+00']) AS d(detected) "
@@ -285,10 +287,13 @@ START_TEST(deadline_times_as_0050) {
       "CROSS JOIN unnest(ARRAY[NULL, '2026-03-03T08:00:00+00:00']) AS sn(notified) "
       "CROSS JOIN (VALUES (false), (true)) AS b(none) "
       "CROSS JOIN (VALUES (false, NULL), (false, '2026-03-01T20:00:00+00:00'), (true, NULL)) AS k(none, reported)) "
-      "SELECT count(*), count(*) FILTER (WHERE zsz_incident_deadline_times(v.status, v.type, v.detected, v.breach, v.ksc) "
-      "IS DISTINCT FROM " DEADLINE_TIMES_0050("v.status", "v.type", "v.detected", "v.breach", "v.ksc") "), "
-      "count(*) FILTER (WHERE zsz_incident_deadline_times(v.status, v.type, v.detected, v.breach, v.ksc) IS NOT NULL) "
-      "FROM v";
+      "SELECT count(*), count(*) FILTER (WHERE zsz_incident_deadline_times(v.status, v.type, v.detected, v.breach, "
+      "v.ksc) "
+      "IS DISTINCT FROM " DEADLINE_TIMES_0050("v.status", "v.type", "v.detected", "v.breach",
+                                              "v.ksc") "), "
+                                                       "count(*) FILTER (WHERE zsz_incident_deadline_times(v.status, "
+                                                       "v.type, v.detected, v.breach, v.ksc) IS NOT NULL) "
+                                                       "FROM v";
   const char *zones[] = {"SET TimeZone = 'UTC'", "SET TimeZone = 'Europe/Warsaw'"};
   for (int z = 0; z < 2; z++) {
     dbt_exec(zones[z], 0, NULL);

@@ -28,10 +28,11 @@ static long long stored_wrong(void) {
  * row (zsz_indicator_kept, migration 0051) is not the rule's (zsz_indicator_calc, from the
  * readings' table), compared as text: periods, values with their scale, today's staleness. */
 static long long kept_wrong(void) {
-  return dbt_int("SELECT count(*) FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
-                 "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s CROSS JOIN LATERAL zsz_indicator_kept(i, o.year) "
-                 "AS k WHERE ROW(s.*)::text IS DISTINCT FROM ROW(k.*)::text",
-                 0, NULL);
+  return dbt_int(
+      "SELECT count(*) FROM indicators i JOIN objectives o ON o.org_id = i.org_id AND o.id = i.objective_id "
+      "CROSS JOIN LATERAL zsz_indicator_calc(i, o.year) AS s CROSS JOIN LATERAL zsz_indicator_kept(i, o.year) "
+      "AS k WHERE ROW(s.*)::text IS DISTINCT FROM ROW(k.*)::text",
+      0, NULL);
 }
 
 /* Every objective as the record and the list select it (queries.c: its own columns, the stored

@@ -141,9 +141,10 @@ static int compare_objectives(void) {
 /* Every indicator as its single read selects it (queries.c: the state from the readings it
  * keeps, INDICATOR_FROM) against zsz_indicator_json (from its readings' table). */
 static int compare_indicators(void) {
-  return dbt_renders_as_sql("SELECT " INDICATOR_COLUMNS("i", "s") ", i.revision::text, zsz_indicator_json(i)::text " INDICATOR_FROM
-                            "ORDER BY i.id",
-                            &INDICATOR_SHAPE, "indicator");
+  return dbt_renders_as_sql(
+      "SELECT " INDICATOR_COLUMNS("i", "s") ", i.revision::text, zsz_indicator_json(i)::text " INDICATOR_FROM
+                                            "ORDER BY i.id",
+      &INDICATOR_SHAPE, "indicator");
 }
 
 START_TEST(report_renders_as_the_sql_did) {

@@ -154,8 +154,7 @@ PGresult *incidents_q_list(struct db_tx *tx, const char *org, const char *roles,
   int lim = page_limit_index(fetch), own = reporter != 0;
   if (lim >= 0 && !filter[0] && !filter[1] && !filter[2] && !filter[3]) {
     const char *params[] = {org, roles, sub, after_id};
-    return after_id ? db_exec_generic(tx, NEXT[own][lim], 4, params)
-                    : db_exec_generic(tx, FIRST[own][lim], 3, params);
+    return after_id ? db_exec_generic(tx, NEXT[own][lim], 4, params) : db_exec_generic(tx, FIRST[own][lim], 3, params);
   }
   /* planned for its values: $10 true folds into an index condition on the reporter */
   const char *params[] = {org, roles, sub, filter[0], filter[1], filter[2], filter[3], after_id, n, own ? "t" : "f"};
