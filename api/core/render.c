@@ -73,12 +73,7 @@ enum db_status record_get_rendered(const struct req_ctx *c, struct db_tx *tx, st
   } else {
     struct strbuf b = {0};
     render_record(&b, r, 0, shape);
-    free(res->raw_body);
-    res->raw_body = strbuf_steal(&b);
-    res->status = 200;
-    if (res->raw_body == NULL) {
-      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-    }
+    result_raw_owned(res, 200, strbuf_steal(&b));
   }
   PQclear(r);
   return st;
@@ -141,14 +136,9 @@ static void page_body_spans(const struct req_ctx *c, struct result *res, const P
   } else {
     strbuf_puts(&b, "null}");
   }
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
   free(res->next_cursor);
   res->next_cursor = cursor;
-  res->status = 200;
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  }
+  result_raw_owned(res, 200, strbuf_steal(&b));
 }
 
 struct one_row {

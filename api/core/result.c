@@ -56,6 +56,16 @@ void result_raw(struct result *r, int status, const char *text) {
   r->raw_body = strdup(text);
 }
 
+void result_raw_owned(struct result *r, int status, char *text) {
+  if (text == NULL) {
+    result_problem(r, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory is ours, not the caller's */
+    return;
+  }
+  free(r->raw_body);
+  r->raw_body = text;
+  r->status = status;
+}
+
 void result_bad_paramv(struct result *r, problem_kind kind, const char *field, msg_id message, va_list ap) {
   char text[256];
 #pragma GCC diagnostic push

@@ -73,5 +73,8 @@ void result_csv_end(struct result *r);
 /* Sets a success with a JSON body (stolen) or a raw JSON text (copied). */
 void result_json(struct result *r, int status, json_t *body);
 void result_raw(struct result *r, int status, const char *text);
+/* Sets a success with a JSON text made by the caller (owned from now on: strbuf_steal's); NULL,
+ * the text could not be made (out of memory), sets a 500 instead. */
+void result_raw_owned(struct result *r, int status, char *text);
 
 #endif

@@ -177,15 +177,10 @@ void incident_record_result(struct result *res, const PGresult *r) {
   struct strbuf b = {0};
   strbuf_reserve(&b, 2048);
   incident_render(&b, r, 0);
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
-  res->status = 200;
   /* zsz_incident_etag: only the full record names a version (0: no ETag) */
   res->etag =
       strcmp(PQgetvalue(r, 0, INCIDENT_VIEW_COL), "full") == 0 ? atoll(PQgetvalue(r, 0, INCIDENT_REVISION_COL)) : 0;
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  }
+  result_raw_owned(res, 200, strbuf_steal(&b));
 }
 
 static void incident_item(struct strbuf *b, const PGresult *rows, int row, const void *unused) {

@@ -94,15 +94,10 @@ static enum db_status nc_card(struct db_tx *tx, struct result *res, const char *
     return DB_NONE;
   }
   struct strbuf b = {0};
-  free(res->raw_body);
-  res->raw_body = nc_render(&b, r, 0) == 0 ? strbuf_steal(&b) : NULL;
+  res->etag = atoll(PQgetvalue(r, 0, NC_COL_REVISION));
+  /* the card's parts not as it keeps them: nothing rendered, a 500 */
+  result_raw_owned(res, status, nc_render(&b, r, 0) == 0 ? strbuf_steal(&b) : NULL);
   strbuf_free(&b);
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-  } else {
-    res->status = status;
-    res->etag = atoll(PQgetvalue(r, 0, NC_COL_REVISION));
-  }
   PQclear(r);
   return DB_ONE;
 }

@@ -286,12 +286,7 @@ void objective_report(struct db_tx *tx, struct req_ctx *c, struct result *res) {
   struct strbuf b = {0};
   if (!c->csv) {
     objectives_report_json(&b, year, r);
-    free(res->raw_body);
-    res->raw_body = strbuf_steal(&b);
-    res->status = 200;
-    if (res->raw_body == NULL) {
-      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory */
-    }
+    result_raw_owned(res, 200, strbuf_steal(&b));
   } else if (PQntuples(r) > 2 * CSV_MAX_ROWS + 1 || objectives_report_csv(&b, r) > CSV_MAX_ROWS) {
     result_csv_too_large(res);
   } else if (b.oom) {

@@ -89,14 +89,9 @@ static enum db_status record_rendered(struct db_tx *tx, struct result *res, cons
   }
   struct strbuf b = {0};
   render_record(&b, r, 0, shape);
-  free(res->raw_body);
-  res->raw_body = strbuf_steal(&b);
-  res->status = 200;
   res->etag = atoll(PQgetvalue(r, 0, shape->revision_col));
+  result_raw_owned(res, 200, strbuf_steal(&b));
   PQclear(r);
-  if (res->raw_body == NULL) {
-    result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL); /* out of memory */
-  }
   return DB_ONE;
 }
 

@@ -97,15 +97,8 @@ enum db_status surveys_q_get(struct db_tx *tx, const char *org, const char *id, 
   if (*readable) {
     struct strbuf b = {0};
     render_record(&b, r, 0, &SURVEY_SHAPE);
-    char *doc = strbuf_steal(&b);
-    if (doc == NULL) {
-      result_problem(res, PROBLEM_INTERNAL, MSG_INTERNAL);
-    } else {
-      free(res->raw_body);
-      res->raw_body = doc;
-      res->status = 200;
-      res->etag = atoll(PQgetvalue(r, 0, SURVEY_NCOLS));
-    }
+    res->etag = atoll(PQgetvalue(r, 0, SURVEY_NCOLS));
+    result_raw_owned(res, 200, strbuf_steal(&b));
   }
   PQclear(r);
   return st;
